@@ -1,0 +1,5 @@
+"""Lets `python -m mergeguard` run the command line."""
+
+from mergeguard.cli import main
+
+raise SystemExit(main())

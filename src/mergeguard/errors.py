@@ -1,0 +1,42 @@
+"""Exceptions by layer, under one root, each knowing the exit status it ends the run with."""
+
+from __future__ import annotations
+
+
+class MergeguardError(Exception):
+    """Root of every error mergeguard reports as one line instead of a traceback."""
+
+    exit_code = 2
+
+
+class UsageError(MergeguardError):
+    """A command line, path or git state mergeguard cannot work with."""
+
+
+class ConfigError(MergeguardError):
+    """A configuration file or value that does not validate."""
+
+    def __init__(self, source: str, line: int | None, key: str, problem: str) -> None:
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {key}: {problem}")
+        self.source = source
+        self.line = line
+        self.key = key
+
+
+class BaselineError(MergeguardError):
+    """A baseline file that cannot be read or written."""
+
+
+class ScannerError(MergeguardError):
+    """A scanner that could not give a trustworthy result (missing, crashed, timed out, unparseable).
+
+    Raised inside adapters and the runner, and turned into a failed `ScanOutcome` there; it never
+    escapes to the top as an exception.
+    """
+
+    exit_code = 3
+
+
+class ParseError(ScannerError):
+    """Tool output that is not what the tool documents."""

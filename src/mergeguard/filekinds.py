@@ -1,0 +1,64 @@
+"""Classifies a repository path into the kinds of file the scanners care about."""
+
+from __future__ import annotations
+
+import enum
+import re
+from pathlib import PurePosixPath
+
+
+class FileKind(enum.StrEnum):
+    """What a file is, as far as choosing scanners goes. Every file is ANY (secrets apply to all)."""
+
+    ANY = "any"
+    DOCKERFILE = "dockerfile"
+    COMPOSE = "compose"
+    PYTHON = "python"
+    PY_REQUIREMENTS = "python-requirements"
+    IAC = "iac"
+
+
+_REQUIREMENTS = re.compile(
+    r"^(requirements.*\.(txt|in)|constraints.*\.txt|pipfile(\.lock)?|poetry\.lock|pdm\.lock"
+    r"|uv\.lock|pyproject\.toml|setup\.cfg)$"
+)
+_COMPOSE = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$")
+_IAC_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".bicep")
+_IAC_MARKERS = (b"apiVersion:", b"AWSTemplateFormatVersion", b"Resources:")
+
+
+def is_dockerfile(name: str) -> bool:
+    """Dockerfile, Containerfile and their usual variants (Dockerfile.prod, api.Dockerfile)."""
+    lower = name.lower()
+    return lower.startswith(("dockerfile", "containerfile")) or lower.endswith(
+        (".dockerfile", ".containerfile")
+    )
+
+
+def classify(path: str, head: bytes = b"") -> frozenset[FileKind]:
+    """The kinds of `path`; `head` is the start of its content, used to recognise YAML IaC."""
+    posix = PurePosixPath(path)
+    name = posix.name.lower()
+    kinds = {FileKind.ANY}
+    if is_dockerfile(name):
+        kinds.add(FileKind.DOCKERFILE)
+    elif _COMPOSE.match(name):
+        kinds.add(FileKind.COMPOSE)
+    elif name.endswith((".py", ".pyw")):
+        kinds.add(FileKind.PYTHON)
+    if _REQUIREMENTS.match(name) or (posix.parent.name == "requirements" and name.endswith((".txt", ".in"))):
+        kinds.add(FileKind.PY_REQUIREMENTS)
+    if _is_iac(posix, name, head):
+        kinds.add(FileKind.IAC)
+    return frozenset(kinds)
+
+
+def _is_iac(posix: PurePosixPath, name: str, head: bytes) -> bool:
+    if name.endswith(_IAC_SUFFIXES):
+        return True
+    parts = posix.parts
+    if ".github" in parts and "workflows" in parts:
+        return True
+    if name.endswith((".yaml", ".yml", ".json")) and not _COMPOSE.match(name):
+        return any(marker in head for marker in _IAC_MARKERS)
+    return False

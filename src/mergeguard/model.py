@@ -1,0 +1,97 @@
+"""The one currency of mergeguard: the frozen `Finding` and the small types it is built from."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """Normalised severity, ordered so that `finding.severity >= policy.fail_on` reads naturally.
+
+    UNKNOWN sits below INFO: a tool that gives no rating does not block a gate set to "info" or
+    above unless its adapter maps it to a real level.
+    """
+
+    UNKNOWN = 0
+    INFO = 1
+    LOW = 2
+    MEDIUM = 3
+    HIGH = 4
+    CRITICAL = 5
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """The severity named by `text` (any case); ValueError for anything else."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (one of: {names})") from None
+
+
+class Kind(enum.StrEnum):
+    """What sort of problem a finding is."""
+
+    VULNERABILITY = "vulnerability"
+    MISCONFIGURATION = "misconfiguration"
+    SECRET = "secret"  # noqa: S105 - a category name, not a password
+    CODE = "code"
+    DEPENDENCY = "dependency"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding is: a repo-relative POSIX path and a 1-based line range."""
+
+    path: str
+    start_line: int = 1
+    end_line: int = 0
+    column: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.path or self.path.startswith("/") or "\\" in self.path:
+            raise ValueError(f"location path must be repo-relative POSIX, got {self.path!r}")
+        if self.start_line < 1:
+            object.__setattr__(self, "start_line", 1)
+        if self.end_line < self.start_line:
+            object.__setattr__(self, "end_line", self.start_line)
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """A dependency a vulnerability was found in."""
+
+    name: str
+    installed: str
+    fixed: str | None = None
+    ecosystem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem one tool reported, normalised.
+
+    `evidence` is the non-secret content the fingerprint is built from when the source lines are
+    not the right identity (a hashed secret, a package and advisory); empty means "the source
+    lines at the location". `fingerprint` is filled in by `fingerprints.assign`.
+    """
+
+    tool: str
+    rule_id: str
+    severity: Severity
+    title: str
+    message: str
+    location: Location
+    kind: Kind
+    package: Package | None = None
+    cve_ids: tuple[str, ...] = ()
+    cwe_ids: tuple[str, ...] = ()
+    help_uri: str | None = None
+    commit: str | None = None
+    evidence: str = field(default="", repr=False)
+    fingerprint: str = ""

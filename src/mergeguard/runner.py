@@ -1,0 +1,134 @@
+"""Runs scanner processes (the only place that does), in parallel, failing closed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from mergeguard.errors import ScannerError
+from mergeguard.scanners.base import Command, Scanner, ScanOutcome, Status, Target, ToolOutput
+
+_VERSION = re.compile(r"\d+\.\d+(?:\.\d+)?")
+_VERSION_TIMEOUT_S = 60.0
+# Tools are run with a plain, colourless environment; adapters add their own offline switches.
+_BASE_ENV = {"NO_COLOR": "1", "TERM": "dumb", "PYTHONIOENCODING": "utf-8"}
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One scanner to run on one target, or to skip with a reason when `target` is None."""
+
+    scanner: Scanner
+    target: Target | None
+    timeout_s: float
+    skip_reason: str = ""
+
+
+def find_executable(name: str) -> str | None:
+    """The tool next to the running interpreter (mergeguard's venv) first, then on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which(name)
+
+
+def run_all(jobs: Sequence[Job], workers: int | None = None) -> list[ScanOutcome]:
+    """Every job's outcome, in the jobs' order, running at most `workers` at once (CPU count)."""
+    workers = workers or os.cpu_count() or 2
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run_job, jobs))
+
+
+def run_job(job: Job) -> ScanOutcome:
+    """Run one scanner; every way it can go wrong ends as a FAILED outcome naming the reason."""
+    name = job.scanner.name
+    if job.target is None:
+        return ScanOutcome(name, Status.SKIPPED, reason=job.skip_reason)
+    exe = find_executable(job.scanner.executable)
+    if exe is None:
+        reason = f"{job.scanner.executable} not found (run `make install` or put it on PATH)"
+        return ScanOutcome(name, Status.FAILED, reason=reason)
+    started = time.monotonic()
+    version = ""
+    try:
+        version = tool_version(exe, job.scanner.version_args)
+        command = job.scanner.command(exe, job.target)
+        output = run_command(command, job.target.root, job.timeout_s)
+        findings = job.scanner.parse(output, job.target)
+    except ScannerError as exc:
+        elapsed = time.monotonic() - started
+        return ScanOutcome(name, Status.FAILED, reason=str(exc), version=version, duration_s=elapsed)
+    elapsed = time.monotonic() - started
+    return ScanOutcome(name, Status.OK, tuple(findings), version=version, duration_s=elapsed)
+
+
+def tool_version(exe: str, args: Sequence[str]) -> str:
+    """The first dotted version number the tool prints for `args` ("" if it prints none)."""
+    output = run_command(Command((exe, *args)), Path.cwd(), _VERSION_TIMEOUT_S)
+    match = _VERSION.search(output.report + output.stderr)
+    return match.group(0) if match else ""
+
+
+def run_command(command: Command, cwd: Path, timeout_s: float) -> ToolOutput:
+    """Run `command` in `cwd` (no shell); ScannerError if it cannot start, times out or fails."""
+    env = {**os.environ, **_BASE_ENV, **command.env}
+    try:
+        process = subprocess.Popen(
+            command.argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group, so a timeout kills its children too
+        )
+    except OSError as exc:
+        raise ScannerError(f"cannot start {command.argv[0]}: {exc.strerror}") from None
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise ScannerError(f"timed out after {timeout_s:g}s") from None
+    return _finished(command, process.returncode, _text(stdout), _text(stderr))
+
+
+def _finished(command: Command, code: int, stdout: str, stderr: str) -> ToolOutput:
+    if code < 0:
+        raise ScannerError(f"killed by signal {signal.Signals(-code).name}")
+    if code not in command.ok_exit_codes:
+        raise ScannerError(f"exited with status {code}: {_last_line(stderr or stdout)}")
+    report = stdout
+    if command.report_file is not None:
+        try:
+            report = command.report_file.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise ScannerError(f"wrote no report at {command.report_file}: {exc.strerror}") from None
+    return ToolOutput(report=report, stderr=stderr, exit_code=code)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return "no output"
+    last = lines[-1]
+    return last if len(last) <= 200 else last[:200] + "..."
