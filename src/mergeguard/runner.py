@@ -106,7 +106,7 @@ def _finished(command: Command, code: int, stdout: str, stderr: str) -> ToolOutp
     if code < 0:
         raise ScannerError(f"killed by signal {signal.Signals(-code).name}")
     if code not in command.ok_exit_codes:
-        raise ScannerError(f"exited with status {code}: {_last_line(stderr or stdout)}")
+        raise ScannerError(f"exited with status {code}: {_summary(stderr or stdout)}")
     report = stdout
     if command.report_file is not None:
         try:
@@ -126,9 +126,10 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _last_line(text: str) -> str:
+def _summary(text: str) -> str:
+    """The first and last lines of a tool's complaint: Python puts the cause last, Go and GHC first."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return "no output"
-    last = lines[-1]
-    return last if len(last) <= 200 else last[:200] + "..."
+    summary = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+    return summary if len(summary) <= 240 else summary[:240] + "..."

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mergeguard.model import Finding
+from mergeguard.scanners.base import ScanOutcome
+
+if TYPE_CHECKING:
+    from mergeguard.pipeline import ScanResult
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -36,3 +40,37 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
             "ecosystem": pkg.ecosystem,
         }
     return row
+
+
+def build(result: ScanResult) -> dict[str, Any]:
+    """The whole JSON report (contract version 1)."""
+    changes, decision = result.changes, result.decision
+    commits = changes.commit_range
+    return {
+        "version": 1,
+        "verdict": decision.verdict.value,
+        "reason": decision.reason,
+        "mode": changes.mode.value,
+        "base": commits.base if commits else None,
+        "head": commits.head if commits else None,
+        "fail_on": result.config.fail_on.label,
+        "files_scanned": len(changes.files),
+        "files_excluded": len(changes.excluded),
+        "findings_out_of_scope": decision.out_of_scope,
+        "findings": [
+            {**finding_dict(a.finding), "status": a.status.value, "blocking": a.blocking}
+            for a in decision.assessed
+        ],
+        "scanners": [_scanner_dict(o) for o in result.outcomes],
+    }
+
+
+def _scanner_dict(outcome: ScanOutcome) -> dict[str, Any]:
+    return {
+        "name": outcome.scanner,
+        "version": outcome.version,
+        "status": outcome.status.value,
+        "reason": outcome.reason,
+        "duration_s": round(outcome.duration_s, 3),
+        "findings": len(outcome.findings),
+    }

@@ -19,7 +19,7 @@ _JSON_START = re.compile(r"^[ \t]*[\[{]", re.MULTILINE)
 
 @dataclass(frozen=True, slots=True)
 class CommitRange:
-    """The commits a pull request adds: `base..head`, and how many there are."""
+    """The commits a pull request adds: `base..head`, and how many of them add text lines."""
 
     base: str
     head: str
@@ -118,9 +118,8 @@ def relative_path(reported: str, target: Target) -> str:
     root = target.root.as_posix().rstrip("/") + "/"
     if text.startswith(root):
         text = text[len(root) :]
-    text = text.lstrip("/")
-    while text.startswith("./"):
-        text = text[2:]
+    while text.startswith(("/", "./")):
+        text = text[1:] if text.startswith("/") else text[2:]
     clean = PurePosixPath(text).as_posix()
     if not text or clean.startswith("../") or ".." in PurePosixPath(clean).parts:
         raise ParseError(f"path {reported!r} is outside the scanned directory")

@@ -1,0 +1,78 @@
+"""Times `mergeguard scan --all-files` against running the same scanners one after another.
+
+Usage: .venv/bin/python benchmarks/bench_scan.py [PATH] [--repeat N]
+
+The sequential baseline runs exactly the command lines mergeguard's adapters build (same flags,
+same files, same scan view), one after another, the way a CI script of `tool ... || true` steps
+would. Both sides are timed wall-clock over N repetitions; the median of each and their ratio are
+printed. Run it on an idle machine; numbers go in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mergeguard.changes import collect
+from mergeguard.config import load
+from mergeguard.registry import REGISTRY
+from mergeguard.runner import find_executable, run_command
+from mergeguard.scanners.base import Target
+from mergeguard.view import scan_view
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def time_mergeguard(path: Path) -> float:
+    """Wall time of one full `mergeguard scan --all-files` as a user runs it."""
+    exe = str(Path(sys.executable).parent / "mergeguard")
+    started = time.perf_counter()
+    subprocess.run([exe, "scan", str(path), "--all-files"], capture_output=True, check=False)
+    return time.perf_counter() - started
+
+
+def time_sequential(path: Path) -> float:
+    """Wall time of the same scanner commands run one after another (no parsing, no policy)."""
+    settings = load(path / ".mergeguard.yml", REGISTRY) if (path / ".mergeguard.yml").is_file() else None
+    changes = collect(path, None, settings.exclude if settings else ())
+    started = time.perf_counter()
+    with scan_view(changes) as view:
+        for scanner in REGISTRY.values():
+            files = changes.paths(scanner.applies_to)
+            exe = find_executable(scanner.executable)
+            if not files or exe is None:
+                continue
+            workdir = view.parent / scanner.name
+            workdir.mkdir()
+            target = Target(view, files, path, "", None, workdir)
+            run_command(scanner.command(exe, target), view, timeout_s=900)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?", type=Path, default=REPO / "examples" / "demo-app")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    path = args.path.resolve()
+    time_mergeguard(path)  # warm the page cache and the tools' own caches once
+    ours = [time_mergeguard(path) for _ in range(args.repeat)]
+    sequential = [time_sequential(path) for _ in range(args.repeat)]
+    ours_s, seq_s = statistics.median(ours), statistics.median(sequential)
+    print(f"path: {path}")
+    print(f"mergeguard scan --all-files: median {ours_s:.2f}s over {args.repeat} runs {_fmt(ours)}")
+    print(f"same tools one after another: median {seq_s:.2f}s over {args.repeat} runs {_fmt(sequential)}")
+    print(f"ratio: {ours_s / seq_s:.2f}")
+    return 0
+
+
+def _fmt(samples: list[float]) -> str:
+    return "[" + ", ".join(f"{s:.2f}" for s in samples) + "]"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""The command line: builds the request and config at the edge, runs the gate, maps the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from mergeguard import __version__, config, pipeline
+from mergeguard.errors import MergeguardError, UsageError
+from mergeguard.files import write_atomic
+from mergeguard.model import Severity
+from mergeguard.registry import REGISTRY
+from mergeguard.report import json_report, terminal
+from mergeguard.runner import find_executable, tool_version
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run mergeguard; every non-zero exit says why in the last line of output."""
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except MergeguardError as exc:
+        print(f"mergeguard: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("mergeguard: interrupted", file=sys.stderr)
+        return 2
+    return code
+
+
+def _scan(args: argparse.Namespace) -> int:
+    root = Path(args.path)
+    settings = _config(args, root)
+    request = pipeline.ScanRequest(root, None if args.all_files else args.base, _scanner_list(args.scanners))
+    result = pipeline.scan(request, settings)
+    print(terminal.render(result), end="")
+    if args.json:
+        write_atomic(Path(args.json), json.dumps(json_report.build(result), indent=2) + "\n")
+    decision = result.decision
+    print(f"\nmergeguard: {decision.verdict.value.upper()}: {decision.reason}")
+    return decision.verdict.exit_code
+
+
+def _config(args: argparse.Namespace, root: Path) -> config.Config:
+    path = Path(args.config) if args.config else root / config.CONFIG_FILE
+    if args.config and not path.is_file():
+        raise UsageError(f"{path}: config file not found")
+    settings = config.load(path, REGISTRY.keys()) if path.is_file() else config.Config()
+    if args.fail_on:
+        settings = replace(settings, fail_on=Severity.parse(args.fail_on))
+    if args.timeout:
+        settings = replace(settings, timeout_s=args.timeout)
+    return settings
+
+
+def _scanner_list(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    if names == ("none",):
+        return ()
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown or not names:
+        raise UsageError(
+            f"--scanners: unknown {', '.join(unknown) or '(empty)'} (known: {', '.join(REGISTRY)}, none)"
+        )
+    return names
+
+
+def _scanners(_args: argparse.Namespace) -> int:
+    missing = 0
+    for scanner in REGISTRY.values():
+        exe = find_executable(scanner.executable)
+        if exe is None:
+            missing += 1
+            print(f"{scanner.name:<15} missing")
+            continue
+        try:
+            version = tool_version(exe, scanner.version_args)
+        except MergeguardError as exc:
+            version = f"(version check failed: {exc})"
+        print(f"{scanner.name:<15} {version:<10} {exe}")
+    return 1 if missing else 0
+
+
+def _severity(text: str) -> str:
+    try:
+        Severity.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mergeguard", description="A security gate for pull requests.")
+    parser.add_argument("--version", action="version", version=f"mergeguard {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    scan = commands.add_parser("scan", help="scan a directory and decide pass or fail")
+    scan.add_argument("path", nargs="?", default=".", help="directory to scan (default: .)")
+    scope = scan.add_mutually_exclusive_group()
+    scope.add_argument("--base", metavar="REF", help="PR mode: only what changed since merge-base(REF, HEAD)")
+    scope.add_argument("--all-files", action="store_true", help="every tracked file (the default)")
+    scan.add_argument("--fail-on", type=_severity, metavar="SEVERITY", help="lowest blocking severity")
+    scan.add_argument("--config", metavar="FILE", help=f"config file (default: PATH/{config.CONFIG_FILE})")
+    scan.add_argument("--json", metavar="FILE", help="write the JSON report here")
+    scan.add_argument("--scanners", metavar="LIST", help="comma-separated scanners to run, or `none`")
+    scan.add_argument("--timeout", type=float, metavar="SECONDS", help="per-scanner timeout")
+    scan.set_defaults(func=_scan)
+    tools = commands.add_parser("scanners", help="list the scanners, their versions and where they are")
+    tools.set_defaults(func=_scanners)
+    return parser

@@ -1,0 +1,54 @@
+"""Stable fingerprints: the identity of a finding that survives unrelated lines moving."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from mergeguard.model import Finding
+
+
+def assign(findings: Sequence[Finding], root: Path) -> list[Finding]:
+    """Each finding with its fingerprint set, in the same order.
+
+    The fingerprint is sha256 over tool, rule, path and the offending content: the adapter's
+    `evidence` (a hashed secret, a package and advisory) or else the normalised text of the
+    finding's first line; never a line number, never a clear secret. Identical keys in one file
+    get an occurrence index, counted in line order.
+    """
+    sources = _Sources(root)
+    keys = [_key(f, sources) for f in findings]
+    order = sorted(range(len(findings)), key=lambda i: (keys[i], findings[i].location.start_line))
+    seen: dict[str, int] = {}
+    digests = [""] * len(findings)
+    for i in order:
+        index = seen.get(keys[i], 0)
+        seen[keys[i]] = index + 1
+        digests[i] = hashlib.sha256(f"{keys[i]}\x1f{index}".encode()).hexdigest()[:32]
+    return [replace(f, fingerprint=d) for f, d in zip(findings, digests, strict=True)]
+
+
+def _key(finding: Finding, sources: _Sources) -> str:
+    content = finding.evidence or sources.line(finding.location.path, finding.location.start_line)
+    return "\x1f".join((finding.tool, finding.rule_id, finding.location.path, content))
+
+
+class _Sources:
+    """Reads each source file once, on demand."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._lines: dict[str, list[str]] = {}
+
+    def line(self, path: str, number: int) -> str:
+        if path not in self._lines:
+            try:
+                text = (self._root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self._lines[path] = text.splitlines()
+        lines = self._lines[path]
+        # Normalised: inner whitespace folded, so re-indenting a line keeps its identity.
+        return " ".join(lines[number - 1].split()) if 0 < number <= len(lines) else ""

@@ -1,0 +1,65 @@
+"""The whole flow in one place: changes, scanners in parallel, fingerprints, policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mergeguard import fingerprints, policy
+from mergeguard.changes import ChangeSet, collect
+from mergeguard.config import Config
+from mergeguard.registry import REGISTRY
+from mergeguard.runner import Job, run_all
+from mergeguard.scanners.base import Scanner, ScanOutcome, Target
+from mergeguard.view import scan_view
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    """What to scan: a directory, the base to compare with (None: every file), which scanners."""
+
+    root: Path
+    base_ref: str | None = None
+    scanners: tuple[str, ...] | None = None  # None: every scanner the config leaves enabled
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Everything the reporters need."""
+
+    changes: ChangeSet
+    outcomes: tuple[ScanOutcome, ...]
+    decision: policy.Decision
+    config: Config
+
+
+def scan(request: ScanRequest, config: Config) -> ScanResult:
+    """Run the gate: the flow of DESIGN.md, stage after stage."""
+    changes = collect(request.root, request.base_ref, config.exclude)
+    with scan_view(changes) as view:
+        jobs = [_job(scanner, request, changes, view, config) for scanner in REGISTRY.values()]
+        outcomes = run_all(jobs)
+    found = [finding for outcome in outcomes for finding in outcome.findings]
+    findings = fingerprints.assign(found, changes.root)
+    decision = policy.decide(findings, outcomes, changes, config)
+    return ScanResult(changes, tuple(outcomes), decision, config)
+
+
+def _job(scanner: Scanner, request: ScanRequest, changes: ChangeSet, view: Path, config: Config) -> Job:
+    timeout = config.timeout_for(scanner.name)
+    if not _selected(scanner.name, request.scanners, config):
+        return Job(scanner, None, timeout, skip_reason="not selected")
+    files = changes.paths(scanner.applies_to)
+    if not files:
+        kinds = ", ".join(sorted(k.value for k in scanner.applies_to))
+        return Job(scanner, None, timeout, skip_reason=f"no files of kind {kinds} in scope")
+    workdir = view.parent / scanner.name
+    workdir.mkdir()
+    repo_top, prefix = (changes.repo.top, changes.repo.prefix) if changes.repo else (changes.root, "")
+    target = Target(view, files, repo_top, prefix, changes.commit_range, workdir)
+    return Job(scanner, target, timeout)
+
+
+def _selected(name: str, requested: Sequence[str] | None, config: Config) -> bool:
+    return name in requested if requested is not None else config.enabled(name)

@@ -1,0 +1,26 @@
+"""The explicit, ordered registry of scanner adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from mergeguard.scanners.bandit import BanditScanner
+from mergeguard.scanners.base import Scanner
+from mergeguard.scanners.checkov import CheckovScanner
+from mergeguard.scanners.detect_secrets import DetectSecretsScanner
+from mergeguard.scanners.gitleaks import GitleaksScanner
+from mergeguard.scanners.hadolint import HadolintScanner
+from mergeguard.scanners.trivy import TrivyConfigScanner, TrivySecretScanner
+
+_ALL: tuple[Scanner, ...] = (
+    HadolintScanner(),
+    TrivyConfigScanner(),
+    TrivySecretScanner(),
+    CheckovScanner(),
+    BanditScanner(),
+    DetectSecretsScanner(),
+    GitleaksScanner(),
+)
+
+REGISTRY: Mapping[str, Scanner] = MappingProxyType({scanner.name: scanner for scanner in _ALL})

@@ -1,0 +1,64 @@
+"""The terminal summary: scanners by severity, then the findings that decide the verdict."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from mergeguard.model import Severity
+from mergeguard.pipeline import ScanResult
+from mergeguard.policy import Assessed, FindingStatus
+from mergeguard.report.text import plain
+from mergeguard.scanners.base import Status
+
+_LEVELS = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO, Severity.UNKNOWN)
+
+
+def render(result: ScanResult) -> str:
+    """The summary printed at the end of a scan (the final verdict line is printed separately)."""
+    lines = [_heading(result), "", *_scanner_table(result), ""]
+    blocking = result.decision.blocking
+    if blocking:
+        lines.append(f"Findings that decide the verdict ({len(blocking)}):")
+        lines.extend(f"  {_finding_line(a)}" for a in blocking)
+        lines.append("")
+    others = [a for a in result.decision.assessed if not a.blocking]
+    if others:
+        pre = sum(a.status is FindingStatus.PRE_EXISTING for a in others)
+        lines.append(
+            f"Not blocking: {len(others) - pre} new below {result.config.fail_on.label}, "
+            f"{pre} pre-existing (all listed in the JSON report)."
+        )
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _heading(result: ScanResult) -> str:
+    changes = result.changes
+    scope = "every tracked file" if changes.commit_range is None else "files changed since the merge-base"
+    excluded = f", {len(changes.excluded)} excluded" if changes.excluded else ""
+    return f"mergeguard: {scope} of {plain(str(changes.root))} ({len(changes.files)} files{excluded})"
+
+
+def _scanner_table(result: ScanResult) -> list[str]:
+    header = f"{'scanner':<15} {'version':<9} {'status':<8} {'time':>6}  " + " ".join(
+        f"{s.label[:4]:>4}" for s in _LEVELS
+    )
+    rows = [header]
+    by_tool = Counter((a.finding.tool, a.finding.severity) for a in result.decision.assessed)
+    for outcome in result.outcomes:
+        time = f"{outcome.duration_s:.1f}s" if outcome.status is Status.OK else ""
+        counts = " ".join(f"{by_tool[(outcome.scanner, s)]:>4}" for s in _LEVELS)
+        row = f"{outcome.scanner:<15} {outcome.version or '-':<9} {outcome.status.value:<8} {time:>6}  "
+        if outcome.status is Status.OK:
+            rows.append(row + counts)
+        else:
+            rows.append(row + plain(outcome.reason, 120))
+    return rows
+
+
+def _finding_line(assessed: Assessed) -> str:
+    f = assessed.finding
+    where = f"{f.location.path}:{f.location.start_line}"
+    return (
+        f"{plain(where)}  {f.severity.label}  {f.tool}  {plain(f.rule_id)}  "
+        f"{plain(f.title or f.message, 160)}"
+    )

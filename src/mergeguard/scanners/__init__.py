@@ -1,0 +1,1 @@
+"""Scanner adapters: one module per tool behind the `Scanner` protocol of `base`."""

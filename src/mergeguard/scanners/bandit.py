@@ -1,0 +1,140 @@
+"""Adapter for Bandit, the security linter for Python source."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from mergeguard.errors import ParseError, ScannerError
+from mergeguard.filekinds import FileKind
+from mergeguard.model import Finding, Kind, Location, Severity
+from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
+
+# Bandit's issue_severity, one to one. Confidence (how sure the test is that this is a real
+# issue) stays out of the severity and goes into the message: a policy fails on impact, and a
+# low-confidence HIGH is still worth a human look. UNDEFINED is a plugin that gave no rating.
+SEVERITY: dict[str, Severity] = {
+    "HIGH": Severity.HIGH,
+    "MEDIUM": Severity.MEDIUM,
+    "LOW": Severity.LOW,
+    "UNDEFINED": Severity.UNKNOWN,
+}
+# A file Bandit could not check (Python it cannot parse, or a crash on that file) is reported as
+# a finding of its own, not dropped: it exits 0 and every issue in that file goes unseen.
+SKIPPED_RULE = "skipped-file"
+SKIPPED_SEVERITY = Severity.HIGH
+# The `errors` reasons that are about the file itself; any other reason is the strerror of a file
+# Bandit could not open, which means the scan was set up wrong, not that the file is odd.
+_FILE_REASONS = frozenset({"syntax error while parsing AST from file", "exception while scanning file"})
+# Tests whose issue_text quotes the hard-coded password in clear.
+_SECRET_RULES = frozenset({"B105", "B106", "B107"})
+_REDACTED = "Possible hardcoded password (value redacted)"
+_PROJECT_CONFIG = "pyproject.toml"
+
+
+class BanditScanner:
+    """Bandit on the Python files in scope, `# nosec` honoured."""
+
+    name: ClassVar[str] = "bandit"
+    executable: ClassVar[str] = "bandit"
+    applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.PYTHON})
+    version_args: ClassVar[tuple[str, ...]] = ("--version",)
+
+    def command(self, exe: str, target: Target) -> Command:
+        """`bandit -f json -q --exit-zero --exclude= [-c pyproject.toml] -- FILES`, from the view's root."""
+        # Bandit's default --exclude entries (.git, .tox, CVS…) match as substrings even for files
+        # named on the command line, so `.github/scripts/x.py` would be skipped without a word;
+        # the pipeline already chose the files, so turn them off.
+        argv = (exe, "-f", "json", "-q", "--exit-zero", "--exclude=")
+        # [tool.bandit] (skips, per-test settings) is read only when named; a pyproject.toml
+        # without that table changes nothing. A `.bandit` file is left alone: its `output` and
+        # `baseline` keys would redirect or filter the report.
+        config = ("-c", _PROJECT_CONFIG) if (target.root / _PROJECT_CONFIG).is_file() else ()
+        return Command(argv=(*argv, *config, "--", *target.files))
+
+    def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
+        """Findings for Bandit's results and for each file it could not check."""
+        data = load_json(output.report, "bandit")
+        if not isinstance(data, dict):
+            raise ParseError(f"bandit printed JSON that is not a report object ({type(data).__name__})")
+        results = _list(data, "results")
+        errors = _list(data, "errors")
+        return [_issue(item, target) for item in results] + [_skipped(item, target) for item in errors]
+
+
+def _list(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise ParseError(f"bandit report has no {key!r} list")
+    return value
+
+
+def _field(item: object, key: str, kind: type) -> Any:
+    value = item.get(key) if isinstance(item, dict) else None
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise ParseError(f"bandit {key!r} missing or not a {kind.__name__} in {item!r:.120}")
+    return value
+
+
+def _issue(item: object, target: Target) -> Finding:
+    rule: str = _field(item, "test_id", str)
+    text: str = _REDACTED if rule in _SECRET_RULES else _field(item, "issue_text", str)
+    confidence: str = _field(item, "issue_confidence", str)
+    return Finding(
+        tool="bandit",
+        rule_id=rule,
+        severity=SEVERITY.get(_field(item, "issue_severity", str).upper(), Severity.UNKNOWN),
+        title=_title(_field(item, "test_name", str), text),
+        message=f"{text} (confidence: {confidence.lower()})",
+        location=_location(item, target),
+        kind=Kind.CODE,
+        cwe_ids=_cwe(_field(item, "issue_cwe", dict)),
+        help_uri=_help(item),
+    )
+
+
+def _title(test_name: str, text: str) -> str:
+    # The blacklist tests (B3xx calls, B4xx imports) all share the name "blacklist".
+    if test_name == "blacklist":
+        return text.split(". ", maxsplit=1)[0].rstrip(".")
+    return test_name.replace("_", " ")
+
+
+def _location(item: object, target: Target) -> Location:
+    line: int = _field(item, "line_number", int)
+    span: list[Any] = _field(item, "line_range", list)
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in span):
+        raise ParseError(f"bandit 'line_range' is not a list of line numbers: {span!r:.80}")
+    column: int = _field(item, "col_offset", int) + 1  # Bandit's columns count from 0
+    path = relative_path(_field(item, "filename", str), target)
+    return Location(path, line, max([line, *span]), column)
+
+
+def _cwe(cwe: dict[str, Any]) -> tuple[str, ...]:
+    ident = cwe.get("id")  # {} when the test names no CWE
+    if ident is None:
+        return ()
+    if not isinstance(ident, int) or isinstance(ident, bool):
+        raise ParseError(f"bandit 'issue_cwe' id is not a number: {ident!r:.40}")
+    return (f"CWE-{ident}",) if ident > 0 else ()
+
+
+def _help(item: object) -> str | None:
+    uri = item.get("more_info") if isinstance(item, dict) else None
+    return uri if isinstance(uri, str) and uri.startswith("https://") else None
+
+
+def _skipped(item: object, target: Target) -> Finding:
+    path = relative_path(_field(item, "filename", str), target)
+    reason: str = _field(item, "reason", str)
+    if reason not in _FILE_REASONS:
+        raise ScannerError(f"bandit could not read {path}: {reason}")
+    return Finding(
+        tool="bandit",
+        rule_id=SKIPPED_RULE,
+        severity=SKIPPED_SEVERITY,
+        title="File not checked by Bandit",
+        message=f"Bandit checked nothing in this file, so any issue in it went unseen: {reason}",
+        location=Location(path),
+        kind=Kind.CODE,
+        evidence=reason,  # whole-file finding: identified by why, not by whatever line 1 says
+    )

@@ -1,0 +1,181 @@
+"""detect-secrets: its offline command line, and its findings less those `.secrets.baseline` accepts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, TypeVar
+
+from mergeguard.errors import ParseError
+from mergeguard.filekinds import FileKind
+from mergeguard.model import Finding, Kind, Location, Severity
+from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
+
+_T = TypeVar("_T")
+TOOL = "detect-secrets"
+BASELINE_FILE = ".secrets.baseline"
+# The baseline at the root holds sha1 hashes that the entropy plugins flag; detect-secrets skips
+# it only when given `--baseline`, which would rewrite it, so it is excluded by name instead.
+_BASELINE_PATTERN = r"^\.secrets\.baseline$"
+
+# Keyed by detect-secrets' plugin `type` (1.5.0's 27 plugins). Anything that can be a credential is
+# HIGH: detect-secrets says nothing about how much a secret opens. A clear-text private key is a
+# whole credential on its own, so CRITICAL; a public IP address is information, not a credential.
+# A type not listed (a custom plugin's) is still a secret: HIGH, not UNKNOWN, so it blocks a gate.
+SEVERITIES: dict[str, Severity] = {
+    "Private Key": Severity.CRITICAL,
+    **dict.fromkeys(
+        (
+            "AWS Access Key",
+            "Artifactory Credentials",
+            "Azure Storage Account access key",
+            "Base64 High Entropy String",
+            "Basic Auth Credentials",
+            "Cloudant Credentials",
+            "Discord Bot Token",
+            "GitHub Token",
+            "GitLab Token",
+            "Hex High Entropy String",
+            "IBM COS HMAC Credentials",
+            "IBM Cloud IAM Key",
+            "JSON Web Token",
+            "Mailchimp Access Key",
+            "NPM tokens",
+            "OpenAI Token",
+            "PyPI Token",
+            "Secret Keyword",
+            "SendGrid API Key",
+            "Slack Token",
+            "SoftLayer Credentials",
+            "Square OAuth Secret",
+            "Stripe Access Key",
+            "Telegram Bot Token",
+            "Twilio API Key",
+        ),
+        Severity.HIGH,
+    ),
+    "Public IP (ipv4)": Severity.LOW,
+}
+DEFAULT_SEVERITY = Severity.HIGH
+_NOT_CREDENTIALS = frozenset({"Public IP (ipv4)"})
+
+# A secret's identity in a detect-secrets baseline: (path, plugin type, sha1 of the secret).
+Identity = tuple[str, str, str]
+
+
+class DetectSecretsScanner:
+    """`detect-secrets scan` of the files in scope, never verifying what it finds over the network."""
+
+    name: ClassVar[str] = TOOL
+    executable: ClassVar[str] = "detect-secrets"
+    applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.ANY})
+    version_args: ClassVar[tuple[str, ...]] = ("--version",)
+
+    def command(self, exe: str, target: Target) -> Command:
+        # --no-verify: by default found AWS keys (and others) are sent to their provider to check.
+        # Named files are scanned whether or not git tracks them, so no --all-files is needed.
+        return Command(
+            (exe, "scan", "--no-verify", "--exclude-files", _BASELINE_PATTERN, "--", *target.files)
+        )
+
+    def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
+        accepted = read_baseline(target)
+        return [f for f in parse_report(output.report, target) if identity(f) not in accepted]
+
+
+def parse_report(text: str, target: Target) -> list[Finding]:
+    """Every secret in a `detect-secrets scan` JSON report."""
+    report = load_json(text, TOOL)
+    if not isinstance(report, dict):
+        raise ParseError(f"{TOOL}: the report is not a JSON object")
+    findings = []
+    for name, entries in _results(report, "report").items():
+        path = relative_path(name, target)
+        for i, entry in enumerate(entries):
+            findings.append(_finding(entry, path, f"results[{name!r}][{i}]"))
+    return findings
+
+
+def _finding(entry: dict[str, Any], path: str, where: str) -> Finding:
+    kind = _required(entry, "type", str, where)
+    return Finding(
+        tool=TOOL,
+        rule_id=kind,
+        severity=SEVERITIES.get(kind, DEFAULT_SEVERITY),
+        title=kind,
+        message=f"Potential secret found by detect-secrets' {kind} check (value withheld)",
+        location=Location(path, start_line=_required(entry, "line_number", int, where)),
+        kind=Kind.SECRET,
+        cwe_ids=() if kind in _NOT_CREDENTIALS else ("CWE-798",),
+        evidence=_required(entry, "hashed_secret", str, where),  # sha1 of the secret, never the secret
+    )
+
+
+def identity(finding: Finding) -> Identity:
+    """The baseline identity of a finding made by `parse_report` (line numbers left out)."""
+    return (finding.location.path, finding.rule_id, finding.evidence)
+
+
+def read_baseline(target: Target) -> frozenset[Identity]:
+    """The secrets `.secrets.baseline` in the scanned directory accepts: parse's one, isolated read.
+
+    The runner hands parse only the tool's output, and `scan --baseline` would rewrite the user's
+    file, so the baseline is read here; everything past the read is `accepted_in_baseline`.
+    """
+    path = target.root / BASELINE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return frozenset()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParseError(f"{TOOL}: cannot read {BASELINE_FILE}: {exc}") from None
+    return accepted_in_baseline(text, target)
+
+
+def accepted_in_baseline(text: str, target: Target) -> frozenset[Identity]:
+    """Identities of the baseline's secrets, except those audited as real (`"is_secret": true`)."""
+    try:
+        baseline = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"{TOOL}: {BASELINE_FILE} is not valid JSON ({exc.msg} at char {exc.pos})") from None
+    if not isinstance(baseline, dict):
+        raise ParseError(f"{TOOL}: {BASELINE_FILE} is not a JSON object")
+    accepted = set()
+    for name, entries in _results(baseline, BASELINE_FILE).items():
+        for i, entry in enumerate(entries):
+            where = f"{BASELINE_FILE} results[{name!r}][{i}]"
+            kind, hashed = _required(entry, "type", str, where), _required(entry, "hashed_secret", str, where)
+            if _optional_bool(entry, "is_secret", where) is not True:
+                accepted.add((_baseline_path(name, target), kind, hashed))
+    return frozenset(accepted)
+
+
+def _baseline_path(name: str, target: Target) -> str:
+    """A baseline path made comparable; one outside the scanned directory can match nothing."""
+    try:
+        return relative_path(name, target)
+    except ParseError:
+        return name
+
+
+def _results(holder: dict[str, Any], source: str) -> dict[str, list[dict[str, Any]]]:
+    results = holder.get("results")
+    if not isinstance(results, dict):
+        raise ParseError(f"{TOOL}: {source} has no `results` object")
+    for name, entries in results.items():
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ParseError(f"{TOOL}: {source} results[{name!r}] is not a list of objects")
+    return results
+
+
+def _required(entry: dict[str, Any], key: str, kind: type[_T], where: str) -> _T:
+    value = entry.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool) or not value:
+        raise ParseError(f"{TOOL}: {where}.{key} is missing or not a non-empty {kind.__name__}")
+    return value
+
+
+def _optional_bool(entry: dict[str, Any], key: str, where: str) -> bool | None:
+    value = entry.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise ParseError(f"{TOOL}: {where}.{key} is not true, false or null")
+    return value

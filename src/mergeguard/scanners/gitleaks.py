@@ -1,0 +1,196 @@
+"""Gitleaks on the scanned tree (`dir`) or on a pull request's commits (`git`); secrets hashed on sight."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from mergeguard.errors import ParseError, ScannerError
+from mergeguard.filekinds import FileKind
+from mergeguard.model import Finding, Kind, Location, Severity
+from mergeguard.scanners.base import Command, CommitRange, Target, ToolOutput, load_json, relative_path
+
+_T = TypeVar("_T")
+TOOL = "gitleaks"
+
+# Keyed by Gitleaks' RuleID (8.30.1 ships 222 rules). Gitleaks rates nothing, and every rule
+# matches a credential, so every rule is HIGH, except a clear-text private key, which is a whole
+# credential on its own: CRITICAL. Rules from a repository's own .gitleaks.toml are HIGH too.
+SEVERITIES: dict[str, Severity] = {
+    "private-key": Severity.CRITICAL,
+    "age-secret-key": Severity.CRITICAL,
+}
+DEFAULT_SEVERITY = Severity.HIGH
+
+# JSON on stdout, exit 0 with leaks (so any other status is a crash), no banner or colour, and
+# the info level, at which git mode logs "N commits scanned." (read by `check_log`).
+_COMMON = (
+    "--report-format",
+    "json",
+    "--report-path",
+    "-",
+    "--no-banner",
+    "--no-color",
+    "--exit-code",
+    "0",
+    "--log-level",
+    "info",
+)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_ERROR_LINE = re.compile(r"^(?:\S+\s+)?(?:ERR|FTL)\s+(.*\S)")  # "7:54AM ERR [git] fatal: ..."
+_SCANNED = re.compile(r"\b(\d+) commits scanned\b")
+# gitleaks splits --log-opts at spaces and hands the pieces to `git log`: a revision must be one
+# piece and must not read as an option.
+_REVISION = re.compile(r"[0-9A-Za-z][\w./@^~{}+-]*")
+
+
+class GitleaksScanner:
+    """Gitleaks: `dir` on the view without a commit range, `git` on base..head with one."""
+
+    name: ClassVar[str] = TOOL
+    executable: ClassVar[str] = "gitleaks"
+    applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.ANY})
+    version_args: ClassVar[tuple[str, ...]] = ("version",)
+
+    def command(self, exe: str, target: Target) -> Command:
+        commits = target.commit_range
+        if commits is None:
+            # "." (the runner's working directory is target.root), not the absolute root: gitleaks
+            # then reports and fingerprints root-relative paths, as .gitleaksignore entries are
+            # written; with an absolute root no entry matches. .gitleaks.toml is read from ./ too.
+            return Command((exe, "dir", *_COMMON, "--", "."))
+        # `--platform none`: no `git ls-remote` to build links nobody reads.
+        argv = (exe, "git", *_COMMON, "--platform", "none", "--log-opts", _log_range(commits))
+        return Command((*argv, "--", str(target.repo)), env=trust_repository(target.repo))
+
+    def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
+        check_log(output.stderr, target.commit_range)
+        records = load_json(output.report, TOOL)
+        if not isinstance(records, list):
+            raise ParseError(f"{TOOL}: the report is not a JSON list")
+        findings = []
+        for i, record in enumerate(records):
+            if not isinstance(record, dict):
+                raise ParseError(f"{TOOL}: report[{i}] is not an object")
+            path = _path(_get(record, "File", str, f"report[{i}]"), target)
+            if path is not None:  # None: a commit's file outside the scanned directory
+                findings.append(_finding(record, path, target, f"report[{i}]"))
+        return findings
+
+
+def trust_repository(repo: Path) -> dict[str, str]:
+    """Git configuration, through the environment, that trusts `repo` whoever owns it.
+
+    In a container the checkout belongs to another user; git then refuses it ("dubious
+    ownership") and gitleaks logs an error but exits 0 having scanned nothing.
+    """
+    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": str(repo)}
+
+
+def _log_range(commits: CommitRange) -> str:
+    for revision in (commits.base, commits.head):
+        if not _REVISION.fullmatch(revision):
+            raise ScannerError(f"{TOOL}: {revision!r} is not a revision git log can be given")
+    return f"{commits.base}..{commits.head}"
+
+
+def check_log(stderr: str, commits: CommitRange | None) -> None:
+    """Fail when gitleaks' log shows an incomplete scan: an error, or not the commits asked for.
+
+    `commits.count` is how many commits of the range add text lines (see gitrepo.commit_count), a
+    lower bound of what Gitleaks counts (it also counts commits that only remove lines). None
+    scanned while some commit adds text means an empty or unreadable range: a wrong base, an
+    unsafe repository, a shallow clone.
+    """
+    text = _ANSI.sub("", stderr)
+    errors = [m.group(1) for m in map(_ERROR_LINE.match, text.splitlines()) if m]
+    if errors:
+        raise ScannerError(f"{TOOL} logged an error, so its scan is incomplete: {errors[0]}")
+    if commits is None:
+        return
+    match = _SCANNED.search(text)
+    if match is None:
+        raise ParseError(f"{TOOL} did not log how many commits it scanned")
+    scanned = int(match.group(1))
+    if scanned == 0 and commits.count > 0:
+        raise ScannerError(
+            f"{TOOL} scanned 0 commits in {commits.base[:12]}..{commits.head[:12]}, "
+            f"where {commits.count} add text (a wrong base, an unsafe or shallow repository?)"
+        )
+
+
+def _path(reported: str, target: Target) -> str | None:
+    """A repo-relative path; git mode reports paths from the git top-level, outside `prefix` too."""
+    if target.commit_range is None:
+        return relative_path(reported, target)
+    prefix = target.prefix.strip("/")
+    prefix = prefix + "/" if prefix else ""
+    if not reported.startswith(prefix):
+        return None
+    return relative_path(reported[len(prefix) :], target)
+
+
+def _finding(record: dict[str, Any], path: str, target: Target, where: str) -> Finding:
+    rule_id = _get(record, "RuleID", str, where)
+    if not rule_id:
+        raise ParseError(f"{TOOL}: {where}.RuleID is missing")
+    description = _get(record, "Description", str, where) or rule_id
+    start = _get(record, "StartLine", int, where)
+    return Finding(
+        tool=TOOL,
+        rule_id=rule_id,
+        severity=SEVERITIES.get(rule_id, DEFAULT_SEVERITY),
+        title=_title(description),
+        message=description,  # never Match or Secret: both hold the clear secret
+        location=Location(path, start, _get(record, "EndLine", int, where), _column(record, target, where)),
+        kind=Kind.SECRET,
+        cwe_ids=("CWE-798",),
+        commit=_commit(record, target, where),
+        evidence=_evidence(record, where),
+    )
+
+
+def _title(description: str) -> str:
+    """The description's first clause: "Identified a Private Key, which may…" → "Identified a Private Key"."""
+    return description.split(", ", 1)[0].rstrip(".")
+
+
+def _column(record: dict[str, Any], target: Target, where: str) -> int | None:
+    """StartColumn corrected: gitleaks counts the newline before every line but a fragment's first.
+
+    In dir mode a fragment is the file (measured on 8.30.1), so lines after the first are one too
+    high. In git mode a fragment is a diff hunk, which the report does not give: no column.
+    """
+    column = _get(record, "StartColumn", int, where)
+    if column < 1 or target.commit_range is not None:
+        return None
+    return column - 1 if _get(record, "StartLine", int, where) > 1 and column > 1 else column
+
+
+def _commit(record: dict[str, Any], target: Target, where: str) -> str | None:
+    if target.commit_range is None:
+        return None
+    commit = _get(record, "Commit", str, where)
+    if not commit:
+        raise ParseError(f"{TOOL}: {where}.Commit is missing from a git-history finding")
+    return commit
+
+
+def _evidence(record: dict[str, Any], where: str) -> str:
+    """sha256 of the secret, or of the match for a rule on file names ("file detected: x.p12": no secret)."""
+    secret = _get(record, "Secret", str, where) or _get(record, "Match", str, where)
+    if not secret:
+        raise ParseError(f"{TOOL}: {where} has neither Secret nor Match")
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _get(record: dict[str, Any], key: str, kind: type[_T], where: str) -> _T:
+    """`record[key]` checked to be a `kind`; absent or null gives the empty `kind()` ("" or 0)."""
+    value = record.get(key)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise ParseError(f"{TOOL}: {where}.{key} is not a {kind.__name__}")
+    return value

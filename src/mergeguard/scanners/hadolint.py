@@ -1,0 +1,124 @@
+"""Adapter for hadolint, the Dockerfile linter (which runs ShellCheck on `RUN` instructions)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePosixPath
+from typing import Any, ClassVar
+
+from mergeguard.errors import ParseError, ScannerError
+from mergeguard.filekinds import FileKind
+from mergeguard.model import Finding, Kind, Location, Severity
+from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
+
+# hadolint's levels rate how wrong a line is, not how exploitable: "error" is a broken or
+# forbidden construct (sudo, ADD for local files, untrusted registry, a file it cannot parse),
+# "warning" the supply-chain and root-user advice (unpinned apt/apk/pip, last USER root), "info"
+# hygiene (apt lists left behind), "style" cosmetics. A repository re-levels a rule it rates
+# differently in its .hadolint.yaml (`override:`), which this adapter honours.
+SEVERITY: dict[str, Severity] = {
+    "error": Severity.HIGH,
+    "warning": Severity.MEDIUM,
+    "info": Severity.LOW,
+    "style": Severity.INFO,
+}
+PARSE_ERROR_RULE = "DL1000"  # not a lint: the file did not parse, so no other rule ran on it
+
+_HELP = {"DL": "https://github.com/hadolint/hadolint/wiki/", "SC": "https://www.shellcheck.net/wiki/"}
+_DOCUMENTED_RULE = re.compile(r"(DL|SC)\d{4}")
+_CONFIG_ERROR = re.compile(r"Error parsing your config file in\s+'([^']*)'")
+_FIELDS = {"code": str, "level": str, "file": str, "line": int, "column": int, "message": str}
+_DECODER = json.JSONDecoder()
+
+
+class HadolintScanner:
+    """hadolint on the Dockerfiles in scope, configured only by the repository's .hadolint.yaml."""
+
+    name: ClassVar[str] = "hadolint"
+    executable: ClassVar[str] = "hadolint"
+    applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.DOCKERFILE})
+    version_args: ClassVar[tuple[str, ...]] = ("--version",)
+
+    def command(self, exe: str, target: Target) -> Command:
+        """`hadolint -f json --no-fail -- FILES`, run in the view so its .hadolint.yaml applies."""
+        # hadolint reads ./.hadolint.y(a)ml first, then falls back to $XDG_CONFIG_HOME and $HOME:
+        # point those at a directory that does not exist, so a personal config cannot change
+        # what the gate finds. Inline `# hadolint ignore=` pragmas stay on (no flag disables them).
+        nowhere = str(target.workdir / "hadolint-no-user-config")
+        env = {"HOME": nowhere, "XDG_CONFIG_HOME": nowhere}
+        return Command(argv=(exe, "-f", "json", "--no-fail", "--", *target.files), env=env)
+
+    def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
+        """Findings from hadolint's JSON array; ScannerError if it ran without the repo's config."""
+        _check_config(output.stderr)
+        return [_finding(_record(item), target) for item in _results(output.report)]
+
+
+def help_uri(code: str) -> str | None:
+    """The rule's documentation page: hadolint's wiki for DL rules, ShellCheck's for SC rules."""
+    if not _DOCUMENTED_RULE.fullmatch(code) or code == PARSE_ERROR_RULE:
+        return None  # DL1000 has no page; anything else is not a code worth linking
+    return _HELP[code[:2]] + code
+
+
+def _check_config(stderr: str) -> None:
+    # A .hadolint.yaml that does not parse is reported on stderr and then ignored (exit 0): the
+    # run would silently drop the repository's ignores and overrides.
+    match = _CONFIG_ERROR.search(stderr)
+    if match:
+        name = PurePosixPath(match.group(1)).name or ".hadolint.yaml"
+        raise ScannerError(f"hadolint could not parse {name} and would lint without it; fix that file")
+
+
+def _results(report: str) -> list[Any]:
+    """hadolint's JSON array: the last value on stdout.
+
+    A `format:` in .hadolint.yaml (or HADOLINT_FORMAT) adds that format to ours instead of
+    replacing it, printed first and not always followed by a newline, e.g. `{sarif…}[{…}]`.
+    """
+    end = len(report.rstrip())
+    start = report.rfind("[", 0, end)
+    while start >= 0:
+        value, stop = _decode_at(report, start)
+        if stop == end and isinstance(value, list):
+            return value
+        start = report.rfind("[", 0, start)
+    data = load_json(report, "hadolint")  # raises the ParseError that says what is wrong
+    raise ParseError(f"hadolint printed JSON that is not a list of results ({type(data).__name__})")
+
+
+def _decode_at(text: str, start: int) -> tuple[Any, int]:
+    try:
+        return _DECODER.raw_decode(text, start)
+    except json.JSONDecodeError:
+        return None, -1
+
+
+def _record(item: object) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise ParseError(f"hadolint result is not an object: {item!r:.80}")
+    for key, kind in _FIELDS.items():
+        value = item.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ParseError(f"hadolint result has no valid {key!r}: {item!r:.120}")
+    return item
+
+
+def _finding(item: dict[str, Any], target: Target) -> Finding:
+    code: str = item["code"]
+    message = " ".join(item["message"].split())  # DL1000 messages span lines
+    title = message.split(". ", maxsplit=1)[0].rstrip(".")
+    if code == PARSE_ERROR_RULE:
+        title = "Dockerfile could not be parsed"
+        message = f"hadolint could not parse this file, so no rule was checked in it: {message}"
+    return Finding(
+        tool="hadolint",
+        rule_id=code,
+        severity=SEVERITY.get(item["level"], Severity.UNKNOWN),
+        title=title,
+        message=message,
+        location=Location(relative_path(item["file"], target), item["line"], column=item["column"]),
+        kind=Kind.MISCONFIGURATION,
+        help_uri=help_uri(code),
+    )

@@ -1,0 +1,63 @@
+"""The helpers every adapter shares: JSON with banners, and path normalisation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mergeguard.errors import ParseError
+from mergeguard.scanners.base import Target, load_json, relative_path
+
+TARGET = Target(root=Path("/tmp/view/src"), files=("a",), repo=Path("/repo"))
+
+
+@pytest.mark.parametrize(
+    ("reported", "expected"),
+    [
+        ("app/x.py", "app/x.py"),
+        ("./app/x.py", "app/x.py"),
+        ("././app/x.py", "app/x.py"),
+        (".//app/x.py", "app/x.py"),
+        ("/app/x.py", "app/x.py"),
+        ("/tmp/view/src/app/x.py", "app/x.py"),
+        ("app\\win\\x.py", "app/win/x.py"),
+        ("app//x.py", "app/x.py"),
+        ("-dash/na me/é.py", "-dash/na me/é.py"),
+    ],
+)
+def test_relative_path(reported: str, expected: str) -> None:
+    assert relative_path(reported, TARGET) == expected
+
+
+@pytest.mark.parametrize("reported", ["../etc/passwd", "app/../../x", "", "/", "./"])
+def test_paths_outside_the_root_are_parse_errors(reported: str) -> None:
+    with pytest.raises(ParseError):
+        relative_path(reported, TARGET)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": 1}', {"a": 1}),
+        ("[]", []),
+        ("Checkov 3.3 banner [beta]\n  some line\n[1, 2]", [1, 2]),
+        ("\n\n  {\"x\": [1]}\n", {"x": [1]}),
+    ],
+)
+def test_load_json_skips_banners(text: str, expected: object) -> None:
+    assert load_json(text, "tool") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "tool printed no JSON report (empty output)"),
+        ("Segmentation fault", "tool printed no JSON report ('Segmentation fault')"),
+        ('{"a": ', "tool printed unparseable JSON"),
+        ('{"a": 1} trailing', "tool printed unparseable JSON"),
+    ],
+)
+def test_load_json_failures(text: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_json(text, "tool")

@@ -1,0 +1,413 @@
+"""Tests for the Gitleaks adapter: dir-mode golden cases, git-mode runs on real repositories, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mergeguard import gitrepo
+from mergeguard.errors import ParseError, ScannerError
+from mergeguard.model import Finding, Severity
+from mergeguard.runner import find_executable, run_command
+from mergeguard.scanners.base import Command, CommitRange, Target, ToolOutput
+from mergeguard.scanners.gitleaks import DEFAULT_SEVERITY, SEVERITIES, GitleaksScanner, check_log
+from tests.gitutil import GitTree
+from tests.golden import check_golden, check_live
+
+SCANNER = GitleaksScanner()
+CASES = ["secrets", "suppressed", "clean"]
+ROOT = Path("/scan/view")
+REPO = Path("/work/repo")
+TARGET = Target(root=ROOT, files=("a.py",), repo=ROOT)
+RANGE = CommitRange("a" * 40, "b" * 40, 3)
+GIT_TARGET = Target(root=ROOT, files=("a.py",), repo=REPO, prefix="sub/dir/", commit_range=RANGE)
+CLEAR_SECRETS = [
+    "Zq8vR2mW9tLx4Kp7",
+    "AKIAQ4ZR7XK2MB5NWT3J",
+    "ghp_R7kX2mQ9vL4tW8pZ3nB6yC1dF5hJ0sA9eK2u",
+    "MIIE",
+]
+KEY_ID = 'KEY = "AKIAQ4ZR7XK2MB5NWT3J"\n'
+
+
+def rules(rows: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    return sorted((r["path"], r["rule_id"], r["start_line"]) for r in rows)
+
+
+def record(**fields: Any) -> dict[str, Any]:
+    base = {"RuleID": "aws-access-token", "Description": "AWS key, risking things.", "File": "a.py"}
+    return {
+        **base,
+        "StartLine": 2,
+        "EndLine": 2,
+        "StartColumn": 9,
+        "Secret": "AKIA",
+        "Match": "AKIA",
+        **fields,
+    }
+
+
+def parse(records: Any, target: Target = TARGET, stderr: str = "") -> list[Finding]:
+    return SCANNER.parse(ToolOutput(json.dumps(records), stderr), target)
+
+
+# --- golden files (dir mode): recorded real output in, normalised findings out --------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        (
+            "secrets",
+            [
+                (".env", "generic-api-key", 4),
+                ("app/storage.py", "aws-access-token", 5),
+                ("ci/release.sh", "github-pat", 3),
+                ("deploy/deploy_key.pem", "private-key", 1),
+            ],
+        ),
+        # storage.py is in .gitleaksignore, release.sh says gitleaks:allow,
+        # and .gitleaks.toml allows tests/fixtures/.
+        ("suppressed", [(".env", "generic-api-key", 4)]),
+        ("clean", []),
+    ],
+)
+def test_golden(case: str, expected: list[Any], tmp_path: Path, regen_golden: bool) -> None:
+    rows = check_golden(SCANNER, case, tmp_path, regen_golden)
+    assert rules(rows) == expected
+    assert all(r["kind"] == "secret" and r["commit"] is None for r in rows)
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize("case", CASES)
+def test_live(case: str, tmp_path: Path) -> None:
+    check_live(SCANNER, case, tmp_path)
+
+
+def test_secrets_are_hashed_and_never_kept(tmp_path: Path) -> None:
+    rows = check_golden(SCANNER, "secrets", tmp_path, regen=False)
+    by_rule = {r["rule_id"]: r for r in rows}
+    assert by_rule["aws-access-token"]["evidence"] == hashlib.sha256(b"AKIAQ4ZR7XK2MB5NWT3J").hexdigest()
+    assert by_rule["generic-api-key"]["evidence"] == hashlib.sha256(b"Zq8vR2mW9tLx4Kp7").hexdigest()
+    text = json.dumps(rows)
+    assert [s for s in CLEAR_SECRETS if s in text] == []
+
+
+def test_lines_columns_severity_and_title(tmp_path: Path) -> None:
+    rows = {r["rule_id"]: r for r in check_golden(SCANNER, "secrets", tmp_path, regen=False)}
+    key = rows["private-key"]
+    assert (key["severity"], key["start_line"], key["end_line"], key["column"]) == ("critical", 1, 8, 1)
+    assert key["title"] == "Identified a Private Key"
+    # Columns on lines after the first, one lower than gitleaks says: `AWS_ACCESS_KEY_ID = "` is 21 chars.
+    assert (rows["aws-access-token"]["severity"], rows["aws-access-token"]["column"]) == ("high", 22)
+    assert rows["generic-api-key"]["column"] == 1
+    assert rows["github-pat"]["column"] == len("GITHUB_TOKEN=") + 1
+
+
+# --- the command lines -----------------------------------------------------------------------------
+
+# JSON on stdout, exit 0 with leaks, and the level at which "N commits scanned." is logged.
+COMMON = "--report-format json --report-path - --no-banner --no-color --exit-code 0 --log-level info"
+
+
+def test_dir_command_scans_the_working_directory_relative() -> None:
+    command = SCANNER.command("/bin/gitleaks", TARGET)
+    assert command.argv[:2] == ("/bin/gitleaks", "dir")
+    assert command.argv[-2:] == ("--", ".")
+    assert COMMON in " ".join(command.argv)
+    assert command.ok_exit_codes == frozenset({0})
+
+
+def test_git_command_scans_the_range_of_the_repository_with_it_trusted() -> None:
+    command = SCANNER.command("/bin/gitleaks", GIT_TARGET)
+    argv = command.argv
+    assert argv[:2] == ("/bin/gitleaks", "git")
+    assert argv[argv.index("--log-opts") + 1] == f"{'a' * 40}..{'b' * 40}"
+    assert argv[argv.index("--platform") + 1] == "none"  # no `git ls-remote`
+    assert argv[-2:] == ("--", str(REPO))
+    assert COMMON in " ".join(argv)
+    assert dict(command.env) == {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "safe.directory",
+        "GIT_CONFIG_VALUE_0": str(REPO),
+    }
+
+
+@pytest.mark.parametrize("bad", ["--output=/tmp/x", "-p", "a b", "", "HEAD\n--all"])
+def test_a_revision_git_log_would_misread_is_refused(bad: str) -> None:
+    target = Target(root=ROOT, files=("a.py",), repo=REPO, commit_range=CommitRange(bad, "b" * 40, 1))
+    with pytest.raises(ScannerError, match="not a revision"):
+        SCANNER.command("/bin/gitleaks", target)
+
+
+# --- gitleaks' log: errors and the commit count ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "stderr",
+    [
+        "7:54AM ERR [git] fatal: detected dubious ownership in repository at '/r'\n"
+        "7:54AM INF 0 commits scanned.",
+        "7:53AM ERR [git] fatal: Invalid revision range 0123..4567\n7:53AM INF 0 commits scanned.",
+        "\x1b[90m7:53AM\x1b[0m \x1b[31mERR\x1b[0m could not read archive blob\n7:53AM INF 3 commits scanned.",
+    ],
+)
+def test_a_logged_error_fails_the_scan(stderr: str) -> None:
+    with pytest.raises(ScannerError, match="logged an error") as info:
+        check_log(stderr, RANGE)
+    assert "ERR" not in str(info.value) and "\x1b" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("scanned", "count", "ok"),
+    [(3, 3, True), (2, 3, True), (0, 0, True), (1, 5, True), (4, 3, True), (0, 3, False), (0, 1, False)],
+)
+def test_commit_count_rule(scanned: int, count: int, ok: bool) -> None:
+    commits = CommitRange("a" * 40, "b" * 40, count)
+    stderr = f"8:00AM INF {scanned} commits scanned.\n8:00AM INF scanned ~10 bytes in 5ms\n"
+    if ok:
+        check_log(stderr, commits)
+    else:
+        with pytest.raises(ScannerError, match=f"scanned 0 commits in aaaaaaaaaaaa.*where {count} add text"):
+            check_log(stderr, commits)
+
+
+def test_git_mode_without_a_commit_count_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="how many commits"):
+        check_log("8:00AM INF no leaks found\n", RANGE)
+    check_log("8:00AM INF no leaks found\n", None)  # dir mode logs no count
+
+
+# --- parsing ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "8:00AM FTL something went wrong",
+        '[\n {\n  "RuleID": "aws-access-token",',  # truncated
+        '{"RuleID": "aws-access-token"}',
+        json.dumps(["not an object"]),
+        json.dumps([record(RuleID="")]),
+        json.dumps([record(RuleID=None)]),
+        json.dumps([record(StartLine="2")]),
+        json.dumps([record(StartLine=True)]),
+        json.dumps([record(Secret=12)]),
+        json.dumps([record(Secret="", Match="")]),
+        json.dumps([record(File="")]),
+        json.dumps([record(File="../etc/passwd")]),
+    ],
+)
+def test_unexpected_output_is_a_parse_error(text: str) -> None:
+    with pytest.raises(ParseError, match=r"gitleaks|outside"):
+        SCANNER.parse(ToolOutput(text), TARGET)
+
+
+def test_a_history_finding_needs_its_commit() -> None:
+    with pytest.raises(ParseError, match="Commit"):
+        parse([record(File="sub/dir/a.py", Commit="")], GIT_TARGET, "INF 3 commits scanned.")
+
+
+@pytest.mark.parametrize(
+    ("reported", "expected"),
+    [("a.py", "a.py"), ("./a.py", "a.py"), ("/a.py", "a.py"), (f"{ROOT}/x/a.py", "x/a.py")],
+)
+def test_dir_paths_are_repo_relative(reported: str, expected: str) -> None:
+    (finding,) = parse([record(File=reported)])
+    assert finding.location.path == expected
+
+
+@pytest.mark.parametrize("prefix", ["sub/dir/", "sub/dir", "/sub/dir/"])
+def test_git_paths_lose_the_prefix_and_files_outside_it_are_dropped(prefix: str) -> None:
+    target = Target(root=ROOT, files=("a.py",), repo=REPO, prefix=prefix, commit_range=RANGE)
+    records = [record(File=f, Commit="c" * 40) for f in ("sub/dir/a.py", "sub/dir2/b.py", "c.py", "sub/a.py")]
+    found = parse(records, target, "INF 3 commits scanned.")
+    assert [(f.location.path, f.commit) for f in found] == [("a.py", "c" * 40)]
+
+
+def test_no_column_in_git_mode_and_none_for_a_file_name_rule() -> None:
+    (history,) = parse([record(File="sub/dir/a.py", Commit="c" * 40)], GIT_TARGET, "INF 1 commits scanned.")
+    assert history.location.column is None
+    pkcs12 = record(
+        RuleID="pkcs12-file", StartLine=0, EndLine=0, StartColumn=0, Secret="", Match="file detected: a.p12"
+    )
+    (file_rule,) = parse([pkcs12])
+    assert (file_rule.location.start_line, file_rule.location.column) == (1, None)
+    assert file_rule.evidence == hashlib.sha256(b"file detected: a.p12").hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "severity"),
+    [
+        ("private-key", Severity.CRITICAL),
+        ("age-secret-key", Severity.CRITICAL),
+        ("aws-access-token", Severity.HIGH),
+        ("generic-api-key", Severity.HIGH),
+        ("my-company-token", Severity.HIGH),
+    ],
+)
+def test_severity_table(rule_id: str, severity: Severity) -> None:
+    (finding,) = parse([record(RuleID=rule_id)])
+    assert finding.severity == severity == SEVERITIES.get(rule_id, DEFAULT_SEVERITY)
+
+
+def test_title_and_message_come_from_the_description_never_the_match() -> None:
+    (finding,) = parse([record(Description="", Match="password=hunter2hunter2", Secret="hunter2hunter2")])
+    assert (finding.title, finding.message) == ("aws-access-token", "aws-access-token")
+    assert "hunter2" not in repr(finding)
+
+
+# --- git mode on real repositories -----------------------------------------------------------------
+
+
+@pytest.fixture
+def gitleaks() -> str:
+    exe = find_executable("gitleaks")
+    if exe is None or shutil.which("git") is None:
+        pytest.skip("gitleaks or git is not installed")
+    return exe
+
+
+def scan_range(
+    exe: str,
+    tree: GitTree,
+    base: str,
+    head: str,
+    *,
+    prefix: str = "",
+    count: int | None = None,
+    env: bool = True,
+) -> list[Finding]:
+    """Run the adapter's git-mode command for base..head, as the runner would, and parse it."""
+    if count is None:
+        count = commit_count(tree, base, head)
+    root = tree.root / prefix if prefix else tree.root
+    target = Target(root, ("x",), tree.root, prefix, CommitRange(base, head, count), tree.root)
+    command = SCANNER.command(exe, target)
+    if not env:
+        command = Command(command.argv)
+    return SCANNER.parse(run_command(command, root, timeout_s=120), target)
+
+
+def commit_count(tree: GitTree, base: str, head: str) -> int:
+    """The count the pipeline gives the adapter: commits of the range that add text lines."""
+    assert tree.git("rev-parse", "HEAD").strip() == head
+    return gitrepo.commit_count(gitrepo.Repo(tree.root, ""), base)
+
+
+def secrets_found(findings: list[Finding]) -> list[tuple[str, str | None]]:
+    return sorted((f.location.path, f.commit) for f in findings)
+
+
+@pytest.mark.scanner
+def test_a_secret_added_in_the_range_is_found_with_its_commit_and_one_before_is_not(
+    gitleaks: str, tmp_path: Path
+) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("old.py", KEY_ID)
+    base = tree.commit("old secret, before the pull request")
+    tree.write("README.md", "docs\n")
+    tree.commit("docs")
+    tree.write("new.py", 'TOKEN = "ghp_R7kX2mQ9vL4tW8pZ3nB6yC1dF5hJ0sA9eK2u"\n')
+    head = tree.commit("new secret")
+    (finding,) = scan_range(gitleaks, tree, base, head)
+    assert (finding.location.path, finding.commit, finding.rule_id) == ("new.py", head, "github-pat")
+
+
+@pytest.mark.scanner
+def test_a_secret_added_then_deleted_in_the_range_is_still_reported(gitleaks: str, tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("README.md", "docs\n")
+    base = tree.commit("start")
+    tree.write("tmp.py", KEY_ID)
+    added = tree.commit("oops")
+    (tree.root / "tmp.py").unlink()
+    head = tree.commit("remove it again")
+    assert secrets_found(scan_range(gitleaks, tree, base, head)) == [("tmp.py", added)]
+
+
+@pytest.mark.scanner
+def test_a_merge_commit_in_the_range_is_not_a_count_mismatch(gitleaks: str, tmp_path: Path) -> None:
+    """Gitleaks does not count merges (nor empty commits): fewer commits scanned is not an error."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("README.md", "docs\n")
+    base = tree.commit("start")
+    tree.git("checkout", "-q", "-b", "feature")
+    tree.write("a.py", KEY_ID)
+    added = tree.commit("feature work")
+    tree.git("checkout", "-q", "main")
+    tree.write("b.py", "B = 1\n")
+    tree.commit("main moves on")
+    tree.git("checkout", "-q", "feature")
+    tree.git("merge", "-q", "--no-edit", "main")
+    tree.commit("an empty commit")
+    head = tree.git("rev-parse", "HEAD").strip()
+    assert commit_count(tree, base, head) == 2  # the merge and the empty commit add no text
+    assert secrets_found(scan_range(gitleaks, tree, base, head)) == [("a.py", added)]
+
+
+@pytest.mark.scanner
+def test_an_empty_range_for_a_non_empty_pull_request_is_an_error(gitleaks: str, tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("a.py", KEY_ID)
+    head = tree.commit("secret")
+    with pytest.raises(ScannerError, match="scanned 0 commits"):
+        scan_range(gitleaks, tree, head, head, count=1)  # a wrong base: base..head is empty
+
+
+@pytest.mark.scanner
+def test_a_base_missing_from_the_clone_is_an_error(gitleaks: str, tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("a.py", KEY_ID)
+    head = tree.commit("secret")
+    with pytest.raises(ScannerError, match="Invalid revision range"):
+        scan_range(gitleaks, tree, "0123456789abcdef0123456789abcdef01234567", head, count=1)
+
+
+@pytest.mark.scanner
+def test_a_subdirectory_scan_drops_findings_outside_it(gitleaks: str, tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("svc/README.md", "docs\n")
+    base = tree.commit("start")
+    tree.write("svc/app/key.py", KEY_ID)
+    tree.write("other/key.py", KEY_ID)
+    head = tree.commit("two secrets")
+    found = scan_range(gitleaks, tree, base, head, prefix="svc/")
+    assert secrets_found(found) == [("app/key.py", head)]
+
+
+@pytest.mark.scanner
+def test_gitleaksignore_and_gitleaks_allow_work_in_git_mode(gitleaks: str, tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("README.md", "docs\n")
+    base = tree.commit("start")
+    tree.write("a.py", KEY_ID)
+    tree.write("b.py", KEY_ID.rstrip("\n") + "  # gitleaks:allow\n")
+    tree.write("c.py", KEY_ID)
+    tree.write(".gitleaksignore", "a.py:aws-access-token:1\n")
+    head = tree.commit("three secrets, two accepted")
+    assert secrets_found(scan_range(gitleaks, tree, base, head)) == [("c.py", head)]
+
+
+@pytest.mark.scanner
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to chown")
+def test_a_repository_owned_by_someone_else_is_scanned_not_silently_skipped(
+    gitleaks: str, tmp_path: Path
+) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("README.md", "docs\n")
+    base = tree.commit("start")
+    tree.write("a.py", KEY_ID)
+    head = tree.commit("secret")
+    for path in [tree.root, *tree.root.rglob("*")]:
+        os.chown(path, 65534, 65534, follow_symlinks=False)  # as a checkout is, seen from a container
+    with pytest.raises(ScannerError, match="dubious ownership"):
+        scan_range(gitleaks, tree, base, head, count=1, env=False)
+    assert secrets_found(scan_range(gitleaks, tree, base, head, count=1)) == [("a.py", head)]

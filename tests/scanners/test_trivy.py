@@ -1,0 +1,312 @@
+"""Tests for the Trivy config and secret adapters: golden cases, command lines, parser edge cases."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mergeguard.errors import ParseError
+from mergeguard.filekinds import FileKind
+from mergeguard.model import Kind, Severity
+from mergeguard.runner import find_executable, run_command
+from mergeguard.scanners.base import Target
+from mergeguard.scanners.trivy import (
+    DOCKERFILE_PATTERN,
+    SEVERITIES,
+    TrivyConfigScanner,
+    TrivySecretScanner,
+    parse_report,
+)
+from tests.golden import FIXTURES, case_target, check_golden, check_live
+
+CONFIG = TrivyConfigScanner()
+SECRET = TrivySecretScanner()
+DS = [("Dockerfile", "DS-0002", 1), ("Dockerfile", "DS-0026", 1)]
+CONFIG_CASES: dict[str, list[tuple[str, str, int]]] = {
+    "missing-user-healthcheck": DS,
+    "k8s-privileged": [("deploy/deployment.yaml", rule, 26) for rule in ("KSV-0001", "KSV-0017", "KSV-0125")],
+    "clean-dockerfile": [],
+    "trivyignore": DS[:1],  # DS-0026 is in its .trivyignore
+    "lowercase-dockerfile": [("worker/dockerfile", rule, 1) for _, rule, _ in DS],
+}
+AWS = [("app/settings.py", "aws-access-key-id", 8), ("app/settings.py", "aws-secret-access-key", 9)]
+SECRET_CASES: dict[str, list[tuple[str, str, int]]] = {
+    "aws-keys": AWS,
+    "github-token": [("scripts/release.sh", "github-pat", 5)],
+    "private-key": [("deploy/deploy_key.pem", "private-key", 2)],
+    "trivyignore": AWS[1:],  # the key id is in its .trivyignore
+    "clean": [],
+}
+ROOT = Path("/scan/view")
+TARGET = Target(root=ROOT, files=("Dockerfile",), repo=ROOT, workdir=Path("/scratch"))
+
+
+def rules(rows: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    return sorted((r["path"], r["rule_id"], r["start_line"]) for r in rows)
+
+
+# --- golden files: recorded real output in, normalised findings out -------------------------------
+
+
+@pytest.mark.parametrize(("case", "expected"), CONFIG_CASES.items())
+def test_config_golden(case: str, expected: list[Any], tmp_path: Path, regen_golden: bool) -> None:
+    rows = check_golden(CONFIG, case, tmp_path, regen_golden)
+    assert rules(rows) == expected
+    assert all(r["kind"] == "misconfiguration" and r["evidence"] == "" for r in rows)
+
+
+def test_privileged_container_is_a_high_finding_with_its_help(tmp_path: Path) -> None:
+    rows = check_golden(CONFIG, "k8s-privileged", tmp_path, regen=False)
+    (privileged,) = [r for r in rows if r["rule_id"] == "KSV-0017"]
+    assert (privileged["severity"], privileged["end_line"]) == ("high", 40)
+    assert privileged["help_uri"] == "https://avd.aquasec.com/misconfig/ksv-0017"
+
+
+@pytest.mark.parametrize(("case", "expected"), SECRET_CASES.items())
+def test_secret_golden(case: str, expected: list[Any], tmp_path: Path, regen_golden: bool) -> None:
+    rows = check_golden(SECRET, case, tmp_path, regen_golden)
+    assert rules(rows) == expected
+    secrets = _clear_secrets(FIXTURES / "trivy-secret" / case)
+    assert secrets or not rows
+    for row in rows:
+        assert re.fullmatch(r"[0-9a-f]{64}", row["evidence"])
+        assert row["kind"] == "secret"
+        assert not any(secret in json.dumps(row) for secret in secrets)
+
+
+def _clear_secrets(root: Path) -> list[str]:
+    """The quoted key-like values and private key body lines of a case's files."""
+    text = "\n".join(p.read_text() for p in root.rglob("*") if p.is_file())
+    quoted = re.findall(r"\"([A-Za-z0-9_/+]{20,})\"", text)
+    return quoted + [line for line in text.splitlines() if re.fullmatch(r"[A-Za-z0-9/+=]{16,}", line)]
+
+
+# --- the real tool now ----------------------------------------------------------------------------
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize("case", list(CONFIG_CASES))
+def test_config_live(case: str, tmp_path: Path) -> None:
+    check_live(CONFIG, case, tmp_path)
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize("case", list(SECRET_CASES))
+def test_secret_live(case: str, tmp_path: Path) -> None:
+    check_live(SECRET, case, tmp_path)
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize(("scanner", "case"), [(CONFIG, "missing-user-healthcheck"), (SECRET, "aws-keys")])
+def test_live_run_downloads_nothing_and_exits_zero(
+    scanner: TrivyConfigScanner | TrivySecretScanner, case: str, tmp_path: Path
+) -> None:
+    exe = find_executable("trivy") or pytest.skip("trivy is not installed")
+    target = case_target(scanner, case, tmp_path)
+    output = run_command(scanner.command(exe, target), target.root, timeout_s=600)
+    assert output.exit_code == 0
+    assert "Downloading" not in output.stderr
+    assert "vulnerability DB" not in output.stderr
+    assert not (tmp_path / "trivy-cache").exists()  # a fresh cache stays untouched
+    if scanner is CONFIG:  # the expected, harmless ERROR line of --skip-check-update
+        assert "Falling back to embedded checks" in output.stderr
+
+
+@pytest.mark.scanner
+def test_live_trivy_yaml_in_the_scanned_tree_is_not_loaded(tmp_path: Path) -> None:
+    exe = find_executable("trivy") or pytest.skip("trivy is not installed")
+    root = tmp_path / "view"
+    shutil.copytree(FIXTURES / "trivy-config" / "missing-user-healthcheck", root)
+    (root / "trivy.yaml").write_text("severity:\n  - CRITICAL\nformat: table\n")
+    target = Target(root=root, files=("Dockerfile",), repo=root, workdir=tmp_path)
+    output = run_command(CONFIG.command(exe, target), root, timeout_s=600)
+    assert {f.rule_id for f in CONFIG.parse(output, target)} == {"DS-0002", "DS-0026"}
+
+
+# --- command lines ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scanner", [CONFIG, SECRET])
+def test_command_is_offline_json_and_scans_the_root_after_dashes(
+    scanner: TrivyConfigScanner | TrivySecretScanner,
+) -> None:
+    target = Target(root=Path("/tmp/-odd dir/ü"), files=("-x.py",), repo=Path("/tmp"), workdir=Path("/w"))
+    argv = scanner.command("/bin/trivy", target).argv
+    for flag in ("--skip-version-check", "--disable-telemetry"):
+        assert flag in argv
+    pairs = {argv[i]: argv[i + 1] for i in range(len(argv) - 1) if argv[i].startswith("--")}
+    assert pairs["--format"] == "json"
+    assert pairs["--exit-code"] == "0"
+    assert pairs["--config"] == ""  # no trivy.yaml from the scanned tree
+    assert pairs["--cache-dir"] == "/w/trivy-cache"
+    assert argv[-2:] == ("--", "/tmp/-odd dir/ü")
+    assert "-x.py" not in argv  # Trivy takes the directory, not the files
+    assert scanner.command("/bin/trivy", target).ok_exit_codes == frozenset({0})
+
+
+def test_config_command_skips_the_checks_update_and_knows_lowercase_dockerfiles() -> None:
+    argv = CONFIG.command("trivy", TARGET).argv
+    assert argv[:2] == ("trivy", "config")
+    assert "--skip-check-update" in argv
+    assert argv[argv.index("--file-patterns") + 1] == DOCKERFILE_PATTERN
+    pattern = re.compile(DOCKERFILE_PATTERN.split(":", 1)[1])
+    assert all(pattern.search(p) for p in ("dockerfile", "a/dockerfile.dev", "Containerfile", "x/Dockerfile"))
+    assert not pattern.search("docs/dockerfile/README.md")
+
+
+def test_secret_command_scans_secrets_only_and_never_fetches_a_database() -> None:
+    argv = SECRET.command("trivy", TARGET).argv
+    assert argv[:4] == ("trivy", "fs", "--scanners", "secret")
+    assert {"--skip-db-update", "--skip-java-db-update"} <= set(argv)
+
+
+def test_metadata() -> None:
+    assert (CONFIG.name, SECRET.name) == ("trivy-config", "trivy-secret")
+    assert CONFIG.applies_to == {FileKind.DOCKERFILE, FileKind.IAC}
+    assert SECRET.applies_to == {FileKind.ANY}
+    assert CONFIG.executable == SECRET.executable == "trivy"
+    assert CONFIG.version_args == SECRET.version_args == ("--version",)
+
+
+# --- the parser ------------------------------------------------------------------------------------
+
+MISCONF = {
+    "ID": "DS-0002",
+    "Title": "Image user should not be 'root'",
+    "Message": "Add USER",
+    "Status": "FAIL",
+}
+SECRET_RECORD = {
+    "RuleID": "github-pat",
+    "Title": "GitHub PAT",
+    "StartLine": 5,
+    "EndLine": 5,
+    "Match": 'T="**"',
+}
+
+
+def report(*results: dict[str, Any]) -> str:
+    """A Trivy JSON report holding `results`; a key whose value is `...` is left out."""
+    kept = [{k: v for k, v in result.items() if v is not ...} for result in results]
+    return json.dumps({"SchemaVersion": 2, "ArtifactName": ".", "Results": kept})
+
+
+def cfg(target: Any = "D", **fields: Any) -> str:
+    """A report with one misconfiguration of `fields` over MISCONF (`...` removes a key)."""
+    record = {k: v for k, v in {**MISCONF, "Severity": "HIGH", **fields}.items() if v is not ...}
+    return report({"Target": target, "Class": "config", "Misconfigurations": [record]})
+
+
+def sec(target: Any = "a.py", **fields: Any) -> str:
+    record = {k: v for k, v in {**SECRET_RECORD, "Severity": "CRITICAL", **fields}.items() if v is not ...}
+    return report({"Target": target, "Class": "secret", "Secrets": [record]})
+
+
+def parse(text: str) -> list[tuple[Any, ...]]:
+    found = parse_report(text, "trivy-config", TARGET)
+    return [
+        (f.rule_id, f.severity.label, f.location.path, f.location.start_line, f.location.end_line)
+        for f in found
+    ]
+
+
+DS2 = ("DS-0002", "high", "D", 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"SchemaVersion": 2, "ArtifactName": "."}', []),  # no Results at all: nothing found
+        ('{"SchemaVersion": 2, "Results": null}', []),
+        (report({"Target": "D", "Class": "config", "MisconfSummary": {"Successes": 27, "Failures": 0}}), []),
+        (report({"Target": "D", "Misconfigurations": None, "Secrets": None}), []),
+        (cfg(Status="PASS"), []),
+        (cfg(Status="EXCEPTION"), []),
+        (cfg(), [DS2]),
+        (cfg(Status=...), [DS2]),  # no status: read as a failure
+        (cfg(CauseMetadata={"StartLine": 0, "EndLine": 0}), [DS2]),
+        (cfg(CauseMetadata={"StartLine": 19, "EndLine": 27, "Code": {"Lines": None}}), [(*DS2[:3], 19, 27)]),
+        (cfg(ID="DS002", AVDID="AVD-DS-0002"), [("DS002", "high", "D", 1, 1)]),  # older Trivy: keep the ID
+        (cfg(ID=..., AVDID="AVD-DS-0002"), [("AVD-DS-0002", "high", "D", 1, 1)]),
+        (cfg(Title=..., Message=..., PrimaryURL=...), [DS2]),
+        (sec(StartLine=..., EndLine=..., Code={"Lines": None}), [("github-pat", "critical", "a.py", 1, 1)]),
+        (report({"Target": "r.txt", "Class": "lang-pkgs", "Vulnerabilities": [{"VulnerabilityID": 1}]}), []),
+        ("INFO\tbanner\n" + cfg(target="./x/D"), [("DS-0002", "high", "x/D", 1, 1)]),
+    ],
+)
+def test_parser_reads_what_real_reports_hold(text: str, expected: list[tuple[Any, ...]]) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "FATAL\tFatal error\tflag error: ignore file not found",
+        '{"Results": [{"Target": "D", "Misconf',
+        "[]",
+        '{"Results": {}}',
+        '{"Results": ["D"]}',
+        cfg(target=...),
+        cfg(target=3),
+        cfg(target="../outside"),
+        report({"Target": "D", "Misconfigurations": {"ID": "DS-0002"}}),
+        cfg(ID=..., AVDID=...),
+        cfg(Severity=4),
+        cfg(Status="SKIPPED"),
+        cfg(CauseMetadata=[]),
+        cfg(CauseMetadata={"StartLine": "3"}),
+        cfg(CauseMetadata={"StartLine": True}),
+        sec(RuleID=...),
+        sec(Match=["T"]),
+    ],
+)
+def test_parser_rejects_what_trivy_does_not_write(text: str) -> None:
+    with pytest.raises(ParseError, match=r"^trivy-config"):
+        parse(text)
+
+
+SEVERITY_CASES = [
+    *SEVERITIES.items(),
+    ("critical", Severity.CRITICAL),
+    ("NEW", Severity.UNKNOWN),
+    (..., Severity.UNKNOWN),
+]
+
+
+@pytest.mark.parametrize(("word", "severity"), SEVERITY_CASES)
+def test_severity_table(word: Any, severity: Severity) -> None:
+    assert parse(cfg(Severity=word))[0][1] == severity.label
+    assert parse(sec(Severity=word))[0][1] == severity.label
+
+
+@pytest.mark.parametrize("reported", ["/scan/view/app/x.py", "./app/x.py", "/app/x.py", "app/x.py"])
+def test_paths_are_made_repo_relative(reported: str) -> None:
+    assert parse(sec(target=reported))[0][2] == "app/x.py"
+
+
+def test_misconfiguration_fields() -> None:
+    (found,) = parse_report(
+        cfg(PrimaryURL="https://avd.aquasec.com/misconfig/ds-0002"), "trivy-config", TARGET
+    )
+    got = (found.tool, found.kind, found.title, found.message)
+    assert got == ("trivy-config", Kind.MISCONFIGURATION, MISCONF["Title"], "Add USER")
+    assert (found.help_uri, found.evidence) == ("https://avd.aquasec.com/misconfig/ds-0002", "")
+    (bare,) = parse_report(cfg(Title=..., Message=...), "trivy-config", TARGET)
+    assert (bare.title, bare.message, bare.help_uri) == ("DS-0002", "DS-0002", None)
+
+
+def test_secret_fields_and_evidence_follow_the_masked_match_not_the_line() -> None:
+    def evidence(**fields: Any) -> str:
+        return parse_report(sec(**fields), "trivy-secret", TARGET)[0].evidence
+
+    assert evidence() == evidence(StartLine=50, EndLine=50) == evidence(Offset=999)
+    assert len({evidence(), evidence(Match='OTHER="**"'), evidence(RuleID="generic")}) == 3
+    (found,) = parse_report(sec(), "trivy-secret", TARGET)
+    got = (found.tool, found.kind, found.title, found.message, found.help_uri)
+    assert got == ("trivy-secret", Kind.SECRET, "GitHub PAT", "GitHub PAT", None)

@@ -1,0 +1,182 @@
+"""What is in scope: changed files, changed lines, classification, excludes."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mergeguard import changes
+from mergeguard.errors import UsageError
+from mergeguard.filekinds import FileKind, classify
+from tests.gitutil import GitTree
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> GitTree:
+    repo = GitTree(tmp_path / "repo")
+    repo.write("app.py", "import os\n\n\ndef main():\n    return os.getcwd()\n")
+    repo.write("Dockerfile", "FROM python:3.11-slim\nCMD python\n")
+    repo.write("gone.txt", "to be deleted\n")
+    repo.write("old name.py", "x = 1\ny = 2\n")
+    repo.commit("base")
+    repo.git("branch", "base")
+    return repo
+
+
+def test_changed_files_follow_renames_and_ignore_deletions_and_binaries(tree: GitTree) -> None:
+    tree.write("app.py", "import os\n\nimport sys\n\ndef main():\n    return os.getcwd()\n")
+    (tree.root / "gone.txt").unlink()
+    tree.git("mv", "old name.py", "new näme.py")
+    tree.write("-dash.py", "print(1)\n")
+    tree.write("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00binary\x00")
+    tree.commit("pr")
+    result = changes.collect(tree.root, "base", [])
+    assert [f.path for f in result.files] == ["-dash.py", "app.py", "new näme.py"]
+    assert result.lookup("app.py") is not None
+    assert result.lookup("app.py").lines == frozenset({3})  # type: ignore[union-attr]
+    assert result.lookup("new näme.py").lines == frozenset()  # type: ignore[union-attr]
+    assert result.commit_range is not None and result.commit_range.count == 1
+
+
+def test_merge_base_is_used_not_the_base_tip(tree: GitTree) -> None:
+    tree.git("checkout", "-q", "-b", "feature")
+    tree.write("feature.py", "a = 1\n")
+    tree.commit("feature")
+    tree.git("checkout", "-q", "base")
+    tree.write("later-on-base.py", "b = 2\n")
+    tree.commit("base moves on")
+    tree.git("checkout", "-q", "feature")
+    result = changes.collect(tree.root, "base", [])
+    assert [f.path for f in result.files] == ["feature.py"]
+
+
+def test_all_files_takes_tracked_regular_files_only(tree: GitTree) -> None:
+    (tree.root / "link.py").symlink_to("/etc/passwd")
+    tree.commit("add a symlink")
+    (tree.root / "untracked.py").write_text("u = 1\n")
+    result = changes.collect(tree.root, None, [])
+    assert [f.path for f in result.files] == ["Dockerfile", "app.py", "gone.txt", "old name.py"]
+    assert all(f.lines is None for f in result.files)
+
+
+def test_subdirectory_scan_is_relative_to_it(tree: GitTree) -> None:
+    tree.write("svc/api/Dockerfile", "FROM scratch\n")
+    tree.commit("svc")
+    result = changes.collect(tree.root / "svc", "base", [])
+    assert [f.path for f in result.files] == ["api/Dockerfile"]
+    assert result.repo is not None and result.repo.prefix == "svc/"
+
+
+def test_excludes_are_listed_not_scanned(tree: GitTree) -> None:
+    tree.write("examples/demo/app.py", "x = 1\n")
+    tree.write("vendor/lib/Dockerfile", "FROM scratch\n")
+    tree.commit("more")
+    result = changes.collect(tree.root, None, ["examples/**", "Dockerfile"])
+    assert "examples/demo/app.py" in result.excluded
+    assert {"Dockerfile", "vendor/lib/Dockerfile"} <= set(result.excluded)
+    assert [f.path for f in result.files] == ["app.py", "gone.txt", "old name.py"]
+
+
+def test_unknown_base_names_the_fetch_depth_fix(tree: GitTree) -> None:
+    with pytest.raises(UsageError, match="fetch-depth: 0"):
+        changes.collect(tree.root, "origin/main", [])
+
+
+def test_shallow_clone_without_the_base_commit_names_the_fix(tree: GitTree, tmp_path: Path) -> None:
+    tree.write("a.py", "a = 1\n")
+    tree.commit("second")
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{tree.root}", str(clone)], check=True, capture_output=True
+    )
+    with pytest.raises(UsageError, match="fetch-depth: 0"):
+        changes.collect(clone, "HEAD~1", [])
+
+
+def test_base_needs_a_git_repository(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("a = 1\n")
+    with pytest.raises(UsageError, match="needs a git repository"):
+        changes.collect(tmp_path, "main", [])
+    assert [f.path for f in changes.collect(tmp_path, None, []).files] == ["a.py"]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("Dockerfile", FileKind.DOCKERFILE),
+        ("svc/Containerfile", FileKind.DOCKERFILE),
+        ("Dockerfile.prod", FileKind.DOCKERFILE),
+        ("api.dockerfile", FileKind.DOCKERFILE),
+        ("docker-compose.yml", FileKind.COMPOSE),
+        ("compose.prod.yaml", FileKind.COMPOSE),
+        ("src/app.py", FileKind.PYTHON),
+        ("requirements-dev.txt", FileKind.PY_REQUIREMENTS),
+        ("requirements/base.in", FileKind.PY_REQUIREMENTS),
+        ("poetry.lock", FileKind.PY_REQUIREMENTS),
+        ("infra/main.tf", FileKind.IAC),
+        (".github/workflows/ci.yml", FileKind.IAC),
+    ],
+)
+def test_classify(path: str, kind: FileKind) -> None:
+    assert kind in classify(path)
+    assert FileKind.ANY in classify(path)
+
+
+def test_yaml_is_iac_only_with_a_manifest_marker() -> None:
+    assert FileKind.IAC in classify("k8s/deploy.yaml", b"apiVersion: apps/v1\nkind: Deployment\n")
+    assert FileKind.IAC not in classify("config/settings.yaml", b"debug: true\n")
+    assert classify("notes.txt") == frozenset({FileKind.ANY})
+
+
+@pytest.mark.parametrize(
+    ("patterns", "path", "matched"),
+    [
+        (["examples/**"], "examples/a/b.py", True),
+        (["examples"], "examples/a/b.py", True),
+        (["examples/*.py"], "examples/a/b.py", False),
+        (["*.md"], "docs/deep/x.md", True),
+        (["docs/*.md"], "docs/deep/x.md", False),
+        (["**/fixtures/**"], "tests/fixtures/x", True),
+        (["tests/fixtures/"], "tests/fixtures/a/b", True),
+        (["a?.py"], "ab.py", True),
+        (["a?.py"], "a/b.py", False),
+    ],
+)
+def test_exclude_globs(patterns: list[str], path: str, matched: bool) -> None:
+    assert changes.compile_globs(patterns)(path) is matched
+
+
+def test_git_c_style_quoting_is_undone() -> None:
+    from mergeguard.gitrepo import unquote_c_style
+
+    assert unquote_c_style('"a\\"b\\\\c\\td"') == 'a"b\\c\td'
+    assert unquote_c_style('"caf\\303\\251.py"') == "café.py"
+
+
+def test_commit_count_counts_only_commits_that_add_text(tree: GitTree) -> None:
+    tree.write("feature.py", "a = 1\n")
+    tree.commit("adds text")
+    tree.git("mv", "feature.py", "renamed.py")
+    tree.commit("pure rename")
+    tree.commit("empty")
+    tree.write("image.bin", b"\x00\x01\x02")
+    tree.commit("binary only")
+    (tree.root / "gone.txt").unlink()
+    tree.commit("deletion only")
+    result = changes.collect(tree.root, "base", [])
+    assert result.commit_range is not None
+    assert result.commit_range.count == 1
+
+
+def test_a_full_scan_of_nothing_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("untracked.py", "x = 1\n")
+    with pytest.raises(UsageError, match="no files tracked by git"):
+        changes.collect(tree.root, None, [])
+    tree.commit("now tracked")
+    with pytest.raises(UsageError, match="all 1 files are excluded"):
+        changes.collect(tree.root, None, ["*.py"])
+    with pytest.raises(UsageError, match="nothing to scan: no files"):
+        changes.collect(tmp_path / "repo" / ".git" / "refs" / "tags", None, [])

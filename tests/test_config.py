@@ -1,0 +1,80 @@
+"""The config file is validated strictly: each bad input is one ConfigError naming file, key and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mergeguard import config
+from mergeguard.errors import ConfigError
+from mergeguard.model import Severity
+
+KNOWN = ("hadolint", "checkov", "bandit")
+
+
+def load(tmp_path: Path, text: str) -> config.Config:
+    path = tmp_path / ".mergeguard.yml"
+    path.write_text(text, encoding="utf-8")
+    return config.load(path, KNOWN)
+
+
+def test_full_config(tmp_path: Path) -> None:
+    loaded = load(
+        tmp_path,
+        "fail-on: medium\nfail-on-scanner-error: false\nfail-on-pre-existing: true\ntimeout: 120\n"
+        "exclude: [examples/**, 'tests/fixtures/**']\n"
+        "scanners:\n  checkov: false\n  bandit: {timeout: 30}\n  hadolint:\n    enabled: true\n",
+    )
+    assert loaded.fail_on is Severity.MEDIUM
+    assert loaded.fail_on_scanner_error is False
+    assert loaded.fail_on_pre_existing is True
+    assert loaded.exclude == ("examples/**", "tests/fixtures/**")
+    assert not loaded.enabled("checkov")
+    assert loaded.enabled("bandit") and loaded.enabled("hadolint")
+    assert loaded.timeout_for("bandit") == 30
+    assert loaded.timeout_for("hadolint") == 120
+
+
+def test_empty_file_means_defaults(tmp_path: Path) -> None:
+    loaded = load(tmp_path, "# nothing yet\n")
+    assert loaded.fail_on is Severity.HIGH
+    assert loaded.fail_on_scanner_error is True
+    assert loaded.timeout_s == config.DEFAULT_TIMEOUT_S
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "problem"),
+    [
+        ("fail-on: high\nfail_on: low\n", 2, "fail_on", "unknown key"),
+        ("fail-on: severe\n", 1, "fail-on", "unknown severity 'severe'"),
+        ("fail-on: [high]\n", 1, "fail-on", "must be a severity"),
+        ("timeout: soon\n", 1, "timeout", "whole number of seconds"),
+        ("timeout: -5\n", 1, "timeout", "positive"),
+        ("timeout: true\n", 1, "timeout", "whole number of seconds"),
+        ("fail-on-scanner-error: maybe\n", 1, "fail-on-scanner-error", "true or false"),
+        ("exclude: examples/**\n", 1, "exclude", "list of glob patterns"),
+        ("exclude:\n  - ok\n  - {a: 1}\n", 3, "exclude", "glob pattern string"),
+        ("scanners:\n  trivvy: false\n", 2, "scanners.trivvy", "unknown scanner"),
+        ("scanners:\n  bandit: {enabled: yes please}\n", 2, "scanners.bandit.enabled", "true or false"),
+        ("scanners:\n  bandit:\n    timout: 3\n", 3, "scanners.bandit.timout", "unknown key"),
+        ("scanners: [bandit]\n", 1, "scanners", "must be a mapping"),
+        ("fail-on: high\nfail-on: low\n", 2, "fail-on", "appears twice"),
+        ("- just\n- a list\n", 1, "(top level)", "must be a mapping"),
+        ("fail-on: high\n  bad: indent\n", 2, "(file)", "not valid YAML"),
+    ],
+)
+def test_bad_config_names_file_key_and_line(tmp_path: Path, text: str, line: int, key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, text)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / '.mergeguard.yml'}:{line}: {key}: ")
+    assert problem in message
+    assert "\n" not in message
+
+
+def test_unreadable_config(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yml"
+    path.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ConfigError, match="cannot be read"):
+        config.load(path, KNOWN)

@@ -1,0 +1,69 @@
+"""Fingerprints survive unrelated line moves and never carry a line number or a clear secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mergeguard.fingerprints import assign
+from mergeguard.model import Finding, Kind, Location, Severity
+
+
+def finding(path: str, line: int, rule: str = "B602", evidence: str = "") -> Finding:
+    return Finding(
+        tool="bandit",
+        rule_id=rule,
+        severity=Severity.HIGH,
+        title="t",
+        message="m",
+        location=Location(path, line),
+        kind=Kind.CODE,
+        evidence=evidence,
+    )
+
+
+def test_moving_lines_keeps_the_fingerprint(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import subprocess\nsubprocess.call(cmd, shell=True)\n")
+    before = assign([finding("a.py", 2)], tmp_path)[0].fingerprint
+    (tmp_path / "a.py").write_text("import subprocess\n\n# comment\n\n    subprocess.call(cmd,  shell=True)\n")
+    after = assign([finding("a.py", 5)], tmp_path)[0].fingerprint
+    assert before == after
+    assert len(before) == 32
+
+
+def test_changing_the_offending_line_changes_it(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("subprocess.call(cmd, shell=True)\n")
+    before = assign([finding("a.py", 1)], tmp_path)[0].fingerprint
+    (tmp_path / "a.py").write_text("subprocess.call(other, shell=True)\n")
+    assert assign([finding("a.py", 1)], tmp_path)[0].fingerprint != before
+
+
+def test_identical_lines_get_distinct_fingerprints_by_occurrence(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("run(x, shell=True)\nrun(x, shell=True)\n")
+    first, second = assign([finding("a.py", 2), finding("a.py", 1)], tmp_path)
+    assert first.fingerprint != second.fingerprint
+    # Order of input does not matter: the occurrence index follows line order.
+    again = assign([finding("a.py", 1), finding("a.py", 2)], tmp_path)
+    assert {f.fingerprint for f in again} == {first.fingerprint, second.fingerprint}
+    assert again[0].fingerprint == second.fingerprint
+
+
+def test_evidence_replaces_source_lines_and_no_clear_secret_is_kept(tmp_path: Path) -> None:
+    secret = "AKIAZ3MPLE7QWERTY234"
+    (tmp_path / "s.py").write_text(f'key = "{secret}"\n')
+    hashed = "0" * 64
+    one = assign([finding("s.py", 1, "aws", evidence=hashed)], tmp_path)[0]
+    (tmp_path / "s.py").write_text(f'KEY = "{secret}"  # moved and renamed\n')
+    two = assign([finding("s.py", 1, "aws", evidence=hashed)], tmp_path)[0]
+    assert one.fingerprint == two.fingerprint
+    assert secret not in one.fingerprint
+
+
+def test_tool_rule_and_path_are_part_of_the_identity(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x\n")
+    (tmp_path / "b.py").write_text("x\n")
+    prints = {f.fingerprint for f in assign([finding("a.py", 1), finding("b.py", 1), finding("a.py", 1, "B105")], tmp_path)}
+    assert len(prints) == 3
+
+
+def test_missing_file_still_fingerprints(tmp_path: Path) -> None:
+    assert assign([finding("deleted.py", 3)], tmp_path)[0].fingerprint

@@ -1,0 +1,100 @@
+"""The verdict: new versus pre-existing, the severity threshold, and scanner errors failing closed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mergeguard.changes import ChangedFile, ChangeSet, Mode
+from mergeguard.config import Config
+from mergeguard.filekinds import FileKind
+from mergeguard.model import Finding, Kind, Location, Severity
+from mergeguard.policy import FindingStatus, Verdict, decide
+from mergeguard.scanners.base import CommitRange, ScanOutcome, Status
+
+ANY = frozenset({FileKind.ANY})
+
+
+def finding(path: str, line: int, severity: Severity = Severity.HIGH, commit: str | None = None) -> Finding:
+    return Finding("bandit", "B1", severity, "t", "m", Location(path, line), Kind.CODE, commit=commit)
+
+
+def pr_changes(**touched: frozenset[int]) -> ChangeSet:
+    files = tuple(ChangedFile(path.replace("_", "."), ANY, lines) for path, lines in touched.items())
+    return ChangeSet(Path("/r"), Mode.CHANGED, files, commit_range=CommitRange("b", "h", 2))
+
+
+ALL = ChangeSet(Path("/r"), Mode.ALL, (ChangedFile("a.py", ANY), ChangedFile("b.py", ANY)))
+OK = [ScanOutcome("bandit", Status.OK)]
+
+
+@pytest.mark.parametrize(
+    ("severity", "fail_on", "verdict"),
+    [
+        (Severity.HIGH, Severity.HIGH, Verdict.FAIL),
+        (Severity.CRITICAL, Severity.HIGH, Verdict.FAIL),
+        (Severity.MEDIUM, Severity.HIGH, Verdict.PASS),
+        (Severity.LOW, Severity.LOW, Verdict.FAIL),
+        (Severity.UNKNOWN, Severity.INFO, Verdict.PASS),
+    ],
+)
+def test_threshold(severity: Severity, fail_on: Severity, verdict: Verdict) -> None:
+    decision = decide([finding("a.py", 1, severity)], OK, ALL, Config(fail_on=fail_on))
+    assert decision.verdict is verdict
+    assert decision.verdict.exit_code == {Verdict.PASS: 0, Verdict.FAIL: 1}[verdict]
+
+
+def test_pr_mode_marks_untouched_lines_pre_existing() -> None:
+    changes = pr_changes(a_py=frozenset({10, 11}))
+    decision = decide([finding("a.py", 10), finding("a.py", 3)], OK, changes, Config())
+    statuses = [(a.finding.location.start_line, a.status, a.blocking) for a in decision.assessed]
+    assert statuses == [(10, FindingStatus.NEW, True), (3, FindingStatus.PRE_EXISTING, False)]
+    assert decision.verdict is Verdict.FAIL
+
+
+def test_pre_existing_can_be_made_to_block() -> None:
+    changes = pr_changes(a_py=frozenset({10}))
+    decision = decide([finding("a.py", 3)], OK, changes, Config(fail_on_pre_existing=True))
+    assert decision.verdict is Verdict.FAIL
+
+
+def test_findings_outside_the_change_are_counted_not_reported() -> None:
+    changes = pr_changes(a_py=frozenset({1}))
+    decision = decide([finding("a.py", 1), finding("other.py", 1)], OK, changes, Config())
+    assert [a.finding.location.path for a in decision.assessed] == ["a.py"]
+    assert decision.out_of_scope == 1
+
+
+def test_a_secret_in_a_range_commit_is_new_even_if_the_file_is_gone() -> None:
+    changes = pr_changes(a_py=frozenset({1}))
+    decision = decide([finding("deleted.env", 4, commit="abc")], OK, changes, Config())
+    assert decision.assessed[0].status is FindingStatus.NEW
+    assert decision.verdict is Verdict.FAIL
+
+
+def test_a_failed_scanner_fails_closed_and_is_named() -> None:
+    outcomes = [*OK, ScanOutcome("checkov", Status.FAILED, reason="timed out after 5s")]
+    decision = decide([], outcomes, ALL, Config())
+    assert decision.verdict is Verdict.ERROR
+    assert decision.verdict.exit_code == 3
+    assert "scanner checkov failed: timed out after 5s" in decision.reason
+
+
+def test_scanner_errors_can_be_allowed_by_policy() -> None:
+    outcomes = [ScanOutcome("checkov", Status.FAILED, reason="crashed")]
+    decision = decide([], outcomes, ALL, Config(fail_on_scanner_error=False))
+    assert decision.verdict is Verdict.PASS
+    assert "allowed by fail-on-scanner-error: false" in decision.reason
+
+
+def test_blocking_findings_win_over_scanner_errors_and_both_are_said() -> None:
+    outcomes = [ScanOutcome("checkov", Status.FAILED, reason="crashed")]
+    decision = decide([finding("a.py", 1)], outcomes, ALL, Config())
+    assert decision.verdict is Verdict.FAIL
+    assert "1 finding at or above high" in decision.reason and "checkov failed" in decision.reason
+
+
+def test_skipped_scanners_are_not_errors() -> None:
+    decision = decide([], [ScanOutcome("hadolint", Status.SKIPPED, reason="no Dockerfile")], ALL, Config())
+    assert decision.verdict is Verdict.PASS
