@@ -15,7 +15,16 @@ class GitTree:
         self.git("init", "-q", "-b", "main")
 
     def git(self, *args: str) -> str:
-        cmd = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args]
+        cmd = [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ]
         return subprocess.run(cmd, cwd=self.root, check=True, capture_output=True, text=True).stdout
 
     def write(self, path: str, text: str | bytes) -> Path:

@@ -10,6 +10,7 @@ import pytest
 from mergeguard import changes
 from mergeguard.errors import UsageError
 from mergeguard.filekinds import FileKind, classify
+from mergeguard.gitrepo import unquote_c_style
 from tests.gitutil import GitTree
 
 
@@ -89,7 +90,9 @@ def test_shallow_clone_without_the_base_commit_names_the_fix(tree: GitTree, tmp_
     tree.commit("second")
     clone = tmp_path / "shallow"
     subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", f"file://{tree.root}", str(clone)], check=True, capture_output=True
+        ["git", "clone", "-q", "--depth", "1", f"file://{tree.root}", str(clone)],
+        check=True,
+        capture_output=True,
     )
     with pytest.raises(UsageError, match="fetch-depth: 0"):
         changes.collect(clone, "HEAD~1", [])
@@ -149,8 +152,6 @@ def test_exclude_globs(patterns: list[str], path: str, matched: bool) -> None:
 
 
 def test_git_c_style_quoting_is_undone() -> None:
-    from mergeguard.gitrepo import unquote_c_style
-
     assert unquote_c_style('"a\\"b\\\\c\\td"') == 'a"b\\c\td'
     assert unquote_c_style('"caf\\303\\251.py"') == "café.py"
 

@@ -64,7 +64,9 @@ def test_empty_file_means_defaults(tmp_path: Path) -> None:
         ("fail-on: high\n  bad: indent\n", 2, "(file)", "not valid YAML"),
     ],
 )
-def test_bad_config_names_file_key_and_line(tmp_path: Path, text: str, line: int, key: str, problem: str) -> None:
+def test_bad_config_names_file_key_and_line(
+    tmp_path: Path, text: str, line: int, key: str, problem: str
+) -> None:
     with pytest.raises(ConfigError) as caught:
         load(tmp_path, text)
     message = str(caught.value)

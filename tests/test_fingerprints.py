@@ -24,7 +24,9 @@ def finding(path: str, line: int, rule: str = "B602", evidence: str = "") -> Fin
 def test_moving_lines_keeps_the_fingerprint(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("import subprocess\nsubprocess.call(cmd, shell=True)\n")
     before = assign([finding("a.py", 2)], tmp_path)[0].fingerprint
-    (tmp_path / "a.py").write_text("import subprocess\n\n# comment\n\n    subprocess.call(cmd,  shell=True)\n")
+    (tmp_path / "a.py").write_text(
+        "import subprocess\n\n# comment\n\n    subprocess.call(cmd,  shell=True)\n"
+    )
     after = assign([finding("a.py", 5)], tmp_path)[0].fingerprint
     assert before == after
     assert len(before) == 32
@@ -61,7 +63,10 @@ def test_evidence_replaces_source_lines_and_no_clear_secret_is_kept(tmp_path: Pa
 def test_tool_rule_and_path_are_part_of_the_identity(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x\n")
     (tmp_path / "b.py").write_text("x\n")
-    prints = {f.fingerprint for f in assign([finding("a.py", 1), finding("b.py", 1), finding("a.py", 1, "B105")], tmp_path)}
+    prints = {
+        f.fingerprint
+        for f in assign([finding("a.py", 1), finding("b.py", 1), finding("a.py", 1, "B105")], tmp_path)
+    }
     assert len(prints) == 3
 
 

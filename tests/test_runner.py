@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import time
 from pathlib import Path
@@ -24,14 +23,17 @@ class ScriptScanner:
     version_args: ClassVar[tuple[str, ...]] = ("--version",)
 
     def __init__(self, executable: str) -> None:
-        self.executable = executable  # type: ignore[misc]
+        self.executable = executable
 
     def command(self, exe: str, target: Target) -> Command:
         return Command((exe, "--", *target.files), ok_exit_codes=frozenset({0, 1}))
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         rows = load_json(output.report, self.name)
-        return [Finding(self.name, r["rule"], Severity.LOW, "t", "m", Location(r["path"]), Kind.CODE) for r in rows]
+        return [
+            Finding(self.name, r["rule"], Severity.LOW, "t", "m", Location(r["path"]), Kind.CODE)
+            for r in rows
+        ]
 
 
 def script(tmp_path: Path, body: str) -> str:
@@ -93,7 +95,7 @@ def test_missing_tool_is_a_failure_not_an_empty_result(tmp_path: Path) -> None:
 def test_non_executable_tool_cannot_start(tmp_path: Path) -> None:
     path = tmp_path / "tool"
     path.write_text("not a program")
-    os.chmod(path, 0o755)
+    path.chmod(0o700)
     target = Target(tmp_path, ("a",), tmp_path)
     outcome = run_job(Job(ScriptScanner(str(path)), target, 5))  # type: ignore[arg-type]
     assert outcome.status is Status.FAILED

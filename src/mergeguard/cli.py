@@ -15,7 +15,7 @@ from mergeguard.files import write_atomic
 from mergeguard.model import Severity
 from mergeguard.registry import REGISTRY
 from mergeguard.report import json_report, terminal
-from mergeguard.runner import find_executable, tool_version
+from mergeguard.runner import find_executable, probe_version
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,7 +80,7 @@ def _scanners(_args: argparse.Namespace) -> int:
             print(f"{scanner.name:<15} missing")
             continue
         try:
-            version = tool_version(exe, scanner.version_args)
+            version = probe_version(scanner, exe)
         except MergeguardError as exc:
             version = f"(version check failed: {exc})"
         print(f"{scanner.name:<15} {version:<10} {exe}")

@@ -9,10 +9,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mergeguard.errors import ScannerError
@@ -59,22 +60,39 @@ def run_job(job: Job) -> ScanOutcome:
         reason = f"{job.scanner.executable} not found (run `make install` or put it on PATH)"
         return ScanOutcome(name, Status.FAILED, reason=reason)
     started = time.monotonic()
-    version = ""
+    version: Future[str] | None = None
+    with ThreadPoolExecutor(max_workers=1) as side:
+        try:
+            command = job.scanner.command(exe, job.target)
+            # The version probe gets the scan's environment (its offline switches) and runs alongside.
+            version = side.submit(tool_version, exe, job.scanner.version_args, command.env)
+            output = run_command(command, job.target.root, job.timeout_s)
+            findings = job.scanner.parse(output, job.target)
+            outcome = ScanOutcome(name, Status.OK, tuple(findings), version=version.result())
+        except ScannerError as exc:
+            outcome = ScanOutcome(name, Status.FAILED, reason=str(exc), version=_quiet(version))
+    return replace(outcome, duration_s=time.monotonic() - started)
+
+
+def _quiet(version: Future[str] | None) -> str:
+    """The version when the probe worked, "" when it did not (the scan's failure says enough)."""
     try:
-        version = tool_version(exe, job.scanner.version_args)
-        command = job.scanner.command(exe, job.target)
-        output = run_command(command, job.target.root, job.timeout_s)
-        findings = job.scanner.parse(output, job.target)
-    except ScannerError as exc:
-        elapsed = time.monotonic() - started
-        return ScanOutcome(name, Status.FAILED, reason=str(exc), version=version, duration_s=elapsed)
-    elapsed = time.monotonic() - started
-    return ScanOutcome(name, Status.OK, tuple(findings), version=version, duration_s=elapsed)
+        return version.result() if version is not None else ""
+    except ScannerError:
+        return ""
 
 
-def tool_version(exe: str, args: Sequence[str]) -> str:
+def probe_version(scanner: Scanner, exe: str) -> str:
+    """The scanner's version, asked with the environment its scans get (their offline switches)."""
+    with tempfile.TemporaryDirectory(prefix="mergeguard-probe-") as tmp:
+        scratch = Path(tmp)
+        env = scanner.command(exe, Target(scratch, ("probe",), scratch, workdir=scratch)).env
+        return tool_version(exe, scanner.version_args, env)
+
+
+def tool_version(exe: str, args: Sequence[str], env: Mapping[str, str] | None = None) -> str:
     """The first dotted version number the tool prints for `args` ("" if it prints none)."""
-    output = run_command(Command((exe, *args)), Path.cwd(), _VERSION_TIMEOUT_S)
+    output = run_command(Command((exe, *args), env or {}), Path.cwd(), _VERSION_TIMEOUT_S)
     match = _VERSION.search(output.report + output.stderr)
     return match.group(0) if match else ""
 

@@ -42,7 +42,7 @@ def test_paths_outside_the_root_are_parse_errors(reported: str) -> None:
         ('{"a": 1}', {"a": 1}),
         ("[]", []),
         ("Checkov 3.3 banner [beta]\n  some line\n[1, 2]", [1, 2]),
-        ("\n\n  {\"x\": [1]}\n", {"x": [1]}),
+        ('\n\n  {"x": [1]}\n', {"x": [1]}),
     ],
 )
 def test_load_json_skips_banners(text: str, expected: object) -> None:

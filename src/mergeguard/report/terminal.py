@@ -16,7 +16,7 @@ _LEVELS = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Seve
 def render(result: ScanResult) -> str:
     """The summary printed at the end of a scan (the final verdict line is printed separately)."""
     lines = [_heading(result), "", *_scanner_table(result), ""]
-    blocking = result.decision.blocking
+    blocking = sorted(result.decision.blocking, key=_order)
     if blocking:
         lines.append(f"Findings that decide the verdict ({len(blocking)}):")
         lines.extend(f"  {_finding_line(a)}" for a in blocking)
@@ -53,6 +53,11 @@ def _scanner_table(result: ScanResult) -> list[str]:
         else:
             rows.append(row + plain(outcome.reason, 120))
     return rows
+
+
+def _order(assessed: Assessed) -> tuple[int, str, int, str]:
+    f = assessed.finding
+    return (-f.severity, f.location.path, f.location.start_line, f.tool)
 
 
 def _finding_line(assessed: Assessed) -> str:

@@ -48,8 +48,9 @@ REPORTED_SEVERITIES: dict[str, Severity] = {
 }
 # Offline it reports none, so checks are rated here by what a failure exposes. Running as root and
 # disabled TLS or signature checks (an attacker in the network path controls what gets installed)
-# are HIGH; unpinned or unverified inputs MEDIUM; hygiene LOW; deprecations INFO. Where Trivy has
-# the same Dockerfile check the level agrees with it, except its HIGH for MAINTAINER and apt update.
+# are HIGH; unpinned or unverified inputs MEDIUM; hygiene LOW; deprecations INFO. Trivy rates the
+# same USER, HEALTHCHECK, port 22 and `latest` checks alike; its HIGH for MAINTAINER, a lone
+# `apt-get update` and a relative WORKDIR, and CRITICAL for duplicate aliases, overstate them.
 CHECK_SEVERITIES: dict[str, Severity] = {
     "CKV_DOCKER_1": Severity.MEDIUM,  # EXPOSE 22: documents an SSH daemon in the image (Trivy DS-0004)
     "CKV_DOCKER_2": Severity.LOW,  # no HEALTHCHECK: availability only (Trivy DS-0026)
@@ -151,7 +152,7 @@ def _finding(check: dict[str, Any], check_type: str, target: Target, where: str)
     rule_id, title = _text(check, "check_id", where), _text(check, "check_name", where)
     resource = _text(check, "resource", where)
     secret = check_type == _SECRETS
-    path = relative_path(_text(check, "file_path", where), target)
+    path = _path(_text(check, "file_path", where), target)
     start, end = _lines(check, where)
     return Finding(
         tool=TOOL,
@@ -191,6 +192,13 @@ def _secret_hash(resource: str, where: str) -> str:
     if not _HASH.fullmatch(hashed):
         raise ParseError(f"{TOOL}: {where}.resource is not a hashed secret")
     return hashed
+
+
+def _path(reported: str, target: Target) -> str:
+    try:
+        return relative_path(reported, target)
+    except ParseError as exc:
+        raise ParseError(f"{TOOL}: {exc}") from None
 
 
 def _lines(check: dict[str, Any], where: str) -> tuple[int, int]:

@@ -1,0 +1,354 @@
+"""Tests for the Checkov adapter: golden cases, offline command, severity table, report shapes, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mergeguard.errors import ParseError
+from mergeguard.model import Kind, Severity
+from mergeguard.runner import find_executable, run_command
+from mergeguard.scanners.base import Command, Target, ToolOutput
+from mergeguard.scanners.checkov import (
+    CHECK_SEVERITIES,
+    DEFAULT_SEVERITY,
+    FRAMEWORKS,
+    SECRET_SEVERITY,
+    CheckovScanner,
+    parse_report,
+    severity,
+)
+from tests.golden import FIXTURES, check_golden, check_live
+
+SCANNER = CheckovScanner()
+CASES = ["microservice", "suppressed", "no-iac"]
+ROOT = Path("/scan/view")
+TARGET = Target(root=ROOT, files=("Dockerfile",), repo=ROOT, workdir=Path("/scratch"))
+CLEAR_SECRETS = ["AKIAQZ7ONXJ3KPL4MWRT", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY"]
+SECRET_SHA1 = "ab" * 20
+# What checkov prints when no framework found anything to check (measured on a README-only tree).
+EMPTY_SUMMARY = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0}
+
+
+def rules(rows: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    return sorted((r["path"], r["rule_id"], r["start_line"]) for r in rows)
+
+
+def check(**fields: Any) -> dict[str, Any]:
+    """A failed check as checkov 3.3.30 writes it offline (the fields the adapter reads)."""
+    base = {
+        "check_id": "CKV_DOCKER_3",
+        "check_name": "Ensure that a user for the container has been created",
+        "file_path": "/Dockerfile",
+        "file_line_range": [1, 9],
+        "resource": "/Dockerfile.",
+        "severity": None,
+        "guideline": None,
+    }
+    return {**base, **fields}
+
+
+def framework(check_type: str, *checks: dict[str, Any]) -> dict[str, Any]:
+    summary = {**EMPTY_SUMMARY, "failed": len(checks), "checkov_version": "3.3.30"}
+    return {"check_type": check_type, "results": {"failed_checks": list(checks)}, "summary": summary}
+
+
+def parse(report: Any, target: Target = TARGET) -> list[Any]:
+    return parse_report(json.dumps(report), target)
+
+
+def checkov_or_skip() -> str:
+    exe = find_executable(SCANNER.executable)
+    if exe is None:
+        pytest.skip("checkov is not installed (make install)")
+    return exe
+
+
+# --- golden files: recorded real output in, normalised findings out -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        # Three frameworks report, so checkov prints a list. The secret access key is skipped by the
+        # `checkov:skip` comment on the line above it.
+        (
+            "microservice",
+            [
+                ("Dockerfile", "CKV_DOCKER_2", 1),
+                ("Dockerfile", "CKV_DOCKER_3", 1),
+                ("Dockerfile", "CKV_DOCKER_4", 3),
+                ("app/settings.py", "CKV_SECRET_2", 9),
+                ("deploy/k8s/deployment.yaml", "CKV2_K8S_6", 1),
+                ("deploy/k8s/deployment.yaml", "CKV_K8S_16", 1),
+                ("deploy/k8s/deployment.yaml", "CKV_K8S_20", 1),
+            ],
+        ),
+        # One framework, so a single object: CKV_DOCKER_3 skipped by a comment in the Dockerfile,
+        # CKV_DOCKER_2 by the .checkov.yaml at the root of the scanned directory.
+        ("suppressed", [("Dockerfile", "CKV_DOCKER_4", 4)]),
+        ("no-iac", []),  # nothing checkov knows: it prints a bare summary
+    ],
+)
+def test_golden(case: str, expected: list[Any], tmp_path: Path, regen_golden: bool) -> None:
+    rows = check_golden(SCANNER, case, tmp_path, regen_golden)
+    assert rules(rows) == expected
+    assert all(r["tool"] == "checkov" for r in rows)
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize("case", CASES)
+def test_live(case: str, tmp_path: Path) -> None:
+    check_live(SCANNER, case, tmp_path)
+
+
+def test_report_shapes_are_the_ones_checkov_prints() -> None:
+    shapes = {
+        case: type(json.loads((FIXTURES / "checkov" / f"{case}.report").read_text(encoding="utf-8")))
+        for case in CASES
+    }
+    assert shapes == {"microservice": list, "suppressed": dict, "no-iac": dict}
+
+
+def test_microservice_findings_in_detail(tmp_path: Path) -> None:
+    rows = {r["rule_id"]: r for r in check_golden(SCANNER, "microservice", tmp_path, regen=False)}
+    assert {rule: r["severity"] for rule, r in rows.items()} == {
+        "CKV_DOCKER_2": "low",
+        "CKV_DOCKER_3": "high",
+        "CKV_DOCKER_4": "medium",
+        "CKV_SECRET_2": "high",
+        "CKV2_K8S_6": "medium",
+        "CKV_K8S_16": "high",
+        "CKV_K8S_20": "medium",
+    }
+    assert {rule: r["kind"] for rule, r in rows.items() if r["kind"] != "misconfiguration"} == {
+        "CKV_SECRET_2": "secret"
+    }
+    assert (rows["CKV_DOCKER_4"]["start_line"], rows["CKV_DOCKER_4"]["end_line"]) == (3, 3)
+    assert (rows["CKV_DOCKER_3"]["start_line"], rows["CKV_DOCKER_3"]["end_line"]) == (1, 9)
+    assert (rows["CKV_SECRET_2"]["start_line"], rows["CKV_SECRET_2"]["end_line"]) == (9, 9)
+    assert (
+        rows["CKV_K8S_16"]["message"]
+        == "Container should not be privileged (resource Deployment.shop.orders)"
+    )
+    assert rows["CKV_DOCKER_4"]["message"] == rows["CKV_DOCKER_4"]["title"]
+
+
+def test_secret_evidence_is_its_sha1_and_no_clear_secret_is_kept(tmp_path: Path) -> None:
+    rows = check_golden(SCANNER, "microservice", tmp_path, regen=False)
+    (secret,) = [r for r in rows if r["kind"] == "secret"]
+    assert secret["evidence"] == hashlib.sha1(CLEAR_SECRETS[0].encode()).hexdigest()  # noqa: S324 - checkov's hash
+    assert secret["cwe_ids"] == ["CWE-798"]
+    recorded = (FIXTURES / "checkov" / "microservice.report").read_text(encoding="utf-8")
+    for text in (json.dumps(rows), recorded):  # --compact keeps even the masked prefix out
+        assert [s for s in CLEAR_SECRETS if s in text or s[:5] in text] == []
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+
+def test_command_is_offline_and_scans_the_view() -> None:
+    command = SCANNER.command("/bin/checkov", TARGET)
+    argv = command.argv
+    assert argv[:3] == ("/bin/checkov", "--directory", "/scan/view")
+    assert argv[argv.index("--framework") + 1 : argv.index("--framework") + 1 + len(FRAMEWORKS)] == FRAMEWORKS
+    for flag in ("--skip-download", "--soft-fail", "--quiet", "--compact", "--enable-secret-scan-all-files"):
+        assert flag in argv
+    assert argv[argv.index("--download-external-modules") + 1] == "false"
+    assert argv[argv.index("--output") + 1] == "json"
+    assert dict(command.env) == {
+        "BC_SKIP_MAPPING": "TRUE",
+        "CKV_SKIP_PACKAGE_UPDATE_CHECK": "True",
+        "BC_API_KEY": "",
+        "CKV_VALIDATE_SECRETS": "",
+        "HOME": "/scratch",
+    }
+    assert command.ok_exit_codes == frozenset({0, 1})
+    assert not {"helm", "kustomize", "all"} & set(argv)  # they shell out to helm/kubectl, which fetch
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize(
+    ("config", "exit_code", "found"),
+    [
+        ("skip-check:\n  - CKV_DOCKER_2\n", 0, ["CKV_DOCKER_4"]),  # --soft-fail: findings, exit 0
+        ("hard-fail-on:\n  - CKV_DOCKER_4\n", 1, ["CKV_DOCKER_2", "CKV_DOCKER_4"]),  # outranks it
+    ],
+)
+def test_exit_status_with_findings(config: str, exit_code: int, found: list[str], tmp_path: Path) -> None:
+    root = tmp_path / "view"
+    shutil.copytree(FIXTURES / "checkov" / "suppressed", root)
+    (root / ".checkov.yaml").write_text(config, encoding="utf-8")
+    target = Target(root=root, files=("Dockerfile",), repo=root, workdir=tmp_path)
+    output = run_command(SCANNER.command(checkov_or_skip(), target), root, timeout_s=600)
+    assert output.exit_code == exit_code
+    assert rules_of(SCANNER.parse(output, target)) == [("Dockerfile", rule) for rule in found]
+
+
+def rules_of(findings: list[Any]) -> list[tuple[str, str]]:
+    return sorted((f.location.path, f.rule_id) for f in findings)
+
+
+# --- severity --------------------------------------------------------------------------------------
+
+
+@pytest.mark.scanner
+def test_every_dockerfile_check_of_the_installed_checkov_is_rated(tmp_path: Path) -> None:
+    command = SCANNER.command(checkov_or_skip(), TARGET)
+    argv = (command.argv[0], "--list", "--framework", "dockerfile")
+    listing = run_command(Command(argv, env={**command.env, "HOME": str(tmp_path)}), tmp_path, 600)
+    ids = set(re.findall(r"\bCKV2?_DOCKER_\d+\b", listing.report))
+    assert len(ids) == 28
+    assert sorted(ids - set(CHECK_SEVERITIES)) == []
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "reported", "secret", "expected"),
+    [
+        ("CKV_DOCKER_3", None, False, Severity.HIGH),
+        ("CKV_DOCKER_2", None, False, Severity.LOW),
+        ("CKV_DOCKER_4", None, False, Severity.MEDIUM),
+        ("CKV_DOCKER_6", None, False, Severity.INFO),
+        ("CKV2_DOCKER_2", None, False, Severity.HIGH),
+        ("CKV_AWS_20", None, False, DEFAULT_SEVERITY),
+        ("CKV_SECRET_6", None, True, SECRET_SEVERITY),
+        ("CKV_DOCKER_2", "CRITICAL", False, Severity.CRITICAL),  # online, the report's severity wins
+        ("CKV_SECRET_2", "low", True, Severity.LOW),
+        ("CKV_K8S_1", "NONE", False, Severity.INFO),
+        ("CKV_K8S_1", "SEVERE", False, Severity.UNKNOWN),
+        ("CKV_K8S_1", "", False, DEFAULT_SEVERITY),
+    ],
+)
+def test_severity(rule_id: str, reported: str | None, secret: bool, expected: Severity) -> None:
+    assert severity(rule_id, reported, secret) == expected
+
+
+# --- report shapes ---------------------------------------------------------------------------------
+
+
+def test_dict_and_list_forms_give_the_same_findings() -> None:
+    docker = framework("dockerfile", check())
+    single, listed = parse(docker), parse([docker, framework("kubernetes")])
+    assert single == listed
+    assert [(f.rule_id, f.kind, f.location.path) for f in single] == [
+        ("CKV_DOCKER_3", Kind.MISCONFIGURATION, "Dockerfile")
+    ]
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        {**EMPTY_SUMMARY, "checkov_version": "3.3.30"},
+        framework("dockerfile"),
+        [framework("dockerfile"), framework("secrets")],
+        [],
+    ],
+    ids=["bare-summary", "no-failed-checks", "list-without-failures", "empty-list"],
+)
+def test_reports_without_failures_give_no_findings(report: Any) -> None:
+    assert parse(report) == []
+
+
+def test_online_fields_are_used_when_present() -> None:
+    guideline = (
+        "https://docs.prismacloud.io/en/policy-reference/docker-policies/docker-policy-index/ensure-user"
+    )
+    (finding,) = parse(framework("dockerfile", check(severity="LOW", guideline=guideline)))
+    assert (finding.severity, finding.help_uri) == (Severity.LOW, guideline)
+
+
+def test_secret_finding_uses_the_hash_and_the_reported_line_only() -> None:
+    secret = check(check_id="CKV_SECRET_2", check_name="AWS Access Key", file_path="/a.py")
+    (finding,) = parse(framework("secrets", {**secret, "resource": SECRET_SHA1, "file_line_range": [4, 5]}))
+    assert (finding.kind, finding.evidence, finding.severity) == (Kind.SECRET, SECRET_SHA1, Severity.HIGH)
+    assert (finding.location.start_line, finding.location.end_line) == (4, 4)
+    assert SECRET_SHA1 not in finding.message
+
+
+@pytest.mark.parametrize(
+    ("reported", "expected"),
+    [
+        ("/Dockerfile", "Dockerfile"),
+        ("/svc/api/Dockerfile", "svc/api/Dockerfile"),
+        ("./k8s/deploy.yaml", "k8s/deploy.yaml"),
+        ("/scan/view/k8s/deploy.yaml", "k8s/deploy.yaml"),
+        ("/-rf dir/ünï.tf", "-rf dir/ünï.tf"),
+    ],
+)
+def test_paths_are_repo_relative(reported: str, expected: str) -> None:
+    (finding,) = parse(framework("terraform", check(file_path=reported, resource="aws_s3_bucket.b")))
+    assert finding.location.path == expected
+
+
+# --- broken output ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Traceback (most recent call last):\n  ...\nKeyError: 'x'\n",
+        '[\n    {\n        "check_type": "dockerfile",\n        "results": {\n',
+        '"just a string"',
+        json.dumps({"passed": 0, "failed": 2, "checkov_version": "3.3.30"}),
+        json.dumps({"failed": 0}),
+        json.dumps([{"results": {"failed_checks": []}}]),
+        json.dumps(["dockerfile"]),
+        json.dumps({"check_type": "dockerfile", "summary": {}}),
+        json.dumps({"check_type": "dockerfile", "results": {"passed_checks": []}}),
+        json.dumps({"check_type": "dockerfile", "results": {"failed_checks": {}}}),
+        json.dumps({"check_type": "dockerfile", "results": {"failed_checks": ["CKV_DOCKER_3"]}}),
+        json.dumps(framework("dockerfile", {k: v for k, v in check().items() if k != "check_id"})),
+        json.dumps(framework("dockerfile", check(check_name=7))),
+        json.dumps(framework("dockerfile", check(file_path=""))),
+        json.dumps(framework("dockerfile", check(file_line_range=[3]))),
+        json.dumps(framework("dockerfile", check(file_line_range=["1", "2"]))),
+        json.dumps(framework("dockerfile", check(file_line_range=[True, 2]))),
+        json.dumps(framework("dockerfile", check(file_path="/../etc/passwd"))),
+        json.dumps(framework("secrets", check(resource="AKIAQZ7ONXJ3KPL4MWRT"))),
+    ],
+    ids=[
+        "traceback",
+        "truncated",
+        "json-string",
+        "summary-with-failures",
+        "summary-without-version",
+        "no-check-type",
+        "list-of-strings",
+        "no-results",
+        "no-failed-checks-key",
+        "failed-checks-not-list",
+        "failed-check-not-object",
+        "no-check-id",
+        "check-name-not-string",
+        "empty-path",
+        "short-line-range",
+        "string-lines",
+        "bool-line",
+        "path-outside",
+        "secret-without-hash",
+    ],
+)
+def test_broken_reports_raise_parse_error(text: str) -> None:
+    with pytest.raises(ParseError, match=r"^checkov"):
+        parse_report(text, TARGET)
+
+
+def test_empty_output_is_a_parse_error_naming_the_cause() -> None:
+    output = ToolOutput(
+        report="\n", stderr="Traceback ...\nModuleNotFoundError: No module named 'x'\n", exit_code=1
+    )
+    with pytest.raises(ParseError, match=r"checkov printed no report \(exit 1\): ModuleNotFoundError"):
+        SCANNER.parse(output, TARGET)
+
+
+def test_a_secret_is_never_echoed_in_a_parse_error() -> None:
+    text = json.dumps(framework("secrets", check(resource=CLEAR_SECRETS[0])))
+    with pytest.raises(ParseError) as info:
+        parse_report(text, TARGET)
+    assert CLEAR_SECRETS[0] not in str(info.value)

@@ -1,0 +1,226 @@
+"""The command line end to end: verdicts, the JSON contract, and one clear line for every failure."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mergeguard import runner
+from mergeguard.cli import main
+from tests.gitutil import GitTree
+
+AWS_KEY_ID = "AKIA" + "QYLPMN5HFIUJXZ2K"  # fake, shaped like a real one
+DOCKERFILE = "FROM python:3.11-slim\nRUN pip install flask\nCMD python app.py\n"
+CODE = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitTree:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("api/Dockerfile", DOCKERFILE)
+    tree.write("api/tasks.py", CODE)
+    tree.write("README.md", "# service\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    return tree
+
+
+def fake_tools(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **bodies: str) -> None:
+    """Replace named tools with shell scripts (fault injection); other tools stay real."""
+    real: Callable[[str], str | None] = runner.find_executable
+    scripts = {}
+    for name, body in bodies.items():
+        path = tmp_path / f"fake-{name}"
+        path.write_text(
+            f'#!/bin/sh\ncase "$1" in --version|version) echo "{name} 9.9.9"; exit 0;; esac\n{body}'
+        )
+        path.chmod(path.stat().st_mode | stat.S_IEXEC)
+        scripts[name.replace("_", "-")] = str(path)
+    monkeypatch.setattr(runner, "find_executable", lambda name: scripts.get(name, real(name)))
+
+
+def last_line(text: str) -> str:
+    return text.strip().splitlines()[-1]
+
+
+@pytest.mark.scanner
+def test_full_scan_fails_with_a_json_report(
+    repo: GitTree, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "out" / "report.json"
+    code = main(
+        ["scan", str(repo.root), "--all-files", "--scanners", "bandit,hadolint", "--json", str(report)]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert last_line(out) == "mergeguard: FAIL: 1 finding at or above high severity"
+    assert "api/tasks.py:5  high  bandit  B602" in out
+    data = json.loads(report.read_text())
+    assert data["version"] == 1 and data["verdict"] == "fail"
+    assert {s["name"]: s["status"] for s in data["scanners"]} == {
+        "hadolint": "ok",
+        "trivy-config": "skipped",
+        "trivy-secret": "skipped",
+        "checkov": "skipped",
+        "bandit": "ok",
+        "detect-secrets": "skipped",
+        "gitleaks": "skipped",
+    }
+    b602 = next(f for f in data["findings"] if f["rule_id"] == "B602")
+    assert b602["status"] == "new" and b602["blocking"] is True
+    assert {
+        "tool",
+        "rule_id",
+        "severity",
+        "title",
+        "message",
+        "path",
+        "start_line",
+        "end_line",
+        "kind",
+    } <= set(b602)
+    assert len(b602["fingerprint"]) == 32
+
+
+@pytest.mark.scanner
+def test_fail_on_critical_passes_the_same_tree(repo: GitTree, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["scan", str(repo.root), "--scanners", "bandit", "--fail-on", "critical"])
+    assert code == 0
+    assert last_line(capsys.readouterr().out) == "mergeguard: PASS: no blocking findings"
+
+
+@pytest.mark.scanner
+def test_pr_mode_reports_only_the_file_the_head_commit_adds(
+    repo: GitTree, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("config/aws.py", f'AWS_ACCESS_KEY_ID = "{AWS_KEY_ID}"\n')
+    repo.commit("add credentials")
+    report = tmp_path / "pr.json"
+    code = main(["scan", str(repo.root), "--base", "base", "--json", str(report)])
+    data = json.loads(report.read_text())
+    assert code == 1, capsys.readouterr().out
+    assert {f["path"] for f in data["findings"]} == {"config/aws.py"}
+    assert {"gitleaks", "detect-secrets", "trivy-secret"} <= {f["tool"] for f in data["findings"]}
+    assert all(f["status"] == "new" for f in data["findings"])
+    assert AWS_KEY_ID not in report.read_text()
+    assert AWS_KEY_ID not in capsys.readouterr().out
+
+
+@pytest.mark.scanner
+def test_pr_mode_touching_other_lines_leaves_old_findings_pre_existing(
+    repo: GitTree, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("api/tasks.py", "# a new comment\n" + CODE)
+    repo.commit("comment")
+    report = tmp_path / "pr.json"
+    code = main(["scan", str(repo.root), "--base", "base", "--scanners", "bandit", "--json", str(report)])
+    assert code == 0, capsys.readouterr().out
+    statuses = {f["rule_id"]: f["status"] for f in json.loads(report.read_text())["findings"]}
+    assert statuses["B602"] == "pre-existing"
+
+
+FAULTS = [
+    ("hadolint", "kill -KILL $$\n", "killed by signal SIGKILL"),
+    (
+        "hadolint",
+        "echo 'hadolint: internal error' >&2; exit 70\n",
+        "exited with status 70: hadolint: internal error",
+    ),
+    ("hadolint", "echo 'this is not JSON'\n", "printed no JSON report"),
+    ("hadolint", "sleep 20\n", "timed out after 1s"),
+    ("bandit", 'echo \'{"results": [], "errors": [\'\n', "unparseable JSON"),
+]
+
+
+@pytest.mark.parametrize(("tool", "body", "reason"), FAULTS)
+def test_each_fault_is_exit_3_naming_the_scanner(
+    repo: GitTree,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tool: str,
+    body: str,
+    reason: str,
+) -> None:
+    fake_tools(monkeypatch, tmp_path, **{tool: body})
+    code = main(["scan", str(repo.root), "--scanners", tool, "--timeout", "1"])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert last_line(out).startswith(f"mergeguard: ERROR: scanner {tool} failed: ")
+    assert reason in last_line(out)
+
+
+def test_a_missing_tool_is_exit_3(
+    repo: GitTree, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(runner, "find_executable", lambda name: None)
+    code = main(["scan", str(repo.root), "--scanners", "hadolint"])
+    assert code == 3
+    assert "scanner hadolint failed: hadolint not found" in last_line(capsys.readouterr().out)
+
+
+def test_gitleaks_scanning_zero_commits_is_exit_3(
+    repo: GitTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("new.py", "x = 1\n")
+    repo.commit("pr")
+    fake_tools(monkeypatch, tmp_path, gitleaks="echo 'INF 0 commits scanned.' >&2\necho '[]'\n")
+    code = main(["scan", str(repo.root), "--base", "base", "--scanners", "gitleaks"])
+    assert code == 3
+    assert "scanner gitleaks failed: gitleaks scanned 0 commits" in last_line(capsys.readouterr().out)
+
+
+def test_scanner_errors_can_be_allowed_by_config(
+    repo: GitTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_tools(monkeypatch, tmp_path, hadolint="exit 9\n")
+    repo.write(".mergeguard.yml", "fail-on-scanner-error: false\n")
+    repo.commit("allow")
+    assert main(["scan", str(repo.root), "--scanners", "hadolint"]) == 0
+    assert "allowed by fail-on-scanner-error: false" in last_line(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("fail-on: hihg\n", ".mergeguard.yml:1: fail-on: unknown severity 'hihg'"),
+        ("scanners:\n  trivy: false\n", ".mergeguard.yml:2: scanners.trivy: unknown scanner"),
+        ("exclude: [\n", ".mergeguard.yml:2: (file): not valid YAML"),
+    ],
+)
+def test_bad_config_is_exit_2_in_one_line(
+    repo: GitTree, capsys: pytest.CaptureFixture[str], config: str, message: str
+) -> None:
+    repo.write(".mergeguard.yml", config)
+    assert main(["scan", str(repo.root)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("mergeguard: error: ") and message in captured.err
+    assert "Traceback" not in captured.err + captured.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--base", "origin/nope"], "fetch-depth: 0"),
+        (["--scanners", "hadolint,semgrepp"], "--scanners: unknown semgrepp"),
+        (["--config", "missing.yml"], "config file not found"),
+    ],
+)
+def test_usage_errors_are_exit_2_in_one_line(
+    repo: GitTree, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(["scan", str(repo.root), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
+def test_bad_fail_on_flag_is_exit_2(repo: GitTree, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["scan", str(repo.root), "--fail-on", "severe"])
+    assert caught.value.code == 2
+    assert "unknown severity 'severe'" in capsys.readouterr().err
