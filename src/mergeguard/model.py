@@ -39,7 +39,7 @@ class Kind(enum.StrEnum):
 
     VULNERABILITY = "vulnerability"
     MISCONFIGURATION = "misconfiguration"
-    SECRET = "secret"  # noqa: S105 - a category name, not a password
+    SECRET = "secret"  # noqa: S105  # pragma: allowlist secret - a category name
     CODE = "code"
     DEPENDENCY = "dependency"
 

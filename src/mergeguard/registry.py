@@ -13,14 +13,16 @@ from mergeguard.scanners.gitleaks import GitleaksScanner
 from mergeguard.scanners.hadolint import HadolintScanner
 from mergeguard.scanners.trivy import TrivyConfigScanner, TrivySecretScanner
 
+# Slowest first: scanners start in this order, as many at once as there are CPUs, so the one on
+# the critical path (Checkov's start-up alone takes seconds) must not wait for a free worker.
 _ALL: tuple[Scanner, ...] = (
-    HadolintScanner(),
-    TrivyConfigScanner(),
-    TrivySecretScanner(),
     CheckovScanner(),
-    BanditScanner(),
+    TrivyConfigScanner(),
     DetectSecretsScanner(),
+    BanditScanner(),
     GitleaksScanner(),
+    TrivySecretScanner(),
+    HadolintScanner(),
 )
 
 REGISTRY: Mapping[str, Scanner] = MappingProxyType({scanner.name: scanner for scanner in _ALL})

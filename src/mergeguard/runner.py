@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mergeguard import versions
 from mergeguard.errors import ScannerError
 from mergeguard.scanners.base import Command, Scanner, ScanOutcome, Status, Target, ToolOutput
 
@@ -65,7 +66,8 @@ def run_job(job: Job) -> ScanOutcome:
         try:
             command = job.scanner.command(exe, job.target)
             # The version probe gets the scan's environment (its offline switches) and runs alongside.
-            version = side.submit(tool_version, exe, job.scanner.version_args, command.env)
+            args, env = job.scanner.version_args, command.env
+            version = side.submit(versions.cached, exe, lambda: tool_version(exe, args, env))
             output = run_command(command, job.target.root, job.timeout_s)
             findings = job.scanner.parse(output, job.target)
             outcome = ScanOutcome(name, Status.OK, tuple(findings), version=version.result())

@@ -89,7 +89,7 @@ CHECK_SEVERITIES: dict[str, Severity] = {
 }
 SECRET_SEVERITY = Severity.HIGH  # every finding of the secrets framework (CKV_SECRET_*)
 DEFAULT_SEVERITY = Severity.MEDIUM  # any other check: a failed security best practice
-_SECRETS = "secrets"
+_SECRETS = "secrets"  # pragma: allowlist secret - the framework name
 _HASH = re.compile(r"[0-9a-f]{40,64}")
 
 
