@@ -44,20 +44,26 @@ class ChangeSet:
     excluded: tuple[str, ...] = ()
     repo: gitrepo.Repo | None = None
     commit_range: CommitRange | None = None
+    exclude: tuple[str, ...] = ()
+    _by_path: dict[str, ChangedFile] = field(init=False, repr=False, compare=False)
+    _excluded: _Matcher = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_path", {f.path: f for f in self.files})
+        object.__setattr__(self, "_excluded", compile_globs(self.exclude))
 
     def paths(self, kinds: Iterable[FileKind]) -> tuple[str, ...]:
         """Paths of the files of any of `kinds`."""
         wanted = frozenset(kinds)
         return tuple(f.path for f in self.files if f.kinds & wanted)
 
-    _by_path: dict[str, ChangedFile] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_path", {f.path: f for f in self.files})
-
     def lookup(self, path: str) -> ChangedFile | None:
         """The file in scope at `path`, if any."""
         return self._by_path.get(path)
+
+    def is_excluded(self, path: str) -> bool:
+        """Whether the config's exclude globs cover `path`."""
+        return self._excluded(path)
 
 
 def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeSet:
@@ -98,7 +104,7 @@ def _build(
         elif full.is_file() and not full.is_symlink():
             touched = lines.get(path, frozenset()) if mode is Mode.CHANGED else None
             kept.append(ChangedFile(path, classify(path, _head(full)), touched))
-    return ChangeSet(root, mode, tuple(kept), tuple(dropped), repo, commits)
+    return ChangeSet(root, mode, tuple(kept), tuple(dropped), repo, commits, tuple(exclude))
 
 
 def _nonempty(changes: ChangeSet, tracked: bool) -> ChangeSet:

@@ -73,12 +73,21 @@ class Package:
 
 
 @dataclass(frozen=True, slots=True)
+class Sighting:
+    """Another tool's report of the same problem, kept on the finding it was merged into."""
+
+    tool: str
+    rule_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem one tool reported, normalised.
 
     `evidence` is the non-secret content the fingerprint is built from when the source lines are
     not the right identity (a hashed secret, a package and advisory); empty means "the source
-    lines at the location". `fingerprint` is filled in by `fingerprints.assign`.
+    lines at the location". `fingerprint` is filled in by `fingerprints.assign`; `also` lists the
+    other tools that reported the same problem (filled in by `dedupe.merge`).
     """
 
     tool: str
@@ -95,3 +104,9 @@ class Finding:
     commit: str | None = None
     evidence: str = field(default="", repr=False)
     fingerprint: str = ""
+    also: tuple[Sighting, ...] = ()
+
+    @property
+    def tools(self) -> tuple[str, ...]:
+        """Every tool that reported this problem, the reporting one first."""
+        return tuple(dict.fromkeys((self.tool, *(s.tool for s in self.also))))

@@ -26,12 +26,13 @@ class ScanRequest:
 
 @dataclass(frozen=True, slots=True)
 class ScanResult:
-    """Everything the reporters need."""
+    """Everything the reporters need. `merged` counts duplicate reports folded into other findings."""
 
     changes: ChangeSet
     outcomes: tuple[ScanOutcome, ...]
     decision: policy.Decision
     config: Config
+    merged: int = 0
 
 
 def scan(request: ScanRequest, config: Config) -> ScanResult:

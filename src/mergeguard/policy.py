@@ -1,11 +1,13 @@
-"""Decides the verdict: which findings are new, which block, and whether scanner errors fail the gate."""
+"""Decides the verdict: partitions findings (new, pre-existing, accepted, expired), and fails closed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mergeguard.baseline import BaselineEntry
 from mergeguard.changes import ChangeSet, Mode
 from mergeguard.config import Config
 from mergeguard.model import Finding
@@ -13,10 +15,12 @@ from mergeguard.scanners.base import ScanOutcome, Status
 
 
 class FindingStatus(enum.StrEnum):
-    """Where a finding stands against the change under review."""
+    """Where a finding stands: against the change under review, and against the baseline."""
 
     NEW = "new"
     PRE_EXISTING = "pre-existing"
+    ACCEPTED = "accepted"
+    EXPIRED = "expired"
 
 
 class Verdict(enum.StrEnum):
@@ -33,22 +37,24 @@ class Verdict(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Assessed:
-    """A finding tagged with its status and whether it blocks the merge."""
+    """A finding tagged with its status, whether it blocks, and the baseline entry that matched it."""
 
     finding: Finding
     status: FindingStatus
     blocking: bool
+    entry: BaselineEntry | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The verdict, the findings in scope (tagged), and how many were outside the scope."""
+    """The verdict, every in-scope finding tagged, and what the baseline no longer matches."""
 
     verdict: Verdict
     assessed: tuple[Assessed, ...]
     failed: tuple[ScanOutcome, ...]
     out_of_scope: int
     reason: str
+    stale: tuple[BaselineEntry, ...] = ()
 
     @property
     def blocking(self) -> tuple[Assessed, ...]:
@@ -56,22 +62,34 @@ class Decision:
 
 
 def decide(
-    findings: Sequence[Finding], outcomes: Sequence[ScanOutcome], changes: ChangeSet, config: Config
+    findings: Sequence[Finding],
+    outcomes: Sequence[ScanOutcome],
+    changes: ChangeSet,
+    config: Config,
+    *,
+    baseline: Sequence[BaselineEntry] = (),
+    today: dt.date | None = None,
 ) -> Decision:
     """Tag every in-scope finding, then answer pass, fail (blocking findings) or error."""
+    today = today or dt.date.today()
+    accepted = {entry.fingerprint: entry for entry in baseline}
     in_scope = [f for f in findings if _in_scope(f, changes)]
-    assessed = tuple(_assess(f, changes, config) for f in in_scope)
+    assessed = tuple(_assess(f, changes, config, accepted.get(f.fingerprint), today) for f in in_scope)
     failed = tuple(o for o in outcomes if o.status is Status.FAILED)
     blocking = sum(a.blocking for a in assessed)
     errors = bool(failed) and config.fail_on_scanner_error
     verdict = Verdict.FAIL if blocking else Verdict.ERROR if errors else Verdict.PASS
-    reason = _reason(blocking, failed, config)
-    return Decision(verdict, assessed, failed, len(findings) - len(in_scope), reason)
+    stale = _stale(baseline, {f.fingerprint for f in findings}, outcomes, changes)
+    return Decision(
+        verdict, assessed, failed, len(findings) - len(in_scope), _reason(assessed, failed, config), stale
+    )
 
 
 def _in_scope(finding: Finding, changes: ChangeSet) -> bool:
-    """Findings in scanned files; a secret in a commit of the range stays even if the file is gone."""
-    if changes.lookup(finding.location.path) is not None:
+    """Full scans keep all but excluded paths; PR mode keeps changed files and the range's commits."""
+    if changes.is_excluded(finding.location.path):
+        return False
+    if changes.mode is Mode.ALL or changes.lookup(finding.location.path) is not None:
         return True
     return _in_range(finding, changes)
 
@@ -80,10 +98,17 @@ def _in_range(finding: Finding, changes: ChangeSet) -> bool:
     return finding.commit is not None and changes.commit_range is not None
 
 
-def _assess(finding: Finding, changes: ChangeSet, config: Config) -> Assessed:
-    status = FindingStatus.NEW if _is_new(finding, changes) else FindingStatus.PRE_EXISTING
-    counts = status is FindingStatus.NEW or config.fail_on_pre_existing
-    return Assessed(finding, status, counts and finding.severity >= config.fail_on)
+def _assess(
+    finding: Finding, changes: ChangeSet, config: Config, entry: BaselineEntry | None, today: dt.date
+) -> Assessed:
+    over = finding.severity >= config.fail_on
+    if entry is not None and not entry.expired(today):
+        return Assessed(finding, FindingStatus.ACCEPTED, False, entry)
+    if entry is not None:  # an expired acceptance stops suppressing, wherever the finding is
+        return Assessed(finding, FindingStatus.EXPIRED, over, entry)
+    if _is_new(finding, changes):
+        return Assessed(finding, FindingStatus.NEW, over)
+    return Assessed(finding, FindingStatus.PRE_EXISTING, over and config.fail_on_pre_existing)
 
 
 def _is_new(finding: Finding, changes: ChangeSet) -> bool:
@@ -97,11 +122,28 @@ def _is_new(finding: Finding, changes: ChangeSet) -> bool:
     return any(line in changed.lines for line in range(loc.start_line, loc.end_line + 1))
 
 
-def _reason(blocking: int, failed: Sequence[ScanOutcome], config: Config) -> str:
+def _stale(
+    baseline: Sequence[BaselineEntry], seen: set[str], outcomes: Sequence[ScanOutcome], changes: ChangeSet
+) -> tuple[BaselineEntry, ...]:
+    """Entries nothing matched, where their tool ran and their file was in scope (else: unknown)."""
+    ran = {o.scanner for o in outcomes if o.status is Status.OK}
+    return tuple(
+        e
+        for e in baseline
+        if e.fingerprint not in seen
+        and e.tool in ran
+        and (changes.mode is Mode.ALL or changes.lookup(e.path) is not None)
+    )
+
+
+def _reason(assessed: Sequence[Assessed], failed: Sequence[ScanOutcome], config: Config) -> str:
     parts = []
+    blocking = [a for a in assessed if a.blocking]
     if blocking:
-        plural = "s" if blocking != 1 else ""
-        parts.append(f"{blocking} finding{plural} at or above {config.fail_on.label} severity")
+        plural = "s" if len(blocking) != 1 else ""
+        expired = sum(a.status is FindingStatus.EXPIRED for a in blocking)
+        note = f" ({expired} whose baseline acceptance expired)" if expired else ""
+        parts.append(f"{len(blocking)} finding{plural} at or above {config.fail_on.label} severity{note}")
     for outcome in failed:
         effect = "" if config.fail_on_scanner_error else " (allowed by fail-on-scanner-error: false)"
         parts.append(f"scanner {outcome.scanner} failed: {outcome.reason}{effect}")
