@@ -104,7 +104,9 @@ def test_pr_mode_reports_only_the_file_the_head_commit_adds(
     data = json.loads(report.read_text())
     assert code == 1, capsys.readouterr().out
     assert {f["path"] for f in data["findings"]} == {"config/aws.py"}
-    assert {"gitleaks", "detect-secrets", "trivy-secret"} <= {f["tool"] for f in data["findings"]}
+    seen_by = {tool for f in data["findings"] for tool in f["tools"]}
+    assert {"gitleaks", "detect-secrets", "trivy-secret", "checkov"} <= seen_by
+    assert data["duplicates_merged"] >= 3
     assert all(f["status"] == "new" for f in data["findings"])
     assert AWS_KEY_ID not in report.read_text()
     assert AWS_KEY_ID not in capsys.readouterr().out
@@ -224,3 +226,75 @@ def test_bad_fail_on_flag_is_exit_2(repo: GitTree, capsys: pytest.CaptureFixture
         main(["scan", str(repo.root), "--fail-on", "severe"])
     assert caught.value.code == 2
     assert "unknown severity 'severe'" in capsys.readouterr().err
+
+
+@pytest.mark.scanner
+def test_baseline_lifecycle(repo: GitTree, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(repo.root)
+    assert (
+        main(
+            [
+                "baseline",
+                "create",
+                root,
+                "--scanners",
+                "bandit,hadolint",
+                "--reason",
+                "legacy: SEC-12",
+                "--by",
+                "ada",
+            ]
+        )
+        == 0
+    )
+    assert "entries (" in capsys.readouterr().out
+    assert main(["scan", root, "--scanners", "bandit,hadolint"]) == 0
+    # Lines inserted above every finding, and an edit elsewhere in the file: still accepted.
+    repo.write("api/tasks.py", "'''Tasks.'''\n\n\n" + CODE + "\n\ndef other():\n    return 1\n")
+    repo.write("api/Dockerfile", "# syntax=docker/dockerfile:1\n# build the API\n" + DOCKERFILE)
+    capsys.readouterr()
+    assert main(["scan", root, "--scanners", "bandit,hadolint"]) == 0, capsys.readouterr().out
+    # Expire one entry by hand: that finding fails the gate again.
+    path = repo.root / ".mergeguard-baseline.yml"
+    text = path.read_text().replace(
+        "  reason: 'legacy: SEC-12'\n  accepted_by: ada\n",
+        "  reason: 'legacy: SEC-12'\n  accepted_by: ada\n  expires: 2020-01-01\n",
+        1,
+    )
+    path.write_text(text)
+    capsys.readouterr()
+    assert main(["scan", root, "--scanners", "bandit,hadolint", "--fail-on", "low"]) == 1
+    assert "whose baseline acceptance expired" in last_line(capsys.readouterr().out)
+    # A fixed finding leaves a stale entry, listed by scan and removed by prune.
+    repo.write("api/tasks.py", "def run():\n    return 0\n")
+    assert main(["scan", root, "--scanners", "bandit,hadolint"]) == 0
+    assert "Stale baseline entry" in capsys.readouterr().out
+    before = len(baseline_entries(path))
+    assert main(["baseline", "prune", root, "--scanners", "bandit,hadolint"]) == 0
+    assert len(baseline_entries(path)) < before
+
+
+def baseline_entries(path: Path) -> list[object]:
+    import yaml  # noqa: PLC0415 - only this test reads the file back raw
+
+    entries: list[object] = yaml.safe_load(path.read_text())["entries"]
+    return entries
+
+
+def test_a_corrupt_baseline_is_exit_2_and_never_read_as_empty(
+    repo: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write(".mergeguard-baseline.yml", "version: 1\nentries:\n  - fingerprint: [oops\n")
+    assert main(["scan", str(repo.root), "--scanners", "bandit"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ".mergeguard-baseline.yml:4: (file): not valid YAML" in err
+
+
+def test_baseline_create_needs_a_reason_and_refuses_to_overwrite(
+    repo: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["baseline", "create", str(repo.root), "--scanners", "none"]) == 2
+    assert "--reason is required" in capsys.readouterr().err
+    repo.write(".mergeguard-baseline.yml", "version: 1\nentries: []\n")
+    assert main(["baseline", "create", str(repo.root), "--reason", "x"]) == 2
+    assert "a baseline exists already" in capsys.readouterr().err

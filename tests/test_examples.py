@@ -18,9 +18,10 @@ def test_demo_app_fails_with_findings_from_at_least_five_scanners(tmp_path: Path
     assert main(["scan", str(EXAMPLES / "demo-app"), "--all-files", "--json", str(report)]) == 1
     data = json.loads(report.read_text())
     assert all(s["status"] == "ok" for s in data["scanners"]), data["scanners"]
-    tools_with_findings = {f["tool"] for f in data["findings"]}
+    tools_with_findings = {tool for f in data["findings"] for tool in f["tools"]}
     assert len(tools_with_findings) >= 5, tools_with_findings
-    planted = {(f["path"], f["rule_id"]) for f in data["findings"]}
+    reports = [(f["path"], s) for f in data["findings"] for s in [f, *f["also"]]]
+    planted = {(path, report["rule_id"]) for path, report in reports}
     assert {("api/app.py", "B602"), ("api/app.py", "B506"), ("api/Dockerfile", "CKV_DOCKER_3")} <= planted
     assert ("docker-compose.yml", "Secret Keyword") in planted
     assert ("web/Dockerfile", "DL3018") in planted

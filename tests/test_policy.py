@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from mergeguard.baseline import BaselineEntry
 from mergeguard.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.config import Config
 from mergeguard.filekinds import FileKind
@@ -98,3 +101,42 @@ def test_blocking_findings_win_over_scanner_errors_and_both_are_said() -> None:
 def test_skipped_scanners_are_not_errors() -> None:
     decision = decide([], [ScanOutcome("hadolint", Status.SKIPPED, reason="no Dockerfile")], ALL, Config())
     assert decision.verdict is Verdict.PASS
+
+
+def accepted_entry(f: Finding, expires: dt.date | None = None) -> BaselineEntry:
+    return BaselineEntry(
+        f.fingerprint, f.tool, f.rule_id, f.location.path, "accepted: tracked in SEC-1", "ada", expires
+    )
+
+
+def with_print(f: Finding, fp: str) -> Finding:
+    return replace(f, fingerprint=fp)
+
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def test_accepted_findings_are_kept_tagged_and_do_not_block() -> None:
+    f = with_print(finding("a.py", 1), "a" * 32)
+    decision = decide([f], OK, ALL, Config(), baseline=[accepted_entry(f)], today=TODAY)
+    assert decision.verdict is Verdict.PASS
+    (only,) = decision.assessed
+    assert only.status is FindingStatus.ACCEPTED and not only.blocking
+    assert only.entry is not None and only.entry.reason == "accepted: tracked in SEC-1"
+
+
+def test_an_expired_acceptance_fails_the_gate_again() -> None:
+    f = with_print(finding("a.py", 1), "a" * 32)
+    decision = decide([f], OK, ALL, Config(), baseline=[accepted_entry(f, TODAY)], today=TODAY)
+    assert decision.verdict is Verdict.FAIL
+    assert decision.assessed[0].status is FindingStatus.EXPIRED
+    assert "1 whose baseline acceptance expired" in decision.reason
+
+
+def test_stale_entries_only_where_their_tool_ran_and_their_file_was_scanned() -> None:
+    gone = BaselineEntry("b" * 32, "bandit", "B1", "a.py", "x")
+    tool_not_run = BaselineEntry("c" * 32, "checkov", "CKV_DOCKER_3", "a.py", "x")
+    file_not_changed = BaselineEntry("d" * 32, "bandit", "B1", "other.py", "x")
+    entries = [gone, tool_not_run, file_not_changed]
+    assert decide([], OK, ALL, Config(), baseline=entries).stale == (gone, file_not_changed)
+    assert decide([], OK, pr_changes(a_py=frozenset({1})), Config(), baseline=entries).stale == (gone,)

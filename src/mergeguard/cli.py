@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from mergeguard import __version__, config, pipeline
+from mergeguard import __version__, baseline, baseline_cli, config, pipeline
 from mergeguard.errors import MergeguardError, UsageError
 from mergeguard.files import write_atomic
 from mergeguard.model import Severity
@@ -35,7 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _scan(args: argparse.Namespace) -> int:
     root = Path(args.path)
     settings = _config(args, root)
-    request = pipeline.ScanRequest(root, None if args.all_files else args.base, _scanner_list(args.scanners))
+    scanners = _scanner_list(args.scanners)
+    request = pipeline.ScanRequest(
+        root, None if args.all_files else args.base, scanners, _accepted(args, root)
+    )
     result = pipeline.scan(request, settings)
     print(terminal.render(result), end="")
     if args.json:
@@ -43,6 +46,18 @@ def _scan(args: argparse.Namespace) -> int:
     decision = result.decision
     print(f"\nmergeguard: {decision.verdict.value.upper()}: {decision.reason}")
     return decision.verdict.exit_code
+
+
+def _baseline_path(args: argparse.Namespace, root: Path) -> Path:
+    return Path(args.baseline) if args.baseline else root / baseline.BASELINE_FILE
+
+
+def _accepted(args: argparse.Namespace, root: Path) -> tuple[baseline.BaselineEntry, ...]:
+    """The baseline's entries: the named file (which must exist), or PATH's default one if present."""
+    path = _baseline_path(args, root)
+    if args.baseline and not path.is_file():
+        raise UsageError(f"{path}: baseline file not found")
+    return baseline.load(path) if path.is_file() else ()
 
 
 def _config(args: argparse.Namespace, root: Path) -> config.Config:
@@ -69,6 +84,15 @@ def _scanner_list(text: str | None) -> tuple[str, ...] | None:
             f"--scanners: unknown {', '.join(unknown) or '(empty)'} (known: {', '.join(REGISTRY)}, none)"
         )
     return names
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    root = Path(args.path)
+    settings = _config(args, root)
+    path = _baseline_path(args, root)
+    accepted = baseline.load(path) if path.is_file() else ()
+    request = pipeline.ScanRequest(root, None, _scanner_list(args.scanners), accepted)
+    return baseline_cli.run(args, request, settings, path)
 
 
 def _scanners(_args: argparse.Namespace) -> int:
@@ -100,16 +124,30 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mergeguard {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     scan = commands.add_parser("scan", help="scan a directory and decide pass or fail")
-    scan.add_argument("path", nargs="?", default=".", help="directory to scan (default: .)")
+    _common(scan)
     scope = scan.add_mutually_exclusive_group()
     scope.add_argument("--base", metavar="REF", help="PR mode: only what changed since merge-base(REF, HEAD)")
     scope.add_argument("--all-files", action="store_true", help="every tracked file (the default)")
     scan.add_argument("--fail-on", type=_severity, metavar="SEVERITY", help="lowest blocking severity")
-    scan.add_argument("--config", metavar="FILE", help=f"config file (default: PATH/{config.CONFIG_FILE})")
     scan.add_argument("--json", metavar="FILE", help="write the JSON report here")
-    scan.add_argument("--scanners", metavar="LIST", help="comma-separated scanners to run, or `none`")
-    scan.add_argument("--timeout", type=float, metavar="SECONDS", help="per-scanner timeout")
     scan.set_defaults(func=_scan)
+    base = commands.add_parser("baseline", help="accept the findings of a full scan, or tidy the baseline")
+    base.add_argument("action", choices=("create", "update", "prune"))
+    _common(base)
+    base.add_argument("--reason", help="why these findings are accepted (create, update)")
+    base.add_argument("--by", help="who accepts them (default: git user.name)")
+    base.add_argument("--expires", metavar="YYYY-MM-DD", help="the acceptance ends on this day")
+    base.set_defaults(func=_baseline, fail_on=None)
     tools = commands.add_parser("scanners", help="list the scanners, their versions and where they are")
     tools.set_defaults(func=_scanners)
     return parser
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument("path", nargs="?", default=".", help="directory to scan (default: .)")
+    command.add_argument("--config", metavar="FILE", help=f"config file (default: PATH/{config.CONFIG_FILE})")
+    command.add_argument(
+        "--baseline", metavar="FILE", help=f"baseline file (default: PATH/{baseline.BASELINE_FILE})"
+    )
+    command.add_argument("--scanners", metavar="LIST", help="comma-separated scanners to run, or `none`")
+    command.add_argument("--timeout", type=float, metavar="SECONDS", help="per-scanner timeout")

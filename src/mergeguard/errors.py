@@ -13,8 +13,8 @@ class UsageError(MergeguardError):
     """A command line, path or git state mergeguard cannot work with."""
 
 
-class ConfigError(MergeguardError):
-    """A configuration file or value that does not validate."""
+class FileError(MergeguardError):
+    """A file mergeguard reads that does not validate: names the file, the line and the key."""
 
     def __init__(self, source: str, line: int | None, key: str, problem: str) -> None:
         where = f"{source}:{line}" if line else source
@@ -24,8 +24,12 @@ class ConfigError(MergeguardError):
         self.key = key
 
 
-class BaselineError(MergeguardError):
-    """A baseline file that cannot be read or written."""
+class ConfigError(FileError):
+    """A configuration file or value that does not validate."""
+
+
+class BaselineError(FileError):
+    """A baseline file that cannot be read, does not validate, or cannot be written."""
 
 
 class ScannerError(MergeguardError):

@@ -7,16 +7,18 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from mergeguard.equivalence import identity
 from mergeguard.model import Finding
 
 
 def assign(findings: Sequence[Finding], root: Path) -> list[Finding]:
     """Each finding with its fingerprint set, in the same order.
 
-    The fingerprint is sha256 over tool, rule, path and the offending content: the adapter's
-    `evidence` (a hashed secret, a package and advisory) or else the normalised text of the
-    finding's first line; never a line number, never a clear secret. Identical keys in one file
-    get an occurrence index, counted in line order.
+    The fingerprint is sha256 over the rule's identity, the path and the offending content: the
+    adapter's `evidence` (a package and advisory) or else the normalised text of the finding's
+    first line; never a line number, never a clear secret (a secret line is only ever hashed).
+    A problem several tools report has one identity whichever of them found it (see
+    `equivalence.identity`). Identical keys in one file get an occurrence index, in line order.
     """
     sources = _Sources(root)
     keys = [_key(f, sources) for f in findings]
@@ -31,8 +33,10 @@ def assign(findings: Sequence[Finding], root: Path) -> list[Finding]:
 
 
 def _key(finding: Finding, sources: _Sources) -> str:
-    content = finding.evidence or sources.line(finding.location.path, finding.location.start_line)
-    return "\x1f".join((finding.tool, finding.rule_id, finding.location.path, content))
+    namespace, content = identity(finding)
+    if content is None:
+        content = sources.line(finding.location.path, finding.location.start_line)
+    return "\x1f".join((namespace, finding.location.path, content))
 
 
 class _Sources:

@@ -1,4 +1,4 @@
-"""The whole flow in one place: changes, scanners in parallel, fingerprints, policy."""
+"""The whole flow in one place: changes, scanners in parallel, dedupe, fingerprints, baseline, policy."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mergeguard import fingerprints, policy
+from mergeguard import baseline, dedupe, fingerprints, policy
 from mergeguard.changes import ChangeSet, collect
 from mergeguard.config import Config
 from mergeguard.registry import REGISTRY
@@ -22,6 +22,7 @@ class ScanRequest:
     root: Path
     base_ref: str | None = None
     scanners: tuple[str, ...] | None = None  # None: every scanner the config leaves enabled
+    accepted: tuple[baseline.BaselineEntry, ...] = ()  # the baseline's entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +42,10 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
     with scan_view(changes) as view:
         jobs = [_job(scanner, request, changes, view, config) for scanner in REGISTRY.values()]
         outcomes = run_all(jobs)
-    found = [finding for outcome in outcomes for finding in outcome.findings]
-    findings = fingerprints.assign(found, changes.root)
-    decision = policy.decide(findings, outcomes, changes, config)
-    return ScanResult(changes, tuple(outcomes), decision, config)
+    merged, folded = dedupe.merge([finding for outcome in outcomes for finding in outcome.findings])
+    findings = fingerprints.assign(merged, changes.root)
+    decision = policy.decide(findings, outcomes, changes, config, baseline=request.accepted)
+    return ScanResult(changes, tuple(outcomes), decision, config, folded)
 
 
 def _job(scanner: Scanner, request: ScanRequest, changes: ChangeSet, view: Path, config: Config) -> Job:

@@ -8,7 +8,9 @@ from mergeguard.model import Finding
 from mergeguard.scanners.base import ScanOutcome
 
 if TYPE_CHECKING:
+    from mergeguard.baseline import BaselineEntry
     from mergeguard.pipeline import ScanResult
+    from mergeguard.policy import Assessed
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -30,6 +32,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "cwe_ids": list(finding.cwe_ids),
         "help_uri": finding.help_uri,
         "commit": finding.commit,
+        "tools": list(finding.tools),
+        "also": [{"tool": s.tool, "rule_id": s.rule_id} for s in finding.also],
     }
     if finding.package is not None:
         pkg = finding.package
@@ -57,12 +61,26 @@ def build(result: ScanResult) -> dict[str, Any]:
         "files_scanned": len(changes.files),
         "files_excluded": len(changes.excluded),
         "findings_out_of_scope": decision.out_of_scope,
+        "duplicates_merged": result.merged,
         "findings": [
-            {**finding_dict(a.finding), "status": a.status.value, "blocking": a.blocking}
+            {**finding_dict(a.finding), "status": a.status.value, "blocking": a.blocking, **_acceptance(a)}
             for a in decision.assessed
         ],
+        "stale_baseline_entries": [_entry_dict(e) for e in decision.stale],
         "scanners": [_scanner_dict(o) for o in result.outcomes],
     }
+
+
+def _entry_dict(entry: BaselineEntry) -> dict[str, Any]:
+    return {"fingerprint": entry.fingerprint, "tool": entry.tool, "rule_id": entry.rule, "path": entry.path}
+
+
+def _acceptance(assessed: Assessed) -> dict[str, Any]:
+    entry = assessed.entry
+    if entry is None:
+        return {}
+    expires = entry.expires.isoformat() if entry.expires else None
+    return {"accepted": {"reason": entry.reason, "accepted_by": entry.accepted_by, "expires": expires}}
 
 
 def _scanner_dict(outcome: ScanOutcome) -> dict[str, Any]:

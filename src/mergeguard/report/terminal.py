@@ -10,6 +10,12 @@ from mergeguard.policy import Assessed, FindingStatus
 from mergeguard.report.text import plain
 from mergeguard.scanners.base import Status
 
+_STATUS_WORDS = {
+    FindingStatus.NEW: "new below {}",
+    FindingStatus.PRE_EXISTING: "pre-existing",
+    FindingStatus.ACCEPTED: "accepted in the baseline",
+    FindingStatus.EXPIRED: "with an expired acceptance, below {}",
+}
 _LEVELS = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO, Severity.UNKNOWN)
 
 
@@ -21,12 +27,17 @@ def render(result: ScanResult) -> str:
         lines.append(f"Findings that decide the verdict ({len(blocking)}):")
         lines.extend(f"  {_finding_line(a)}" for a in blocking)
         lines.append("")
-    others = [a for a in result.decision.assessed if not a.blocking]
+    others = Counter(a.status for a in result.decision.assessed if not a.blocking)
     if others:
-        pre = sum(a.status is FindingStatus.PRE_EXISTING for a in others)
+        parts = [
+            f"{n} {_STATUS_WORDS[status].format(result.config.fail_on.label)}" for status, n in others.items()
+        ]
+        lines.append(f"Not blocking: {', '.join(parts)} (all listed in the JSON report).")
+    if result.merged:
+        lines.append(f"Merged: {result.merged} duplicate reports of the same problem by other tools.")
+    for entry in result.decision.stale:
         lines.append(
-            f"Not blocking: {len(others) - pre} new below {result.config.fail_on.label}, "
-            f"{pre} pre-existing (all listed in the JSON report)."
+            f"Stale baseline entry (nothing matches it any more): {plain(entry.path)} {plain(entry.rule)}"
         )
     return "\n".join(lines).rstrip() + "\n"
 

@@ -1,0 +1,113 @@
+"""The baseline: strict reading, stable writing, and matching that survives moved lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from mergeguard import baseline
+from mergeguard.baseline import BaselineEntry
+from mergeguard.errors import BaselineError
+
+FP = "0123456789abcdef0123456789abcdef"
+ENTRY = BaselineEntry(FP, "bandit", "B602", "api/app.py", "tracked in SEC-12", "ada", dt.date(2027, 1, 31))
+
+
+def test_dump_and_load_round_trip_in_a_stable_order(tmp_path: Path) -> None:
+    other = BaselineEntry(
+        "f" * 32, "checkov", "CKV_DOCKER_3", "Dockerfile", "GitHub runs Docker actions as root"
+    )
+    path = tmp_path / "b.yml"
+    baseline.save(path, [ENTRY, other])
+    first = path.read_text()
+    baseline.save(path, [other, ENTRY])
+    assert path.read_text() == first  # no timestamps, sorted: only changes when entries do
+    assert baseline.load(path) == (other, ENTRY)
+    assert "expires: 2027-01-31" in first and "accepted_by" not in first.split("Dockerfile")[1].split("- ")[0]
+    assert not list(tmp_path.glob(".b.yml.*"))  # the temporary file was renamed into place
+
+
+def test_an_all_digit_fingerprint_written_by_hand_stays_a_string(tmp_path: Path) -> None:
+    path = tmp_path / "b.yml"
+    path.write_text(
+        "version: 1\nentries:\n- fingerprint: "
+        + "1" * 32
+        + "\n  tool: t\n  rule: r\n  path: p\n  reason: ok\n"
+    )
+    assert baseline.load(path)[0].fingerprint == "1" * 32
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "problem"),
+    [
+        ("", None, "(file)", "is empty"),
+        ("entries: []\n", 1, "version", "is missing"),
+        ("version: 2\nentries: []\n", 1, "version", "2 is not supported"),
+        ("version: 1\nentries: {}\n", 2, "entries", "must be a list"),
+        ("version: 1\nentries:\n- tool: t\n", 3, "entries[0].fingerprint", "is missing"),
+        (
+            "version: 1\nentries:\n- {fingerprint: abc, tool: t, rule: r, path: p, reason: x}\n",
+            3,
+            "entries[0].fingerprint",
+            "32 lowercase hex",
+        ),
+        (
+            f"version: 1\nentries:\n- {{fingerprint: {FP}, tool: t, rule: r, path: p, reason: ' '}}\n",
+            3,
+            "entries[0].reason",
+            "must say why",
+        ),
+        (
+            f"version: 1\nentries:\n- {{fingerprint: {FP}, tool: t, rule: r, path: p, reason: x,"
+            " expires: soon}\n",
+            3,
+            "entries[0].expires",
+            "must be a date",
+        ),
+        (
+            f"version: 1\nentries:\n- {{fingerprint: {FP}, tool: t, rule: r, path: p, reason: x,"
+            " owner: me}\n",
+            3,
+            "entries[0].owner",
+            "unknown key",
+        ),
+        (
+            f"version: 1\nentries:\n- {{fingerprint: {FP}, tool: t, rule: r, path: p, reason: x}}\n"
+            f"- {{fingerprint: {FP}, tool: t, rule: r, path: q, reason: y}}\n",
+            4,
+            "entries[1].fingerprint",
+            "appears twice",
+        ),
+        ("version: 1\nentries: [\n", 3, "(file)", "not valid YAML"),
+    ],
+)
+def test_a_malformed_baseline_is_an_error_never_empty(
+    tmp_path: Path, text: str, line: int | None, key: str, problem: str
+) -> None:
+    path = tmp_path / "b.yml"
+    path.write_text(text)
+    with pytest.raises(BaselineError) as caught:
+        baseline.load(path)
+    where = f"{path}:{line}" if line else str(path)
+    assert str(caught.value).startswith(f"{where}: {key}: ")
+    assert problem in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_expiry_ends_on_the_day() -> None:
+    assert not ENTRY.expired(dt.date(2027, 1, 30))
+    assert ENTRY.expired(dt.date(2027, 1, 31))
+    assert not BaselineEntry(FP, "t", "r", "p", "why").expired(dt.date(2999, 1, 1))
+
+
+def test_update_keeps_reasons_and_prune_drops_stale() -> None:
+    edited = BaselineEntry(FP, "bandit", "B602", "api/app.py", "reason edited by hand")
+    fresh = [
+        BaselineEntry(FP, "bandit", "B602", "api/app.py", "new reason"),
+        BaselineEntry("a" * 32, "t", "r", "p", "new reason"),
+    ]
+    updated = baseline.update([edited], fresh)
+    assert [e.reason for e in updated] == ["reason edited by hand", "new reason"]
+    assert baseline.prune(updated, [edited]) == [fresh[1]]

@@ -1,0 +1,120 @@
+"""Cross-tool dedupe: one finding per problem, naming every tool that saw it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mergeguard import dedupe, equivalence, fingerprints
+from mergeguard.model import Finding, Kind, Location, Package, Severity, Sighting
+
+
+def finding(
+    tool: str,
+    rule: str,
+    line: int = 1,
+    end: int = 0,
+    *,
+    path: str = "Dockerfile",
+    kind: Kind = Kind.MISCONFIGURATION,
+    severity: Severity = Severity.HIGH,
+    package: Package | None = None,
+    cves: tuple[str, ...] = (),
+) -> Finding:
+    return Finding(
+        tool, rule, severity, rule, "m", Location(path, line, end), kind, package=package, cve_ids=cves
+    )
+
+
+ROOT_USER = [
+    finding("trivy-config", "DS-0002", 1),
+    finding("checkov", "CKV_DOCKER_3", 1, 12),
+    finding("hadolint", "DL3002", 9, severity=Severity.MEDIUM),
+]
+
+
+def test_three_root_user_reports_become_one_finding_naming_three_tools() -> None:
+    merged, folded = dedupe.merge(ROOT_USER)
+    assert folded == 2
+    (one,) = merged
+    assert one.tools == ("trivy-config", "checkov", "hadolint")
+    assert one.severity is Severity.HIGH
+    assert one.location == Location("Dockerfile", 1, 1)  # the narrowest of the most severe reports
+    assert set(one.also) == {Sighting("checkov", "CKV_DOCKER_3"), Sighting("hadolint", "DL3002")}
+
+
+def test_root_user_in_two_dockerfiles_stays_two() -> None:
+    merged, folded = dedupe.merge([*ROOT_USER, finding("checkov", "CKV_DOCKER_3", path="web/Dockerfile")])
+    assert folded == 2
+    assert sorted(f.location.path for f in merged) == ["Dockerfile", "web/Dockerfile"]
+
+
+def test_line_concepts_merge_per_line_only() -> None:
+    sudo = [
+        finding("trivy-config", "DS-0010", 7),
+        finding("hadolint", "DL3004", 7),
+        finding("checkov", "CKV2_DOCKER_1", 9),
+    ]
+    merged, _ = dedupe.merge(sudo)
+    assert sorted((f.location.start_line, f.tools) for f in merged) == [
+        (7, ("trivy-config", "hadolint")),
+        (9, ("checkov",)),
+    ]
+
+
+def test_the_same_secret_at_the_same_place_is_one_finding() -> None:
+    reports = [
+        finding(tool, rule, 17, path="api/app.py", kind=Kind.SECRET)
+        for tool, rule in [
+            ("gitleaks", "aws-access-token"),
+            ("detect-secrets", "AWS Access Key"),
+            ("trivy-secret", "aws-access-key-id"),
+            ("checkov", "CKV_SECRET_2"),
+        ]
+    ]
+    other_line = finding("gitleaks", "generic-api-key", 18, path="api/app.py", kind=Kind.SECRET)
+    merged, folded = dedupe.merge([*reports, other_line])
+    assert folded == 3
+    assert [len(f.tools) for f in merged] == [4, 1]
+
+
+def test_the_same_advisory_by_its_aliases_in_the_same_package_and_version() -> None:
+    pkg = Package("Flask", "0.12.2", "1.0", "pypi")
+    trivy = finding("trivy", "CVE-2018-1000656", path="requirements.txt", kind=Kind.DEPENDENCY, package=pkg)
+    pip_audit = finding(
+        "pip-audit",
+        "PYSEC-2018-66",
+        path="requirements.txt",
+        kind=Kind.DEPENDENCY,
+        package=Package("flask", "0.12.2", "0.12.3"),
+        cves=("CVE-2018-1000656",),
+    )
+    newer = finding(
+        "grype",
+        "CVE-2018-1000656",
+        path="requirements.txt",
+        kind=Kind.DEPENDENCY,
+        package=Package("flask", "1.0.0"),
+    )
+    merged, folded = dedupe.merge([trivy, pip_audit, newer])
+    assert folded == 1
+    assert sorted(len(f.tools) for f in merged) == [1, 2]
+
+
+def test_unrelated_findings_are_untouched_and_in_order() -> None:
+    items = [finding("bandit", "B602", 3, path="a.py", kind=Kind.CODE), finding("hadolint", "DL3008", 5)]
+    assert dedupe.merge(items) == (items, 0)
+
+
+def test_a_concept_has_one_fingerprint_whichever_tool_reported_it(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11\nUSER root\nCMD x\n")
+    alone = fingerprints.assign([finding("trivy-config", "DS-0002", 2)], tmp_path)[0]
+    via_checkov = fingerprints.assign([finding("checkov", "CKV_DOCKER_3", 1, 3)], tmp_path)[0]
+    merged = fingerprints.assign(dedupe.merge(ROOT_USER)[0], tmp_path)[0]
+    assert alone.fingerprint == via_checkov.fingerprint == merged.fingerprint
+
+
+def test_old_trivy_ids_normalise() -> None:
+    assert equivalence.normalise_rule("trivy-config", "DS002") == "DS-0002"
+    assert equivalence.normalise_rule("trivy-config", "AVD-DS-0026") == "DS-0026"
+    assert equivalence.normalise_rule("hadolint", "DL3002") == "DL3002"
+    assert equivalence.concept(finding("trivy", "DS002")) == ("file", "runs-as-root")
