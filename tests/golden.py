@@ -21,6 +21,7 @@ from mergeguard.runner import find_executable, run_command
 from mergeguard.scanners.base import Scanner, Target, ToolOutput
 
 FIXTURES = Path(__file__).parent / "fixtures"
+_PIPELINE = ("fingerprint", "tools", "also")  # filled in after the adapter: fingerprints, dedupe
 
 
 def case_target(scanner: Scanner, case: str, workdir: Path) -> Target:
@@ -33,7 +34,7 @@ def case_target(scanner: Scanner, case: str, workdir: Path) -> Target:
 def as_json(findings: list[Finding]) -> list[dict[str, Any]]:
     """Findings as golden files hold them: report dicts plus evidence, stable order, no fingerprint."""
     rows = [
-        {**{k: v for k, v in finding_dict(f).items() if k != "fingerprint"}, "evidence": f.evidence}
+        {**{k: v for k, v in finding_dict(f).items() if k not in _PIPELINE}, "evidence": f.evidence}
         for f in findings
     ]
     return sorted(rows, key=lambda r: (r["path"], r["start_line"], r["rule_id"], r["message"]))

@@ -298,3 +298,110 @@ def test_baseline_create_needs_a_reason_and_refuses_to_overwrite(
     repo.write(".mergeguard-baseline.yml", "version: 1\nentries: []\n")
     assert main(["baseline", "create", str(repo.root), "--reason", "x"]) == 2
     assert "a baseline exists already" in capsys.readouterr().err
+
+
+REPORTS = Path(__file__).parent / "fixtures" / "reports"
+
+
+def test_convert_writes_schema_shaped_sarif_json_and_markdown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    args = [
+        "convert",
+        "--tool",
+        "trivy",
+        str(REPORTS / "trivy" / "golden-image-debian-buster.json"),
+        "--root",
+        str(tmp_path),
+    ]
+    assert (
+        main(
+            [
+                *args,
+                "--sarif",
+                str(out / "t.sarif"),
+                "--json",
+                str(out / "t.json"),
+                "--markdown",
+                str(out / "t.md"),
+            ]
+        )
+        == 0
+    )
+    data = json.loads((out / "t.json").read_text())
+    sarif_doc = json.loads((out / "t.sarif").read_text())
+    results = [r for run in sarif_doc["runs"] for r in run["results"]]
+    assert len(results) == len(data["findings"]) > 0  # one result per record of the input, no dedupe
+    assert "mergeguard: failed" in (out / "t.md").read_text().splitlines()[0]
+    assert f"converted {len(results)} findings" in capsys.readouterr().err
+
+
+def test_convert_without_outputs_prints_sarif(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "convert",
+                "--tool",
+                "gitleaks",
+                str(REPORTS / "gitleaks" / "v8.30.1-dir.json"),
+                "--root",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize(
+    ("tool", "name", "message"),
+    [
+        ("pip-audit", "v2.10.1-offline-all-skipped.json", "not a pip-audit report"),
+        ("trivy", "../pip-audit/v2.9.0-dependencies.json", "not a trivy report"),
+    ],
+)
+def test_convert_of_something_else_is_exit_2_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tool: str, name: str, message: str
+) -> None:
+    path = REPORTS / tool / name
+    assert main(["convert", "--tool", tool, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and str(path) in err
+    assert "Traceback" not in err
+
+
+def test_scan_gates_on_an_imported_report_with_no_scanner(
+    repo: GitTree, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = REPORTS / "gitleaks" / "v8.30.1-dir.json"
+    code = main(
+        [
+            "scan",
+            str(repo.root),
+            "--scanners",
+            "none",
+            "--report",
+            f"gitleaks={report}",
+            "--json",
+            str(tmp_path / "r.json"),
+        ]
+    )
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert code == 1
+    assert [s["name"] for s in data["scanners"] if s["status"] == "ok"] == ["gitleaks"]
+    assert data["scanners"][-1]["reason"] == f"imported from {report}"
+    assert all(f["tool"] == "gitleaks" for f in data["findings"])
+
+
+def test_scanners_none_without_reports_is_a_usage_error(
+    repo: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["scan", str(repo.root), "--scanners", "none"]) == 2
+    assert "runs no scanner" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spec", ["gitleaks", "nosuchtool=x.json", "gitleaks="])
+def test_bad_report_flag_is_exit_2(repo: GitTree, capsys: pytest.CaptureFixture[str], spec: str) -> None:
+    assert main(["scan", str(repo.root), "--scanners", "none", "--report", spec]) == 2
+    assert "expected TOOL=FILE" in capsys.readouterr().err

@@ -34,3 +34,33 @@ def test_clean_app_passes_with_every_scanner_ok(tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     assert data["verdict"] == "pass"
     assert [s["status"] for s in data["scanners"]] == ["ok"] * len(data["scanners"])
+
+
+PLANTED = (
+    "AKIAMKFQRXJ7GEI4TSWX",
+    "Ufdv4Gn60C/aBzLDUOTbEANPOYK9uQQwHhclVB2f",
+    "f3b1c9e0a7d24e5f9c8b6a1d0e2f4c7b",
+    "Wq7!vR2pXz9#kT4m",
+    "9a2e10a5ee101550d9ae0440865d2bee5b0d2ca75ccc28c330202870797acc04",
+)
+
+
+@pytest.mark.scanner
+def test_no_planted_secret_reaches_any_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = EXAMPLES / "demo-app"
+    for value in PLANTED:  # the values are really in the demo app: the test can fail
+        assert any(value in p.read_text() for p in app.rglob("*") if p.is_file())
+    outputs = {name: tmp_path / name for name in ("r.json", "r.sarif", "r.md")}
+    args = [
+        "--json",
+        str(outputs["r.json"]),
+        "--sarif",
+        str(outputs["r.sarif"]),
+        "--markdown",
+        str(outputs["r.md"]),
+    ]
+    assert main(["scan", str(app), "--all-files", *args]) == 1
+    printed = capsys.readouterr()
+    texts = [p.read_text() for p in outputs.values()] + [printed.out, printed.err]
+    for value in PLANTED:
+        assert not any(value in text for text in texts), value

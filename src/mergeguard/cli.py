@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from mergeguard import __version__, baseline, baseline_cli, config, pipeline
+from mergeguard import __version__, baseline, baseline_cli, config, parsers, pipeline
 from mergeguard.errors import MergeguardError, UsageError
 from mergeguard.files import write_atomic
 from mergeguard.model import Severity
 from mergeguard.registry import REGISTRY
-from mergeguard.report import json_report, terminal
+from mergeguard.report import json_report, markdown, sarif, terminal
 from mergeguard.runner import find_executable, probe_version
 
 
@@ -36,16 +36,49 @@ def _scan(args: argparse.Namespace) -> int:
     root = Path(args.path)
     settings = _config(args, root)
     scanners = _scanner_list(args.scanners)
-    request = pipeline.ScanRequest(
-        root, None if args.all_files else args.base, scanners, _accepted(args, root)
-    )
+    reports = tuple(_read_report(spec) for spec in args.report)
+    if scanners == () and not reports:
+        raise UsageError("--scanners none runs no scanner: give reports to gate on with --report TOOL=FILE")
+    base = None if args.all_files else args.base
+    request = pipeline.ScanRequest(root, base, scanners, _accepted(args, root), reports)
     result = pipeline.scan(request, settings)
     print(terminal.render(result), end="")
-    if args.json:
-        write_atomic(Path(args.json), json.dumps(json_report.build(result), indent=2) + "\n")
+    _write_reports(args, result)
     decision = result.decision
     print(f"\nmergeguard: {decision.verdict.value.upper()}: {decision.reason}")
     return decision.verdict.exit_code
+
+
+def _write_reports(args: argparse.Namespace, result: pipeline.ScanResult) -> None:
+    if args.json:
+        write_atomic(Path(args.json), json.dumps(json_report.build(result), indent=2) + "\n")
+    if args.sarif:
+        write_atomic(Path(args.sarif), sarif.dumps_sarif(sarif.build_sarif(result)))
+    if args.markdown:
+        write_atomic(Path(args.markdown), markdown.render_summary(result))
+
+
+def _read_report(spec: str) -> pipeline.ImportedReport:
+    """`TOOL=FILE` (FILE `-` is standard input) read into an ImportedReport."""
+    tool, sep, name = spec.partition("=")
+    if not sep or not name or tool not in parsers.PARSERS:
+        known = ", ".join(parsers.PARSERS)
+        raise UsageError(f"--report {spec!r}: expected TOOL=FILE with TOOL one of {known}")
+    return pipeline.ImportedReport(tool, name, parsers.read_report(name))
+
+
+def _convert(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    report = pipeline.ImportedReport(args.tool, args.input, parsers.read_report(args.input))
+    result = pipeline.convert(report, root, config.Config())
+    _write_reports(args, result)
+    if not (args.json or args.sarif or args.markdown):
+        print(sarif.dumps_sarif(sarif.build_sarif(result)), end="")
+    count = len(result.decision.assessed)
+    print(
+        f"mergeguard: converted {count} finding{'s' if count != 1 else ''} from {args.input}", file=sys.stderr
+    )
+    return 0
 
 
 def _baseline_path(args: argparse.Namespace, root: Path) -> Path:
@@ -129,7 +162,10 @@ def _parser() -> argparse.ArgumentParser:
     scope.add_argument("--base", metavar="REF", help="PR mode: only what changed since merge-base(REF, HEAD)")
     scope.add_argument("--all-files", action="store_true", help="every tracked file (the default)")
     scan.add_argument("--fail-on", type=_severity, metavar="SEVERITY", help="lowest blocking severity")
-    scan.add_argument("--json", metavar="FILE", help="write the JSON report here")
+    scan.add_argument(
+        "--report", action="append", default=[], metavar="TOOL=FILE", help="gate on a report made elsewhere"
+    )
+    _outputs(scan)
     scan.set_defaults(func=_scan)
     base = commands.add_parser("baseline", help="accept the findings of a full scan, or tidy the baseline")
     base.add_argument("action", choices=("create", "update", "prune"))
@@ -138,9 +174,25 @@ def _parser() -> argparse.ArgumentParser:
     base.add_argument("--by", help="who accepts them (default: git user.name)")
     base.add_argument("--expires", metavar="YYYY-MM-DD", help="the acceptance ends on this day")
     base.set_defaults(func=_baseline, fail_on=None)
+    conv = commands.add_parser("convert", help="convert another tool's report to SARIF, JSON or Markdown")
+    conv.add_argument(
+        "--tool", required=True, choices=sorted(parsers.PARSERS), help="the tool that wrote INPUT"
+    )
+    conv.add_argument("input", metavar="INPUT", help="the report file, or - for standard input")
+    conv.add_argument(
+        "--root", default=".", help="the scanned directory its paths are relative to (default: .)"
+    )
+    _outputs(conv)
+    conv.set_defaults(func=_convert)
     tools = commands.add_parser("scanners", help="list the scanners, their versions and where they are")
     tools.set_defaults(func=_scanners)
     return parser
+
+
+def _outputs(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--json", metavar="FILE", help="write the JSON report here")
+    command.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0 for code scanning here")
+    command.add_argument("--markdown", metavar="FILE", help="write the Markdown summary here")
 
 
 def _common(command: argparse.ArgumentParser) -> None:

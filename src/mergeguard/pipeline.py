@@ -6,13 +6,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mergeguard import baseline, dedupe, fingerprints, policy
-from mergeguard.changes import ChangeSet, collect
+from mergeguard import baseline, dedupe, fingerprints, parsers, policy
+from mergeguard.changes import ChangeSet, Mode, collect
 from mergeguard.config import Config
 from mergeguard.registry import REGISTRY
 from mergeguard.runner import Job, run_all
-from mergeguard.scanners.base import Scanner, ScanOutcome, Target
+from mergeguard.scanners.base import Scanner, ScanOutcome, Status, Target
 from mergeguard.view import scan_view
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedReport:
+    """A report a tool wrote elsewhere (an earlier CI step), read at the edge: its tool, name and text."""
+
+    tool: str
+    source: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +32,7 @@ class ScanRequest:
     base_ref: str | None = None
     scanners: tuple[str, ...] | None = None  # None: every scanner the config leaves enabled
     accepted: tuple[baseline.BaselineEntry, ...] = ()  # the baseline's entries
+    reports: tuple[ImportedReport, ...] = ()  # ingested instead of (or as well as) running tools
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +49,20 @@ class ScanResult:
 def scan(request: ScanRequest, config: Config) -> ScanResult:
     """Run the gate: the flow of DESIGN.md, stage after stage."""
     changes = collect(request.root, request.base_ref, config.exclude)
+    imported = [imported_outcome(report, changes.root) for report in request.reports]
     with scan_view(changes) as view:
         jobs = [_job(scanner, request, changes, view, config) for scanner in REGISTRY.values()]
-        outcomes = run_all(jobs)
+        outcomes = [*run_all(jobs), *imported]
     merged, folded = dedupe.merge([finding for outcome in outcomes for finding in outcome.findings])
     findings = fingerprints.assign(merged, changes.root)
     decision = policy.decide(findings, outcomes, changes, config, baseline=request.accepted)
     return ScanResult(changes, tuple(outcomes), decision, config, folded)
+
+
+def imported_outcome(report: ImportedReport, root: Path) -> ScanOutcome:
+    """A report made elsewhere as the outcome of its tool (UsageError if it is not that tool's report)."""
+    findings = parsers.parse_file(report.tool, report.text, root, report.source)
+    return ScanOutcome(report.tool, Status.OK, tuple(findings), reason=f"imported from {report.source}")
 
 
 def _job(scanner: Scanner, request: ScanRequest, changes: ChangeSet, view: Path, config: Config) -> Job:
@@ -65,3 +82,12 @@ def _job(scanner: Scanner, request: ScanRequest, changes: ChangeSet, view: Path,
 
 def _selected(name: str, requested: Sequence[str] | None, config: Config) -> bool:
     return name in requested if requested is not None else config.enabled(name)
+
+
+def convert(report: ImportedReport, root: Path, config: Config) -> ScanResult:
+    """Another tool's report as a scan result, one finding per record (no dedupe), for the reporters."""
+    changes = ChangeSet(root, Mode.ALL, ())
+    outcome = imported_outcome(report, root)
+    findings = fingerprints.assign(outcome.findings, root)
+    decision = policy.decide(findings, [outcome], changes, config)
+    return ScanResult(changes, (outcome,), decision, config)

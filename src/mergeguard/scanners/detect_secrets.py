@@ -82,8 +82,12 @@ class DetectSecretsScanner:
         return [f for f in parse_report(output.report, target) if identity(f) not in accepted]
 
 
-def parse_report(text: str, target: Target) -> list[Finding]:
-    """Every secret in a `detect-secrets scan` JSON report."""
+def parse_report(text: str, target: Target, *, drop_audited: bool = False) -> list[Finding]:
+    """Every secret in a `detect-secrets scan` report or baseline (0.x and 1.x write the same `results`).
+
+    With `drop_audited`, entries a person audited as not secret (`"is_secret": false`) are left out:
+    that is how a baseline read as a report keeps detect-secrets' own suppression.
+    """
     report = load_json(text, TOOL)
     if not isinstance(report, dict):
         raise ParseError(f"{TOOL}: the report is not a JSON object")
@@ -91,8 +95,19 @@ def parse_report(text: str, target: Target) -> list[Finding]:
     for name, entries in _results(report, "report").items():
         path = relative_path(name, target)
         for i, entry in enumerate(entries):
-            findings.append(_finding(entry, path, f"results[{name!r}][{i}]"))
+            where = f"results[{name!r}][{i}]"
+            if not (drop_audited and _optional_bool(entry, "is_secret", where) is False):
+                findings.append(_finding(entry, path, where))
     return findings
+
+
+class DetectSecretsReport:
+    """A `detect-secrets scan` report or a `.secrets.baseline` of any version, read by `convert`."""
+
+    name: ClassVar[str] = TOOL
+
+    def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
+        return parse_report(output.report, target, drop_audited=True)
 
 
 def _finding(entry: dict[str, Any], path: str, where: str) -> Finding:

@@ -21,6 +21,7 @@ TOOL = "gitleaks"
 SEVERITIES: dict[str, Severity] = {
     "private-key": Severity.CRITICAL,
     "age-secret-key": Severity.CRITICAL,
+    "Asymmetric Private Key": Severity.CRITICAL,  # Gitleaks v7's rule name for the same key
 }
 DEFAULT_SEVERITY = Severity.HIGH
 
@@ -74,9 +75,12 @@ class GitleaksScanner:
         for i, record in enumerate(records):
             if not isinstance(record, dict):
                 raise ParseError(f"{TOOL}: report[{i}] is not an object")
-            path = _path(_get(record, "File", str, f"report[{i}]"), target)
-            if path is not None:  # None: a commit's file outside the scanned directory
-                findings.append(_finding(record, path, target, f"report[{i}]"))
+            legacy = _is_v7(record)
+            path = _path(_get(record, "file" if legacy else "File", str, f"report[{i}]"), target)
+            if path is None:  # a commit's file outside the scanned directory
+                continue
+            build = _v7_finding if legacy else _finding
+            findings.append(build(record, path, target, f"report[{i}]"))
         return findings
 
 
@@ -152,6 +156,38 @@ def _finding(record: dict[str, Any], path: str, target: Target, where: str) -> F
     )
 
 
+def _is_v7(record: dict[str, Any]) -> bool:
+    """A record of Gitleaks 7 or older: lower-case keys, the secret in `offender`, its line in `line`."""
+    return "RuleID" not in record and "rule" in record and "offender" in record
+
+
+def _v7_finding(record: dict[str, Any], path: str, target: Target, where: str) -> Finding:
+    """A v7 record: `offender` and `line` hold the clear secret, so only their hash is kept."""
+    rule = _get(record, "rule", str, where)
+    offender = _get(record, "offender", str, where)
+    if not rule or not offender:
+        raise ParseError(f"{TOOL}: {where} has no rule or offender")
+    tags = _get(record, "tags", str, where)
+    return Finding(
+        tool=TOOL,
+        rule_id=rule,
+        severity=SEVERITIES.get(rule, DEFAULT_SEVERITY),
+        title=rule,
+        message=f"Potential secret found by Gitleaks' {rule} rule" + (f" (tags: {tags})" if tags else ""),
+        location=Location(path, _get(record, "lineNumber", int, where)),  # before v6: no line number
+        kind=Kind.SECRET,
+        cwe_ids=("CWE-798",),
+        commit=_v7_commit(record, where),
+        evidence=hashlib.sha256(offender.encode("utf-8")).hexdigest(),
+    )
+
+
+def _v7_commit(record: dict[str, Any], where: str) -> str | None:
+    """The commit, except none (dir mode) or all zeros (v6 and v7's "staged changes")."""
+    commit = _get(record, "commit", str, where)
+    return commit if commit.strip("0") else None
+
+
 def _title(description: str) -> str:
     """The description's first clause: "Identified a Private Key, which may…" → "Identified a Private Key"."""
     return description.split(", ", 1)[0].rstrip(".")
@@ -164,14 +200,14 @@ def _column(record: dict[str, Any], target: Target, where: str) -> int | None:
     high. In git mode a fragment is a diff hunk, which the report does not give: no column.
     """
     column = _get(record, "StartColumn", int, where)
-    if column < 1 or target.commit_range is not None:
+    if column < 1 or target.commit_range is not None or _get(record, "Commit", str, where):
         return None
     return column - 1 if _get(record, "StartLine", int, where) > 1 and column > 1 else column
 
 
 def _commit(record: dict[str, Any], target: Target, where: str) -> str | None:
-    if target.commit_range is None:
-        return None
+    if target.commit_range is None:  # dir mode has none; a git-mode report read by `convert` keeps it
+        return _get(record, "Commit", str, where) or None
     commit = _get(record, "Commit", str, where)
     if not commit:
         raise ParseError(f"{TOOL}: {where}.Commit is missing from a git-history finding")

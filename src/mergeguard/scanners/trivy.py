@@ -9,6 +9,7 @@ from mergeguard.errors import ParseError
 from mergeguard.filekinds import FileKind
 from mergeguard.model import Finding, Kind, Location, Severity
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
+from mergeguard.scanners.trivy_vulns import vulnerabilities
 
 _T = TypeVar("_T")
 
@@ -26,6 +27,10 @@ SEVERITIES: dict[str, Severity] = {
 # EXCEPTION marks a check a Rego exception waived. An absent status is read as FAIL (fail closed).
 _FINDING_STATUSES = frozenset({"FAIL", ""})
 _NON_FINDING_STATUSES = frozenset({"PASS", "EXCEPTION"})
+
+# A Trivy report has at least one of these (`Results` is left out when nothing was found); another
+# tool's JSON has none, and must not read as a clean Trivy report.
+_TRIVY_KEYS = frozenset({"SchemaVersion", "ArtifactName", "ArtifactType", "Results"})
 
 # Trivy's own Dockerfile patterns miss a lower-case `dockerfile`, which mergeguard classifies as one.
 DOCKERFILE_PATTERN = r"dockerfile:(?i)(^|/)(docker|container)file[^/]*$"
@@ -87,21 +92,48 @@ class TrivySecretScanner:
         return parse_report(output.report, self.name, target)
 
 
+class TrivyReport:
+    """Any Trivy JSON report a user hands to `convert`: misconfigurations, secrets and vulnerabilities."""
+
+    name: ClassVar[str] = "trivy"
+
+    def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
+        report = load_json(output.report, self.name)
+        if isinstance(report, dict) and not _TRIVY_KEYS & report.keys():
+            raise ParseError(
+                f"{self.name}: the JSON has none of a Trivy report's keys ({', '.join(sorted(_TRIVY_KEYS))})"
+            )
+        return parse_report(output.report, self.name, target)
+
+
 def parse_report(text: str, tool: str, target: Target) -> list[Finding]:
-    """Findings from a Trivy JSON report: failed misconfigurations and secrets, reported as `tool`."""
+    """Findings from a Trivy JSON report, as `tool`: failed misconfigurations, secrets, vulnerabilities.
+
+    Reports before Trivy 0.20 are a bare list of results instead of an object with `Results`.
+    """
     report = load_json(text, tool)
+    if isinstance(report, list):
+        report = {"Results": report}
     if not isinstance(report, dict):
         raise ParseError(f"{tool}: the Trivy report is not a JSON object")
     findings: list[Finding] = []
     for i, result in enumerate(_records(report, "Results", tool, "report")):
-        path = _path(result, tool, f"Results[{i}]", target)
-        for j, record in enumerate(_records(result, "Misconfigurations", tool, f"Results[{i}]")):
-            where = f"Results[{i}].Misconfigurations[{j}]"
-            if _failed(record, tool, where):
-                findings.append(_misconfiguration(record, tool, path, where))
-        for j, record in enumerate(_records(result, "Secrets", tool, f"Results[{i}]")):
-            findings.append(_secret(record, tool, path, f"Results[{i}].Secrets[{j}]"))
-        # `Vulnerabilities` (from `--scanners vuln`, which needs Trivy's database) are not parsed yet.
+        findings += _result(result, report, tool, target, f"Results[{i}]")
+    return findings
+
+
+def _result(
+    result: dict[str, Any], report: dict[str, Any], tool: str, target: Target, where: str
+) -> list[Finding]:
+    findings = vulnerabilities(result, report, where, tool=tool, severities=SEVERITIES, target=target)
+    misconfigurations = _records(result, "Misconfigurations", tool, where)
+    secrets = _records(result, "Secrets", tool, where)
+    path = _path(result, tool, where, target) if misconfigurations or secrets else ""
+    for j, record in enumerate(misconfigurations):
+        if _failed(record, tool, f"{where}.Misconfigurations[{j}]"):
+            findings.append(_misconfiguration(record, tool, path, f"{where}.Misconfigurations[{j}]"))
+    for j, record in enumerate(secrets):
+        findings.append(_secret(record, tool, path, f"{where}.Secrets[{j}]"))
     return findings
 
 

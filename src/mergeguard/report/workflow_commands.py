@@ -1,0 +1,88 @@
+"""GitHub Actions workflow commands: line annotations within GitHub's caps, and step outputs."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+
+from mergeguard.model import Severity
+from mergeguard.policy import Assessed, FindingStatus
+
+# GitHub shows at most 10 error, 10 warning and 10 notice annotations per step and drops the rest
+# without a word; one notice slot is kept to say how many were left out.
+CAP_PER_LEVEL = 10
+_ANNOTATED = (FindingStatus.NEW, FindingStatus.EXPIRED)
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: `%`, CR and LF escaped, so a value cannot start a new command."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: as a message, plus `:` and `,`."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, **properties: str | int) -> str:
+    """One workflow command line, every value escaped."""
+    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def annotation_commands(assessed: Sequence[Assessed]) -> list[str]:
+    """Annotations for the findings the change brings (blocking first), at most 10 per level.
+
+    Accepted and pre-existing findings are not annotated: they are not what the change is about.
+    """
+    chosen = sorted((a for a in assessed if a.status in _ANNOTATED), key=_priority)
+    counts = {"error": 0, "warning": 0, "notice": 0}
+    lines, left_out = [], 0
+    for item in chosen:
+        level = _level(item)
+        cap = CAP_PER_LEVEL - (1 if level == "notice" else 0)
+        if counts[level] >= cap:
+            left_out += 1
+            continue
+        counts[level] += 1
+        lines.append(_annotation(item, level))
+    if left_out:
+        lines.append(
+            command(
+                "notice",
+                f"mergeguard: {left_out} more findings are not annotated (GitHub shows "
+                f"{CAP_PER_LEVEL} per level); see the job summary and the reports.",
+            )
+        )
+    return lines
+
+
+def _priority(item: Assessed) -> tuple[bool, int, str, int]:
+    f = item.finding
+    return (not item.blocking, -f.severity, f.location.path, f.location.start_line)
+
+
+def _level(item: Assessed) -> str:
+    if item.blocking:
+        return "error"
+    return "warning" if item.finding.severity >= Severity.MEDIUM else "notice"
+
+
+def _annotation(item: Assessed, level: str) -> str:
+    f = item.finding
+    title = f"{f.severity.label} {f.rule_id}: {f.title}"[:200]
+    seen = f" (seen by {', '.join(f.tools)})" if len(f.tools) > 1 else ""
+    message = f"{f.message}{seen}"
+    loc = f.location
+    return command(level, message, file=loc.path, line=loc.start_line, endLine=loc.end_line, title=title)
+
+
+def outputs(values: Mapping[str, str]) -> str:
+    """Step outputs in `$GITHUB_OUTPUT`'s `name<<DELIMITER` form, safe for any value."""
+    chunks = []
+    for name, value in values.items():
+        delimiter = f"mergeguard_{secrets.token_hex(8)}"
+        while delimiter in value:
+            delimiter = f"mergeguard_{secrets.token_hex(8)}"
+        chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    return "".join(chunks)

@@ -1,0 +1,201 @@
+"""Any SARIF 2.1.0 log (CodeQL, Semgrep, Trivy, Checkov, Gitleaks, hadolint…) read into findings."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
+
+from mergeguard.errors import ParseError
+from mergeguard.model import Finding, Kind, Location, Severity
+from mergeguard.scanners.base import Target, ToolOutput
+from mergeguard.scanners.report_json import field, load_report, objects, repo_path, strings
+from mergeguard.scanners.vulns import cwe_ids
+
+NAME = "sarif"
+# SARIF `level`, used when no `security-severity` is given (result, then rule default, then "warning").
+LEVELS: dict[str, Severity] = {
+    "error": Severity.HIGH,
+    "warning": Severity.MEDIUM,
+    "note": Severity.LOW,
+    "none": Severity.INFO,
+}
+# A secret scanner that rates nothing (Gitleaks writes no level) leaves SARIF's default "warning";
+# every credential is HIGH in mergeguard's own secret adapters, so it is HIGH here too.
+UNRATED_SECRET_SEVERITY = Severity.HIGH
+# `properties.security-severity` (a CVSS-like score as a string), banded as GitHub code scanning does.
+SCORE_BANDS = ((9.0, Severity.CRITICAL), (7.0, Severity.HIGH), (4.0, Severity.MEDIUM), (0.1, Severity.LOW))
+_SECRET_TOOLS = frozenset({"gitleaks", "trufflehog", "detect-secrets", "ggshield", "talisman"})
+_CONFIG_TOOLS = frozenset(
+    {"checkov", "hadolint", "tfsec", "kics", "terrascan", "kube-linter", "trivy-config"}
+)
+_NOT_FINDINGS = frozenset({"pass", "notApplicable"})  # result kinds that report no problem
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+class SarifReport:
+    """Every result of every run; the tool is each run's `tool.driver.name`, lower-cased."""
+
+    name: ClassVar[str] = NAME
+
+    def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
+        log = load_report(output.report, NAME)
+        if not isinstance(log, dict) or not isinstance(log.get("runs"), list):
+            raise ParseError(f"{NAME}: the log has no runs (not SARIF 2.1.0)")
+        if log.get("version", "2.1.0") != "2.1.0":
+            raise ParseError(f"{NAME}: SARIF version {log.get('version')!r} is not 2.1.0")
+        findings: list[Finding] = []
+        for i, run in enumerate(objects(log["runs"], NAME, "runs")):
+            findings += _Run(run, target, f"runs[{i}]").findings()
+        return findings
+
+
+class _Run:
+    """One run: its tool, its rules by id, its base URIs, and its results."""
+
+    def __init__(self, run: dict[str, Any], target: Target, where: str) -> None:
+        driver = field(field(run, "tool", dict, NAME, where), "driver", dict, NAME, f"{where}.tool")
+        words = field(driver, "name", str, NAME, f"{where}.tool.driver").lower().split()
+        self.tool = words[0] if words else NAME  # "Semgrep OSS" → semgrep, "CodeQL" → codeql
+        extensions = objects(run["tool"].get("extensions"), NAME, f"{where}.tool.extensions")
+        rules = [r for c in (driver, *extensions) for r in objects(c.get("rules"), NAME, f"{where} rules")]
+        self.rules = {r["id"]: r for r in rules if isinstance(r.get("id"), str)}
+        self.bases = _bases(field(run, "originalUriBaseIds", dict, NAME, where))
+        self.artifacts = objects(run.get("artifacts"), NAME, f"{where}.artifacts")
+        self.run, self.target, self.where = run, target, where
+
+    def findings(self) -> list[Finding]:
+        found = []
+        for j, result in enumerate(objects(self.run.get("results"), NAME, f"{self.where}.results")):
+            if _is_problem(result):
+                found.append(self._finding(result, f"{self.where}.results[{j}]"))
+        return found
+
+    def _finding(self, result: dict[str, Any], where: str) -> Finding:
+        rule_id = field(result, "ruleId", str, NAME, where) or field(
+            field(result, "rule", dict, NAME, where), "id", str, NAME, where
+        )
+        if not rule_id:
+            raise ParseError(f"{NAME}: {where} has no ruleId")
+        rule = self.rules.get(rule_id, {})
+        tags = _tags(rule) + _tags(result)
+        kind = _kind(self.tool, rule_id, tags)
+        title = _text(rule.get("shortDescription")) or field(rule, "name", str, NAME, where) or rule_id
+        return Finding(
+            tool=self.tool,
+            rule_id=rule_id,
+            severity=_severity(result, rule, kind),
+            title=title,
+            message=_text(result.get("message")) or title,
+            location=self._location(result, where),
+            kind=kind,
+            cwe_ids=cwe_ids(tags) or (("CWE-798",) if kind is Kind.SECRET else ()),
+            help_uri=_https(rule.get("helpUri")),
+            evidence=_secret_evidence(result) if kind is Kind.SECRET else "",
+        )
+
+    def _location(self, result: dict[str, Any], where: str) -> Location:
+        locations = objects(result.get("locations"), NAME, f"{where}.locations")
+        physical = field(locations[0], "physicalLocation", dict, NAME, where) if locations else {}
+        artifact = field(physical, "artifactLocation", dict, NAME, f"{where}.physicalLocation")
+        uri = field(artifact, "uri", str, NAME, where) or self._artifact_uri(artifact, where)
+        if not uri:
+            raise ParseError(f"{NAME}: {where} has no location with a file")
+        region = field(physical, "region", dict, NAME, where)
+        start = field(region, "startLine", int, NAME, f"{where}.region")
+        column = field(region, "startColumn", int, NAME, f"{where}.region")
+        path = self._path(uri, field(artifact, "uriBaseId", str, NAME, where))
+        return Location(path, start, field(region, "endLine", int, NAME, f"{where}.region"), column or None)
+
+    def _artifact_uri(self, artifact: dict[str, Any], where: str) -> str:
+        index = artifact.get("index")
+        if isinstance(index, int) and 0 <= index < len(self.artifacts):
+            return str(field(self.artifacts[index], "location", dict, NAME, where).get("uri") or "")
+        return ""
+
+    def _path(self, uri: str, base_id: str) -> str:
+        """A relative URI is relative to its base (an undefined `%SRCROOT%` is the scan root); an
+        absolute `file:` URI loses the base it starts with, else --root, else a leading `/`."""
+        base = self.bases.get(base_id, "")
+        if not _SCHEME.match(uri) and not uri.startswith("/"):
+            prefix = base if base and not _SCHEME.match(base) else ""
+            return repo_path(unquote(prefix + uri), self.target, NAME)
+        for known in sorted(self.bases.values(), key=len, reverse=True):
+            if _SCHEME.match(known) and uri.startswith(known):
+                return repo_path(unquote(uri[len(known) :]), self.target, NAME)
+        parts = urlsplit(uri)
+        if parts.scheme not in ("", "file"):
+            raise ParseError(f"{NAME}: location {uri!r} is not a file")
+        return repo_path(re.sub(r"^/([A-Za-z]:/)", r"\1", unquote(parts.path)), self.target, NAME)
+
+
+def _bases(declared: dict[str, Any]) -> dict[str, str]:
+    bases = {}
+    for name, value in declared.items():
+        uri = value.get("uri") if isinstance(value, dict) else None
+        if isinstance(uri, str) and uri:
+            bases[name] = uri if uri.endswith("/") else uri + "/"
+    return bases
+
+
+def _is_problem(result: dict[str, Any]) -> bool:
+    """Not a pass, not fixed since the baseline, not suppressed in source or by the tool."""
+    if result.get("kind", "fail") in _NOT_FINDINGS or result.get("baselineState") == "absent":
+        return False
+    suppressions = objects(result.get("suppressions"), NAME, "suppressions")
+    return not any(s.get("status", "accepted") == "accepted" for s in suppressions)
+
+
+def _severity(result: dict[str, Any], rule: dict[str, Any], kind: Kind) -> Severity:
+    for holder in (result, rule):
+        score = field(holder, "properties", dict, NAME, "properties").get("security-severity")
+        try:
+            value = float(score) if score is not None else None
+        except (TypeError, ValueError):
+            value = None
+        if value is not None:
+            return next((s for floor, s in SCORE_BANDS if value >= floor), Severity.INFO)
+    level = result.get("level") or field(rule, "defaultConfiguration", dict, NAME, "rule").get("level")
+    if level is None and kind is Kind.SECRET:
+        return UNRATED_SECRET_SEVERITY
+    return LEVELS.get(str(level or "warning"), Severity.UNKNOWN)
+
+
+def _kind(tool: str, rule_id: str, tags: tuple[str, ...]) -> Kind:
+    """Secret for a secret scanner, a `secret` tag or rule (Checkov's CKV_SECRET_*); vulnerability or
+    misconfiguration by tag or by tool; anything else is code."""
+    words = {t.lower() for t in tags}
+    if tool in _SECRET_TOOLS or "secret" in words or "secret" in rule_id.lower():
+        return Kind.SECRET
+    if "vulnerability" in words:
+        return Kind.VULNERABILITY
+    if tool in _CONFIG_TOOLS or "misconfiguration" in words:
+        return Kind.MISCONFIGURATION
+    return Kind.CODE
+
+
+def _tags(holder: dict[str, Any]) -> tuple[str, ...]:
+    return strings(field(holder, "properties", dict, NAME, "properties").get("tags"), NAME, "tags")
+
+
+def _text(message: Any) -> str:
+    if not isinstance(message, dict):
+        return ""
+    text = message.get("text") or message.get("markdown") or ""
+    return " ".join(str(text).split())
+
+
+def _https(uri: Any) -> str | None:
+    return uri if isinstance(uri, str) and uri.startswith("https://") else None
+
+
+def _secret_evidence(result: dict[str, Any]) -> str:
+    """sha256 of the matched text a secret scanner puts in the region's snippet (Gitleaks: the clear
+    secret), never the text itself; without a snippet the source line identifies it, as for code."""
+    for location in objects(result.get("locations"), NAME, "locations"):
+        region = location.get("physicalLocation", {}).get("region", {})
+        snippet = region.get("snippet", {}).get("text") if isinstance(region, dict) else None
+        if isinstance(snippet, str) and snippet:
+            return hashlib.sha256(snippet.encode("utf-8")).hexdigest()
+    return ""

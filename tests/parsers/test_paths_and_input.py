@@ -1,0 +1,140 @@
+"""Paths become repo-relative POSIX; banners, stdin and the encodings Windows writes are read."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from mergeguard.errors import UsageError
+from mergeguard.parsers import parse_file, read_report
+from mergeguard.scanners.vulns import image_path
+from tests.parsers.cases import REPORTS
+
+
+def paths(tool: str, name: str, root: Path | None = None) -> set[str]:
+    path = REPORTS / tool / name
+    return {
+        f.location.path for f in parse_file(tool, path.read_text(encoding="utf-8"), root or path.parent, name)
+    }
+
+
+def test_windows_separators_become_posix() -> None:
+    assert paths("grype", "db-v6-windows-go-mod.json") == {"go.mod"}  # Grype on Windows: "\\go.mod"
+    assert "app.py" in paths("bandit", "v1.9.4-windows-paths.json")  # Bandit on Windows: ".\\app.py"
+    assert ".venv/Lib/site-packages/stevedore/tests/test_extension.py" in paths(
+        "bandit", "v1.9.4-windows-paths.json"
+    )
+
+
+def test_a_leading_slash_is_the_scan_root() -> None:
+    assert paths("grype", "v0.114.0-file-leading-slash.json") == {
+        "telemetry-service/build/libs/telemetry-service-1.0-SNAPSHOT.jar",
+        "space-api/build/libs/space-api-1.0-SNAPSHOT.jar",
+    }
+    assert "Dockerfile" in paths("checkov", "v3.3.30-list-frameworks.json")  # Checkov writes "/Dockerfile"
+
+
+def test_an_absolute_path_under_root_loses_the_root() -> None:
+    # Safety writes the requirements file it read as an absolute path (`found`).
+    assert paths("safety", "v3.7.0-check-json-banners.txt", Path("/home/tojo")) == {
+        "projet-devsecops-flask/requirements.txt"
+    }
+
+
+def test_an_absolute_file_uri_loses_its_declared_base() -> None:
+    # Trivy's SARIF names its root as an absolute file: URI (ROOTPATH); made absolute, results lose it.
+    sarif = REPORTS / "sarif" / "trivy-0.76.0-config.sarif"
+    log = json.loads(sarif.read_text(encoding="utf-8"))
+    base = log["runs"][0]["originalUriBaseIds"]["ROOTPATH"]["uri"]
+    for result in log["runs"][0]["results"]:
+        artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        artifact["uri"] = base + artifact.pop("uri")
+        artifact.pop("uriBaseId")
+    found = parse_file("sarif", json.dumps(log), Path("/elsewhere"), "x.sarif")
+    assert {f.location.path for f in found} == {"deploy/deployment.yaml"}
+
+
+def test_percent_encoded_and_root_prefixed_file_uris() -> None:
+    log = json.loads((REPORTS / "sarif" / "codeql-2.12.6-js.sarif").read_text(encoding="utf-8"))
+    location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    location["uri"], location["uriBaseId"] = "file:///home/runner/work/app/app/routes/my%20products.js", "X"
+    found = parse_file("sarif", json.dumps(log), Path("/home/runner/work/app/app"), "x.sarif")
+    assert found[0].location.path == "routes/my products.js"
+
+
+def test_a_banner_before_and_after_the_json_is_skipped() -> None:
+    # Safety 3 prints its deprecation notice before and after; pip-audit 1.x a summary line before.
+    assert (
+        len(
+            parse_file(
+                "safety", (REPORTS / "safety" / "v3.7.0-check-json-banners.txt").read_text(), Path("/r"), "s"
+            )
+        )
+        == 2
+    )
+    assert (
+        len(
+            parse_file(
+                "pip-audit",
+                (REPORTS / "pip-audit" / "readme-list-with-banner.txt").read_text(),
+                Path("/r"),
+                "p",
+            )
+        )
+        == 2
+    )
+
+
+def test_safety_places_findings_in_the_requirements_file_it_scanned() -> None:
+    # `found` is /home/tojo/…/requirements.txt: outside --root, matched by name with `scanned`.
+    assert paths("safety", "v3.7.0-check-json-banners.txt", Path("/work/repo")) == {"requirements.txt"}
+
+
+def test_image_findings_sit_at_the_image_placeholder_without_tag_or_digest() -> None:
+    assert paths("trivy", "list-form-pre-0.20-image-debian.json") == {"container-image/debian"}
+    assert paths("grype", "v0.34.7-image-rhel7.json") == {
+        "container-image/registry.access.redhat.com/ubi7/ubi"
+    }
+    assert (
+        image_path("python:3.11-slim")
+        == image_path("python:3.12@sha256:" + "a" * 64)
+        == "container-image/python"
+    )
+    assert image_path("localhost:5000/team/app") == "container-image/localhost_5000/team/app"
+
+
+def test_image_evidence_holds_no_tag_or_digest() -> None:
+    path = REPORTS / "grype" / "v0.34.7-image-rhel7.json"
+    for finding in parse_file("grype", path.read_text(), path.parent, path.name):
+        assert finding.evidence == f"{finding.package.name}@{finding.package.installed}#{finding.rule_id}"  # type: ignore[union-attr]
+        assert "7.6-73" not in finding.evidence + finding.location.path and "sha256" not in finding.evidence
+
+
+def test_stdin_is_read_with_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = (REPORTS / "gitleaks" / "v7-git-one-aws-leak.json").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert read_report("-") == data.decode("utf-8")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le"])
+def test_byte_order_marks_of_windows_shells_are_read(encoding: str, tmp_path: Path) -> None:
+    text = (REPORTS / "grype" / "db-v6-windows-go-mod.json").read_text(encoding="utf-8")
+    report = tmp_path / "grype.json"
+    raw = text.encode(encoding)
+    report.write_bytes(
+        b"\xff\xfe" + raw if encoding == "utf-16-le" else raw
+    )  # PowerShell's `>`: UTF-16 LE + BOM
+    assert len(parse_file("grype", read_report(str(report)), tmp_path, "grype.json")) == 2
+
+
+def test_an_unreadable_input_is_one_usage_line(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"missing\.json: cannot read: No such file or directory$"):
+        read_report(str(tmp_path / "missing.json"))
+    binary = tmp_path / "image.tar"
+    binary.write_bytes(b"\xc3\x28\xa0\xa1")
+    with pytest.raises(UsageError, match=r"image\.tar: not a text report"):
+        read_report(str(binary))

@@ -1,0 +1,174 @@
+"""What each parser makes of the fields that decide a finding: statuses, skips, audits, versions, kinds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mergeguard.errors import UsageError
+from mergeguard.model import Kind, Severity
+from mergeguard.parsers import PARSERS, parse_file
+from tests.parsers.cases import REPORTS
+
+ROOT = Path("/repo")
+
+
+def fixture(tool: str, name: str) -> Any:
+    return json.loads((REPORTS / tool / name).read_text(encoding="utf-8"))
+
+
+def test_the_registry_holds_every_tool_under_its_own_name() -> None:
+    assert list(PARSERS) == [
+        "trivy",
+        "checkov",
+        "bandit",
+        "detect-secrets",
+        "gitleaks",
+        "hadolint",
+        "pip-audit",
+        "safety",
+        "grype",
+        "sarif",
+    ]
+    assert all(parser.name == name for name, parser in PARSERS.items())
+
+
+@pytest.mark.parametrize(
+    ("status", "found"),
+    [
+        ("affected", True),
+        ("will_not_fix", True),
+        ("fix_deferred", True),
+        ("end_of_life", True),
+        ("under_investigation", True),
+        ("fixed", True),
+        ("not_affected", False),
+        ("a status of tomorrow", True),
+    ],
+)
+def test_trivy_statuses(status: str, found: bool) -> None:
+    report = fixture("trivy", "golden-image-debian-buster.json")
+    report["Results"][0]["Vulnerabilities"][0]["Status"] = status
+    findings = parse_file("trivy", json.dumps(report), ROOT, "t.json")
+    assert ("CVE-2019-18276" in {f.rule_id for f in findings}) is found
+    if found and status not in ("fixed", "affected"):
+        assert status.replace("_", " ") in next(f for f in findings if f.rule_id == "CVE-2019-18276").message
+
+
+def test_a_trivy_result_without_vulnerabilities_key_is_fine_and_fs_packages_are_dependencies() -> None:
+    findings = parse_file(
+        "trivy", (REPORTS / "trivy" / "schema2-fs-uv-lock.json").read_text(), ROOT, "t.json"
+    )
+    assert {(f.location.path, f.kind, f.package.fixed) for f in findings} == {  # type: ignore[union-attr]
+        ("uv.lock", Kind.DEPENDENCY, "0.16.0"),
+        ("uv.lock", Kind.DEPENDENCY, "78.1.1"),
+    }
+
+
+def test_pip_audit_partial_skip_yields_a_finding_per_skipped_dependency() -> None:
+    # Real records of two real reports: the offline run's skipped dependencies, and audited ones.
+    skipped = fixture("pip-audit", "v2.10.1-offline-all-skipped.json")["dependencies"][:2]
+    audited = fixture("pip-audit", "v2.9.0-dependencies.json")
+    audited["dependencies"] += skipped
+    findings = parse_file("pip-audit", json.dumps(audited), ROOT, "p.json")
+    skips = [f for f in findings if f.rule_id == "skipped-dependency"]
+    assert [(f.package.name, f.package.installed, f.severity) for f in skips] == [  # type: ignore[union-attr]
+        ("flask", "0.12", Severity.HIGH),
+        ("requests", "2.19.0", Severity.HIGH),
+    ]
+    assert len(findings) == 4 and "Dependency not found on PyPI" in skips[0].message
+
+
+def test_pip_audit_with_every_dependency_skipped_is_not_clean() -> None:
+    text = (REPORTS / "pip-audit" / "v2.10.1-offline-all-skipped.json").read_text()
+    with pytest.raises(UsageError, match="every one was skipped"):
+        parse_file("pip-audit", text, ROOT, "p.json")
+
+
+def test_pip_audit_fingerprint_evidence_follows_package_version_and_advisory() -> None:
+    findings = parse_file(
+        "pip-audit", (REPORTS / "pip-audit" / "v2.9.0-dependencies.json").read_text(), ROOT, "p"
+    )
+    assert {f.evidence for f in findings} == {
+        "pip@25.2#GHSA-4xh5-x5gv-qwph",
+        "urllib3@1.26.20#GHSA-pq67-6m6q-mj2v",
+    }
+    assert {f.cve_ids for f in findings} == {
+        ("CVE-2025-8869", "GHSA-4xh5-x5gv-qwph"),
+        ("CVE-2025-50181", "GHSA-pq67-6m6q-mj2v"),
+    }
+
+
+def test_detect_secrets_baseline_keeps_unaudited_and_real_but_drops_audited_false_positives() -> None:
+    baseline = fixture("detect-secrets", "v0.13.1-ibm-audited-false.json")
+    assert parse_file("detect-secrets", json.dumps(baseline), ROOT, "b") == []
+    baseline["results"]["docs/scan.md"][0]["is_secret"] = True
+    del baseline["results"]["docs/audit.md"][0]["is_secret"]
+    assert {f.location.path for f in parse_file("detect-secrets", json.dumps(baseline), ROOT, "b")} == {
+        "docs/scan.md",
+        "docs/audit.md",
+    }
+
+
+def test_old_bandit_results_get_no_invented_column_or_cwe() -> None:
+    for name in ("v1.6.2-flask-app.json", "v1.7.0-flask-app.json"):
+        findings = parse_file("bandit", (REPORTS / "bandit" / name).read_text(), ROOT, name)
+        assert findings and all(f.location.column is None and f.cwe_ids == () for f in findings)
+
+
+def test_bandit_hardcoded_password_text_is_redacted() -> None:
+    findings = parse_file("bandit", (REPORTS / "bandit" / "v1.9.4-windows-paths.json").read_text(), ROOT, "b")
+    passwords = [f for f in findings if f.rule_id in ("B105", "B107")]
+    assert len(passwords) == 2 and all("redacted" in f.message for f in passwords)
+
+
+def test_gitleaks_git_mode_keeps_commits_and_v7_zero_commits_are_none() -> None:
+    pygoat = parse_file("gitleaks", (REPORTS / "gitleaks" / "v8-git-pygoat.json").read_text(), ROOT, "g")
+    assert {f.commit for f in pygoat} == {
+        "81c7e88d275ddb310e455f2e7ccb0b0af69feecf",
+        "ff94a38e4f5425a69f70319ef76f12389ae2e854",
+    }
+    assert all(f.location.column is None for f in pygoat)  # git mode: the column is a diff hunk's
+    staged = fixture("gitleaks", "v7-git-one-aws-leak.json")
+    staged[0]["commit"] = "0" * 40  # gitleaks 6/7 write all zeros for staged changes
+    assert parse_file("gitleaks", json.dumps(staged), ROOT, "g")[0].commit is None
+
+
+def test_grype_kinds_fix_states_and_aliases() -> None:
+    image = parse_file("grype", (REPORTS / "grype" / "v0.34.7-image-rhel7.json").read_text(), ROOT, "g")
+    assert {f.kind for f in image} == {Kind.VULNERABILITY}
+    assert "won't fix" in next(f for f in image if f.rule_id == "CVE-2005-2541").message
+    go = parse_file("grype", (REPORTS / "grype" / "db-v6-windows-go-mod.json").read_text(), ROOT, "g")
+    assert {f.kind for f in go} == {Kind.DEPENDENCY}
+    assert {f.rule_id: f.cve_ids[0] for f in go} == {
+        "GHSA-3h6c-c475-jm7v": "CVE-2020-14144",
+        "GHSA-p5f9-c9j9-g8qx": "CVE-2022-30781",
+    }
+
+
+def test_sarif_severity_tool_kind_and_cwe() -> None:
+    codeql = parse_file("sarif", (REPORTS / "sarif" / "codeql-2.12.6-js.sarif").read_text(), ROOT, "c")
+    assert {(f.tool, f.severity, f.kind) for f in codeql} == {("codeql", Severity.HIGH, Kind.CODE)}  # 7.5
+    assert codeql[0].cwe_ids == ("CWE-1333", "CWE-730", "CWE-400")  # external/cwe/cwe-1333 …
+    trivy = parse_file("sarif", (REPORTS / "sarif" / "trivy-0.76.0-secret.sarif").read_text(), ROOT, "t")
+    assert {(f.severity, f.kind) for f in trivy} == {
+        (Severity.CRITICAL, Kind.SECRET)
+    }  # security-severity 9.5
+    semgrep = parse_file("sarif", (REPORTS / "sarif" / "semgrep-1.182.0.sarif").read_text(), ROOT, "s")
+    assert {(f.tool, f.rule_id.rsplit(".", 1)[-1], f.severity) for f in semgrep} == {
+        ("semgrep", "subprocess-shell-true", Severity.HIGH),  # level error
+        ("semgrep", "yaml-load", Severity.MEDIUM),  # level warning
+    }
+    checkov = parse_file("sarif", (REPORTS / "sarif" / "checkov-3.3.30.sarif").read_text(), ROOT, "k")
+    assert sum(f.rule_id == "CKV_SECRET_2" for f in checkov) == 1  # the other one is suppressed in source
+    assert next(f for f in checkov if f.rule_id == "CKV_SECRET_2").kind is Kind.SECRET
+
+
+def test_hadolint_runs_appended_to_one_file_are_all_read() -> None:
+    findings = parse_file(
+        "hadolint", (REPORTS / "hadolint" / "concatenated-runs.json").read_text(), ROOT, "h"
+    )
+    assert sorted(f.rule_id for f in findings) == ["DL3016", "DL3059"]

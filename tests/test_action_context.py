@@ -1,0 +1,112 @@
+"""The action's context, read as GitHub hands it to a Docker action."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mergeguard.action_context import from_env
+from mergeguard.errors import UsageError
+from mergeguard.model import Severity
+
+BASE, HEAD, MERGE = "b" * 40, "c" * 40, "d" * 40
+
+
+def env_with(tmp_path: Path, event_name: str, payload: object, **inputs: str) -> dict[str, str]:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(payload))
+    env = {
+        "GITHUB_EVENT_NAME": event_name,
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_SHA": MERGE,
+        "GITHUB_REF": "refs/pull/7/merge",
+        "GITHUB_REPOSITORY": "acme/shop",
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "GITHUB_SERVER_URL": "https://github.example.com/",
+        "GITHUB_API_URL": "https://github.example.com/api/v3",
+    }
+    env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
+    return env
+
+
+PR = {"pull_request": {"number": 7, "base": {"sha": BASE}, "head": {"sha": HEAD}}}
+
+
+def test_pull_request_inputs_with_hyphens_kept(tmp_path: Path) -> None:
+    ctx = from_env(
+        env_with(
+            tmp_path,
+            "pull_request",
+            PR,
+            **{
+                "fail-on": "critical",
+                "upload-sarif": "true",
+                "check-name": "mergeguard",
+                "working-directory": "svc",
+            },
+        )
+    )
+    assert (ctx.pr_number, ctx.base_sha, ctx.head_sha, ctx.scope) == (7, BASE, HEAD, "changed")
+    assert (
+        ctx.inputs.fail_on is Severity.CRITICAL
+        and ctx.inputs.upload_sarif
+        and ctx.inputs.check_name == "mergeguard"
+    )
+    assert ctx.root == tmp_path / "svc"
+    assert ctx.server_url == "https://github.example.com" and ctx.api_url.endswith("/api/v3")
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "scope", "base"),
+    [
+        ("push", {"before": BASE}, "all", BASE),
+        ("push", {"before": "0" * 40}, "all", None),
+        ("merge_group", {"merge_group": {"base_sha": BASE}}, "all", BASE),
+        ("schedule", {}, "all", None),
+        ("workflow_dispatch", {"inputs": {}}, "all", None),
+        ("pull_request_target", PR, "changed", BASE),
+    ],
+)
+def test_events(tmp_path: Path, event: str, payload: object, scope: str, base: str | None) -> None:
+    ctx = from_env(env_with(tmp_path, event, payload))
+    assert (ctx.scope, ctx.base_sha) == (scope, base)
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "inputs", "message"),
+    [
+        (
+            "pull_request",
+            {"pull_request": {"number": 7, "head": {"sha": HEAD}}},
+            {},
+            "pull_request.base.sha is missing",
+        ),
+        (
+            "pull_request",
+            {"pull_request": {"number": "7"}},
+            {},
+            "pull_request.number is missing or not a number",
+        ),
+        ("pull_request", [], {}, "not a JSON object"),
+        ("merge_group", {}, {}, "merge_group.base_sha is missing"),
+        ("push", {}, {"fail-on": "severe"}, "input fail-on: unknown severity 'severe'"),
+        ("push", {}, {"upload-sarif": "yes"}, "input upload-sarif: 'yes' is not true or false"),
+        ("push", {}, {"comment": "always"}, "input comment: 'always' is not one of"),
+        ("push", {}, {"scope": "diff"}, "input scope: 'diff' is not one of changed, all"),
+    ],
+)
+def test_bad_event_or_input_is_one_clear_line(
+    tmp_path: Path, event: str, payload: object, inputs: dict[str, str], message: str
+) -> None:
+    with pytest.raises(UsageError, match="") as caught:
+        from_env(env_with(tmp_path, event, payload, **inputs))
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_unparseable_event_file_names_the_line(tmp_path: Path) -> None:
+    env = env_with(tmp_path, "push", {})
+    Path(env["GITHUB_EVENT_PATH"]).write_text('{\n  "before": oops\n}')
+    with pytest.raises(UsageError, match=r"event.json:2: not JSON"):
+        from_env(env)
