@@ -36,6 +36,7 @@ class Config:
     timeout_s: float = DEFAULT_TIMEOUT_S
     exclude: tuple[str, ...] = ()
     scanners: Mapping[str, ScannerSettings] = field(default_factory=lambda: MappingProxyType({}))
+    comment_template: str | None = None  # a Jinja2 template file replacing the PR comment's, relative to PATH
     source: str = "defaults"
 
     def enabled(self, scanner: str) -> bool:
@@ -54,7 +55,15 @@ def load(path: Path, known_scanners: Collection[str]) -> Config:
     return _Reader(str(path), known_scanners).config(root)
 
 
-_FIELDS = ("fail-on", "fail-on-scanner-error", "fail-on-pre-existing", "timeout", "exclude", "scanners")
+_FIELDS = (
+    "fail-on",
+    "fail-on-scanner-error",
+    "fail-on-pre-existing",
+    "timeout",
+    "exclude",
+    "scanners",
+    "comment-template",
+)
 
 
 class _Reader(yamlfile.NodeReader):
@@ -72,6 +81,7 @@ class _Reader(yamlfile.NodeReader):
             "timeout": ("timeout_s", self.seconds),
             "exclude": ("exclude", self.globs),
             "scanners": ("scanners", self.scanners),
+            "comment-template": ("comment_template", self.text),
         }
         values: dict[str, Any] = {"source": self.source}
         for key, (_, value_node) in self.mapping(root, "(top level)", _FIELDS).items():
