@@ -38,6 +38,16 @@ def test_changed_files_follow_renames_and_ignore_deletions_and_binaries(tree: Gi
     assert result.lookup("app.py") is not None
     assert result.lookup("app.py").lines == frozenset({3})  # type: ignore[union-attr]
     assert result.lookup("new näme.py").lines == frozenset()  # type: ignore[union-attr]
+
+
+def test_changed_lines_of_a_path_with_spaces_and_odd_characters(tree: GitTree) -> None:
+    name = "api/@org team <img>%0A::x.py"
+    tree.write(name, "a = 1\nb = 2\n")
+    tree.write('quo"te\\d.py', "c = 3\n")
+    tree.commit("odd names")
+    result = changes.collect(tree.root, "base", [])
+    assert result.lookup(name).lines == frozenset({1, 2})  # type: ignore[union-attr]
+    assert result.lookup('quo"te\\d.py').lines == frozenset({1})  # type: ignore[union-attr]
     assert result.commit_range is not None and result.commit_range.count == 1
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -128,6 +129,12 @@ def _baseline(args: argparse.Namespace) -> int:
     return baseline_cli.run(args, request, settings, path)
 
 
+def _action(_args: argparse.Namespace) -> int:
+    from mergeguard import action, action_context  # noqa: PLC0415 - PyGithub only loads for the Action
+
+    return action.run(action_context.from_env(os.environ))
+
+
 def _scanners(_args: argparse.Namespace) -> int:
     missing = 0
     for scanner in REGISTRY.values():
@@ -184,6 +191,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     _outputs(conv)
     conv.set_defaults(func=_convert)
+    act = commands.add_parser("action", help="run as a GitHub Action (inputs from INPUT_* and GITHUB_*)")
+    act.set_defaults(func=_action)
     tools = commands.add_parser("scanners", help="list the scanners, their versions and where they are")
     tools.set_defaults(func=_scanners)
     return parser

@@ -134,7 +134,12 @@ def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
 
 
 def _diff_path(field: str) -> str | None:
-    """The path of a `+++ b/path` header (git quotes unusual names C-style); None for /dev/null."""
+    """The path of a `+++ b/path` header (git quotes unusual names C-style); None for /dev/null.
+
+    git ends the header with a TAB when the path holds a space (for patch(1)); a TAB in a name is
+    always quoted, so a raw trailing one is never part of it.
+    """
+    field = field.removesuffix("\t")
     if field.startswith('"'):
         field = unquote_c_style(field)
     return field[2:] if field.startswith("b/") else None

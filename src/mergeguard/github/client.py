@@ -1,0 +1,227 @@
+"""The GitHub API client that mergeguard reports through: the sticky PR comment, SARIF upload, check run."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github
+from github.GithubException import GithubException
+
+from mergeguard import __version__
+from mergeguard.github.errors import (
+    Feature,
+    GitHubError,
+    WriteDenied,
+    describe,
+    github_message,
+    is_write_denied,
+    to_error,
+)
+from mergeguard.github.outcomes import (
+    Annotation,
+    CheckRunResult,
+    CommentAction,
+    CommentResult,
+    Conclusion,
+    PullFile,
+    UploadResult,
+    UploadStatus,
+)
+from mergeguard.github.payloads import (
+    SARIF_GZIP_LIMIT,
+    batches,
+    check_output,
+    comment_body,
+    encode_sarif,
+    poll_waits,
+    same_body,
+)
+from mergeguard.github.retry import ApiRetry, Sleep
+
+T = TypeVar("T")
+Output = dict[str, Any]
+COMMIT_SHA = re.compile(r"[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?")
+SARIF_REF = re.compile(r"refs/(heads|tags|pull)/.+")
+TOO_LARGE = re.compile(r"too large|too big|exceeds|maximum size", re.IGNORECASE)
+
+
+class GitHubClient:
+    """Talks to one repository through PyGithub; reads no environment (the caller passes token and URL).
+
+    Every call returns a frozen result, or `WriteDenied` when GitHub answers 403 to a token that may not
+    write; any other failure raises `GitHubError`, one line without the token. Retries: see `ApiRetry`.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str,
+        repository: str,
+        *,
+        sleep: Sleep = time.sleep,
+        max_retries: int = 5,
+        max_wait_s: float = 300.0,
+        timeout_s: int = 30,
+        seconds_between_writes: float = 1.0,
+        seconds_between_requests: float = 0.25,
+    ) -> None:
+        if not token:
+            raise GitHubError("no GitHub token: pass `github-token` (by default the workflow's GITHUB_TOKEN)")
+        if not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
+            raise GitHubError(f"repository {repository!r} is not OWNER/NAME")
+        self.api_url = api_url.rstrip("/")
+        self.repository = repository
+        self._token = token
+        self._sleep = sleep
+        self._max_retries = max_retries
+        retry = ApiRetry(total=max_retries, pause=sleep, max_rate_limit_wait=max_wait_s)
+        self._github = Github(
+            auth=Auth.Token(token),
+            base_url=self.api_url,
+            timeout=timeout_s,
+            user_agent=f"mergeguard/{__version__}",
+            per_page=100,
+            retry=retry,
+            seconds_between_requests=seconds_between_requests,
+            seconds_between_writes=seconds_between_writes,
+            lazy=True,
+        )
+        self._repo = self._github.get_repo(repository)
+        # PyGithub gives its logger an INFO stderr handler at import: its retry lines would repeat ApiRetry's.
+        logging.getLogger("github").setLevel(logging.WARNING)
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(api_url={self.api_url!r}, repository={self.repository!r})"
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Closes the HTTP connections."""
+        self._github.close()
+
+    def upsert_comment(self, pr_number: int, body: str, marker: str) -> CommentResult | WriteDenied:
+        """Creates the PR comment holding `marker`, edits it in place, or leaves it as it is."""
+        if not marker.strip():
+            raise ValueError("the comment marker is empty")
+        text = comment_body(body, marker)
+        return self._attempt(Feature.COMMENT, lambda: self._upsert(pr_number, text, marker))
+
+    def upload_sarif(
+        self, sarif_text: str, commit_sha: str, ref: str, *, wait_s: float = 120.0
+    ) -> UploadResult | WriteDenied:
+        """Uploads SARIF to code scanning, then waits up to `wait_s` seconds for GitHub to process it."""
+        if not COMMIT_SHA.fullmatch(commit_sha):
+            raise GitHubError(f"code scanning upload: {commit_sha!r} is not a full commit SHA")
+        if not SARIF_REF.fullmatch(ref):
+            raise GitHubError(
+                f"code scanning upload: ref {ref!r} is not refs/heads/…, refs/tags/…, refs/pull/…"
+            )
+        encoded, size = encode_sarif(sarif_text)
+        if size > SARIF_GZIP_LIMIT:
+            reason = f"the SARIF is {size} bytes gzipped; code scanning takes at most {SARIF_GZIP_LIMIT}"
+            return UploadResult(None, UploadStatus.TOO_LARGE, (reason,))
+        body = {"commit_sha": commit_sha, "ref": ref, "sarif": encoded}
+        return self._attempt(Feature.SARIF, lambda: self._upload(body, wait_s))
+
+    def create_check_run(
+        self,
+        name: str,
+        head_sha: str,
+        *,
+        conclusion: Conclusion,
+        title: str,
+        summary: str,
+        annotations: Sequence[Annotation],
+        text: str | None = None,
+    ) -> CheckRunResult | WriteDenied:
+        """Creates a completed check run with the first 50 annotations, then PATCHes the rest 50 at a time."""
+        outputs = [check_output(title, summary, text, batch) for batch in batches(annotations)]
+        return self._attempt(Feature.CHECK_RUN, lambda: self._check_run(name, head_sha, conclusion, outputs))
+
+    def pull_request_files(self, pr_number: int) -> tuple[PullFile, ...]:
+        """The files a pull request changes (GitHub lists at most 3,000); any failure raises `GitHubError`."""
+        try:
+            files = self._repo.get_pull(pr_number).get_files()
+            return tuple(PullFile(f.filename, f.status, f.previous_filename) for f in files)
+        except (GithubException, requests.RequestException) as exc:
+            raise to_error(Feature.PULL_FILES, exc, self._max_retries, self._token) from None
+
+    def _attempt(self, feature: Feature, call: Callable[[], T]) -> T | WriteDenied:
+        """Runs one exchange with the API: a 403 becomes `WriteDenied`, any other failure a `GitHubError`."""
+        try:
+            return call()
+        except GithubException as exc:
+            if is_write_denied(exc):
+                return WriteDenied(feature, exc.status, github_message(exc).replace(self._token, "***"))
+            raise to_error(feature, exc, self._max_retries, self._token) from None
+        except requests.RequestException as exc:
+            raise to_error(feature, exc, self._max_retries, self._token) from None
+
+    def _upsert(self, pr_number: int, text: str, marker: str) -> CommentResult:
+        issue = self._repo.get_issue(pr_number)
+        found = next((c for c in issue.get_comments() if marker in (c.body or "")), None)
+        if found is None:
+            return CommentResult(CommentAction.CREATED, issue.create_comment(text).html_url)
+        if same_body(found.body, text):
+            return CommentResult(CommentAction.UNCHANGED, found.html_url)
+        found.edit(text)
+        return CommentResult(CommentAction.UPDATED, found.html_url)
+
+    def _upload(self, body: dict[str, Any], wait_s: float) -> UploadResult:
+        url = f"{self._repo.url}/code-scanning/sarifs"
+        try:
+            _, receipt = self._github.requester.requestJsonAndCheck("POST", url, input=body)
+        except GithubException as exc:
+            refused = refused_upload(exc)
+            if refused is None:
+                raise
+            return refused
+        return self._wait_for(str(receipt["id"]), wait_s)
+
+    def _wait_for(self, sarif_id: str, wait_s: float) -> UploadResult:
+        """Polls the upload's processing status with growing pauses (GitHub's action checks every 5 s)."""
+        url = f"{self._repo.url}/code-scanning/sarifs/{sarif_id}"
+        for pause in poll_waits(wait_s):
+            self._sleep(pause)
+            try:
+                _, status = self._github.requester.requestJsonAndCheck("GET", url)
+            except (GithubException, requests.RequestException) as exc:
+                reason = f"could not read the processing status: {describe(exc, self._max_retries)}"
+                return UploadResult(sarif_id, UploadStatus.PENDING, (reason,))
+            state = status.get("processing_status")
+            if state in (UploadStatus.COMPLETE, UploadStatus.FAILED):
+                return UploadResult(sarif_id, UploadStatus(state), tuple(status.get("errors") or ()))
+        waited = f"still processing after {wait_s:.0f}s" if wait_s >= 1 else "not waited for"
+        return UploadResult(sarif_id, UploadStatus.PENDING, (waited,))
+
+    def _check_run(
+        self, name: str, head_sha: str, conclusion: Conclusion, outputs: list[Output]
+    ) -> CheckRunResult:
+        first, *rest = outputs
+        run = self._repo.create_check_run(
+            name=name, head_sha=head_sha, conclusion=conclusion.value, output=first
+        )
+        for output in rest:
+            run.edit(output=output)
+        count = sum(len(output.get("annotations", ())) for output in outputs)
+        return CheckRunResult(run.id, run.html_url, count, len(outputs))
+
+
+def refused_upload(exc: GithubException) -> UploadResult | None:
+    """An upload GitHub refused for its content (413, 400, 422), as a result; None for other failures."""
+    message = github_message(exc)
+    if exc.status == 413 or (exc.status == 422 and TOO_LARGE.search(message)):
+        return UploadResult(None, UploadStatus.TOO_LARGE, (message,))
+    if exc.status in (400, 422):
+        return UploadResult(None, UploadStatus.REJECTED, (message,))
+    return None

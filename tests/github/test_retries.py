@@ -1,0 +1,133 @@
+"""Retries and back-off through a mocked API: 5xx, secondary rate limits in each form, giving up."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import responses
+from urllib3 import HTTPResponse
+
+from mergeguard.github import GitHubClient, GitHubError
+from mergeguard.github.retry import ApiRetry
+from tests.github.conftest import REPOSITORY, TOKEN
+
+API = "https://api.github.com"
+FILES = f"https://api.github.com:443/repos/{REPOSITORY}/pulls/3/files"
+SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+PRIMARY = "API rate limit exceeded for installation ID 123."
+ONE_FILE = [{"sha": "1" * 40, "filename": "app.py", "status": "modified", "additions": 1, "deletions": 0}]
+
+
+@pytest.fixture
+def mock() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mocked:
+        yield mocked
+
+
+@pytest.fixture
+def client(make_client: Callable[[str], GitHubClient]) -> GitHubClient:
+    return make_client(API)
+
+
+def test_a_server_error_is_retried_after_a_pause(
+    mock: responses.RequestsMock, client: GitHubClient, waits: list[float]
+) -> None:
+    mock.get(FILES, status=502, json={"message": "Server Error"})
+    mock.get(FILES, json=ONE_FILE)
+
+    files = client.pull_request_files(3)
+
+    assert [f.path for f in files] == ["app.py"]
+    assert len(mock.calls) == 2
+    assert waits == [1.0]
+
+
+def test_server_errors_back_off_exponentially_then_give_up_in_one_line(
+    mock: responses.RequestsMock, client: GitHubClient, waits: list[float]
+) -> None:
+    mock.get(FILES, status=503, json={"message": "Service Unavailable"})
+
+    with pytest.raises(GitHubError) as raised:
+        client.pull_request_files(3)
+
+    assert str(raised.value) == "pull request files: gave up after 2 retries (server errors or rate limits)"
+    assert len(mock.calls) == 3
+    assert waits == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_a_secondary_rate_limit_waits_for_retry_after(
+    mock: responses.RequestsMock, client: GitHubClient, waits: list[float], status: int
+) -> None:
+    mock.get(FILES, status=status, json={"message": SECONDARY}, headers={"Retry-After": "17"})
+    mock.get(FILES, json=ONE_FILE)
+
+    assert len(client.pull_request_files(3)) == 1
+    assert waits == [17.0]
+
+
+@pytest.mark.parametrize("message", [SECONDARY, PRIMARY])
+def test_remaining_zero_waits_until_the_reset(
+    mock: responses.RequestsMock, client: GitHubClient, waits: list[float], message: str
+) -> None:
+    reset = int(time.time()) + 100
+    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset), "x-ratelimit-limit": "5000"}
+    mock.get(FILES, status=403, json={"message": message}, headers=headers)
+    mock.get(FILES, json=ONE_FILE)
+
+    client.pull_request_files(3)
+
+    (wait,) = waits
+    assert 99 <= wait <= 101  # until the reset, plus one second, as GitHub documents
+
+
+def test_a_secondary_rate_limit_without_headers_waits_a_minute(
+    mock: responses.RequestsMock, client: GitHubClient, waits: list[float]
+) -> None:
+    mock.get(FILES, status=429, json={"message": SECONDARY})
+    mock.get(FILES, json=ONE_FILE)
+
+    client.pull_request_files(3)
+
+    assert waits == [60.0]
+
+
+def test_a_wait_longer_than_allowed_gives_up_at_once(
+    mock: responses.RequestsMock, client: GitHubClient, waits: list[float]
+) -> None:
+    mock.get(FILES, status=403, json={"message": SECONDARY}, headers={"Retry-After": "3600"})
+
+    with pytest.raises(
+        GitHubError, match=r"^pull request files: rate limited by GitHub; the wait it asks for \(3600s\)"
+    ):
+        client.pull_request_files(3)
+    assert waits == []
+    assert len(mock.calls) == 1
+
+
+def test_each_wait_is_logged_without_the_token(
+    mock: responses.RequestsMock, client: GitHubClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    mock.get(FILES, status=502, json={"message": f"echoing {TOKEN}"})
+    mock.get(FILES, json=ONE_FILE)
+
+    with caplog.at_level(logging.DEBUG):
+        client.pull_request_files(3)
+
+    assert f"/repos/{REPOSITORY}/pulls/3/files?per_page=100 answered 502; retrying in 1s" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+def test_retry_after_in_http_date_form_and_the_reset_use_the_clocks() -> None:
+    slept: list[float] = []
+    retry = ApiRetry(total=3, pause=slept.append, clock=lambda: 1_000.0)
+    reset = HTTPResponse(status=403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1030"})
+    dated = HTTPResponse(status=503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+
+    assert retry.wait_before(retry, reset) == 31.0
+    assert retry.wait_before(retry, dated) == 0.0  # a date in the past: no wait
+    retry.new(total=1).pause(2.0)  # the copies urllib3 makes on each retry keep the injected sleep
+    assert slept == [2.0]
