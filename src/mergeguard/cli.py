@@ -103,6 +103,8 @@ def _config(args: argparse.Namespace, root: Path) -> config.Config:
         settings = replace(settings, fail_on=Severity.parse(args.fail_on))
     if args.timeout:
         settings = replace(settings, timeout_s=args.timeout)
+    if getattr(args, "ignore_unfixed", False):
+        settings = replace(settings, ignore_unfixed=True)
     return settings
 
 
@@ -169,6 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     scope.add_argument("--base", metavar="REF", help="PR mode: only what changed since merge-base(REF, HEAD)")
     scope.add_argument("--all-files", action="store_true", help="every tracked file (the default)")
     scan.add_argument("--fail-on", type=_severity, metavar="SEVERITY", help="lowest blocking severity")
+    scan.add_argument("--ignore-unfixed", action="store_true", help="advisories with no fix do not block")
     scan.add_argument(
         "--report", action="append", default=[], metavar="TOOL=FILE", help="gate on a report made elsewhere"
     )

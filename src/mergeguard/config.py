@@ -12,7 +12,7 @@ import yaml
 
 from mergeguard import yamlfile
 from mergeguard.errors import ConfigError
-from mergeguard.model import Severity
+from mergeguard.model import Kind, Severity
 
 CONFIG_FILE = ".mergeguard.yml"
 DEFAULT_TIMEOUT_S = 600.0
@@ -31,6 +31,8 @@ class Config:
     """The policy and run settings, from the config file with command-line overrides applied."""
 
     fail_on: Severity = Severity.HIGH
+    fail_on_kind: Mapping[Kind, Severity] = field(default_factory=lambda: MappingProxyType({}))
+    ignore_unfixed: bool = False  # advisories with no fixed version are reported but never block
     fail_on_scanner_error: bool = True
     fail_on_pre_existing: bool = False
     timeout_s: float = DEFAULT_TIMEOUT_S
@@ -38,6 +40,10 @@ class Config:
     scanners: Mapping[str, ScannerSettings] = field(default_factory=lambda: MappingProxyType({}))
     comment_template: str | None = None  # a Jinja2 template file replacing the PR comment's, relative to PATH
     source: str = "defaults"
+
+    def threshold(self, kind: Kind) -> Severity:
+        """The lowest blocking severity for findings of `kind` (`fail-on-kind`, else `fail-on`)."""
+        return self.fail_on_kind.get(kind, self.fail_on)
 
     def enabled(self, scanner: str) -> bool:
         return self.scanners.get(scanner, ScannerSettings()).enabled
@@ -57,6 +63,8 @@ def load(path: Path, known_scanners: Collection[str]) -> Config:
 
 _FIELDS = (
     "fail-on",
+    "fail-on-kind",
+    "ignore-unfixed",
     "fail-on-scanner-error",
     "fail-on-pre-existing",
     "timeout",
@@ -76,6 +84,8 @@ class _Reader(yamlfile.NodeReader):
     def config(self, root: yaml.Node) -> Config:
         fields: dict[str, tuple[str, Callable[[yaml.Node, str], Any]]] = {
             "fail-on": ("fail_on", self.severity),
+            "fail-on-kind": ("fail_on_kind", self.kinds),
+            "ignore-unfixed": ("ignore_unfixed", self.boolean),
             "fail-on-scanner-error": ("fail_on_scanner_error", self.boolean),
             "fail-on-pre-existing": ("fail_on_pre_existing", self.boolean),
             "timeout": ("timeout_s", self.seconds),
@@ -104,6 +114,15 @@ class _Reader(yamlfile.NodeReader):
         enabled = self.boolean(items["enabled"][1], f"{key}.enabled") if "enabled" in items else True
         timeout = self.seconds(items["timeout"][1], f"{key}.timeout") if "timeout" in items else None
         return ScannerSettings(enabled, timeout)
+
+    def kinds(self, node: yaml.Node, key: str) -> Mapping[Kind, Severity]:
+        known = [k.value for k in Kind]
+        result = {}
+        for name, (name_node, value) in self.mapping(node, key).items():
+            if name not in known:
+                self.fail(name_node, f"{key}.{name}", f"unknown kind (known: {', '.join(known)})")
+            result[Kind(name)] = self.severity(value, f"{key}.{name}")
+        return MappingProxyType(result)
 
     def severity(self, node: yaml.Node, key: str) -> Severity:
         return self.scalar(node, key, str, "a severity", Severity.parse)

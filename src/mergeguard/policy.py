@@ -101,7 +101,9 @@ def _in_range(finding: Finding, changes: ChangeSet) -> bool:
 def _assess(
     finding: Finding, changes: ChangeSet, config: Config, entry: BaselineEntry | None, today: dt.date
 ) -> Assessed:
-    over = finding.severity >= config.fail_on
+    over = finding.severity >= config.threshold(finding.kind) and not (
+        config.ignore_unfixed and unfixed(finding)
+    )
     if entry is not None and not entry.expired(today):
         return Assessed(finding, FindingStatus.ACCEPTED, False, entry)
     if entry is not None:  # an expired acceptance stops suppressing, wherever the finding is
@@ -109,6 +111,11 @@ def _assess(
     if _is_new(finding, changes):
         return Assessed(finding, FindingStatus.NEW, over)
     return Assessed(finding, FindingStatus.PRE_EXISTING, over and config.fail_on_pre_existing)
+
+
+def unfixed(finding: Finding) -> bool:
+    """An advisory no version fixes yet (nothing to upgrade to)."""
+    return finding.package is not None and not (finding.package.fixed or "").strip()
 
 
 def _is_new(finding: Finding, changes: ChangeSet) -> bool:
@@ -136,6 +143,12 @@ def _stale(
     )
 
 
+def _thresholds(config: Config) -> str:
+    """ "high", or "high (vulnerability: critical)" when some kinds have their own threshold."""
+    own = ", ".join(f"{kind.value}: {level.label}" for kind, level in config.fail_on_kind.items())
+    return f"{config.fail_on.label} ({own})" if own else config.fail_on.label
+
+
 def _reason(assessed: Sequence[Assessed], failed: Sequence[ScanOutcome], config: Config) -> str:
     parts = []
     blocking = [a for a in assessed if a.blocking]
@@ -143,7 +156,7 @@ def _reason(assessed: Sequence[Assessed], failed: Sequence[ScanOutcome], config:
         plural = "s" if len(blocking) != 1 else ""
         expired = sum(a.status is FindingStatus.EXPIRED for a in blocking)
         note = f" ({expired} whose baseline acceptance expired)" if expired else ""
-        parts.append(f"{len(blocking)} finding{plural} at or above {config.fail_on.label} severity{note}")
+        parts.append(f"{len(blocking)} finding{plural} at or above {_thresholds(config)} severity{note}")
     for outcome in failed:
         effect = "" if config.fail_on_scanner_error else " (allowed by fail-on-scanner-error: false)"
         parts.append(f"scanner {outcome.scanner} failed: {outcome.reason}{effect}")
