@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mergeguard import baseline, dedupe, fingerprints, parsers, policy
+from mergeguard import basecompare, baseline, dedupe, fingerprints, parsers, policy
 from mergeguard.changes import ChangeSet, Mode, collect
 from mergeguard.config import Config
 from mergeguard.registry import REGISTRY
@@ -55,7 +55,8 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
         outcomes = [*run_all(jobs), *imported]
     merged, folded = dedupe.merge([finding for outcome in outcomes for finding in outcome.findings])
     findings = fingerprints.assign(merged, changes.root)
-    decision = policy.decide(findings, outcomes, changes, config, baseline=request.accepted)
+    at_base = basecompare.pinned_at_base(changes, findings)
+    decision = policy.decide(findings, outcomes, changes, config, baseline=request.accepted, at_base=at_base)
     return ScanResult(changes, tuple(outcomes), decision, config, folded)
 
 

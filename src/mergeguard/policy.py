@@ -7,6 +7,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mergeguard.basecompare import normalise
 from mergeguard.baseline import BaselineEntry
 from mergeguard.changes import ChangeSet, Mode
 from mergeguard.config import Config
@@ -69,20 +70,19 @@ def decide(
     *,
     baseline: Sequence[BaselineEntry] = (),
     today: dt.date | None = None,
+    at_base: frozenset[tuple[str, str, str]] = frozenset(),
 ) -> Decision:
     """Tag every in-scope finding, then answer pass, fail (blocking findings) or error."""
     today = today or dt.date.today()
-    accepted = {entry.fingerprint: entry for entry in baseline}
-    in_scope = [f for f in findings if _in_scope(f, changes)]
-    assessed = tuple(_assess(f, changes, config, accepted.get(f.fingerprint), today) for f in in_scope)
+    rules = _Rules(config, {entry.fingerprint: entry for entry in baseline}, today, at_base)
+    assessed = tuple(_assess(f, changes, rules) for f in findings if _in_scope(f, changes))
     failed = tuple(o for o in outcomes if o.status is Status.FAILED)
     blocking = sum(a.blocking for a in assessed)
     errors = bool(failed) and config.fail_on_scanner_error
     verdict = Verdict.FAIL if blocking else Verdict.ERROR if errors else Verdict.PASS
     stale = _stale(baseline, {f.fingerprint for f in findings}, outcomes, changes)
-    return Decision(
-        verdict, assessed, failed, len(findings) - len(in_scope), _reason(assessed, failed, config), stale
-    )
+    reason = _reason(assessed, failed, config)
+    return Decision(verdict, assessed, failed, len(findings) - len(assessed), reason, stale)
 
 
 def _in_scope(finding: Finding, changes: ChangeSet) -> bool:
@@ -98,17 +98,26 @@ def _in_range(finding: Finding, changes: ChangeSet) -> bool:
     return finding.commit is not None and changes.commit_range is not None
 
 
-def _assess(
-    finding: Finding, changes: ChangeSet, config: Config, entry: BaselineEntry | None, today: dt.date
-) -> Assessed:
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """What a finding is judged by: the policy, the baseline, today, and what the base already had."""
+
+    config: Config
+    accepted: dict[str, BaselineEntry]
+    today: dt.date
+    at_base: frozenset[tuple[str, str, str]]
+
+
+def _assess(finding: Finding, changes: ChangeSet, rules: _Rules) -> Assessed:
+    config, entry = rules.config, rules.accepted.get(finding.fingerprint)
     over = finding.severity >= config.threshold(finding.kind) and not (
         config.ignore_unfixed and unfixed(finding)
     )
-    if entry is not None and not entry.expired(today):
+    if entry is not None and not entry.expired(rules.today):
         return Assessed(finding, FindingStatus.ACCEPTED, False, entry)
     if entry is not None:  # an expired acceptance stops suppressing, wherever the finding is
         return Assessed(finding, FindingStatus.EXPIRED, over, entry)
-    if _is_new(finding, changes):
+    if _is_new(finding, changes, rules.at_base):
         return Assessed(finding, FindingStatus.NEW, over)
     return Assessed(finding, FindingStatus.PRE_EXISTING, over and config.fail_on_pre_existing)
 
@@ -118,10 +127,13 @@ def unfixed(finding: Finding) -> bool:
     return finding.package is not None and not (finding.package.fixed or "").strip()
 
 
-def _is_new(finding: Finding, changes: ChangeSet) -> bool:
-    """In PR mode, new when the change touched one of its lines (or added it in a range commit)."""
+def _is_new(finding: Finding, changes: ChangeSet, at_base: frozenset[tuple[str, str, str]]) -> bool:
+    """In PR mode, new when the change touched one of its lines (or added it in a range commit); an
+    advisory is new unless its package was already pinned at that version in the base's manifest."""
     if changes.mode is Mode.ALL or _in_range(finding, changes):
         return True
+    if (pkg := finding.package) is not None and changes.lookup(finding.location.path) is not None:
+        return (finding.location.path, normalise(pkg.name), pkg.installed) not in at_base
     changed = changes.lookup(finding.location.path)
     if changed is None or changed.lines is None:
         return changed is not None

@@ -525,6 +525,14 @@ def test_accepted_findings_are_suppressed_with_their_reason_expired_ones_are_not
     assert expired["level"] == "error"
 
 
+def test_an_acceptance_without_who_or_expiry_writes_no_empty_property_bag() -> None:
+    entry = BaselineEntry("f" * 32, "bandit", "B1", "a.py", "")
+    found = [Assessed(finding("bandit", "B1", Severity.LOW, "a.py", 1), FindingStatus.ACCEPTED, False, entry)]
+    (result,) = build_sarif(scan_result(found, [ok("bandit")]))["runs"][0]["results"]
+    assert result["suppressions"] == [{"kind": "external", "justification": "accepted in the baseline"}]
+    assert {k for k, v in result["properties"].items() if v in (None, {}, [])} == set()
+
+
 def test_vulnerability_details_go_into_properties() -> None:
     vuln = finding(
         "trivy-config",

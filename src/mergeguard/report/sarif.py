@@ -109,11 +109,11 @@ def to_json(value: Any) -> Any:
         return [to_json(item) for item in value]
     if isinstance(value, dict):
         return {key: to_json(item) for key, item in value.items() if item is not None}
-    out, cls = {}, value.__class__
-    for name, key, default in _fields(cls):
+    out = {}
+    for name, key, default in _fields(value.__class__):
         item = getattr(value, name)
-        if item is not None and item not in ({}, default):
-            out[key] = to_json(item)
+        if item is not None and item != default and (written := to_json(item)) != {}:
+            out[key] = written
     return out
 
 

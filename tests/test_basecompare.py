@@ -1,0 +1,72 @@
+"""PR mode for manifests: an advisory whose package and version the base already pinned is pre-existing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mergeguard.basecompare import normalise
+from mergeguard.cli import main
+from tests.gitutil import GitTree
+
+REPORT = (
+    Path(__file__).parent / "fixtures" / "reports" / "trivy" / "schema2-fs-uv-lock.json"
+)  # h11 0.14.0, setuptools 76.1.0
+H11 = '[[package]]\nname = "h11"\nversion = "0.14.0"\nsource = { registry = "https://pypi.org/simple" }\n'
+SETUPTOOLS = H11.replace('"h11"', '"setuptools"').replace("0.14.0", "76.1.0")
+OLD_SETUPTOOLS = SETUPTOOLS.replace("76.1.0", "70.0.0")
+
+
+def statuses(repo: GitTree, tmp_path: Path) -> dict[str, str]:
+    out = tmp_path / "r.json"
+    main(
+        [
+            "scan",
+            str(repo.root),
+            "--base",
+            "base",
+            "--scanners",
+            "none",
+            "--report",
+            f"trivy={REPORT}",
+            "--json",
+            str(out),
+        ]
+    )
+    return {f["package"]["name"]: f["status"] for f in json.loads(out.read_text())["findings"]}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitTree:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("uv.lock", "version = 1\n\n" + H11 + "\n" + OLD_SETUPTOOLS)
+    tree.commit("base")
+    tree.git("branch", "base")
+    return tree
+
+
+def test_only_the_advisory_the_pull_request_brings_is_new(repo: GitTree, tmp_path: Path) -> None:
+    repo.write(
+        "uv.lock", "version = 1\n\n" + H11 + "\n" + SETUPTOOLS
+    )  # setuptools bumped into a vulnerable version
+    repo.commit("bump setuptools")
+    assert statuses(repo, tmp_path) == {"h11": "pre-existing", "setuptools": "new"}
+
+
+def test_a_new_manifest_makes_every_advisory_new(tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "fresh")
+    tree.write("README.md", "x\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write("uv.lock", "version = 1\n\n" + H11 + "\n" + SETUPTOOLS)
+    tree.commit("add a lock file")
+    assert statuses(tree, tmp_path) == {"h11": "new", "setuptools": "new"}
+
+
+@pytest.mark.parametrize(
+    ("name", "norm"), [("Flask", "flask"), ("zope.interface", "zope-interface"), ("a__b-C", "a-b-c")]
+)
+def test_names_compare_as_pep_503_says(name: str, norm: str) -> None:
+    assert normalise(name) == norm
