@@ -15,6 +15,7 @@ import attr
 import sarif_om as om  # type: ignore[import-untyped]  # generated attrs classes without type hints
 
 from mergeguard.baseline import BaselineEntry
+from mergeguard.changes import Mode
 from mergeguard.model import Finding, Severity
 from mergeguard.policy import Assessed, FindingStatus
 from mergeguard.scanners.base import ScanOutcome, Status
@@ -60,9 +61,14 @@ def level(severity: Severity) -> str:
     return "warning" if severity is Severity.MEDIUM else "note"
 
 
-def category(tool: str) -> str:
-    """The run's `automationDetails.id`: stable per tool, never a tag, digest or commit."""
-    return "mergeguard/" + re.sub(r"[^A-Za-z0-9._-]+", "-", tool) + "/"
+def category(tool: str, partial: bool = False) -> str:
+    """The run's `automationDetails.id`: stable per tool, never a tag, digest or commit.
+
+    A scan of only the changed files gets a category of its own: uploaded under the full scan's, it
+    would make code scanning mark every alert in the files it did not scan as fixed.
+    """
+    name = "mergeguard/" + re.sub(r"[^A-Za-z0-9._-]+", "-", tool) + "/"
+    return name + "changed-files/" if partial else name
 
 
 def build_sarif(
@@ -70,11 +76,14 @@ def build_sarif(
 ) -> dict[str, Any]:
     """The SARIF log: one run per scanner that ran or failed, trimmed (and saying so) to fit the limits."""
     prefix = result.changes.repo.prefix if result.changes.repo else ""
+    partial = result.changes.mode is Mode.CHANGED
     planned = _plan(result)
     budget: int | None = None
     while True:
         keep = _keep(planned, max_results, budget)
-        doc = _document([_run(tool, outcome, found, keep[tool], prefix) for tool, outcome, found in planned])
+        doc = _document(
+            [_run(tool, o, found, keep[tool], prefix, partial=partial) for tool, o, found in planned]
+        )
         size, kept = gzipped_size(doc), sum(keep.values())
         if size <= max_gzip_bytes or kept == 0:
             return doc
@@ -137,12 +146,17 @@ def _document(runs: list[Any]) -> dict[str, Any]:
 
 
 def _plan(result: ScanResult) -> list[Planned]:
-    """Every tool that ran, failed or reported something, by name; a skipped scanner gets no run."""
+    """Every tool that ran or reported something, by name.
+
+    A skipped scanner gets no run, and neither does a failed one: an empty run would tell code
+    scanning that all of that tool's alerts are fixed, when in fact they are unknown; without a run
+    for its category, the previous analysis stands (the JSON and Markdown reports name the failure).
+    """
     outcomes = {o.scanner: o for o in result.outcomes}
     found: dict[str, list[Assessed]] = {}
     for assessed in result.decision.assessed:  # merged duplicates are already folded into one finding
         found.setdefault(assessed.finding.tool, []).append(assessed)
-    tools = {name for name, o in outcomes.items() if o.status is not Status.SKIPPED} | set(found)
+    tools = {name for name, o in outcomes.items() if o.status is Status.OK} | set(found)
     return [(tool, outcomes.get(tool), sorted(found.get(tool, []), key=_priority)) for tool in sorted(tools)]
 
 
@@ -166,7 +180,9 @@ def _keep(planned: Sequence[Planned], cap: int, budget: int | None) -> dict[str,
     return {tool: counts[tool] for tool in keep}
 
 
-def _run(tool: str, outcome: ScanOutcome | None, found: list[Assessed], keep: int, prefix: str) -> Any:
+def _run(
+    tool: str, outcome: ScanOutcome | None, found: list[Assessed], keep: int, prefix: str, *, partial: bool
+) -> Any:
     kept, dropped = found[:keep], found[keep:]
     rules = _rules(kept)
     index = {rule.id: i for i, rule in enumerate(rules)}
@@ -180,7 +196,7 @@ def _run(tool: str, outcome: ScanOutcome | None, found: list[Assessed], keep: in
     )
     return om.Run(
         tool=om.Tool(driver=driver),
-        automation_details=om.RunAutomationDetails(id=category(tool)),
+        automation_details=om.RunAutomationDetails(id=category(tool, partial)),
         invocations=[_invocation(tool, outcome, dropped)],
         original_uri_base_ids={SRCROOT: om.ArtifactLocation(description=_text("The repository root."))},
         results=[_result(a, index[a.finding.rule_id], prefix) for a in sorted(kept, key=_place)],
