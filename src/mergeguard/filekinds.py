@@ -15,12 +15,38 @@ class FileKind(enum.StrEnum):
     COMPOSE = "compose"
     PYTHON = "python"
     PY_REQUIREMENTS = "python-requirements"
+    PIP_REQUIREMENTS = "pip-requirements"  # pip's own format (pinned lists pip-audit can read)
+    LOCKFILE = "lockfile"  # another ecosystem's manifest or lock file that Trivy reads
     IAC = "iac"
 
 
 _REQUIREMENTS = re.compile(
     r"^(requirements.*\.(txt|in)|constraints.*\.txt|pipfile(\.lock)?|poetry\.lock|pdm\.lock"
     r"|uv\.lock|pyproject\.toml|setup\.cfg)$"
+)
+_PIP_FORMAT = re.compile(r"^(requirements.*|constraints.*)\.txt$")
+# The manifests and lock files of other ecosystems whose dependency versions Trivy reads (`trivy fs`).
+_LOCKFILES = frozenset(
+    {
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "bun.lock",
+        "go.mod",
+        "cargo.lock",
+        "composer.lock",
+        "gemfile.lock",
+        "pom.xml",
+        "gradle.lockfile",
+        "packages.lock.json",
+        "packages.config",
+        "package.resolved",
+        "podfile.lock",
+        "pubspec.lock",
+        "mix.lock",
+        "conan.lock",
+    }
 )
 _COMPOSE = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$")
 _IAC_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".bicep")
@@ -48,6 +74,10 @@ def classify(path: str, head: bytes = b"") -> frozenset[FileKind]:
         kinds.add(FileKind.PYTHON)
     if _REQUIREMENTS.match(name) or (posix.parent.name == "requirements" and name.endswith((".txt", ".in"))):
         kinds.add(FileKind.PY_REQUIREMENTS)
+    if _PIP_FORMAT.match(name) or (posix.parent.name == "requirements" and name.endswith(".txt")):
+        kinds.add(FileKind.PIP_REQUIREMENTS)
+    if name in _LOCKFILES:
+        kinds.add(FileKind.LOCKFILE)
     if _is_iac(posix, name, head):
         kinds.add(FileKind.IAC)
     return frozenset(kinds)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mergeguard import fixplan
 from mergeguard.model import Finding
+from mergeguard.policy import FindingStatus
 from mergeguard.scanners.base import ScanOutcome
 
 if TYPE_CHECKING:
@@ -68,6 +70,28 @@ def build(result: ScanResult) -> dict[str, Any]:
         ],
         "stale_baseline_entries": [_entry_dict(e) for e in decision.stale],
         "scanners": [_scanner_dict(o) for o in result.outcomes],
+        "fixes": [fix_dict(e) for e in plan(result)],
+    }
+
+
+def plan(result: ScanResult) -> tuple[fixplan.FixEntry, ...]:
+    """The fix plan of the findings still open: accepted ones are left to their baseline entry."""
+    assessed = result.decision.assessed
+    return fixplan.build(a.finding for a in assessed if a.status is not FindingStatus.ACCEPTED)
+
+
+def fix_dict(entry: fixplan.FixEntry) -> dict[str, Any]:
+    """One package's fix plan as the JSON report writes it."""
+    return {
+        "ecosystem": entry.ecosystem,
+        "package": entry.package,
+        "installed": entry.installed,
+        "target": entry.target,
+        "fixes": [a.id for a in entry.fixes],
+        "unfixed": [a.id for a in entry.unfixed],
+        "path": entry.path,
+        "origin": entry.origin.value,
+        "ordering": entry.ordering.value,
     }
 
 

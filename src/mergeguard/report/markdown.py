@@ -13,9 +13,12 @@ from urllib.parse import quote
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from mergeguard import fixplan
+from mergeguard.ecosystems import Ordering
 from mergeguard.errors import UsageError
 from mergeguard.model import Severity
 from mergeguard.policy import Assessed, FindingStatus
+from mergeguard.report.json_report import plan
 from mergeguard.scanners.base import ScanOutcome, Status
 
 if TYPE_CHECKING:
@@ -35,7 +38,7 @@ _SERVER = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~-]+)*")
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 _HELP_URI = re.compile(r"https://[A-Za-z0-9.-]+(?:[/?#][A-Za-z0-9._~/%:+,=?#-]*)?")
-_SECTIONS = ("blocking", "expired", "stale", "accepted", "details")  # most important first
+_SECTIONS = ("blocking", "fixes", "expired", "stale", "accepted", "details")  # most important first
 _LEVELS = sorted(Severity, reverse=True)
 _STATUSES = tuple(FindingStatus)
 
@@ -122,6 +125,7 @@ class _Profile:
     template: str
     limit: int  # in UTF-8 bytes
     text_limit: int  # characters of one message
+    fix_rows: int  # packages in the fix plan's table at most
 
 
 def _utf8_size(text: str) -> int:
@@ -129,8 +133,8 @@ def _utf8_size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-_COMMENT = _Profile("comment.md.j2", COMMENT_LIMIT - len(MARKER) - 1, 240)
-_SUMMARY = _Profile("summary.md.j2", SUMMARY_LIMIT, 1000)
+_COMMENT = _Profile("comment.md.j2", COMMENT_LIMIT - len(MARKER) - 1, 240, 15)
+_SUMMARY = _Profile("summary.md.j2", SUMMARY_LIMIT, 1000, 200)
 _ENV = ImmutableSandboxedEnvironment(
     loader=jinja2.PackageLoader("mergeguard", "templates"),
     autoescape=False,  # Markdown, not HTML: the context is escaped with `escape` instead
@@ -166,7 +170,8 @@ def _render(result: ScanResult, links: LinkContext | None, profile: _Profile, so
         except Exception as exc:  # a user's template can fail in any way Python can
             raise _template_error(exc) from None
 
-    return _fit(render, _full(lists), profile)
+    full = _full(lists)
+    return _fit(render, {**full, "fixes": min(full["fixes"], profile.fix_rows)}, profile)
 
 
 def _compile(source: str) -> jinja2.Template:
@@ -215,6 +220,7 @@ def _lists(result: ScanResult, links: LinkContext | None, limit: int) -> dict[st
     tools = dict.fromkeys(a.finding.tool for a, _ in views)
     return {
         "blocking": tuple(v for a, v in views if a.blocking),
+        "fixes": tuple(_fix_view(entry) for entry in plan(result)),
         "expired": tuple(v for a, v in views if a.status is FindingStatus.EXPIRED),
         "stale": tuple(_entry_view(e, limit) for e in result.decision.stale),
         "accepted": tuple(v for a, v in views if a.status is FindingStatus.ACCEPTED),
@@ -280,6 +286,21 @@ def _texts(title: str, message: str, limit: int) -> tuple[str, str]:
     if title and message.lower().startswith(title.lower()):
         message = message[len(title) :].lstrip(" .:;,-")
     return (escape(title, 160), escape(message, limit)) if title else (escape(message, limit), "")
+
+
+def _fix_view(entry: fixplan.FixEntry) -> dict[str, Any]:
+    """One package of the fix plan: `installed → target`, what it fixes and what stays open, by severity."""
+    return {
+        "package": escape(entry.package, 100),
+        "ecosystem": escape(entry.ecosystem, 40),
+        "installed": escape(entry.installed, 60),
+        "target": escape(entry.target, 60) if entry.target else "",
+        "generic": entry.ordering is Ordering.GENERIC,  # the versions' order is mergeguard's guess
+        "fixes": fixplan.summary(entry.fixes),
+        "unfixed": fixplan.summary(entry.unfixed),
+        "path": escape(entry.path),
+        "base_image": entry.origin is fixplan.Origin.BASE_IMAGE,
+    }
 
 
 def _entry_view(entry: BaselineEntry, limit: int) -> dict[str, str]:
