@@ -137,6 +137,13 @@ def test_classify(path: str, kind: FileKind) -> None:
     assert FileKind.ANY in classify(path)
 
 
+@pytest.mark.parametrize(
+    "path", ["src/dockerfile.py", "docs/Dockerfile.md", "dockerfile_test.go", "Dockerfile.json"]
+)
+def test_code_named_after_dockerfiles_is_not_one(path: str) -> None:
+    assert FileKind.DOCKERFILE not in classify(path)
+
+
 def test_yaml_is_iac_only_with_a_manifest_marker() -> None:
     assert FileKind.IAC in classify("k8s/deploy.yaml", b"apiVersion: apps/v1\nkind: Deployment\n")
     assert FileKind.IAC not in classify("config/settings.yaml", b"debug: true\n")

@@ -61,15 +61,9 @@ def test_full_scan_fails_with_a_json_report(
     assert "api/tasks.py:5  high  bandit  B602" in out
     data = json.loads(report.read_text())
     assert data["version"] == 1 and data["verdict"] == "fail"
-    assert {s["name"]: s["status"] for s in data["scanners"]} == {
-        "hadolint": "ok",
-        "trivy-config": "skipped",
-        "trivy-secret": "skipped",
-        "checkov": "skipped",
-        "bandit": "ok",
-        "detect-secrets": "skipped",
-        "gitleaks": "skipped",
-    }
+    statuses = {s["name"]: s["status"] for s in data["scanners"]}
+    assert statuses.pop("hadolint") == statuses.pop("bandit") == "ok"
+    assert set(statuses.values()) == {"skipped"}  # every other scanner: not selected
     b602 = next(f for f in data["findings"] if f["rule_id"] == "B602")
     assert b602["status"] == "new" and b602["blocking"] is True
     assert {

@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from mergeguard import baseline, config, pipeline
+from mergeguard import baseline, config, images, pipeline
 from mergeguard.action_context import ActionContext
 from mergeguard.action_publish import ClientFactory, make_client, publish
 from mergeguard.errors import UsageError
@@ -16,6 +16,7 @@ from mergeguard.policy import FindingStatus
 from mergeguard.registry import REGISTRY
 from mergeguard.report import json_report, markdown, sarif, workflow_commands
 from mergeguard.report.workflow_commands import command
+from mergeguard.vulndb import VulnDb
 
 SUMMARY_LIMIT = 1024 * 1024  # $GITHUB_STEP_SUMMARY: 1 MiB per step
 
@@ -23,8 +24,6 @@ SUMMARY_LIMIT = 1024 * 1024  # $GITHUB_STEP_SUMMARY: 1 MiB per step
 def run(ctx: ActionContext, factory: ClientFactory = make_client) -> int:
     """Scan as the inputs say, write the step's files, publish to GitHub, exit with the verdict's status."""
     _trust_workspace(ctx.workspace)
-    if ctx.inputs.images:
-        raise UsageError("input images: scanning container images is not supported by this version")
     settings = _settings(ctx)
     template = _template(ctx, settings)
     result = pipeline.scan(_request(ctx), settings)
@@ -60,7 +59,14 @@ def _request(ctx: ActionContext) -> pipeline.ScanRequest:
     if ctx.inputs.baseline and not path.is_file():
         raise UsageError(f"input baseline: {path} not found")
     accepted = baseline.load(path) if path.is_file() else ()
-    return pipeline.ScanRequest(root, base, _scanners(ctx.inputs.scanners), accepted)
+    specs = images.parse_specs([ctx.inputs.images], root)
+    db_dir = Path(ctx.inputs.vuln_db_dir) if ctx.inputs.vuln_db_dir else None
+    vuln_db = VulnDb(
+        ctx.workspace / db_dir if db_dir and not db_dir.is_absolute() else db_dir, ctx.inputs.offline
+    )
+    return pipeline.ScanRequest(
+        root, base, _scanners(ctx.inputs.scanners), accepted, images=specs, vuln_db=vuln_db
+    )
 
 
 def _scanners(text: str) -> tuple[str, ...] | None:

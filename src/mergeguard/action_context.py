@@ -26,6 +26,8 @@ class ActionInputs:
     config: str = ""
     baseline: str = ""
     images: str = ""
+    vuln_db_dir: str = ""  # Trivy's vulnerability database cache (restore and save it with actions/cache)
+    offline: bool = False
     scope: str = ""  # "changed" | "all" | "" (changed on pull requests, all otherwise)
     comment: str = "true"
     upload_sarif: bool = False
@@ -107,6 +109,8 @@ def _inputs(env: Mapping[str, str]) -> ActionInputs:
         config=get("config"),
         baseline=get("baseline"),
         images=get("images"),
+        vuln_db_dir=get("vuln-db-dir"),
+        offline=_boolean("offline", get("offline", "false")),
         scope=scope,
         comment=comment,
         upload_sarif=_boolean("upload-sarif", get("upload-sarif", "false")),

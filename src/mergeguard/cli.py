@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from mergeguard import __version__, baseline, baseline_cli, config, parsers, pipeline
+from mergeguard import __version__, baseline, baseline_cli, config, images, parsers, pipeline
 from mergeguard.errors import MergeguardError, UsageError
 from mergeguard.files import write_atomic
 from mergeguard.model import Severity
 from mergeguard.registry import REGISTRY
 from mergeguard.report import json_report, markdown, sarif, terminal
 from mergeguard.runner import find_executable, probe_version
+from mergeguard.vulndb import VulnDb
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,7 +42,9 @@ def _scan(args: argparse.Namespace) -> int:
     if scanners == () and not reports:
         raise UsageError("--scanners none runs no scanner: give reports to gate on with --report TOOL=FILE")
     base = None if args.all_files else args.base
-    request = pipeline.ScanRequest(root, base, scanners, _accepted(args, root), reports)
+    specs = images.parse_specs(args.image, root)
+    vuln_db = VulnDb(Path(args.vuln_db_dir) if args.vuln_db_dir else None, args.offline)
+    request = pipeline.ScanRequest(root, base, scanners, _accepted(args, root), reports, specs, vuln_db)
     result = pipeline.scan(request, settings)
     print(terminal.render(result), end="")
     _write_reports(args, result)
@@ -175,6 +178,15 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--report", action="append", default=[], metavar="TOOL=FILE", help="gate on a report made elsewhere"
     )
+    scan.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="IMAGE[=DOCKERFILE]",
+        help="scan a container image (repeatable): REF, docker-archive:FILE or oci:DIR, =DOCKERFILE pairs it",
+    )
+    scan.add_argument("--vuln-db-dir", metavar="DIR", help="Trivy's vulnerability database cache directory")
+    scan.add_argument("--offline", action="store_true", help="never download: only the cached database")
     _outputs(scan)
     scan.set_defaults(func=_scan)
     base = commands.add_parser("baseline", help="accept the findings of a full scan, or tidy the baseline")

@@ -39,6 +39,7 @@ _LINE_CONCEPTS: Mapping[str, frozenset[tuple[str, str]]] = {
     "apt-get-no-install-recommends": frozenset({("trivy-config", "DS-0029"), ("hadolint", "DL3015")}),
     "apt-instead-of-apt-get": frozenset({("hadolint", "DL3027"), ("checkov", "CKV_DOCKER_9")}),
     "update-alone": frozenset({("trivy-config", "DS-0017"), ("checkov", "CKV_DOCKER_5")}),
+    "secret-in-env": frozenset({("trivy-config", "DS-0031")}),
 }
 _FILE_CONCEPTS: Mapping[str, frozenset[tuple[str, str]]] = {
     "runs-as-root": frozenset(
@@ -55,13 +56,17 @@ _BY_RULE = {member: ("line", name) for name, rules in _LINE_CONCEPTS.items() for
     member: ("file", name) for name, rules in _FILE_CONCEPTS.items() for member in rules
 }
 _TRIVY_ID = re.compile(r"^(?:AVD-)?([A-Z]+)-?0*(\d+)$")
-_TOOL_FAMILY = {"trivy": "trivy-config"}  # a converted Trivy report names its tool "trivy"
+# A converted Trivy report names its tool "trivy"; an image's configuration is checked with the same
+# Dockerfile checks as the Dockerfile itself (DS-0002 root user, DS-0031 secret in ENV).
+_TOOL_FAMILY = {"trivy": "trivy-config", "trivy-image": "trivy-config"}
 
 
 def concept(finding: Finding) -> tuple[str, str] | None:
     """("line" | "file" | "secret" | "advisory", name) when other tools may report the same problem."""
     if finding.kind is Kind.SECRET:
-        return ("secret", "secret")
+        # A secret inside an image is placed on the Dockerfile line that copied it in, with others
+        # that line copied: it is one problem only with itself (its evidence names its file).
+        return None if finding.tool == "trivy-image" else ("secret", "secret")
     if finding.package is not None:
         return ("advisory", advisory_id(finding))
     tool = _TOOL_FAMILY.get(finding.tool, finding.tool)

@@ -53,9 +53,14 @@ _IAC_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".bicep")
 _IAC_MARKERS = (b"apiVersion:", b"AWSTemplateFormatVersion", b"Resources:")
 
 
+_NOT_DOCKERFILE = (".py", ".md", ".txt", ".json", ".yml", ".yaml", ".toml", ".sh", ".go", ".js", ".ts", ".rs")
+
+
 def is_dockerfile(name: str) -> bool:
-    """Dockerfile, Containerfile and their usual variants (Dockerfile.prod, api.Dockerfile)."""
+    """Dockerfile, Containerfile and their variants (Dockerfile.prod, api.Dockerfile); not dockerfile.py."""
     lower = name.lower()
+    if lower.endswith(_NOT_DOCKERFILE):
+        return False
     return lower.startswith(("dockerfile", "containerfile")) or lower.endswith(
         (".dockerfile", ".containerfile")
     )

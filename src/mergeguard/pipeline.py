@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mergeguard import basecompare, baseline, dedupe, fingerprints, parsers, policy
 from mergeguard.changes import ChangeSet, Mode, collect
 from mergeguard.config import Config
+from mergeguard.images import ImageSpec
 from mergeguard.registry import REGISTRY
 from mergeguard.runner import Job, run_all
+from mergeguard.scanners import trivy_db, trivy_image
 from mergeguard.scanners.base import Scanner, ScanOutcome, Status, Target
 from mergeguard.view import scan_view
+from mergeguard.vulndb import VulnDb
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,8 @@ class ScanRequest:
     scanners: tuple[str, ...] | None = None  # None: every scanner the config leaves enabled
     accepted: tuple[baseline.BaselineEntry, ...] = ()  # the baseline's entries
     reports: tuple[ImportedReport, ...] = ()  # ingested instead of (or as well as) running tools
+    images: tuple[ImageSpec, ...] = ()  # container images to scan (trivy-image)
+    vuln_db: VulnDb = field(default_factory=VulnDb)  # its cache directory, offline or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +56,14 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
     changes = collect(request.root, request.base_ref, config.exclude)
     imported = [imported_outcome(report, changes.root) for report in request.reports]
     with scan_view(changes) as view:
-        jobs = [_job(scanner, request, changes, view, config) for scanner in REGISTRY.values()]
-        outcomes = [*run_all(jobs), *imported]
+        selected = _selected(trivy_image.NAME, request.scanners, config)
+        jobs = trivy_image.image_jobs(
+            request.images, changes, view, config, request.vuln_db, selected=selected
+        )
+        jobs += [
+            _job(s, request, changes, view, config) for s in REGISTRY.values() if s.name != trivy_image.NAME
+        ]
+        outcomes = [*trivy_db.with_database_age(run_all(jobs), request.vuln_db), *imported]
     merged, folded = dedupe.merge([finding for outcome in outcomes for finding in outcome.findings])
     findings = fingerprints.assign(merged, changes.root)
     at_base = basecompare.pinned_at_base(changes, findings)
@@ -77,7 +88,7 @@ def _job(scanner: Scanner, request: ScanRequest, changes: ChangeSet, view: Path,
     workdir = view.parent / scanner.name
     workdir.mkdir()
     repo_top, prefix = (changes.repo.top, changes.repo.prefix) if changes.repo else (changes.root, "")
-    target = Target(view, files, repo_top, prefix, changes.commit_range, workdir)
+    target = Target(view, files, repo_top, prefix, changes.commit_range, workdir, request.vuln_db)
     return Job(scanner, target, timeout)
 
 

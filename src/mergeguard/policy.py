@@ -14,6 +14,8 @@ from mergeguard.config import Config
 from mergeguard.model import Finding
 from mergeguard.scanners.base import ScanOutcome, Status
 
+IMAGE_SCANNER = "trivy-image"
+
 
 class FindingStatus(enum.StrEnum):
     """Where a finding stands: against the change under review, and against the baseline."""
@@ -91,7 +93,9 @@ def _in_scope(finding: Finding, changes: ChangeSet) -> bool:
         return False
     if changes.mode is Mode.ALL or changes.lookup(finding.location.path) is not None:
         return True
-    return _in_range(finding, changes)
+    # An image built for this pull request is scanned whole: its findings stay, and they are new only
+    # where the change touched the Dockerfile line they are anchored on (else pre-existing).
+    return finding.tool == IMAGE_SCANNER or _in_range(finding, changes)
 
 
 def _in_range(finding: Finding, changes: ChangeSet) -> bool:

@@ -11,13 +11,22 @@ from mergeguard.scanners.checkov import CheckovScanner
 from mergeguard.scanners.detect_secrets import DetectSecretsScanner
 from mergeguard.scanners.gitleaks import GitleaksScanner
 from mergeguard.scanners.hadolint import HadolintScanner
+from mergeguard.scanners.pip_audit_scanner import PipAuditScanner
 from mergeguard.scanners.trivy import TrivyConfigScanner, TrivySecretScanner
+from mergeguard.scanners.trivy_deps import TrivyDepsScanner
+from mergeguard.scanners.trivy_image import TrivyImageScanner
 
 # Slowest first: scanners start in this order, as many at once as there are CPUs, so the one on
 # the critical path (Checkov's start-up alone takes seconds) must not wait for a free worker.
+# trivy-image is here for its name and version only: its jobs, one per image, are made by
+# `trivy_image.image_jobs` and start before all of these (an image scan takes tens of seconds).
+# pip-audit asks PyPI once per dependency (seconds); trivy-deps reads a local database.
 _ALL: tuple[Scanner, ...] = (
+    TrivyImageScanner(),
     CheckovScanner(),
+    PipAuditScanner(),
     TrivyConfigScanner(),
+    TrivyDepsScanner(),
     DetectSecretsScanner(),
     BanditScanner(),
     GitleaksScanner(),

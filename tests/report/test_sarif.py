@@ -55,6 +55,9 @@ VERSIONS = {
     "hadolint": "2.15.1",
     "trivy-config": "0.76.0",
     "trivy-secret": "0.76.0",
+    "trivy-image": "0.76.0",
+    "trivy-deps": "0.76.0",
+    "pip-audit": "2.10.1",
 }
 ODD_PATH = "deploy/my keys/#1 100% ünïcode.env"  # a space, non-ASCII, `#` and `%`
 # SARIF2006 would GET every URI in the document: off, so the test makes no network connection.

@@ -39,11 +39,11 @@ SECURITY_SEVERITY = {
 HOMEPAGES = {
     "bandit": "https://bandit.readthedocs.io/",
     "checkov": "https://www.checkov.io/",
-    "detect-secrets": "https://github.com/Yelp/detect-secrets",
+    "detect-secrets": "https://github.com/Yelp/detect-secrets",  # pragma: allowlist secret - a tool name
     "gitleaks": "https://github.com/gitleaks/gitleaks",
     "hadolint": "https://github.com/hadolint/hadolint",
     "trivy-config": "https://trivy.dev/",
-    "trivy-secret": "https://trivy.dev/",
+    "trivy-secret": "https://trivy.dev/",  # pragma: allowlist secret - a tool name
 }
 _SEMVER = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 _SAFE_URL = re.compile(r"https?://[^\s<>()\[\]{}\"'`\\|^]+")
@@ -152,11 +152,14 @@ def _plan(result: ScanResult) -> list[Planned]:
     scanning that all of that tool's alerts are fixed, when in fact they are unknown; without a run
     for its category, the previous analysis stands (the JSON and Markdown reports name the failure).
     """
-    outcomes = {o.scanner: o for o in result.outcomes}
+    # One scanner can have several outcomes (trivy-image: one per image and part); any failed part
+    # means its alerts are unknown, so the failed outcome stands for the tool.
+    outcomes = {o.scanner: o for o in sorted(result.outcomes, key=lambda o: o.status is Status.FAILED)}
     found: dict[str, list[Assessed]] = {}
     for assessed in result.decision.assessed:  # merged duplicates are already folded into one finding
         found.setdefault(assessed.finding.tool, []).append(assessed)
-    tools = {name for name, o in outcomes.items() if o.status is Status.OK} | set(found)
+    failed = {name for name, o in outcomes.items() if o.status is Status.FAILED}
+    tools = ({name for name, o in outcomes.items() if o.status is Status.OK} | set(found)) - failed
     return [(tool, outcomes.get(tool), sorted(found.get(tool, []), key=_priority)) for tool in sorted(tools)]
 
 

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Protocol
 from mergeguard.errors import ParseError
 from mergeguard.filekinds import FileKind
 from mergeguard.model import Finding
+from mergeguard.vulndb import VulnDb
 
 _JSON_START = re.compile(r"^[ \t]*[\[{]", re.MULTILINE)
 
@@ -43,6 +44,7 @@ class Target:
     prefix: str = ""
     commit_range: CommitRange | None = None
     workdir: Path = field(default_factory=Path)
+    vuln_db: VulnDb = field(default_factory=VulnDb)  # Trivy's vulnerability database settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,8 @@ TOOL = "detect-secrets"
 BASELINE_FILE = ".secrets.baseline"
 # The baseline at the root holds sha1 hashes that the entropy plugins flag; detect-secrets skips
 # it only when given `--baseline`, which would rewrite it, so it is excluded by name instead.
-_BASELINE_PATTERN = r"^\.secrets\.baseline$"
+# Baselines hold hashes, which detect-secrets takes for high-entropy strings: its own, and mergeguard's.
+_BASELINE_PATTERN = r"(^|/)(\.secrets\.baseline|\.mergeguard-baseline\.yml)$"
 
 # Keyed by detect-secrets' plugin `type` (1.5.0's 27 plugins). Anything that can be a credential is
 # HIGH: detect-secrets says nothing about how much a secret opens. A clear-text private key is a

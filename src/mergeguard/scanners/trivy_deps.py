@@ -1,0 +1,84 @@
+"""`trivy fs --scanners vuln`: known vulnerabilities in the dependency manifests and lock files in scope."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from mergeguard import vulndb
+from mergeguard.errors import ParseError, ScannerError
+from mergeguard.filekinds import FileKind
+from mergeguard.model import Finding, Location
+from mergeguard.scanners import trivy
+from mergeguard.scanners.base import Command, Target, ToolOutput, load_json
+from mergeguard.scanners.report_json import repo_path
+
+NAME = "trivy-deps"
+_ANY_EXIT = frozenset(range(256))  # parse reads every status: a database failure gets its own line
+
+
+class TrivyDepsScanner:
+    """Trivy's vulnerability scan of the view: Python requirements and lock files, npm, Go, Cargo…"""
+
+    name: ClassVar[str] = NAME
+    executable: ClassVar[str] = "trivy"
+    applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.PY_REQUIREMENTS, FileKind.LOCKFILE})
+    version_args: ClassVar[tuple[str, ...]] = ("--version",)
+
+    def command(self, exe: str, target: Target) -> Command:
+        settings = vulndb.of(target)
+        vulndb.require(settings)
+        argv = (
+            exe,
+            "fs",
+            "--scanners",
+            "vuln",
+            "--skip-version-check",
+            "--disable-telemetry",
+            "--config",
+            "",  # no trivy.yaml from the pull request (see trivy.py)
+            "--format",
+            "json",
+            "--exit-code",
+            "0",
+            "--list-all-pkgs",  # packages with the lines that pin them (Locations)
+            *vulndb.trivy_args(settings),
+        )
+        return Command((*argv, "--", str(target.root)), ok_exit_codes=_ANY_EXIT)
+
+    def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
+        if output.exit_code != 0:
+            raise ScannerError(vulndb.failure(output.stderr, output.exit_code, vulndb.of(target)))
+        report = load_json(output.report, NAME)
+        if not isinstance(report, dict):
+            raise ParseError(f"{NAME}: the Trivy report is not a JSON object")
+        lines = pinned_lines(report, target)
+        return [_on_line(f, lines) for f in trivy.parse_report(output.report, NAME, target)]
+
+
+def pinned_lines(report: dict[str, Any], target: Target) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """(manifest path, package, version) → the lines pinning it, from the packages' `Locations`."""
+    lines: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for result in _dicts(report.get("Results")):
+        manifest = str(result.get("Target", ""))
+        path = repo_path(manifest, target, NAME) if manifest else ""
+        for package in _dicts(result.get("Packages")):
+            located = _dicts(package.get("Locations"))
+            start, end = (located[0].get("StartLine"), located[0].get("EndLine")) if located else (0, 0)
+            if isinstance(start, int) and start > 0:
+                key = (path, str(package.get("Name", "")), str(package.get("Version", "")))
+                lines.setdefault(key, (start, end if isinstance(end, int) else start))
+    return lines
+
+
+def _on_line(finding: Finding, lines: dict[tuple[str, str, str], tuple[int, int]]) -> Finding:
+    """The finding moved to the line that pins its package, so a pull request adding the pin owns it."""
+    pkg = finding.package
+    found = lines.get((finding.location.path, pkg.name, pkg.installed)) if pkg else None
+    if found is None:
+        return finding
+    return replace(finding, location=Location(finding.location.path, found[0], found[1]))
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []

@@ -1,0 +1,209 @@
+"""trivy-deps and pip-audit: findings on the pinning lines, and failing closed when nothing was checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from mergeguard import vulndb
+from mergeguard.errors import ScannerError
+from mergeguard.filekinds import FileKind, classify
+from mergeguard.model import Kind
+from mergeguard.runner import Job, find_executable, run_job
+from mergeguard.scanners.base import ScanOutcome, Status, Target, ToolOutput
+from mergeguard.scanners.pip_audit_scanner import PipAuditScanner
+from mergeguard.scanners.trivy_db import with_database_age
+from mergeguard.scanners.trivy_deps import TrivyDepsScanner
+from mergeguard.vulndb import VulnDb
+from tests.golden import FIXTURES
+
+DEPS = FIXTURES / "trivy-deps"
+AUDIT = FIXTURES / "pip-audit-scanner"
+STDERR = FIXTURES / "trivy-image"
+
+
+def test_trivy_fs_findings_land_on_the_line_that_pins_the_package() -> None:
+    root = DEPS / "pip-requirements"
+    target = Target(root, ("requirements.txt",), root)
+    report = (DEPS / "pip-requirements.report").read_text()
+    findings = TrivyDepsScanner().parse(ToolOutput(report), target)
+    assert {(f.rule_id, f.location.path, f.location.start_line) for f in findings} == {
+        ("CVE-2019-14806", "requirements.txt", 6),
+        ("CVE-2020-28724", "requirements.txt", 6),
+    }
+    lines = (root / "requirements.txt").read_text().splitlines()
+    assert lines[5] == "Werkzeug==0.11"  # Trivy's Locations point at the pin itself
+    assert {f.kind for f in findings} == {Kind.DEPENDENCY}
+    assert {f.evidence for f in findings} == {"Werkzeug@0.11#CVE-2019-14806", "Werkzeug@0.11#CVE-2020-28724"}
+
+
+@pytest.mark.parametrize(
+    ("name", "offline", "expected"),
+    [
+        ("db-download-failed", False, 'could not be downloaded (Get "https://mirror.gcr.io/v2/"'),
+        ("skip-update-first-run", True, "--offline forbids downloading it; restore it with actions/cache"),
+    ],
+)
+def test_a_database_that_cannot_be_had_is_one_clear_line(
+    name: str, offline: bool, expected: str, tmp_path: Path
+) -> None:
+    text = (STDERR / f"{name}.stderr").read_text()
+    target = _target(tmp_path, VulnDb(cache_dir=tmp_path / "cache", offline=offline))
+    with pytest.raises(ScannerError) as error:
+        TrivyDepsScanner().parse(ToolOutput("", text, 1), target)
+    line = str(error.value)
+    assert expected in line and "\n" not in line
+    assert f"Trivy's vulnerability database is not in {tmp_path / 'cache'}" in line
+
+
+def test_offline_without_a_cached_database_fails_before_running_trivy(tmp_path: Path) -> None:
+    target = _target(tmp_path, VulnDb(cache_dir=tmp_path / "nothing", offline=True))
+    with pytest.raises(ScannerError, match=r"is not in .*nothing and --offline forbids downloading it"):
+        TrivyDepsScanner().command("trivy", target)
+
+
+@pytest.mark.scanner
+def test_the_database_switches_online_and_offline(tmp_path: Path) -> None:
+    if find_executable("trivy") is None:
+        pytest.skip("trivy is not installed (make install)")
+    (tmp_path / "requirements.txt").write_text("flask==0.12\n")
+    target = Target(tmp_path, ("requirements.txt",), tmp_path, workdir=tmp_path)
+    cache = tmp_path / "cache"
+    (cache / "db").mkdir(parents=True)  # metadata without the database itself: Trivy refuses
+    (cache / "db" / "metadata.json").write_text('{"Version": 2, "UpdatedAt": "2026-01-01T00:00:00Z"}')
+    settings = VulnDb(cache_dir=cache, offline=False)
+    scanner = TrivyDepsScanner()
+    command = scanner.command("trivy", _with(target, settings))
+    assert command.argv[command.argv.index("--cache-dir") + 1] == str(cache)
+    assert "--skip-db-update" not in command.argv  # online: Trivy may refresh the database
+    outcome = run_job(Job(scanner, _with(target, VulnDb(cache_dir=tmp_path / "none", offline=True)), 120))
+    assert outcome.status is Status.FAILED and "--offline forbids downloading it" in outcome.reason
+
+
+@pytest.mark.scanner
+def test_database_age_comes_from_trivy_version(tmp_path: Path) -> None:
+    if find_executable("trivy") is None:
+        pytest.skip("trivy is not installed (make install)")
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "metadata.json").write_text(
+        json.dumps({"Version": 2, "NextUpdate": "2026-11-21T06:00:00Z", "UpdatedAt": "2026-11-20T06:00:00Z"})
+    )
+    outcomes = [ScanOutcome("trivy-deps", Status.OK), ScanOutcome("bandit", Status.OK)]
+    now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    annotated = with_database_age(outcomes, VulnDb(cache_dir=tmp_path), now)
+    assert [o.reason for o in annotated] == [
+        "vulnerability database of 2026-11-20 06:00 UTC (3 days old)",
+        "",
+    ]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert with_database_age(outcomes, VulnDb(cache_dir=empty), now) == outcomes  # none cached: no claim
+
+
+@pytest.mark.parametrize(
+    ("path", "pip", "lockfile"),
+    [
+        ("requirements.txt", True, False),
+        ("requirements/dev.txt", True, False),
+        ("constraints.txt", True, False),
+        ("requirements.in", False, False),
+        ("poetry.lock", False, False),
+        ("web/package-lock.json", False, True),
+        ("go.mod", False, True),
+        ("Cargo.lock", False, True),
+        ("package.json", False, False),
+    ],
+)
+def test_which_files_the_dependency_scanners_read(path: str, pip: bool, lockfile: bool) -> None:
+    kinds = classify(path)
+    assert (FileKind.PIP_REQUIREMENTS in kinds, FileKind.LOCKFILE in kinds) == (pip, lockfile)
+
+
+def test_pip_audit_findings_land_on_the_pinning_line(tmp_path: Path) -> None:
+    root = AUDIT / "vulnflask"
+    target = Target(root, ("requirements.txt",), root)
+    report = (AUDIT / "vulnflask.report").read_text()
+    findings = PipAuditScanner().parse(ToolOutput(report, exit_code=1), target)
+    assert [(f.rule_id, f.location.path, f.location.start_line) for f in findings] == [
+        ("GHSA-4xh5-x5gv-qwph", "requirements.txt", 4)
+    ]
+
+
+def test_pip_audit_that_skipped_dependencies_is_a_scanner_error_naming_them(tmp_path: Path) -> None:
+    report = (
+        AUDIT / "offline-skipped.report"
+    ).read_text()  # what pip-audit wrote here, "No known vulnerabilities"
+    with pytest.raises(
+        ScannerError, match=r"could not check 2 of 2 dependencies \(flask: Dependency not found"
+    ):
+        PipAuditScanner().parse(ToolOutput(report), _target(tmp_path, VulnDb()))
+
+
+def test_pip_audit_leaves_editable_installs_out_and_fails_on_any_other_skip(tmp_path: Path) -> None:
+    report: dict[str, list[dict[str, object]]] = {
+        "dependencies": [
+            {"name": "-e -", "skip_reason": "could not deduce package version from URL requirement"},
+            {"name": "flask", "version": "3.1.2", "vulns": []},
+        ],
+        "fixes": [],
+    }
+    assert PipAuditScanner().parse(ToolOutput(json.dumps(report)), _target(tmp_path, VulnDb())) == []
+    skipped: dict[str, object] = {"name": "internal-lib", "skip_reason": "Dependency not found on PyPI"}
+    report = {**report, "dependencies": [*report["dependencies"], skipped]}
+    with pytest.raises(ScannerError, match=r"could not check 1 of 2 dependencies \(internal-lib"):
+        PipAuditScanner().parse(ToolOutput(json.dumps(report)), _target(tmp_path, VulnDb()))
+
+
+def test_pip_audit_refuses_offline_runs(tmp_path: Path) -> None:
+    with pytest.raises(ScannerError, match=r"--offline forbids the network; turn it off"):
+        PipAuditScanner().command("pip-audit", _target(tmp_path, VulnDb(offline=True)))
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize(
+    ("requirements", "reason"),
+    [
+        # Not on PyPI, so unchecked with or without network: the gate must fail, not pass.
+        ("mergeguard-test-no-such-package-4b1d==1.0\n", "could not check 1 of 1 dependencies"),
+        ("flask>=2\n", "pip-audit: requirement flask is not pinned to an exact version"),
+    ],
+)
+def test_the_real_pip_audit_fails_closed(requirements: str, reason: str, tmp_path: Path) -> None:
+    if find_executable("pip-audit") is None:
+        pytest.skip("pip-audit is not installed (make install)")
+    (tmp_path / "requirements.txt").write_text(requirements)
+    target = Target(tmp_path, ("requirements.txt",), tmp_path, workdir=tmp_path)
+    outcome = run_job(Job(PipAuditScanner(), target, 120))
+    assert outcome.status is Status.FAILED and reason in outcome.reason, outcome.reason
+
+
+def _target(tmp_path: Path, settings: VulnDb) -> Target:
+    return _with(Target(tmp_path, ("requirements.txt",), tmp_path, workdir=tmp_path), settings)
+
+
+def _with(target: Target, settings: VulnDb) -> Target:
+    """The target carrying database settings: `Target.vuln_db` once base.py has it (see the report)."""
+    fields = {
+        name: getattr(target, name) for name in ("root", "files", "repo", "prefix", "commit_range", "workdir")
+    }
+    if "vuln_db" in getattr(Target, "__dataclass_fields__", {}):
+        return Target(**fields, vuln_db=settings)  # type: ignore[call-arg,unused-ignore]
+    return _SettingsTarget(settings, **fields)
+
+
+class _SettingsTarget(Target):
+    """Until Target has its field: a Target that answers `vuln_db` (how vulndb.of reads it)."""
+
+    __slots__ = ("vuln_db",)
+
+    def __init__(self, settings: VulnDb, **fields: object) -> None:
+        super().__init__(**fields)  # type: ignore[arg-type]
+        object.__setattr__(self, "vuln_db", settings)
+
+
+def test_the_settings_reach_the_adapters_through_the_target(tmp_path: Path) -> None:
+    assert vulndb.of(_target(tmp_path, VulnDb(offline=True))).offline
+    assert vulndb.of(Target(tmp_path, (), tmp_path)) == VulnDb()  # none given: the defaults

@@ -1,0 +1,153 @@
+"""Image specs, the Dockerfile convention, and reading Dockerfiles to find the instruction behind a layer."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mergeguard import dockerfile, images
+from mergeguard.errors import UsageError
+from mergeguard.images import ImageKind, ImageSpec
+from tests.imagebuild import Image, Layer, docker_archive, oci_layout
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "source", "repository"),
+    [
+        ("shop/api:1.2", ImageKind.DAEMON, "shop/api:1.2", "shop/api"),
+        ("localhost:5000/shop/api", ImageKind.DAEMON, "localhost:5000/shop/api", "localhost:5000/shop/api"),
+        (
+            "ghcr.io/o/api@sha256:" + "a" * 64,
+            ImageKind.DAEMON,
+            "ghcr.io/o/api@sha256:" + "a" * 64,
+            "ghcr.io/o/api",
+        ),
+        ("docker://ghcr.io/o/api:2", ImageKind.REGISTRY, "ghcr.io/o/api:2", "ghcr.io/o/api"),
+        ("docker-daemon:api:dev", ImageKind.DAEMON, "api:dev", "api"),
+    ],
+)
+def test_references(text: str, kind: ImageKind, source: str, repository: str, tmp_path: Path) -> None:
+    spec = images.parse_spec(text, tmp_path)
+    assert (spec.kind, spec.source, spec.repository, spec.dockerfile) == (kind, source, repository, None)
+
+
+def test_archives_and_layouts_are_told_apart_by_what_is_on_disk(tmp_path: Path) -> None:
+    image = Image([Layer({"a": b"1"}, "COPY a / # buildkit")], tag="shop/worker:9")
+    tar = docker_archive(image, tmp_path / "build.tar")
+    layout = oci_layout(image, tmp_path / "payments")
+    assert images.parse_spec(str(tar), tmp_path) == ImageSpec(str(tar.resolve()), ImageKind.ARCHIVE)
+    assert images.parse_spec(f"oci:{layout}", tmp_path).kind is ImageKind.OCI
+    assert images.parse_spec(str(tar), tmp_path).repository == "shop/worker"  # from the tarball's RepoTags
+    assert images.parse_spec(str(layout), tmp_path).short_name == "payments"  # the layout's directory
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("docker-archive:missing.tar", "is not a file"),
+        ("oci:.", "not an OCI image layout"),
+        ("api:1=../outside/Dockerfile", "is not a file under"),
+        ("api:1=nope/Dockerfile", "is not a file under"),
+        ("=Dockerfile", "no image reference"),
+    ],
+)
+def test_bad_specs_are_usage_errors_naming_the_spec(text: str, problem: str, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=problem) as error:
+        images.parse_spec(text, tmp_path)
+    assert repr(text) in str(error.value)
+
+
+def test_an_explicit_pairing_wins_over_the_convention(tmp_path: Path) -> None:
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "api.Dockerfile").write_text("FROM scratch\n")
+    specs = images.parse_specs(
+        ["shop/api:1=deploy/api.Dockerfile, worker:2\nshop/api:1=deploy/api.Dockerfile"], tmp_path
+    )
+    assert [s.source for s in specs] == ["shop/api:1", "worker:2"]  # split on commas and lines, once each
+    matched = images.with_dockerfiles(specs, ["api/Dockerfile", "worker/Dockerfile"])
+    assert [s.dockerfile for s in matched] == ["deploy/api.Dockerfile", "worker/Dockerfile"]
+
+
+@pytest.mark.parametrize(
+    ("image", "dockerfiles", "expected"),
+    [
+        ("shop/api:1.2", ["api/Dockerfile", "web/Dockerfile"], "api/Dockerfile"),
+        ("shop/api:1.2", ["services/api/Dockerfile", "Dockerfile"], "services/api/Dockerfile"),
+        ("shop/api:1.2", ["docker/api.Dockerfile", "docker/web.Dockerfile"], "docker/api.Dockerfile"),
+        ("shop/api:1.2", ["Dockerfile.api", "Dockerfile.web"], "Dockerfile.api"),
+        ("anything:1", ["Dockerfile"], "Dockerfile"),  # the only Dockerfile
+        ("shop/api:1.2", ["api/Dockerfile", "old/api/Dockerfile"], None),  # ambiguous: no guess
+        ("shop/api:1.2", ["web/Dockerfile", "db/Dockerfile"], None),
+    ],
+)
+def test_the_convention(image: str, dockerfiles: list[str], expected: str | None, tmp_path: Path) -> None:
+    assert images.match(images.parse_spec(image, tmp_path), dockerfiles) == expected
+
+
+def test_dockerfiles_are_the_tracked_ones_in_a_work_tree(tmp_path: Path) -> None:
+    for path in ("api/Dockerfile", "web/Containerfile", "untracked/Dockerfile", "README.md"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("FROM scratch\n")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "api", "web", "README.md"], check=True)
+    assert images.repository_dockerfiles(tmp_path) == ["api/Dockerfile", "web/Containerfile"]
+
+
+DOCKERFILE = """# syntax=docker/dockerfile:1
+FROM python:3.12-slim AS build
+RUN pip wheel -r requirements.txt
+
+FROM python:3.12-slim
+# a comment
+RUN --mount=type=cache,target=/root/.cache \\
+    pip install \\
+      # inside a continuation
+      -r requirements.txt
+COPY --from=build /wheels /wheels
+COPY . .
+COPY . .
+RUN ["pip", "install", "gunicorn==20.0.0"]
+"""
+
+
+def test_instructions_keep_their_first_line_and_join_continuations() -> None:
+    parsed = dockerfile.parse(DOCKERFILE)
+    assert [(i.keyword, i.line) for i in parsed] == [
+        ("FROM", 2),
+        ("RUN", 3),
+        ("FROM", 5),
+        ("RUN", 7),
+        ("COPY", 11),
+        ("COPY", 12),
+        ("COPY", 13),
+        ("RUN", 14),
+    ]
+    assert dockerfile.from_line(parsed) == 5
+    assert dockerfile.run_command(parsed[3]) == "pip install -r requirements.txt"
+
+
+@pytest.mark.parametrize(
+    ("created_by", "occurrence", "line"),
+    [
+        ("RUN /bin/sh -c pip install -r requirements.txt # buildkit", 0, 7),  # not the build stage's
+        ("|1 X=y /bin/sh -c pip install    -r requirements.txt", 0, 7),  # classic, with a build arg
+        ("COPY /wheels /wheels # buildkit", 0, 11),
+        ("/bin/sh -c #(nop) COPY dir:0a1b2c in /wheels ", 0, 11),  # the classic builder's words
+        ("COPY . . # buildkit", 0, 13),  # the last such layer is the last such instruction
+        ("COPY . . # buildkit", 1, 12),
+        ("COPY . . # buildkit", 2, None),  # a third one came from the base image
+        ("RUN pip install gunicorn==20.0.0 # buildkit", 0, 14),  # exec form
+        ("/bin/sh -c #(nop) ADD file:abc in / ", 0, None),  # the base image's root file system
+        ("RUN /bin/sh -c apt-get update # buildkit", 0, None),
+    ],
+)
+def test_the_instruction_that_made_a_layer(created_by: str, occurrence: int, line: int | None) -> None:
+    stage = dockerfile.final_stage(dockerfile.parse(DOCKERFILE))
+    assert dockerfile.layer_instruction(created_by, stage, occurrence) == line
+
+
+def test_an_escape_directive_changes_the_continuation_character() -> None:
+    parsed = dockerfile.parse("# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir `\n  c:\\\nCOPY a b\n")
+    assert [(i.keyword, i.line, i.args) for i in parsed][1:] == [("RUN", 3, "dir  c:\\"), ("COPY", 5, "a b")]
