@@ -194,7 +194,8 @@ expected = set(sys.argv[2:])
 not_run = sorted(
     f"{s['name']} ({s['status']}: {s['reason']})"
     for s in report["scanners"]
-    if s["status"] != "ok" and not (s["status"] == "skipped" and s["reason"].startswith("no files of kind"))
+    if s["status"] != "ok"
+    and not (s["status"] == "skipped" and s["reason"].startswith(("no files of kind", "no images given")))
 )
 ran = sum(s["status"] == "ok" for s in report["scanners"])
 blocking = [f for f in report["findings"] if f["blocking"]]
@@ -219,10 +220,11 @@ check_scans() {
 
 # ============================================================================================
 # THE `mergeguard action` RUN: the one place where the image's ENTRYPOINT is run as GitHub would.
-# Inputs arrive as INPUT_<NAME> with hyphens kept, plus GITHUB_* and an event file. TO BE FILLED:
-# the expected outcome (exit status, files written, $GITHUB_OUTPUT lines).
+# Inputs arrive as INPUT_<NAME> with hyphens kept, plus GITHUB_* and an event file. No token: the
+# comment, upload and check run are skipped with a notice; verdict, reports, summary, outputs and
+# annotations must all be there.
 check_action() {
-    local event="$WS/event.json"
+    local event="$WS/event.json" status=0
     cat >"$event" <<EOF
 {"ref": "refs/heads/main", "before": "0000000000000000000000000000000000000000", "after": "$PLANTED_SHA",
  "repository": {"full_name": "octo/planted", "default_branch": "main"}}
@@ -239,7 +241,20 @@ EOF
         GITHUB_SERVER_URL=https://github.com GITHUB_API_URL=https://api.github.com
         GITHUB_STEP_SUMMARY=/github/workspace/step_summary.md GITHUB_OUTPUT=/github/workspace/output.txt
     )
-    : "${action_env[@]}" # TO BE FILLED: in_image "${action_env[@]}" -- "${ENTRYPOINT[@]}" and its expectations
+    in_image "${action_env[@]}" -- "${ENTRYPOINT[@]}" >"$WORK/action.log" 2>&1 || status=$?
+    [[ $status -eq 1 ]] || action_failed "exited $status, expected 1 (the planted workspace fails)"
+    grep -q '^::error file=.*B602' "$WORK/action.log" || action_failed "no error annotation for shell=True"
+    grep -q '^::notice::no github-token' "$WORK/action.log" || action_failed "no notice that nothing was published"
+    [[ $(tail -n 1 "$WORK/action.log") == "mergeguard: FAIL: "* ]] || action_failed "no verdict on the last line"
+    grep -q 'mergeguard: failed' "$WS/step_summary.md" || action_failed "no job summary"
+    grep -A1 '^verdict<<' "$WS/output.txt" | grep -qx fail || action_failed "no verdict output"
+    [[ -s $WS/mergeguard.sarif && -s $WS/mergeguard.json ]] || action_failed "the reports were not written"
+    say "mergeguard action (the ENTRYPOINT): verdict, annotations, summary, outputs and reports as expected"
+}
+
+action_failed() {
+    cat "$WORK/action.log" >&2
+    die "mergeguard action: $*"
 }
 # ============================================================================================
 

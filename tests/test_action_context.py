@@ -110,3 +110,9 @@ def test_unparseable_event_file_names_the_line(tmp_path: Path) -> None:
     Path(env["GITHUB_EVENT_PATH"]).write_text('{\n  "before": oops\n}')
     with pytest.raises(UsageError, match=r"event.json:2: not JSON"):
         from_env(env)
+
+
+@pytest.mark.parametrize(("directory", "prefix"), [(".", ""), ("svc", "svc/"), ("./svc/api/", "svc/api/")])
+def test_paths_are_made_workspace_relative(tmp_path: Path, directory: str, prefix: str) -> None:
+    ctx = from_env(env_with(tmp_path, "push", {}, **{"working-directory": directory}))
+    assert ctx.path_prefix == prefix

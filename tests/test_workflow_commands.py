@@ -78,3 +78,8 @@ def test_outputs_survive_any_value(value: str) -> None:
     text = outputs({"verdict": value, "findings": "3"})
     match = re.match(r"verdict<<(\S+)\n(.*)\n\1\nfindings<<(\S+)\n3\n\3\n$", text, re.S)
     assert match is not None and match.group(2) == value
+
+
+def test_annotations_carry_the_workspace_prefix() -> None:
+    (line,) = annotation_commands([assessed(path="app.py")], prefix="svc/api/")
+    assert line.startswith("::error file=svc/api/app.py,line=1,")

@@ -176,7 +176,8 @@ def test_action_yml_is_the_documented_docker_action() -> None:
     defaults = {name: spec.get("default") for name, spec in action["inputs"].items()}
     assert defaults == {
         "github-token": "${{ github.token }}", "fail-on": "high", "scanners": "", "config": "",
-        "baseline": "", "images": "", "scope": "", "comment": "true", "upload-sarif": "false",
+        "baseline": "", "images": "", "vuln-db-dir": "", "offline": "false", "scope": "", "comment": "true",
+        "upload-sarif": "false",
         "sarif-file": "mergeguard.sarif", "json-file": "", "check-name": "", "annotations": "true",
         "working-directory": ".",
     }  # fmt: skip

@@ -32,7 +32,7 @@ def run(ctx: ActionContext, factory: ClientFactory = make_client) -> int:
     paths = _write_reports(ctx, result, sarif_text)
     _write_summary(ctx, result)
     if ctx.inputs.annotations:
-        for line in workflow_commands.annotation_commands(result.decision.assessed):
+        for line in workflow_commands.annotation_commands(result.decision.assessed, ctx.path_prefix):
             print(line)
     notes = publish(ctx, result, sarif_text, comment, factory)
     for note in notes:

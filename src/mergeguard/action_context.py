@@ -67,6 +67,12 @@ class ActionContext:
     def root(self) -> Path:
         return self.workspace / self.inputs.working_directory
 
+    @property
+    def path_prefix(self) -> str:
+        """The scanned directory's path in the workspace ("" or "svc/"), for workspace-relative paths."""
+        relative = Path(self.inputs.working_directory).as_posix().strip("/")
+        return "" if relative in ("", ".") else relative.removeprefix("./") + "/"
+
 
 def from_env(env: Mapping[str, str]) -> ActionContext:
     """The context GitHub hands a Docker action: INPUT_<NAME> (hyphens kept), GITHUB_*, the event file."""

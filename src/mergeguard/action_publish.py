@@ -93,7 +93,7 @@ def _check_run(
 ) -> list[str]:
     decision = result.decision
     conclusion = Conclusion.SUCCESS if decision.verdict is Verdict.PASS else Conclusion.FAILURE
-    prefix = result.changes.repo.prefix if result.changes.repo else ""
+    prefix = ctx.path_prefix
     outcome = client.create_check_run(
         ctx.inputs.check_name,
         ctx.head_sha,

@@ -30,8 +30,11 @@ def command(name: str, message: str, **properties: str | int) -> str:
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
 
 
-def annotation_commands(assessed: Sequence[Assessed]) -> list[str]:
+def annotation_commands(assessed: Sequence[Assessed], prefix: str = "") -> list[str]:
     """Annotations for the findings the change brings (blocking first), at most 10 per level.
+
+    `prefix` is the scanned directory's path in the workspace ("" or "svc/"): GitHub places
+    annotations by workspace-relative path.
 
     Accepted and pre-existing findings are not annotated: they are not what the change is about.
     """
@@ -45,7 +48,7 @@ def annotation_commands(assessed: Sequence[Assessed]) -> list[str]:
             left_out += 1
             continue
         counts[level] += 1
-        lines.append(_annotation(item, level))
+        lines.append(_annotation(item, level, prefix))
     if left_out:
         lines.append(
             command(
@@ -68,13 +71,15 @@ def _level(item: Assessed) -> str:
     return "warning" if item.finding.severity >= Severity.MEDIUM else "notice"
 
 
-def _annotation(item: Assessed, level: str) -> str:
+def _annotation(item: Assessed, level: str, prefix: str) -> str:
     f = item.finding
     title = f"{f.severity.label} {f.rule_id}: {f.title}"[:200]
     seen = f" (seen by {', '.join(f.tools)})" if len(f.tools) > 1 else ""
     message = f"{f.message}{seen}"
     loc = f.location
-    return command(level, message, file=loc.path, line=loc.start_line, endLine=loc.end_line, title=title)
+    return command(
+        level, message, file=prefix + loc.path, line=loc.start_line, endLine=loc.end_line, title=title
+    )
 
 
 def outputs(values: Mapping[str, str]) -> str:
