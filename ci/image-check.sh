@@ -221,7 +221,7 @@ check_scans() {
 # ============================================================================================
 # THE `mergeguard action` RUN: the one place where the image's ENTRYPOINT is run as GitHub would.
 # Inputs arrive as INPUT_<NAME> with hyphens kept, plus GITHUB_* and an event file. No token: the
-# comment, upload and check run are skipped with a notice; verdict, reports, summary, outputs and
+# comment, upload and check run are not asked for (a push); verdict, reports, summary, outputs and
 # annotations must all be there.
 check_action() {
     local event="$WS/event.json" status=0
@@ -244,7 +244,7 @@ EOF
     in_image "${action_env[@]}" -- "${ENTRYPOINT[@]}" >"$WORK/action.log" 2>&1 || status=$?
     [[ $status -eq 1 ]] || action_failed "exited $status, expected 1 (the planted workspace fails)"
     grep -q '^::error file=.*B602' "$WORK/action.log" || action_failed "no error annotation for shell=True"
-    grep -q '^::notice::no github-token' "$WORK/action.log" || action_failed "no notice that nothing was published"
+    ! grep -q 'Traceback' "$WORK/action.log" || action_failed "a traceback"
     [[ $(tail -n 1 "$WORK/action.log") == "mergeguard: FAIL: "* ]] || action_failed "no verdict on the last line"
     grep -q 'mergeguard: failed' "$WS/step_summary.md" || action_failed "no job summary"
     grep -A1 '^verdict<<' "$WS/output.txt" | grep -qx fail || action_failed "no verdict output"
