@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from mergeguard.changes import ChangeSet, Mode
+from mergeguard.equivalence import advisory_id
 from mergeguard.errors import UsageError
 from mergeguard.model import Finding
 
@@ -59,3 +60,20 @@ def _pinned(lines: list[str], name: str, version: str) -> bool:
         if wanted in tokens and any(version in near for near in lines[index : index + _NEARBY + 1]):
             return True
     return False
+
+
+AdvisoryKey = tuple[str, str, str]
+
+
+def advisories_of(findings: Iterable[Finding]) -> frozenset[AdvisoryKey]:
+    """(package, installed version, advisory) of every advisory in `findings` (a base-branch image's)."""
+    return frozenset(
+        (normalise(f.package.name), f.package.installed, advisory_id(f))
+        for f in findings
+        if f.package is not None
+    )
+
+
+def advisory_key(finding: Finding) -> AdvisoryKey | None:
+    pkg = finding.package
+    return (normalise(pkg.name), pkg.installed, advisory_id(finding)) if pkg is not None else None

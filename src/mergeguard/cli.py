@@ -44,7 +44,21 @@ def _scan(args: argparse.Namespace) -> int:
     base = None if args.all_files else args.base
     specs = images.parse_specs(args.image, root)
     vuln_db = VulnDb(Path(args.vuln_db_dir) if args.vuln_db_dir else None, args.offline)
-    request = pipeline.ScanRequest(root, base, scanners, _accepted(args, root), reports, specs, vuln_db)
+    base_images = images.parse_specs(args.base_image, root)
+    base_reports = tuple(_read_report(spec) for spec in args.base_report)
+    if (base_images or base_reports) and base is None:
+        raise UsageError("--base-image and --base-report compare with the base branch: they need --base REF")
+    request = pipeline.ScanRequest(
+        root,
+        base,
+        scanners,
+        _accepted(args, root),
+        reports,
+        images=specs,
+        vuln_db=vuln_db,
+        base_images=base_images,
+        base_reports=base_reports,
+    )
     result = pipeline.scan(request, settings)
     print(terminal.render(result), end="")
     _write_reports(args, result)
@@ -184,6 +198,20 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="IMAGE[=DOCKERFILE]",
         help="scan a container image (repeatable): REF, docker-archive:FILE or oci:DIR, =DOCKERFILE pairs it",
+    )
+    scan.add_argument(
+        "--base-image",
+        action="append",
+        default=[],
+        metavar="IMAGE[=DOCKERFILE]",
+        help="the base branch's build of an image: advisories it already had are pre-existing (PR mode)",
+    )
+    scan.add_argument(
+        "--base-report",
+        action="append",
+        default=[],
+        metavar="TOOL=FILE",
+        help="a report of the base branch's image",
     )
     scan.add_argument("--vuln-db-dir", metavar="DIR", help="Trivy's vulnerability database cache directory")
     scan.add_argument("--offline", action="store_true", help="never download: only the cached database")

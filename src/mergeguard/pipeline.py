@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mergeguard import basecompare, baseline, dedupe, fingerprints, parsers, policy
@@ -37,6 +37,8 @@ class ScanRequest:
     accepted: tuple[baseline.BaselineEntry, ...] = ()  # the baseline's entries
     reports: tuple[ImportedReport, ...] = ()  # ingested instead of (or as well as) running tools
     images: tuple[ImageSpec, ...] = ()  # container images to scan (trivy-image)
+    base_images: tuple[ImageSpec, ...] = ()  # the base branch's images: their advisories are pre-existing
+    base_reports: tuple[ImportedReport, ...] = ()  # or their reports, made elsewhere
     vuln_db: VulnDb = field(default_factory=VulnDb)  # its cache directory, offline or not
 
 
@@ -55,6 +57,7 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
     """Run the gate: the flow of DESIGN.md, stage after stage."""
     changes = collect(request.root, request.base_ref, config.exclude)
     imported = [imported_outcome(report, changes.root) for report in request.reports]
+    base_imported = [imported_outcome(report, changes.root) for report in request.base_reports]
     with scan_view(changes) as view:
         selected = _selected(trivy_image.NAME, request.scanners, config)
         jobs = trivy_image.image_jobs(
@@ -63,12 +66,52 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
         jobs += [
             _job(s, request, changes, view, config) for s in REGISTRY.values() if s.name != trivy_image.NAME
         ]
-        outcomes = [*trivy_db.with_database_age(run_all(jobs), request.vuln_db), *imported]
+        base_jobs = _base_image_jobs(request, changes, view, config)
+        ran = run_all([*jobs, *base_jobs])
+    outcomes = [*trivy_db.with_database_age(ran[: len(jobs)], request.vuln_db), *imported]
+    base_outcomes = [*ran[len(jobs) :], *base_imported]
     merged, folded = dedupe.merge([finding for outcome in outcomes for finding in outcome.findings])
     findings = fingerprints.assign(merged, changes.root)
     at_base = basecompare.pinned_at_base(changes, findings)
-    decision = policy.decide(findings, outcomes, changes, config, baseline=request.accepted, at_base=at_base)
+    in_base_image = (
+        basecompare.advisories_of(f for o in base_outcomes for f in o.findings) if base_outcomes else None
+    )
+    decision = policy.decide(
+        findings,
+        [*outcomes, *_failed_base(base_outcomes)],
+        changes,
+        config,
+        baseline=request.accepted,
+        at_base=at_base,
+        in_base_image=in_base_image,
+    )
     return ScanResult(changes, tuple(outcomes), decision, config, folded)
+
+
+def _base_image_jobs(request: ScanRequest, changes: ChangeSet, view: Path, config: Config) -> list[Job]:
+    """Vulnerability scans of the base branch's images, in a scratch space of their own."""
+    if not request.base_images:
+        return []
+    base_view = view.parent / "base-images" / "src"
+    base_view.mkdir(parents=True)
+    jobs = trivy_image.image_jobs(
+        request.base_images, changes, base_view, config, request.vuln_db, selected=True
+    )
+    vulnerabilities = trivy_image.ImagePart.VULNERABILITIES
+    return [
+        j
+        for j in jobs
+        if isinstance(j.scanner, trivy_image.TrivyImageScanner) and j.scanner.part is vulnerabilities
+    ]
+
+
+def _failed_base(outcomes: Sequence[ScanOutcome]) -> list[ScanOutcome]:
+    """A base image that could not be scanned leaves every image advisory looking new: fail closed."""
+    return [
+        replace(o, scanner=f"{o.scanner} (base image)", findings=())
+        for o in outcomes
+        if o.status is Status.FAILED
+    ]
 
 
 def imported_outcome(report: ImportedReport, root: Path) -> ScanOutcome:

@@ -7,7 +7,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mergeguard.basecompare import normalise
+from mergeguard.basecompare import advisory_key, normalise
 from mergeguard.baseline import BaselineEntry
 from mergeguard.changes import ChangeSet, Mode
 from mergeguard.config import Config
@@ -15,6 +15,7 @@ from mergeguard.model import Finding
 from mergeguard.scanners.base import ScanOutcome, Status
 
 IMAGE_SCANNER = "trivy-image"
+IMAGE_PATH = "container-image/"  # where an image's findings are placed when no Dockerfile matches it
 
 
 class FindingStatus(enum.StrEnum):
@@ -73,10 +74,11 @@ def decide(
     baseline: Sequence[BaselineEntry] = (),
     today: dt.date | None = None,
     at_base: frozenset[tuple[str, str, str]] = frozenset(),
+    in_base_image: frozenset[tuple[str, str, str]] | None = None,
 ) -> Decision:
     """Tag every in-scope finding, then answer pass, fail (blocking findings) or error."""
     today = today or dt.date.today()
-    rules = _Rules(config, {entry.fingerprint: entry for entry in baseline}, today, at_base)
+    rules = _Rules(config, {entry.fingerprint: entry for entry in baseline}, today, at_base, in_base_image)
     assessed = tuple(_assess(f, changes, rules) for f in findings if _in_scope(f, changes))
     failed = tuple(o for o in outcomes if o.status is Status.FAILED)
     blocking = sum(a.blocking for a in assessed)
@@ -95,7 +97,8 @@ def _in_scope(finding: Finding, changes: ChangeSet) -> bool:
         return True
     # An image built for this pull request is scanned whole: its findings stay, and they are new only
     # where the change touched the Dockerfile line they are anchored on (else pre-existing).
-    return finding.tool == IMAGE_SCANNER or _in_range(finding, changes)
+    path = finding.location.path
+    return finding.tool == IMAGE_SCANNER or path.startswith(IMAGE_PATH) or _in_range(finding, changes)
 
 
 def _in_range(finding: Finding, changes: ChangeSet) -> bool:
@@ -110,6 +113,7 @@ class _Rules:
     accepted: dict[str, BaselineEntry]
     today: dt.date
     at_base: frozenset[tuple[str, str, str]]
+    in_base_image: frozenset[tuple[str, str, str]] | None = None  # None: no base-branch image given
 
 
 def _assess(finding: Finding, changes: ChangeSet, rules: _Rules) -> Assessed:
@@ -121,7 +125,7 @@ def _assess(finding: Finding, changes: ChangeSet, rules: _Rules) -> Assessed:
         return Assessed(finding, FindingStatus.ACCEPTED, False, entry)
     if entry is not None:  # an expired acceptance stops suppressing, wherever the finding is
         return Assessed(finding, FindingStatus.EXPIRED, over, entry)
-    if _is_new(finding, changes, rules.at_base):
+    if _is_new(finding, changes, rules):
         return Assessed(finding, FindingStatus.NEW, over)
     return Assessed(finding, FindingStatus.PRE_EXISTING, over and config.fail_on_pre_existing)
 
@@ -131,14 +135,24 @@ def unfixed(finding: Finding) -> bool:
     return finding.package is not None and not (finding.package.fixed or "").strip()
 
 
-def _is_new(finding: Finding, changes: ChangeSet, at_base: frozenset[tuple[str, str, str]]) -> bool:
-    """In PR mode, new when the change touched one of its lines (or added it in a range commit); an
-    advisory is new unless its package was already pinned at that version in the base's manifest."""
+def _is_new(finding: Finding, changes: ChangeSet, rules: _Rules) -> bool:
+    """In PR mode, new when the change touched one of its lines (or added it in a range commit).
+
+    An advisory in a changed manifest is new unless the base pinned that package at that version. An
+    image's advisory is new unless the base branch's image (when given) had it too; with no base
+    image, an image no Dockerfile anchors is new (the change built it).
+    """
     if changes.mode is Mode.ALL or _in_range(finding, changes):
         return True
-    if (pkg := finding.package) is not None and changes.lookup(finding.location.path) is not None:
-        return (finding.location.path, normalise(pkg.name), pkg.installed) not in at_base
-    changed = changes.lookup(finding.location.path)
+    path = finding.location.path
+    if finding.tool == IMAGE_SCANNER or path.startswith(IMAGE_PATH):
+        if rules.in_base_image is not None:
+            return advisory_key(finding) not in rules.in_base_image
+        if path.startswith(IMAGE_PATH):
+            return True
+    if (pkg := finding.package) is not None and changes.lookup(path) is not None:
+        return (path, normalise(pkg.name), pkg.installed) not in rules.at_base
+    changed = changes.lookup(path)
     if changed is None or changed.lines is None:
         return changed is not None
     loc = finding.location
