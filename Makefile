@@ -37,7 +37,8 @@ $(MULTITOOL_STAMP):
 # Scans the bundled example app; it is meant to fail, so the verdict's exit status is shown, not raised.
 demo: install
 	@mkdir -p $(DEMO_REPORTS)
-	@$(BIN)/mergeguard scan examples/demo-app --all-files --json $(DEMO_REPORTS)/mergeguard.json; \
+	@$(BIN)/mergeguard scan examples/demo-app --all-files --json $(DEMO_REPORTS)/mergeguard.json \
+	  --sarif $(DEMO_REPORTS)/mergeguard.sarif --markdown $(DEMO_REPORTS)/summary.md; \
 	  status=$$?; echo "mergeguard exited $$status (0 pass, 1 policy failed, 2 usage, 3 scanner error); reports in $(DEMO_REPORTS)/"; \
 	  test $$status -eq 1 -o $$status -eq 0
 
