@@ -161,3 +161,14 @@ def test_a_token_that_cannot_write_keeps_the_verdict_and_says_why(
     assert "read-only" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert "mergeguard: failed" in (tree.root.parent / "home" / "summary.md").read_text()
+
+
+def test_scanners_none_with_nothing_to_gate_on_is_exit_2_not_a_pass(
+    workspace: tuple[GitTree, str, str],
+) -> None:
+    tree, base, head = workspace
+    with serving(TOKEN) as api:
+        result = run_action(tree, api, "pull_request", pr_event(base, head), scanners="none")
+        assert api.writes() == []
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "nothing would be checked" in result.stderr

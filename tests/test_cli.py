@@ -11,6 +11,8 @@ import pytest
 
 from mergeguard import runner
 from mergeguard.cli import main
+from mergeguard.errors import UsageError
+from mergeguard.registry import select
 from tests.gitutil import GitTree
 
 AWS_KEY_ID = "AKIA" + "QYLPMN5HFIUJXZ2K"  # fake, shaped like a real one
@@ -392,10 +394,34 @@ def test_scanners_none_without_reports_is_a_usage_error(
     repo: GitTree, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["scan", str(repo.root), "--scanners", "none"]) == 2
-    assert "runs no scanner" in capsys.readouterr().err
+    assert "nothing would be checked" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("spec", ["gitleaks", "nosuchtool=x.json", "gitleaks="])
 def test_bad_report_flag_is_exit_2(repo: GitTree, capsys: pytest.CaptureFixture[str], spec: str) -> None:
     assert main(["scan", str(repo.root), "--scanners", "none", "--report", spec]) == 2
     assert "expected TOOL=FILE" in capsys.readouterr().err
+
+
+def test_a_named_baseline_must_exist(repo: GitTree, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(repo.root), "--scanners", "bandit", "--baseline", "nope.yml"]) == 2
+    assert "nope.yml: (file): baseline file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (None, None),
+        ("", None),
+        ("none", ()),
+        ("bandit, hadolint", ("bandit", "hadolint")),
+        ("bandit\ngitleaks\n", ("bandit", "gitleaks")),
+    ],
+)
+def test_scanner_lists_from_flag_or_input(text: str | None, names: tuple[str, ...] | None) -> None:
+    assert select(text, "--scanners") == names
+
+
+def test_an_unknown_scanner_names_where_it_came_from() -> None:
+    with pytest.raises(UsageError, match=r"^input scanners: unknown trivvy \(known: .*, none\)$"):
+        select("bandit,trivvy", "input scanners")

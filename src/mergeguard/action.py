@@ -13,7 +13,7 @@ from mergeguard.errors import UsageError
 from mergeguard.files import write_atomic
 from mergeguard.gitrepo import run_git
 from mergeguard.policy import FindingStatus
-from mergeguard.registry import REGISTRY
+from mergeguard.registry import REGISTRY, select
 from mergeguard.report import json_report, markdown, sarif, workflow_commands
 from mergeguard.report.workflow_commands import command
 from mergeguard.vulndb import VulnDb
@@ -55,35 +55,19 @@ def _request(ctx: ActionContext) -> pipeline.ScanRequest:
         raise UsageError(
             f"input scope: changed needs a base commit, and a {ctx.event_name or 'this'} event has none"
         )
-    path = Path(ctx.inputs.baseline) if ctx.inputs.baseline else root / baseline.BASELINE_FILE
-    if ctx.inputs.baseline and not path.is_file():
-        raise UsageError(f"input baseline: {path} not found")
-    accepted = baseline.load(path) if path.is_file() else ()
+    accepted = baseline.resolve(ctx.inputs.baseline or None, root)
     specs = images.parse_specs([ctx.inputs.images], root)
     db_dir = Path(ctx.inputs.vuln_db_dir) if ctx.inputs.vuln_db_dir else None
     vuln_db = VulnDb(
         ctx.workspace / db_dir if db_dir and not db_dir.is_absolute() else db_dir, ctx.inputs.offline
     )
     return pipeline.ScanRequest(
-        root, base, _scanners(ctx.inputs.scanners), accepted, images=specs, vuln_db=vuln_db
+        root, base, select(ctx.inputs.scanners, "input scanners"), accepted, images=specs, vuln_db=vuln_db
     )
 
 
-def _scanners(text: str) -> tuple[str, ...] | None:
-    if not text:
-        return None
-    names = tuple(n.strip() for n in text.replace("\n", ",").split(",") if n.strip())
-    unknown = [n for n in names if n not in REGISTRY]
-    if unknown:
-        raise UsageError(f"input scanners: unknown {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
-    return names
-
-
 def _settings(ctx: ActionContext) -> config.Config:
-    path = Path(ctx.inputs.config) if ctx.inputs.config else ctx.root / config.CONFIG_FILE
-    if ctx.inputs.config and not path.is_file():
-        raise UsageError(f"input config: {path} not found")
-    settings = config.load(path, REGISTRY.keys()) if path.is_file() else config.Config()
+    settings = config.resolve(ctx.inputs.config or None, ctx.root, REGISTRY.keys())
     return replace(settings, fail_on=ctx.inputs.fail_on) if ctx.inputs.fail_on else settings
 
 

@@ -43,6 +43,19 @@ class BaselineEntry:
         return self.expires is not None and today >= self.expires
 
 
+def path_for(named: str | None, root: Path) -> Path:
+    """Where the baseline is: the named file, else ROOT/.mergeguard-baseline.yml."""
+    return Path(named) if named else root / BASELINE_FILE
+
+
+def resolve(named: str | None, root: Path) -> tuple[BaselineEntry, ...]:
+    """The named baseline (which must exist), else ROOT's default one if present, else none."""
+    path = path_for(named, root)
+    if named and not path.is_file():
+        raise BaselineError(str(path), None, "(file)", "baseline file not found")
+    return load(path) if path.is_file() else ()
+
+
 def load(path: Path) -> tuple[BaselineEntry, ...]:
     """The entries of the baseline at `path`; BaselineError (file, line, key) for anything invalid."""
     root = yamlfile.compose(path, BaselineError)

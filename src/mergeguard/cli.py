@@ -14,7 +14,7 @@ from mergeguard import __version__, baseline, baseline_cli, config, images, pars
 from mergeguard.errors import MergeguardError, UsageError
 from mergeguard.files import write_atomic
 from mergeguard.model import Severity
-from mergeguard.registry import REGISTRY
+from mergeguard.registry import REGISTRY, select
 from mergeguard.report import json_report, markdown, sarif, terminal
 from mergeguard.runner import find_executable, probe_version
 from mergeguard.vulndb import VulnDb
@@ -37,10 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _scan(args: argparse.Namespace) -> int:
     root = Path(args.path)
     settings = _config(args, root)
-    scanners = _scanner_list(args.scanners)
+    scanners = select(args.scanners, "--scanners")
     reports = tuple(_read_report(spec) for spec in args.report)
-    if scanners == () and not reports:
-        raise UsageError("--scanners none runs no scanner: give reports to gate on with --report TOOL=FILE")
     base = None if args.all_files else args.base
     specs = images.parse_specs(args.image, root)
     vuln_db = VulnDb(Path(args.vuln_db_dir) if args.vuln_db_dir else None, args.offline)
@@ -52,7 +50,7 @@ def _scan(args: argparse.Namespace) -> int:
         root,
         base,
         scanners,
-        _accepted(args, root),
+        baseline.resolve(args.baseline, root),
         reports,
         images=specs,
         vuln_db=vuln_db,
@@ -99,23 +97,8 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _baseline_path(args: argparse.Namespace, root: Path) -> Path:
-    return Path(args.baseline) if args.baseline else root / baseline.BASELINE_FILE
-
-
-def _accepted(args: argparse.Namespace, root: Path) -> tuple[baseline.BaselineEntry, ...]:
-    """The baseline's entries: the named file (which must exist), or PATH's default one if present."""
-    path = _baseline_path(args, root)
-    if args.baseline and not path.is_file():
-        raise UsageError(f"{path}: baseline file not found")
-    return baseline.load(path) if path.is_file() else ()
-
-
 def _config(args: argparse.Namespace, root: Path) -> config.Config:
-    path = Path(args.config) if args.config else root / config.CONFIG_FILE
-    if args.config and not path.is_file():
-        raise UsageError(f"{path}: config file not found")
-    settings = config.load(path, REGISTRY.keys()) if path.is_file() else config.Config()
+    settings = config.resolve(args.config, root, REGISTRY.keys())
     if args.fail_on:
         settings = replace(settings, fail_on=Severity.parse(args.fail_on))
     if args.timeout:
@@ -125,26 +108,12 @@ def _config(args: argparse.Namespace, root: Path) -> config.Config:
     return settings
 
 
-def _scanner_list(text: str | None) -> tuple[str, ...] | None:
-    if text is None:
-        return None
-    names = tuple(n.strip() for n in text.split(",") if n.strip())
-    if names == ("none",):
-        return ()
-    unknown = [n for n in names if n not in REGISTRY]
-    if unknown or not names:
-        raise UsageError(
-            f"--scanners: unknown {', '.join(unknown) or '(empty)'} (known: {', '.join(REGISTRY)}, none)"
-        )
-    return names
-
-
 def _baseline(args: argparse.Namespace) -> int:
     root = Path(args.path)
     settings = _config(args, root)
-    path = _baseline_path(args, root)
+    path = baseline.path_for(args.baseline, root)
     accepted = baseline.load(path) if path.is_file() else ()
-    request = pipeline.ScanRequest(root, None, _scanner_list(args.scanners), accepted)
+    request = pipeline.ScanRequest(root, None, select(args.scanners, "--scanners"), accepted)
     return baseline_cli.run(args, request, settings, path)
 
 

@@ -53,6 +53,14 @@ class Config:
         return own if own is not None else self.timeout_s
 
 
+def resolve(named: str | None, root: Path, known_scanners: Collection[str]) -> Config:
+    """The named config file (which must exist), else ROOT/.mergeguard.yml if present, else defaults."""
+    path = Path(named) if named else root / CONFIG_FILE
+    if named and not path.is_file():
+        raise ConfigError(str(path), None, "(file)", "config file not found")
+    return load(path, known_scanners) if path.is_file() else Config()
+
+
 def load(path: Path, known_scanners: Collection[str]) -> Config:
     """The configuration in `path`; ConfigError naming file, key and line for anything invalid."""
     root = yamlfile.compose(path, ConfigError)

@@ -9,6 +9,7 @@ from pathlib import Path
 from mergeguard import basecompare, baseline, dedupe, fingerprints, parsers, policy
 from mergeguard.changes import ChangeSet, Mode, collect
 from mergeguard.config import Config
+from mergeguard.errors import UsageError
 from mergeguard.images import ImageSpec
 from mergeguard.registry import REGISTRY
 from mergeguard.runner import Job, run_all
@@ -55,6 +56,10 @@ class ScanResult:
 
 def scan(request: ScanRequest, config: Config) -> ScanResult:
     """Run the gate: the flow of DESIGN.md, stage after stage."""
+    if request.scanners == () and not (request.reports or request.images):
+        raise UsageError(
+            "no scanner selected (`none`) and no report or image to gate on: nothing would be checked"
+        )
     changes = collect(request.root, request.base_ref, config.exclude)
     imported = [imported_outcome(report, changes.root) for report in request.reports]
     base_imported = [imported_outcome(report, changes.root) for report in request.base_reports]

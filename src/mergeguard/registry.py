@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from mergeguard.errors import UsageError
 from mergeguard.scanners.bandit import BanditScanner
 from mergeguard.scanners.base import Scanner
 from mergeguard.scanners.checkov import CheckovScanner
@@ -35,3 +36,19 @@ _ALL: tuple[Scanner, ...] = (
 )
 
 REGISTRY: Mapping[str, Scanner] = MappingProxyType({scanner.name: scanner for scanner in _ALL})
+
+
+def select(text: str | None, source: str) -> tuple[str, ...] | None:
+    """Scanner names from a comma- or newline-separated list (`none`: no scanner; empty: the config's).
+
+    `source` names where the list came from (`--scanners`, `input scanners`) in the error.
+    """
+    if text is None or not text.strip():
+        return None
+    names = tuple(n.strip() for n in text.replace("\n", ",").split(",") if n.strip())
+    if names == ("none",):
+        return ()
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise UsageError(f"{source}: unknown {', '.join(unknown)} (known: {', '.join(REGISTRY)}, none)")
+    return names
