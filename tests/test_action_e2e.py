@@ -16,7 +16,7 @@ from tests.github_server import DENIED, FakeGitHub, serving
 from tests.gitutil import GitTree
 
 TOKEN = "ghs_e2eTokenThatMustNeverBePrinted000000"
-SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
 HOSTILE = "api/@org-team <img src=x>%0A::error::pwn.py"
 CODE = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
 

@@ -1,4 +1,4 @@
-"""GitHub's OpenAPI description (the subset in ../shared/schemas) as request-body validators."""
+"""GitHub's OpenAPI description (the subset in tests/schemas) as request-body validators."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
 
-API_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "github-rest-api-subset.json"
+API_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "github-rest-api-subset.json"
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from mergeguard.scanners.base import CommitRange, ScanOutcome, Status, ToolOutpu
 from tests.golden import FIXTURES, case_target
 
 REPO = Path(__file__).parents[2]
-SCHEMA_FILE = REPO / ".." / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SCHEMA_FILE = REPO / "tests" / "schemas" / "sarif-schema-2.1.0.json"
 MULTITOOL = REPO / ".venv/node/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
 GOLDEN = FIXTURES / "sarif"
 # What the version probe says for each pinned scanner (scanners.lock).
