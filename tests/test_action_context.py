@@ -108,8 +108,16 @@ def test_bad_event_or_input_is_one_clear_line(
 def test_unparseable_event_file_names_the_line(tmp_path: Path) -> None:
     env = env_with(tmp_path, "push", {})
     Path(env["GITHUB_EVENT_PATH"]).write_text('{\n  "before": oops\n}')
-    with pytest.raises(UsageError, match=r"event.json:2: not JSON"):
+    with pytest.raises(UsageError, match=r"event.json:2:13: not readable JSON"):
         from_env(env)
+
+
+def test_a_bottomless_event_payload_is_one_line_not_a_recursion_error(tmp_path: Path) -> None:
+    env = env_with(tmp_path, "push", {})
+    Path(env["GITHUB_EVENT_PATH"]).write_text('{"before": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(UsageError) as caught:
+        from_env(env)
+    assert "nested deeper than" in str(caught.value) and "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize(("directory", "prefix"), [(".", ""), ("svc", "svc/"), ("./svc/api/", "svc/api/")])

@@ -172,3 +172,52 @@ def test_scanners_none_with_nothing_to_gate_on_is_exit_2_not_a_pass(
         assert api.writes() == []
     assert result.returncode == 2, result.stdout + result.stderr
     assert "nothing would be checked" in result.stderr
+
+
+def test_the_images_input_reaches_the_scan(workspace: tuple[GitTree, str, str]) -> None:
+    """An image named in `images` is scanned: a file that is no image fails trivy-image, naming it."""
+    tree, _, head = workspace
+    junk = tree.root.parent / "not-an-image.tar"
+    junk.write_bytes(b"this is no docker save tarball\n" * 64)
+    report = tree.root / "report.json"
+    with serving(TOKEN) as api:
+        result = run_action(
+            tree,
+            api,
+            "push",
+            {"before": "0" * 40, "after": head},
+            images=f"docker-archive:{junk}",
+            scanners="bandit,trivy-image",
+            offline="true",  # no database download: the image part fails on its own
+            **{"json-file": "report.json"},
+        )
+    assert result.returncode == 1, result.stdout + result.stderr  # the blocking finding decides
+    scanners = {s["name"]: s for s in json.loads(report.read_text())["scanners"]}
+    image_runs = [s for name, s in scanners.items() if name.startswith("trivy-image")]
+    assert image_runs and all(s["status"] == "failed" for s in image_runs), image_runs
+    last = result.stdout.strip().splitlines()[-1]
+    assert "scanner trivy-image failed: image " in last and "not-an-image.tar" in last
+
+
+def test_new_findings_counts_findings_whose_acceptance_expired(workspace: tuple[GitTree, str, str]) -> None:
+    tree, _, head = workspace
+    push = {"before": "0" * 40, "after": head}
+    with serving(TOKEN) as api:
+        run_action(tree, api, "push", push, **{"json-file": "report.json"})
+        first = json.loads((tree.root / "report.json").read_text())["findings"]
+        b602 = next(f for f in first if f["rule_id"] == "B602")
+        tree.write(
+            ".mergeguard-baseline.yml",
+            "version: 1\nentries:\n"
+            f"- fingerprint: {b602['fingerprint']}\n  tool: bandit\n  rule: B602\n"
+            f"  path: {json.dumps(b602['path'])}\n  reason: accepted until the rewrite\n"
+            "  accepted_by: ops\n  expires: 2000-01-01\n",
+        )
+        tree.commit("accept B602 for a while")
+        push = {"before": head, "after": tree.git("rev-parse", "HEAD").strip()}
+        result = run_action(tree, api, "push", push, **{"json-file": "report.json"})
+    findings = json.loads((tree.root / "report.json").read_text())["findings"]
+    statuses = sorted(f["status"] for f in findings)
+    assert "expired" in statuses and set(statuses) <= {"new", "expired"}, statuses
+    values = outputs(tree)
+    assert values["new-findings"] == values["findings"] == str(len(findings)), result.stdout

@@ -26,7 +26,7 @@ def tree(tmp_path: Path) -> GitTree:
     return repo
 
 
-def test_changed_files_follow_renames_and_ignore_deletions_and_binaries(tree: GitTree) -> None:
+def test_changed_files_follow_renames_ignore_deletions_and_keep_binaries(tree: GitTree) -> None:
     tree.write("app.py", "import os\n\nimport sys\n\ndef main():\n    return os.getcwd()\n")
     (tree.root / "gone.txt").unlink()
     tree.git("mv", "old name.py", "new näme.py")
@@ -34,7 +34,8 @@ def test_changed_files_follow_renames_and_ignore_deletions_and_binaries(tree: Gi
     tree.write("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00binary\x00")
     tree.commit("pr")
     result = changes.collect(tree.root, "base", [])
-    assert [f.path for f in result.files] == ["-dash.py", "app.py", "new näme.py"]
+    # a binary file stays in scope (for the secret scanners): a NUL byte must not hide a secret
+    assert [f.path for f in result.files] == ["-dash.py", "app.py", "logo.png", "new näme.py"]
     assert result.lookup("app.py") is not None
     assert result.lookup("app.py").lines == frozenset({3})  # type: ignore[union-attr]
     assert result.lookup("new näme.py").lines == frozenset()  # type: ignore[union-attr]
@@ -159,6 +160,12 @@ def test_yaml_is_iac_only_with_a_manifest_marker() -> None:
         (["*.md"], "docs/deep/x.md", True),
         (["docs/*.md"], "docs/deep/x.md", False),
         (["**/fixtures/**"], "tests/fixtures/x", True),
+        # `**/` spans any number of directories, none included, not just one.
+        (["**/fixtures/**"], "a/b/c/fixtures/x", True),
+        (["src/**/gen.py"], "src/gen.py", True),
+        (["src/**/gen.py"], "src/a/b/c/gen.py", True),
+        (["**/secret.txt"], "deep/er/still/secret.txt", True),
+        (["src/**/gen.py"], "lib/src/a/gen.py", False),
         (["tests/fixtures/"], "tests/fixtures/a/b", True),
         (["a?.py"], "ab.py", True),
         (["a?.py"], "a/b.py", False),

@@ -207,6 +207,7 @@ def test_bad_config_is_exit_2_in_one_line(
         (["--base", "origin/nope"], "fetch-depth: 0"),
         (["--scanners", "hadolint,semgrepp"], "--scanners: unknown semgrepp"),
         (["--config", "missing.yml"], "config file not found"),
+        (["--timeout", "0"], "--timeout: must be a number of seconds from 1 to 86400, got 0"),
     ],
 )
 def test_usage_errors_are_exit_2_in_one_line(

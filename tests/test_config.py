@@ -50,7 +50,9 @@ def test_empty_file_means_defaults(tmp_path: Path) -> None:
         ("fail-on: severe\n", 1, "fail-on", "unknown severity 'severe'"),
         ("fail-on: [high]\n", 1, "fail-on", "must be a severity"),
         ("timeout: soon\n", 1, "timeout", "whole number of seconds"),
-        ("timeout: -5\n", 1, "timeout", "positive"),
+        ("timeout: -5\n", 1, "timeout", "from 1 to 86400"),
+        ("timeout: 0\n", 1, "timeout", "from 1 to 86400, got 0"),  # 0 would kill every scanner at once
+        ("scanners:\n  bandit: {timeout: 0}\n", 2, "scanners.bandit.timeout", "from 1 to 86400, got 0"),
         ("timeout: true\n", 1, "timeout", "whole number of seconds"),
         ("fail-on-scanner-error: maybe\n", 1, "fail-on-scanner-error", "true or false"),
         ("exclude: examples/**\n", 1, "exclude", "list of glob patterns"),

@@ -63,7 +63,7 @@ def test_a_good_run_gives_findings_version_and_time(tmp_path: Path) -> None:
         ("echo 'boom: no such rule' >&2\nexit 2\n", "exited with status 2: boom: no such rule"),
         ("echo 'Traceback (most recent call last):'\n", "printed no JSON report"),
         ("echo '[{\"rule\": '\n", "printed unparseable JSON"),
-        ("exit 0\n", "printed no JSON report (empty output)"),
+        ("exit 0\n", "printed no report (exit status 0): no error output"),
     ],
 )
 def test_faults_end_as_failed_with_the_reason(tmp_path: Path, body: str, reason: str) -> None:

@@ -66,10 +66,10 @@ def _actionlint(repo: Path) -> list[dict[str, Any]]:
 
 
 def test_the_examples_are_the_documented_ones() -> None:
-    """A PR gate, the fork-safe pair, a full scan, an image scan."""
+    """A PR gate, the fork-safe pair, a full scan, an image scan, an image scan against the base's image."""
     names = {path.name for path in WORKFLOWS}
     pair = {"fork-safe-scan.yml", "fork-safe-report.yml"}
-    assert names == {"pr-gate.yml", *pair, "full-scan.yml", "image-scan.yml"}
+    assert names == {"pr-gate.yml", *pair, "full-scan.yml", "image-scan.yml", "image-pr.yml"}
 
 
 def test_workflows_pass_actionlint_with_inputs_checked_against_action_yml(tmp_path: Path) -> None:
@@ -176,8 +176,9 @@ def test_action_yml_is_the_documented_docker_action() -> None:
     defaults = {name: spec.get("default") for name, spec in action["inputs"].items()}
     assert defaults == {
         "github-token": "${{ github.token }}", "fail-on": "high", "scanners": "", "config": "",
-        "baseline": "", "images": "", "vuln-db-dir": "", "offline": "false", "scope": "", "comment": "true",
-        "upload-sarif": "false",
+        "baseline": "", "images": "", "base-images": "", "base-reports": "", "vuln-db-dir": "",
+        "offline": "false", "scope": "", "comment": "true",
+        "comment-author": "", "upload-sarif": "false",
         "sarif-file": "mergeguard.sarif", "json-file": "", "check-name": "", "annotations": "true",
         "working-directory": ".",
     }  # fmt: skip
@@ -197,3 +198,40 @@ def test_dockerfile_entrypoint_and_digest_pinned_base() -> None:
 def test_dockerfile_passes_hadolint() -> None:
     result = _run(_tool("hadolint"), "--no-color", str(ROOT / "Dockerfile"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+RELEASE = ROOT / ".github" / "workflows" / "release.yml"
+MAJOR_PINNED = re.compile(r"^[\w.-]+/[\w.-]+@v\d+ # pin by SHA after review$")
+
+
+def test_the_release_workflow_passes_actionlint_and_the_schema(tmp_path: Path) -> None:
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    shutil.copy(RELEASE, tmp_path / ".github" / "workflows" / "release.yml")
+    _run("git", "init", "--quiet", cwd=tmp_path)
+    assert _actionlint(tmp_path) == []
+    schema = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(RELEASE))
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+
+
+def test_the_release_signs_attests_and_checks_action_yml_before_publishing() -> None:
+    workflow = _load(RELEASE)
+    assert set(workflow[True]) == {"push", "workflow_dispatch"}
+    assert workflow[True]["push"] == {"tags": ["v*.*.*"]}
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {
+        "contents": "write", "packages": "write", "id-token": "write", "attestations": "write",
+    }  # fmt: skip
+    lines = [line.strip() for line in RELEASE.read_text(encoding="utf-8").splitlines()]
+    uses = [line.split("uses:", 1)[1].strip() for line in lines if line.startswith(("uses:", "- uses:"))]
+    assert [u for u in uses if not (PINNED.match(u) or MAJOR_PINNED.match(u))] == []
+    steps = [s.get("uses", "").split("@")[0] or s.get("run", "") for s in job["steps"]]
+    order = [
+        "docker/build-push-action", "actions/attest-build-provenance", "actions/attest-sbom",
+        'cosign sign --yes "$IMAGE@$DIGEST"',
+    ]  # fmt: skip
+    assert [steps.index(s) for s in order] == sorted(steps.index(s) for s in order)
+    check = 'python3 tools/release_action.py --check --owner "$OWNER"'
+    publish = next(i for i, s in enumerate(steps) if "gh release create" in s)
+    assert check in steps[publish].splitlines()[0]  # checked again right before the release is made
+    assert any(check in s for s in steps[: publish - 1] if 'release_action.py "$DIGEST"' in s)

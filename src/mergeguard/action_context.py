@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mergeguard import jsonload
 from mergeguard.errors import UsageError
 from mergeguard.model import Severity
 
@@ -26,10 +26,13 @@ class ActionInputs:
     config: str = ""
     baseline: str = ""
     images: str = ""
+    base_images: str = ""  # the base branch's images (pull requests): their advisories are pre-existing
+    base_reports: str = ""  # or their reports, TOOL=FILE, made by an earlier step
     vuln_db_dir: str = ""  # Trivy's vulnerability database cache (restore and save it with actions/cache)
     offline: bool = False
     scope: str = ""  # "changed" | "all" | "" (changed on pull requests, all otherwise)
     comment: str = "true"
+    comment_author: str = ""  # whose marked comment is ours to edit ("" = the token's own identity)
     upload_sarif: bool = False
     sarif_file: str = "mergeguard.sarif"
     json_file: str = ""
@@ -115,10 +118,13 @@ def _inputs(env: Mapping[str, str]) -> ActionInputs:
         config=get("config"),
         baseline=get("baseline"),
         images=get("images"),
+        base_images=get("base-images"),
+        base_reports=get("base-reports"),
         vuln_db_dir=get("vuln-db-dir"),
         offline=_boolean("offline", get("offline", "false")),
         scope=scope,
         comment=comment,
+        comment_author=get("comment-author"),
         upload_sarif=_boolean("upload-sarif", get("upload-sarif", "false")),
         sarif_file=get("sarif-file", "mergeguard.sarif") or "mergeguard.sarif",
         json_file=get("json-file"),
@@ -146,11 +152,12 @@ def _event(path: str) -> dict[str, Any]:
     if not path:
         return {}
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"GITHUB_EVENT_PATH {path}: cannot be read: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"GITHUB_EVENT_PATH {path}:{exc.lineno}: not JSON: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"GITHUB_EVENT_PATH {path}: not UTF-8 (byte {exc.start})") from None
+    data = jsonload.loads(text, f"GITHUB_EVENT_PATH {path}")  # bounded: size and depth, one line
     if not isinstance(data, dict):
         raise UsageError(f"GITHUB_EVENT_PATH {path}: the event payload is not a JSON object")
     return data

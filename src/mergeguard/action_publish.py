@@ -23,18 +23,26 @@ def make_client(ctx: ActionContext) -> GitHubClient:
 def publish(
     ctx: ActionContext, result: ScanResult, sarif_text: str, comment: str, factory: ClientFactory
 ) -> list[str]:
-    """Notices for the log; a refused write or a failing API never changes the verdict."""
+    """Notices for the log; a refused write or a failing API never changes the verdict.
+
+    Each part (comment, SARIF upload, check run) is attempted on its own: one that fails leaves a notice
+    and the next is still tried.
+    """
     tasks, notes = _plan(ctx, result)
     if not tasks:
         return notes
     if not ctx.inputs.github_token:
         return [*notes, "no github-token: the PR comment, SARIF upload and check run are skipped"]
     try:
-        with factory(ctx) as client:
-            for task in tasks:
-                notes.extend(task(client, ctx, result, sarif_text, comment))
+        client = factory(ctx)
     except GitHubError as exc:
-        notes.append(f"GitHub could not be updated (the verdict stands): {exc}")
+        return [*notes, f"GitHub could not be updated (the verdict stands): {exc}"]
+    with client:
+        for task in tasks:
+            try:
+                notes.extend(task(client, ctx, result, sarif_text, comment))
+            except GitHubError as exc:
+                notes.append(f"GitHub could not be updated (the verdict stands): {exc}")
     return notes
 
 
@@ -70,7 +78,8 @@ def _comment(
 ) -> list[str]:
     if ctx.pr_number is None:
         return []
-    outcome = client.upsert_comment(ctx.pr_number, body, markdown.MARKER)
+    author = ctx.inputs.comment_author or None
+    outcome = client.upsert_comment(ctx.pr_number, body, markdown.MARKER, author=author)
     if isinstance(outcome, WriteDenied):
         return [outcome.notice]
     return [f"PR comment {outcome.action.value}: {outcome.url}"] if outcome.url else []

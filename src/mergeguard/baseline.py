@@ -7,13 +7,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from mergeguard import yamlfile
+from mergeguard import baseline_text, yamlfile, yamlsafe
 from mergeguard.errors import BaselineError
 from mergeguard.files import write_atomic
 from mergeguard.model import Finding
+
+if TYPE_CHECKING:
+    from mergeguard.basepolicy import PolicyFiles
 
 BASELINE_FILE = ".mergeguard-baseline.yml"
 VERSION = 1
@@ -48,17 +52,27 @@ def path_for(named: str | None, root: Path) -> Path:
     return Path(named) if named else root / BASELINE_FILE
 
 
-def resolve(named: str | None, root: Path) -> tuple[BaselineEntry, ...]:
-    """The named baseline (which must exist), else ROOT's default one if present, else none."""
+def resolve(named: str | None, root: Path, files: PolicyFiles | None = None) -> tuple[BaselineEntry, ...]:
+    """The named baseline (which must exist), else ROOT's default one if present, else none.
+
+    In PR mode (`files` read at the merge-base) the base's copy is read: absent there, none.
+    """
     path = path_for(named, root)
-    if named and not path.is_file():
+    loaded = files.load(path, load) if files and files.from_base else None
+    if named and loaded is None and not path.is_file():
         raise BaselineError(str(path), None, "(file)", "baseline file not found")
+    if files is not None and files.from_base:
+        return loaded or ()
     return load(path) if path.is_file() else ()
 
 
 def load(path: Path) -> tuple[BaselineEntry, ...]:
     """The entries of the baseline at `path`; BaselineError (file, line, key) for anything invalid."""
-    root = yamlfile.compose(path, BaselineError)
+    text = yamlsafe.read(path, BaselineError)
+    written = baseline_text.parse(text, BaselineEntry)  # the file as `dump` wrote it: read fast
+    if written is not None:
+        return written
+    root = yamlsafe.compose_text(text, str(path), BaselineError)
     reader = yamlfile.NodeReader(str(path), BaselineError)
     if root is None:
         raise BaselineError(str(path), None, "(file)", "is empty (a baseline has `version` and `entries`)")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mergeguard import gitrepo
+from mergeguard import gitrepo, globs
 from mergeguard.errors import UsageError
 from mergeguard.filekinds import FileKind, classify
 from mergeguard.scanners.base import CommitRange
@@ -139,36 +138,11 @@ def compile_globs(patterns: Sequence[str]) -> _Matcher:
     """A test for repo-relative paths matching any of `patterns` (gitignore-like).
 
     `*` stays within one path segment, `**` spans segments, a pattern without `/` matches a name at
-    any depth, and a pattern matching a directory matches everything below it.
+    any depth, and a pattern matching a directory matches everything below it. Built once per list
+    (see `globs`): a path costs a few set lookups however many globs there are.
     """
-    regexes = [re.compile(_glob_regex(p)) for p in patterns]
-    return _Matcher(tuple(regexes))
+    return globs.compile_globs(tuple(patterns))
 
 
-@dataclass(frozen=True, slots=True)
-class _Matcher:
-    regexes: tuple[re.Pattern[str], ...]
-
-    def __call__(self, path: str) -> bool:
-        parts = path.split("/")
-        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-        return any(rx.fullmatch(p) for rx in self.regexes for p in prefixes)
-
-
-def _glob_regex(pattern: str) -> str:
-    body = pattern.strip().strip("/")
-    anchored = "/" in body
-    out = []
-    i = 0
-    while i < len(body):
-        if body.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif body.startswith("**", i):
-            out.append(".*")
-            i += 2
-        else:
-            out.append({"*": "[^/]*", "?": "[^/]"}.get(body[i], re.escape(body[i])))
-            i += 1
-    regex = "".join(out)
-    return regex if anchored else f"(?:.*/)?{regex}"
+_Matcher = globs.GlobMatcher
+_glob_regex = globs.glob_regex

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from mergeguard import __version__, baseline, baseline_cli, config, images, parsers, pipeline
-from mergeguard.errors import MergeguardError, UsageError
+from mergeguard import (
+    __version__,
+    baseline,
+    baseline_cli,
+    basepolicy,
+    config,
+    gcpause,
+    images,
+    parsers,
+    pipeline,
+    precommit,
+    procs,
+)
+from mergeguard.errors import Cancelled, MergeguardError, UsageError
 from mergeguard.files import write_atomic
 from mergeguard.model import Severity
 from mergeguard.registry import REGISTRY, select
 from mergeguard.report import json_report, markdown, sarif, terminal
+from mergeguard.report.jsontext import dumps_indented
+from mergeguard.report.text import plain
 from mergeguard.runner import find_executable, probe_version
 from mergeguard.vulndb import VulnDb
 
@@ -24,22 +37,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run mergeguard; every non-zero exit says why in the last line of output."""
     args = _parser().parse_args(argv)
     try:
-        code: int = args.func(args)
+        with procs.cancellable(), gcpause.paused():  # SIGINT/SIGTERM end every scanner, raise Cancelled
+            code: int = args.func(args)
     except MergeguardError as exc:
-        print(f"mergeguard: error: {exc}", file=sys.stderr)
+        print(f"mergeguard: error: {plain(str(exc))}", file=sys.stderr)  # one inert line
+        return exc.exit_code
+    except Cancelled as exc:
+        print("mergeguard: cancelled", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("mergeguard: interrupted", file=sys.stderr)
-        return 2
+        print("mergeguard: cancelled", file=sys.stderr)
+        return 130
     return code
 
 
 def _scan(args: argparse.Namespace) -> int:
     root = Path(args.path)
-    settings = _config(args, root)
+    base = None if args.all_files else args.base
+    files = basepolicy.locate(root, base, args.config, args.baseline)  # PR mode: the merge-base's
+    settings = _config(args, root, files)
     scanners = select(args.scanners, "--scanners")
     reports = tuple(_read_report(spec) for spec in args.report)
-    base = None if args.all_files else args.base
     specs = images.parse_specs(args.image, root)
     vuln_db = VulnDb(Path(args.vuln_db_dir) if args.vuln_db_dir else None, args.offline)
     base_images = images.parse_specs(args.base_image, root)
@@ -50,24 +68,49 @@ def _scan(args: argparse.Namespace) -> int:
         root,
         base,
         scanners,
-        baseline.resolve(args.baseline, root),
+        baseline.resolve(args.baseline, root, files),
         reports,
         images=specs,
         vuln_db=vuln_db,
         base_images=base_images,
         base_reports=base_reports,
+        policy=files,
     )
-    result = pipeline.scan(request, settings)
+    return _conclude(args, pipeline.scan(request, settings))
+
+
+def _conclude(args: argparse.Namespace, result: pipeline.ScanResult) -> int:
+    """Print the result and its verdict, write the reports, and give the verdict's exit status."""
     print(terminal.render(result), end="")
+    for change in result.policy_changes:  # names and effects are the change's words: made inert
+        effects = "; ".join(change.effects)
+        note = f"policy change (takes effect after merge): {change.path} ({change.status}): {effects}"
+        print(plain(note, 2000))
     _write_reports(args, result)
     decision = result.decision
-    print(f"\nmergeguard: {decision.verdict.value.upper()}: {decision.reason}")
+    print(f"\nmergeguard: {decision.verdict.value.upper()}: {plain(decision.reason)}")
     return decision.verdict.exit_code
+
+
+def _precommit(args: argparse.Namespace) -> int:
+    """The staged files under HEAD's policy, with the fast scanners unless --scanners names others."""
+    with precommit.staged_tree(Path(args.path), args.config, args.baseline) as staged:
+        if not staged.paths:
+            print("mergeguard: PASSED: nothing staged")
+            return 0
+        top, files = staged.policy.root, staged.policy
+        settings = _config(args, top, files)
+        chosen = select(args.scanners, "--scanners")
+        if chosen is None:
+            chosen = tuple(n for n in precommit.FAST_SCANNERS if settings.enabled(n))
+        accepted = baseline.resolve(args.baseline, top, files)
+        request = pipeline.ScanRequest(staged.root, None, chosen, accepted)
+        return _conclude(args, pipeline.scan(request, settings))
 
 
 def _write_reports(args: argparse.Namespace, result: pipeline.ScanResult) -> None:
     if args.json:
-        write_atomic(Path(args.json), json.dumps(json_report.build(result), indent=2) + "\n")
+        write_atomic(Path(args.json), dumps_indented(json_report.build(result)) + "\n")
     if args.sarif:
         write_atomic(Path(args.sarif), sarif.dumps_sarif(sarif.build_sarif(result)))
     if args.markdown:
@@ -97,12 +140,17 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _config(args: argparse.Namespace, root: Path) -> config.Config:
-    settings = config.resolve(args.config, root, REGISTRY.keys())
+def _config(
+    args: argparse.Namespace, root: Path, files: basepolicy.PolicyFiles | None = None
+) -> config.Config:
+    settings = config.resolve(args.config, root, REGISTRY.keys(), files)
     if args.fail_on:
         settings = replace(settings, fail_on=Severity.parse(args.fail_on))
-    if args.timeout:
-        settings = replace(settings, timeout_s=args.timeout)
+    if args.timeout is not None:
+        try:
+            settings = replace(settings, timeout_s=config.timeout_seconds(args.timeout))
+        except ValueError as exc:
+            raise UsageError(f"--timeout: {exc}") from None
     if getattr(args, "ignore_unfixed", False):
         settings = replace(settings, ignore_unfixed=True)
     return settings
@@ -203,6 +251,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _outputs(conv)
     conv.set_defaults(func=_convert)
+    pre = commands.add_parser("precommit", help="scan the staged files (the index) before a commit")
+    _common(pre)
+    pre.add_argument("--fail-on", type=_severity, metavar="SEVERITY", help="lowest blocking severity")
+    _outputs(pre)
+    pre.set_defaults(func=_precommit)
     act = commands.add_parser("action", help="run as a GitHub Action (inputs from INPUT_* and GITHUB_*)")
     act.set_defaults(func=_action)
     tools = commands.add_parser("scanners", help="list the scanners, their versions and where they are")

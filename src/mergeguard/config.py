@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from mergeguard import yamlfile
 from mergeguard.errors import ConfigError
+from mergeguard.globs import MAX_GLOBS
 from mergeguard.model import Kind, Severity
+
+if TYPE_CHECKING:
+    from mergeguard.basepolicy import PolicyFiles
 
 CONFIG_FILE = ".mergeguard.yml"
 DEFAULT_TIMEOUT_S = 600.0
+POLICY_CHANGES = ("warn", "block")  # a change to the policy's files: noted, or the gate fails
+
+
+MAX_TIMEOUT_S = 86_400  # a day: past it a hung scanner holds the gate
+
+
+def timeout_seconds(value: float) -> float:
+    """`value` as a timeout, or ValueError: finite and from 1 s to a day (config and --timeout)."""
+    seconds = float(value) if isinstance(value, float) or abs(value) <= MAX_TIMEOUT_S else math.inf
+    if not (math.isfinite(seconds) and 1 <= seconds <= MAX_TIMEOUT_S):
+        shown = f"{value:g}" if isinstance(value, float) or seconds < math.inf else "a far larger number"
+        raise ValueError(f"must be a number of seconds from 1 to {MAX_TIMEOUT_S}, got {shown}")
+    return seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +57,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     scanners: Mapping[str, ScannerSettings] = field(default_factory=lambda: MappingProxyType({}))
     comment_template: str | None = None  # a Jinja2 template file replacing the PR comment's, relative to PATH
+    secret_agreement: bool = True  # a secret only one tool's generic heuristic saw is medium (agreement.py)
+    policy_changes: str = "warn"  # one of POLICY_CHANGES
     source: str = "defaults"
 
     def threshold(self, kind: Kind) -> Severity:
@@ -53,11 +73,24 @@ class Config:
         return own if own is not None else self.timeout_s
 
 
-def resolve(named: str | None, root: Path, known_scanners: Collection[str]) -> Config:
-    """The named config file (which must exist), else ROOT/.mergeguard.yml if present, else defaults."""
-    path = Path(named) if named else root / CONFIG_FILE
-    if named and not path.is_file():
+def path_for(named: str | None, root: Path) -> Path:
+    """Where the config is: the named file, else ROOT/.mergeguard.yml."""
+    return Path(named) if named else root / CONFIG_FILE
+
+
+def resolve(
+    named: str | None, root: Path, known_scanners: Collection[str], files: PolicyFiles | None = None
+) -> Config:
+    """The named config file (which must exist), else ROOT/.mergeguard.yml if present, else defaults.
+
+    In PR mode (`files` read at the merge-base) the base's copy is read: absent there, defaults.
+    """
+    path = path_for(named, root)
+    loaded = files.load(path, lambda copy: load(copy, known_scanners)) if files and files.from_base else None
+    if named and loaded is None and not path.is_file():
         raise ConfigError(str(path), None, "(file)", "config file not found")
+    if files is not None and files.from_base:
+        return replace(loaded or Config(), source=files.label(path))
     return load(path, known_scanners) if path.is_file() else Config()
 
 
@@ -79,6 +112,8 @@ _FIELDS = (
     "exclude",
     "scanners",
     "comment-template",
+    "policy-changes",
+    "secret-agreement",
 )
 
 
@@ -100,6 +135,8 @@ class _Reader(yamlfile.NodeReader):
             "exclude": ("exclude", self.globs),
             "scanners": ("scanners", self.scanners),
             "comment-template": ("comment_template", self.text),
+            "policy-changes": ("policy_changes", self.policy_changes),
+            "secret-agreement": ("secret_agreement", self.boolean),
         }
         values: dict[str, Any] = {"source": self.source}
         for key, (_, value_node) in self.mapping(root, "(top level)", _FIELDS).items():
@@ -139,11 +176,16 @@ class _Reader(yamlfile.NodeReader):
         return self.scalar(node, key, bool, "true or false", bool)
 
     def seconds(self, node: yaml.Node, key: str) -> float:
-        value = self.scalar(node, key, int, "a whole number of seconds", float)
-        if value <= 0:
-            self.fail(node, key, "must be a positive number of seconds")
+        return self.scalar(node, key, int, "a whole number of seconds", timeout_seconds)
+
+    def policy_changes(self, node: yaml.Node, key: str) -> str:
+        value = self.text(node, key, f"one of {', '.join(POLICY_CHANGES)}")
+        if value not in POLICY_CHANGES:
+            self.fail(node, key, f"must be one of {', '.join(POLICY_CHANGES)}, got {value!r}")
         return value
 
     def globs(self, node: yaml.Node, key: str) -> tuple[str, ...]:
         items = self.sequence(node, key, "glob patterns")
+        if len(items) > MAX_GLOBS:  # refused before reading them: a list this long is a mistake
+            self.fail(node, key, f"has {len(items):,} globs; at most {MAX_GLOBS:,} are read (use `dir/**`)")
         return tuple(self.text(item, key, "a glob pattern string") for item in items)

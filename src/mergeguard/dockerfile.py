@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from mergeguard import jsonload
 
 _ESCAPE_DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*([\\`])\s*$", re.IGNORECASE)
 _INSTRUCTION = re.compile(r"^\s*([A-Za-z]+)(?:\s+(.*))?$", re.DOTALL)
@@ -121,8 +122,8 @@ def run_command(ins: Instruction) -> str:
     text = _RUN_FLAGS.sub("", ins.args)
     if text.startswith("["):
         try:
-            return _collapse(" ".join(str(word) for word in json.loads(text)))
-        except (ValueError, TypeError):
+            return _collapse(" ".join(str(word) for word in jsonload.parse_whole(text, max_depth=8)))
+        except (ValueError, TypeError):  # JsonProblem is a ValueError
             pass
     return _collapse(text)
 

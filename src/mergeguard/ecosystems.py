@@ -94,10 +94,36 @@ def _pep440_key(version: str) -> Version:
     return Version(version)  # InvalidVersion is a ValueError
 
 
-def _dpkg_key(version: str) -> NativeVersion:
+def _dpkg_key(version: str) -> tuple[int, tuple[Any, ...], tuple[Any, ...]]:
+    """dpkg's order as a tuple (compared in C, where python-debian's objects compare in Python)."""
     if not version.strip():
         raise ValueError("empty version")
-    return NativeVersion(version)  # ValueError when not a Debian version
+    parsed = NativeVersion(version)  # ValueError when not a Debian version
+    epoch = int(parsed.epoch or 0)
+    return epoch, _dpkg_parts(parsed.upstream_version or ""), _dpkg_parts(parsed.debian_revision or "")
+
+
+_DPKG_PART = re.compile(r"([^0-9]*)([0-9]*)")
+
+
+def _dpkg_parts(text: str) -> tuple[Any, ...]:
+    """dpkg's verrevcmp as a key: runs of non-digits (each character by dpkg's order, then 0 for the
+    end: `~` below the end, letters below other marks) alternating with runs of digits as numbers.
+    The first pair is always there (only it can be empty and 0); later empty pairs compare as nothing, so
+    they are dropped at the end, and a final (0,) stands for "nothing more" against a longer version."""
+    parts: list[Any] = []
+    for other, digits in _DPKG_PART.findall(text):
+        if other or digits or not parts:  # the first pair always (only it can be empty and 0)
+            parts += [(*(_dpkg_order(c) for c in other), 0), int(digits or 0)]
+    while len(parts) > 2 and parts[-2:] == [(0,), 0]:
+        del parts[-2:]
+    return (*parts, (0,))
+
+
+def _dpkg_order(char: str) -> int:
+    if char.isascii() and char.isalpha():
+        return ord(char)
+    return -1 if char == "~" else ord(char) + 256
 
 
 _SEMVER = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?")
@@ -241,10 +267,15 @@ def _evr(text: str) -> tuple[int, str, str]:
 
 
 _KEYS: dict[Ordering, Callable[[str], Any]] = {
-    Ordering.PEP440: _pep440_key,
-    Ordering.DPKG: _dpkg_key,
-    Ordering.APK: functools.cmp_to_key(apk_compare),
-    Ordering.RPM: functools.cmp_to_key(rpm_compare),
-    Ordering.SEMVER: _semver_key,
+    **{  # a fix plan asks the same versions many times: each is parsed once
+        ordering: functools.lru_cache(maxsize=65_536)(key)
+        for ordering, key in (
+            (Ordering.PEP440, _pep440_key),
+            (Ordering.DPKG, _dpkg_key),
+            (Ordering.APK, functools.cmp_to_key(apk_compare)),
+            (Ordering.RPM, functools.cmp_to_key(rpm_compare)),
+            (Ordering.SEMVER, _semver_key),
+        )
+    },
     Ordering.GENERIC: generic_key,
 }

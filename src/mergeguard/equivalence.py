@@ -40,6 +40,10 @@ _LINE_CONCEPTS: Mapping[str, frozenset[tuple[str, str]]] = {
     "apt-instead-of-apt-get": frozenset({("hadolint", "DL3027"), ("checkov", "CKV_DOCKER_9")}),
     "update-alone": frozenset({("trivy-config", "DS-0017"), ("checkov", "CKV_DOCKER_5")}),
     "secret-in-env": frozenset({("trivy-config", "DS-0031")}),
+    # A requirement neither dependency scanner could audit (pip_requirements): one problem per line.
+    "unpinned-requirement": frozenset(
+        {("pip-audit", "unpinned-requirement"), ("trivy-deps", "unpinned-requirement")}
+    ),
 }
 _FILE_CONCEPTS: Mapping[str, frozenset[tuple[str, str]]] = {
     "runs-as-root": frozenset(

@@ -22,6 +22,7 @@ class FileError(MergeguardError):
         self.source = source
         self.line = line
         self.key = key
+        self.problem = problem
 
 
 class ConfigError(FileError):
@@ -44,3 +45,14 @@ class ScannerError(MergeguardError):
 
 class ParseError(ScannerError):
     """Tool output that is not what the tool documents."""
+
+
+class Cancelled(KeyboardInterrupt):
+    """SIGINT or SIGTERM during a run: every scanner was ended; exits 128 + the signal's number.
+
+    A KeyboardInterrupt, so that no `except Exception` on the way up can take it for a failure.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.exit_code = 128 + signum

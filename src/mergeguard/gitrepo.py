@@ -11,6 +11,10 @@ from mergeguard.errors import UsageError
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 _GIT_TIMEOUT_S = 120.0
+# The change's own .gitattributes must not hide its lines: `-diff`, `binary` or a textconv driver
+# would turn a file's diff into "Binary files differ" (or a filter's output), and a file with a NUL
+# byte is binary to git. Every changed byte is diffed as text.
+_DIFF_AS_TEXT = ("--text", "--no-textconv", "--no-ext-diff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +85,23 @@ _SHALLOW_FIX = (
 
 
 def changed_files(repo: Repo, base: str) -> list[str]:
-    """Text files added, copied, modified or renamed (new name) in base..HEAD, under the prefix."""
-    numstat = repo.git("diff", "-z", "--numstat", "-M", "--diff-filter=ACMRT", base, "HEAD", "--")
+    """Files added, copied, modified or renamed (new name) in base..HEAD, under the prefix.
+
+    Binary files count too (diffed as text): a NUL byte must not hide a secret from the scanners.
+    """
+    numstat = repo.git(
+        "diff", *_DIFF_AS_TEXT, "-z", "--numstat", "-M", "--diff-filter=ACMRT", base, "HEAD", "--"
+    )
     files = []
     fields = iter(numstat.split("\0"))
     for entry in fields:
         if not entry:
             continue
-        added, _deleted, path = entry.split("\t", 2)
+        _added, _deleted, path = entry.split("\t", 2)
         if not path:  # a rename: the old and new names follow as their own fields
             next(fields)
             path = next(fields)
-        if added != "-" and path.startswith(repo.prefix):  # "-" marks a binary file
+        if path.startswith(repo.prefix):  # numstat marks a binary file "-" even with --text: kept
             files.append(path[len(repo.prefix) :])
     return files
 
@@ -118,7 +127,7 @@ def head_commit(repo: Repo) -> str:
 def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
     """Per changed file (relative to the prefix), the HEAD line numbers base..HEAD added or changed."""
     scope = repo.prefix or "."
-    diff = repo.git("diff", "-U0", "-M", "--no-color", "--no-ext-diff", base, "HEAD", "--", scope)
+    diff = repo.git("diff", *_DIFF_AS_TEXT, "-U0", "-M", "--no-color", base, "HEAD", "--", scope)
     lines: dict[str, set[int]] = {}
     current: set[int] | None = None
     for text in diff.splitlines():

@@ -30,7 +30,7 @@ _MANIFESTS = re.compile(
     r"composer\.(?:json|lock)|pom\.xml|build\.gradle",
     re.IGNORECASE,
 )
-# A variable assignment in Trivy's masked match of an image-config secret: `FOO_KEY=****`.
+# Trivy masks the value of a leak it finds in the image config; the name stays: `NAME=****`.
 _VARIABLE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*[\"']?\*")
 _INSTALLERS = re.compile(r"\b(pip3?|uv|poetry|pipenv|npm|yarn|pnpm|go|cargo|gem|bundle|composer|mvn)\b")
 
@@ -196,7 +196,8 @@ def _history(report: dict[str, Any]) -> dict[str, tuple[str, int]]:
     metadata = _dict(report.get("Metadata"))
     config = _dict(metadata.get("ImageConfig"))
     rootfs = _dict(config.get("rootfs"))
-    diff_ids = [d for d in rootfs.get("diff_ids") or metadata.get("DiffIDs") or [] if isinstance(d, str)]
+    listed = rootfs.get("diff_ids") or metadata.get("DiffIDs")
+    diff_ids = [d for d in listed if isinstance(d, str)] if isinstance(listed, list) else []
     made = [str(h.get("created_by", "")) for h in _dicts(config.get("history")) if not h.get("empty_layer")]
     if len(made) != len(diff_ids):
         return {}  # a history that does not line up with the layers cannot be trusted to place anything
@@ -237,4 +238,4 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()

@@ -81,6 +81,18 @@ class Sighting:
 
 
 @dataclass(frozen=True, slots=True)
+class SeverityNote:
+    """Why a finding's severity is not the one its tool gave: the tool's severity and the reason."""
+
+    original: Severity
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"lowered from {self.original.label}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem one tool reported, normalised.
 
@@ -105,8 +117,11 @@ class Finding:
     evidence: str = field(default="", repr=False)
     fingerprint: str = ""
     also: tuple[Sighting, ...] = ()
+    severity_note: SeverityNote | None = None  # set by `agreement.apply` when it lowered the severity
 
     @property
     def tools(self) -> tuple[str, ...]:
         """Every tool that reported this problem, the reporting one first."""
+        if not self.also:  # the usual case, asked once per finding by every reporter
+            return (self.tool,)
         return tuple(dict.fromkeys((self.tool, *(s.tool for s in self.also))))

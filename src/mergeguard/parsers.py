@@ -8,8 +8,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar, Protocol
 
+from mergeguard import jsonload
 from mergeguard.errors import ScannerError, UsageError
 from mergeguard.model import Finding
+from mergeguard.report.text import plain
 from mergeguard.scanners.base import Target, ToolOutput
 from mergeguard.scanners.checkov import CheckovScanner
 from mergeguard.scanners.converted import BanditReport, HadolintReport
@@ -66,21 +68,31 @@ def parse_file(tool: str, text: str, root: Path, source: str) -> list[Finding]:
     try:
         return parser.parse(ToolOutput(text), target)
     except (ScannerError, ValueError) as exc:
-        raise UsageError(f"{source}: not a {tool} report: {_reason(exc, tool)}") from None
+        raise UsageError(f"{plain(source)}: not a {tool} report: {plain(_reason(exc, tool))}") from None
 
 
 def read_report(source: str) -> str:
     """The text of `source` ("-": standard input): UTF-8 with or without BOM, or UTF-16 with a BOM
     (what PowerShell's `>` writes). UsageError naming the source when it cannot be read."""
     try:
-        data = sys.stdin.buffer.read() if source == STDIN else Path(source).read_bytes()
+        data = _read_bounded(source)
     except OSError as exc:
-        raise UsageError(f"{source}: cannot read: {exc.strerror or exc}") from None
+        raise UsageError(f"{plain(source)}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > jsonload.MAX_BYTES:
+        raise UsageError(f"{plain(source)}: larger than the {jsonload.MAX_BYTES:,} bytes a report may have")
     encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
         return data.decode(encoding)
     except UnicodeDecodeError:
-        raise UsageError(f"{source}: not a text report (not UTF-8 or UTF-16)") from None
+        raise UsageError(f"{plain(source)}: not a text report (not UTF-8 or UTF-16)") from None
+
+
+def _read_bounded(source: str) -> bytes:
+    """At most one byte more than a report may have: a huge file is refused, not read into memory."""
+    if source == STDIN:
+        return sys.stdin.buffer.read(jsonload.MAX_BYTES + 1)
+    with Path(source).open("rb") as stream:
+        return stream.read(jsonload.MAX_BYTES + 1)
 
 
 def _reason(exc: Exception, tool: str) -> str:

@@ -6,7 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mergeguard import basecompare, baseline, dedupe, fingerprints, parsers, policy
+from mergeguard import (
+    agreement,
+    basecompare,
+    baseline,
+    dedupe,
+    fingerprints,
+    misclassified,
+    overlap,
+    parsers,
+    policy,
+    policydiff,
+    sizelimit,
+)
+from mergeguard.basepolicy import PolicyFiles
 from mergeguard.changes import ChangeSet, Mode, collect
 from mergeguard.config import Config
 from mergeguard.errors import UsageError
@@ -41,6 +54,7 @@ class ScanRequest:
     base_images: tuple[ImageSpec, ...] = ()  # the base branch's images: their advisories are pre-existing
     base_reports: tuple[ImportedReport, ...] = ()  # or their reports, made elsewhere
     vuln_db: VulnDb = field(default_factory=VulnDb)  # its cache directory, offline or not
+    policy: PolicyFiles | None = None  # where the config, baselines and scanner configs were read
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +66,7 @@ class ScanResult:
     decision: policy.Decision
     config: Config
     merged: int = 0
+    policy_changes: tuple[policydiff.PolicyChange, ...] = ()  # PR mode: the change's policy edits
 
 
 def scan(request: ScanRequest, config: Config) -> ScanResult:
@@ -60,22 +75,33 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
         raise UsageError(
             "no scanner selected (`none`) and no report or image to gate on: nothing would be checked"
         )
+    policy_changes = policydiff.compare(request.policy, REGISTRY.keys())
     changes = collect(request.root, request.base_ref, config.exclude)
     imported = [imported_outcome(report, changes.root) for report in request.reports]
     base_imported = [imported_outcome(report, changes.root) for report in request.base_reports]
-    with scan_view(changes) as view:
+    with scan_view(changes, request.policy) as view:
         selected = _selected(trivy_image.NAME, request.scanners, config)
         jobs = trivy_image.image_jobs(
             request.images, changes, view, config, request.vuln_db, selected=selected
         )
-        jobs += [
-            _job(s, request, changes, view, config) for s in REGISTRY.values() if s.name != trivy_image.NAME
-        ]
+        chosen = overlap.without_duplicates(
+            REGISTRY.values(),
+            lambda name: _selected(name, request.scanners, config),
+            changes,
+            config.secret_agreement,
+        )
+        jobs += [_job(s, request, changes, view, config) for s in chosen if s.name != trivy_image.NAME]
         base_jobs = _base_image_jobs(request, changes, view, config)
         ran = run_all([*jobs, *base_jobs])
-    outcomes = [*trivy_db.with_database_age(ran[: len(jobs)], request.vuln_db), *imported]
+    own = zip(jobs, ran[: len(jobs)], strict=True)
+    checked = [
+        sizelimit.noted(misclassified.partition(outcome, job.scanner, changes), job.scanner, changes)
+        for job, outcome in own
+    ]
+    outcomes = [*trivy_db.with_database_age(checked, request.vuln_db), *imported]
     base_outcomes = [*ran[len(jobs) :], *base_imported]
     merged, folded = dedupe.merge([finding for outcome in outcomes for finding in outcome.findings])
+    merged = agreement.apply(merged, config.secret_agreement)  # after dedupe: needs the sightings
     findings = fingerprints.assign(merged, changes.root)
     at_base = basecompare.pinned_at_base(changes, findings)
     in_base_image = (
@@ -90,7 +116,8 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
         at_base=at_base,
         in_base_image=in_base_image,
     )
-    return ScanResult(changes, tuple(outcomes), decision, config, folded)
+    decision = policydiff.gate(decision, policy_changes, config)
+    return ScanResult(changes, tuple(outcomes), decision, config, folded, policy_changes)
 
 
 def _base_image_jobs(request: ScanRequest, changes: ChangeSet, view: Path, config: Config) -> list[Job]:
@@ -129,10 +156,11 @@ def _job(scanner: Scanner, request: ScanRequest, changes: ChangeSet, view: Path,
     timeout = config.timeout_for(scanner.name)
     if not _selected(scanner.name, request.scanners, config):
         return Job(scanner, None, timeout, skip_reason="not selected")
-    files = changes.paths(scanner.applies_to)
+    files, oversized = sizelimit.split(scanner, changes.root, changes.paths(scanner.applies_to))
     if not files:
         kinds = ", ".join(sorted(k.value for k in scanner.applies_to))
-        return Job(scanner, None, timeout, skip_reason=f"no files of kind {kinds} in scope")
+        reason = oversized.describe() if oversized else f"no files of kind {kinds} in scope"
+        return Job(scanner, None, timeout, skip_reason=reason)
     workdir = view.parent / scanner.name
     workdir.mkdir()
     repo_top, prefix = (changes.repo.top, changes.repo.prefix) if changes.repo else (changes.root, "")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -16,8 +14,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mergeguard import versions
-from mergeguard.errors import ScannerError
+from mergeguard import history, procs, reasons, spread, versions
+from mergeguard.errors import ParseError, ScannerError
+from mergeguard.model import Finding
 from mergeguard.scanners.base import Command, Scanner, ScanOutcome, Status, Target, ToolOutput
 
 _VERSION = re.compile(r"\d+\.\d+(?:\.\d+)?")
@@ -45,10 +44,23 @@ def find_executable(name: str) -> str | None:
 
 
 def run_all(jobs: Sequence[Job], workers: int | None = None) -> list[ScanOutcome]:
-    """Every job's outcome, in the jobs' order, running at most `workers` at once (CPU count)."""
+    """Every job's outcome, in the jobs' order, running at most `workers` at once (CPU count).
+
+    Per-file scanners with long file lists run as chunks, one per core (`spread`); the units start
+    costliest first by the durations of the last run (`history`), the jobs' order where unmeasured.
+    """
     workers = workers or os.cpu_count() or 2
+    units = spread.units(jobs, workers)
+    started = [units[i] for i in history.order([u.job.scanner.name for u in units], history.load())]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run_job, jobs))
+        futures = [(unit, pool.submit(run_job, unit.job)) for unit in started]
+        done = [(unit, future.result()) for unit, future in futures]
+    by_job: dict[int, list[tuple[spread.Unit, ScanOutcome]]] = {}
+    for unit, outcome in sorted(done, key=lambda pair: (pair[0].index, pair[0].part)):
+        by_job.setdefault(unit.index, []).append((unit, outcome))
+    outcomes = [spread.merge(by_job[i]) for i in range(len(jobs))]
+    history.record(o for o, job in zip(outcomes, jobs, strict=True) if job.target is not None)
+    return outcomes
 
 
 def run_job(job: Job) -> ScanOutcome:
@@ -69,11 +81,26 @@ def run_job(job: Job) -> ScanOutcome:
             args, env = job.scanner.version_args, command.env
             version = side.submit(versions.cached, exe, lambda: tool_version(exe, args, env))
             output = run_command(command, job.target.root, job.timeout_s)
-            findings = job.scanner.parse(output, job.target)
+            findings = _parse(job.scanner, output, job.target)
             outcome = ScanOutcome(name, Status.OK, tuple(findings), version=version.result())
         except ScannerError as exc:
-            outcome = ScanOutcome(name, Status.FAILED, reason=str(exc), version=_quiet(version))
+            reason = reasons.clean(str(exc))  # every reason is redacted and one line, whoever wrote it
+            outcome = ScanOutcome(name, Status.FAILED, reason=reason, version=_quiet(version))
     return replace(outcome, duration_s=time.monotonic() - started)
+
+
+def _parse(scanner: Scanner, output: ToolOutput, target: Target) -> list[Finding]:
+    """The adapter's findings; a report it cannot read from a tool that printed none, or that exited
+    non-zero, is the tool's failure: its exit status and own last error line say why, not the parser."""
+    try:
+        return scanner.parse(output, target)
+    except ParseError as exc:
+        if not output.report.strip():
+            line = reasons.last_line(output.stderr)
+            raise ScannerError(f"printed no report (exit status {output.exit_code}): {line}") from None
+        if output.exit_code != 0:
+            raise ScannerError(f"{exc} ({reasons.exit_reason(output.exit_code, output.stderr)})") from None
+        raise
 
 
 def _quiet(version: Future[str] | None) -> str:
@@ -100,33 +127,19 @@ def tool_version(exe: str, args: Sequence[str], env: Mapping[str, str] | None = 
 
 
 def run_command(command: Command, cwd: Path, timeout_s: float) -> ToolOutput:
-    """Run `command` in `cwd` (no shell); ScannerError if it cannot start, times out or fails."""
-    env = {**os.environ, **_BASE_ENV, **command.env}
-    try:
-        process = subprocess.Popen(
-            command.argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # its own process group, so a timeout kills its children too
-        )
-    except OSError as exc:
-        raise ScannerError(f"cannot start {command.argv[0]}: {exc.strerror}") from None
-    try:
-        stdout, stderr = process.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        raise ScannerError(f"timed out after {timeout_s:g}s") from None
-    return _finished(command, process.returncode, _text(stdout), _text(stderr))
+    """Run `command` in `cwd` (no shell, minimal environment); ScannerError if it cannot start,
+    times out, is cancelled or fails. Its whole process group is ended however it ends."""
+    env = procs.minimal_env({**_BASE_ENV, **command.env})
+    done = procs.run(command.argv, cwd, env, timeout_s)
+    return _finished(command, done.code, _text(done.stdout), _text(done.stderr))
 
 
 def _finished(command: Command, code: int, stdout: str, stderr: str) -> ToolOutput:
     if code < 0:
-        raise ScannerError(f"killed by signal {signal.Signals(-code).name}")
+        raise ScannerError(f"killed by signal {signal.Signals(-code).name}: {reasons.last_line(stderr)}")
     if code not in command.ok_exit_codes:
-        raise ScannerError(f"exited with status {code}: {_summary(stderr or stdout)}")
+        # stderr only: stdout is the report, and a report holds the secrets it found, in clear.
+        raise ScannerError(reasons.exit_reason(code, stderr))
     report = stdout
     if command.report_file is not None:
         try:
@@ -136,20 +149,5 @@ def _finished(command: Command, code: int, stdout: str, stderr: str) -> ToolOutp
     return ToolOutput(report=report, stderr=stderr, exit_code=code)
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.communicate()
-
-
 def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
-
-
-def _summary(text: str) -> str:
-    """The first and last lines of a tool's complaint: Python puts the cause last, Go and GHC first."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        return "no output"
-    summary = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
-    return summary if len(summary) <= 240 else summary[:240] + "..."

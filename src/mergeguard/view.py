@@ -9,7 +9,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from mergeguard.banditpolicy import bandit_table, with_base_bandit
+from mergeguard.basepolicy import PolicyFiles, read_regular
 from mergeguard.changes import ChangeSet
+from mergeguard.toolconfig import sanitize
 
 # The scanners' own configuration and suppression files: always laid out when tracked at the root,
 # so native suppressions keep working even when the change did not touch them.
@@ -30,27 +33,92 @@ TOOL_CONFIG_FILES = (
 )
 
 
+# Also dependency manifests: when the change is in scope, its copy is what gets scanned.
+_PYPROJECT = "pyproject.toml"
+_MANIFESTS = frozenset({_PYPROJECT, "setup.cfg"})
+_SNIFF_BYTES = 8000  # as far as git looks for a NUL byte to call a file binary
+_MAX_TEXT_BYTES = 10_000_000
+
+
 @contextmanager
-def scan_view(changes: ChangeSet) -> Iterator[Path]:
-    """A temporary directory holding the in-scope files (hard links, copies across devices)."""
+def scan_view(changes: ChangeSet, policy: PolicyFiles | None = None) -> Iterator[Path]:
+    """A temporary directory holding the in-scope files (hard links, copies across devices).
+
+    The scanners' own config files are the policy's copies (the merge-base's in PR mode: the
+    change cannot configure the scanners that judge it), cut down by `toolconfig.sanitize`.
+    """
     with tempfile.TemporaryDirectory(prefix="mergeguard-view-") as tmp:
         view = Path(tmp) / "src"
         view.mkdir()
-        paths = [f.path for f in changes.files]
-        extra = (p for p in TOOL_CONFIG_FILES if p not in changes.excluded and _regular(changes.root / p))
-        _populate(changes.root, view, [*paths, *extra])
+        in_scope = {f.path for f in changes.files}
+        configs = [
+            name
+            for name in TOOL_CONFIG_FILES
+            if not changes.is_excluded(name) and not (name in _MANIFESTS and name in in_scope)
+        ]
+        _populate(changes.root, view, [f.path for f in changes.files if f.path not in configs])
+        for name in configs:
+            _write_config(view, name, _policy_copy(changes.root / name, policy))
+        if policy is not None and policy.from_base and _PYPROJECT in in_scope:
+            _keep_base_bandit(view / _PYPROJECT, changes.root / _PYPROJECT, policy)
         yield view
+
+
+def _policy_copy(path: Path, policy: PolicyFiles | None) -> bytes | None:
+    return policy.read(path) if policy is not None else read_regular(path)
+
+
+def _keep_base_bandit(dest: Path, source: Path, policy: PolicyFiles) -> None:
+    """The change's pyproject.toml is scanned as a manifest, but Bandit gets the base's settings.
+
+    When the two cannot be combined exactly the change's copy stays, and the policy-change report
+    names the edit to `[tool.bandit]` (policydiff).
+    """
+    change, base = read_regular(source), policy.read(source)
+    if change is None or bandit_table(change) == bandit_table(base):
+        return
+    combined = with_base_bandit(change, base)
+    if combined is not None:
+        dest.unlink()  # a hard link to the work tree's file: never written through
+        dest.write_bytes(combined)
+
+
+def _write_config(view: Path, name: str, data: bytes | None) -> None:
+    cleaned = sanitize(name, data) if data else b""
+    if cleaned:  # b"": left out, the scanner runs with its defaults
+        (view / name).write_bytes(cleaned)
 
 
 def _populate(root: Path, view: Path, paths: Iterable[str]) -> None:
     for path in dict.fromkeys(paths):
         source, dest = root / path, view / path
         dest.parent.mkdir(parents=True, exist_ok=True)
+        text = _text_with_nul(source)
+        if text is not None:
+            dest.write_bytes(text)
+            continue
         try:
             os.link(source, dest)
         except OSError:
             shutil.copyfile(source, dest)
 
 
-def _regular(path: Path) -> bool:
-    return path.is_file() and not path.is_symlink()
+def _text_with_nul(path: Path) -> bytes | None:
+    """A text file's bytes with its NUL bytes as spaces; None for any other file.
+
+    The secret scanners skip a file with a NUL byte as binary (measured: detect-secrets, Gitleaks
+    and Trivy all do), so one NUL byte would hide a whole file of secrets. Lines and columns stay.
+    """
+    try:
+        with path.open("rb") as handle:
+            if b"\0" not in handle.read(_SNIFF_BYTES) or path.stat().st_size > _MAX_TEXT_BYTES:
+                return None
+            handle.seek(0)
+            data = handle.read().replace(b"\0", b" ")
+    except OSError:
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None  # a real binary (an image, an archive): laid out as it is
+    return data

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import yaml
+from yaml.constructor import SafeConstructor
 
+from mergeguard import yamlsafe
 from mergeguard.errors import FileError
 
 T = TypeVar("T")
@@ -15,20 +17,7 @@ T = TypeVar("T")
 
 def compose(path: Path, error: type[FileError]) -> yaml.Node | None:
     """The node tree of `path` (None for an empty file); `error` for unreadable or invalid YAML."""
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(source, None, "(file)", f"cannot be read: {exc}") from None
-    loader = yaml.SafeLoader(text)
-    try:
-        return loader.get_single_node()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise error(source, line, "(file)", f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    finally:
-        loader.dispose()
+    return yamlsafe.compose_text(yamlsafe.read(path, error), str(path), error)
 
 
 class NodeReader:
@@ -88,8 +77,7 @@ class NodeReader:
 def _scalar_value(node: yaml.Node) -> object:
     if not isinstance(node, yaml.ScalarNode):
         return node  # a mapping or list where a scalar belongs: fails the type check
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node)
-    finally:
-        loader.dispose()
+    try:  # a bare constructor: a whole SafeLoader per scalar costs more than the rest of the read
+        return SafeConstructor().construct_object(node)
+    except (ValueError, OverflowError):  # a date that is no date, an integer past 4,300 digits
+        return node

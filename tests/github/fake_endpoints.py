@@ -27,6 +27,7 @@ class Endpoints:
     sarif_errors: list[str]
     sarif_gzip_limit: int | None
     too_large_status: int
+    user_login: str | None
 
     def add_comment(self, issue: int, body: str, user: str = "octocat") -> int:
         """Puts a comment on the PR, as if someone had written it; returns its id."""
@@ -55,12 +56,18 @@ class Endpoints:
             "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-01T00:00:00Z",
         }  # fmt: skip
 
+    def _users_get_authenticated(self, _: Any, __: Any, ___: Any) -> Reply:
+        if self.user_login is None:  # what GitHub answers an installation token (the workflow's GITHUB_TOKEN)
+            return 403, {"message": "Resource not accessible by integration"}, {}
+        return 200, {"login": self.user_login, "id": 1, "type": "User"}, {}
+
     def _issues_list_comments(self, p: dict[str, str], query: dict[str, str], _: Any) -> Reply:
         items = [self._comment_json(c) for c in self.comments_on(int(p["issue_number"]))]
         return self._page(items, query, f"/repos/{self.repository}/issues/{p['issue_number']}/comments")
 
     def _issues_create_comment(self, p: dict[str, str], _: Any, body: Json) -> Reply:
-        comment_id = self.add_comment(int(p["issue_number"]), body["body"], user="github-actions[bot]")
+        author = self.user_login or "github-actions[bot]"  # whoever the token is
+        comment_id = self.add_comment(int(p["issue_number"]), body["body"], user=author)
         return 201, self._comment_json(self.comments[comment_id]), {}
 
     def _issues_get_comment(self, p: dict[str, str], _: Any, __: Any) -> Reply:

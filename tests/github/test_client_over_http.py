@@ -128,6 +128,7 @@ def test_server_errors_and_both_rate_limit_forms_are_waited_out(
         ("POST", 201),
         ("GET", 403),
         ("GET", 200),
+        ("GET", 403),  # GET /user: the workflow's token may not; the comment is github-actions[bot]'s
         ("PATCH", 403),
         ("PATCH", 200),
     ]

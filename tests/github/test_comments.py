@@ -17,6 +17,7 @@ API = "https://api.github.com"
 # PyGithub always writes the port into the URL it requests.
 CALLED = f"https://api.github.com:443/repos/{REPOSITORY}"
 COMMENTS = f"{CALLED}/issues/12/comments"
+USER = "https://api.github.com:443/user"
 
 
 def comment(comment_id: int, body: str, login: str = "octocat") -> dict[str, Any]:
@@ -34,6 +35,11 @@ def comment(comment_id: int, body: str, login: str = "octocat") -> dict[str, Any
 def mock() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mocked:
         yield mocked
+
+
+def installation_token(mock: responses.RequestsMock) -> None:
+    """`GET /user` answered as GitHub answers the workflow's token: 403, so ours are github-actions[bot]'s."""
+    mock.get(USER, status=403, json={"message": "Resource not accessible by integration"})
 
 
 @pytest.fixture
@@ -56,6 +62,7 @@ def test_marker_on_the_second_page_is_found_and_edited_in_place(
         f"{COMMENTS}?per_page=100&page=2",
         json=[comment(101, "by hand"), comment(102, f"{MARKER}\nold", "github-actions[bot]")],
     )
+    installation_token(mock)
     mock.patch(f"{CALLED}/issues/comments/102", json=comment(102, f"{MARKER}\nnew", "github-actions[bot]"))
 
     result = client.upsert_comment(12, f"{MARKER}\nnew", MARKER)
@@ -63,7 +70,7 @@ def test_marker_on_the_second_page_is_found_and_edited_in_place(
     url = f"https://github.com/{REPOSITORY}/pull/12#issuecomment-102"
     assert result == CommentResult(CommentAction.UPDATED, url)
     assert sent_json(mock, "PATCH") == [{"body": f"{MARKER}\nnew"}]
-    assert [c.request.method for c in mock.calls] == ["GET", "GET", "PATCH"]
+    assert [c.request.method for c in mock.calls] == ["GET", "GET", "GET", "PATCH"]
 
 
 def test_no_marked_comment_creates_one_with_the_marker_first(
@@ -80,11 +87,12 @@ def test_no_marked_comment_creates_one_with_the_marker_first(
 
 def test_an_unchanged_body_sends_no_patch(mock: responses.RequestsMock, client: GitHubClient) -> None:
     mock.get(COMMENTS, json=[comment(7, f"{MARKER}\r\nsame\r\n", "github-actions[bot]")])
+    installation_token(mock)
 
     result = client.upsert_comment(12, f"{MARKER}\nsame\n", MARKER)
 
     assert unwrap(result).action is CommentAction.UNCHANGED
-    assert [c.request.method for c in mock.calls] == ["GET"]
+    assert [c.request.method for c in mock.calls] == ["GET", "GET"]
 
 
 def test_a_body_over_the_limit_is_cut_and_keeps_its_marker(
@@ -104,6 +112,7 @@ def test_a_patch_that_meets_a_server_error_is_retried(
     mock: responses.RequestsMock, client: GitHubClient, waits: list[float]
 ) -> None:
     mock.get(COMMENTS, json=[comment(9, f"{MARKER}\nold", "github-actions[bot]")])
+    installation_token(mock)
     mock.patch(f"{CALLED}/issues/comments/9", status=502, json={"message": "Server Error"})
     mock.patch(f"{CALLED}/issues/comments/9", json=comment(9, f"{MARKER}\nnew", "github-actions[bot]"))
 

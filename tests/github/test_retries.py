@@ -69,6 +69,24 @@ def test_a_secondary_rate_limit_waits_for_retry_after(
     assert waits == [17.0]
 
 
+@pytest.mark.parametrize("value", ["soon", "-5", "-0.5", "nan", "inf", "1e999", " ", "Wed, 99 Foo 2025"])
+@pytest.mark.parametrize(("status", "expected"), [(503, 1.0), (429, 60.0)])
+def test_a_garbage_or_negative_retry_after_counts_as_absent(
+    mock: responses.RequestsMock,
+    client: GitHubClient,
+    waits: list[float],
+    value: str,
+    status: int,
+    expected: float,
+) -> None:
+    """Not an unreachable API: the back-off (or a secondary rate limit's minute) it would get without one."""
+    mock.get(FILES, status=status, json={"message": SECONDARY}, headers={"Retry-After": value})
+    mock.get(FILES, json=ONE_FILE)
+
+    assert len(client.pull_request_files(3)) == 1
+    assert waits == [expected]
+
+
 @pytest.mark.parametrize("message", [SECONDARY, PRIMARY])
 def test_remaining_zero_waits_until_the_reset(
     mock: responses.RequestsMock, client: GitHubClient, waits: list[float], message: str
@@ -125,9 +143,11 @@ def test_retry_after_in_http_date_form_and_the_reset_use_the_clocks() -> None:
     slept: list[float] = []
     retry = ApiRetry(total=3, pause=slept.append, clock=lambda: 1_000.0)
     reset = HTTPResponse(status=403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1030"})
-    dated = HTTPResponse(status=503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    dated = HTTPResponse(status=503, headers={"Retry-After": "Thu, 01 Jan 1970 00:17:00 GMT"})  # clock + 20
+    past = HTTPResponse(status=503, headers={"Retry-After": "Wed, 21 Oct 1969 07:28:00 GMT"})
 
     assert retry.wait_before(retry, reset) == 31.0
-    assert retry.wait_before(retry, dated) == 0.0  # a date in the past: no wait
+    assert retry.wait_before(retry, dated) == 20.0
+    assert retry.wait_before(retry, past) == 0.0  # a date in the past: no wait
     retry.new(total=1).pause(2.0)  # the copies urllib3 makes on each retry keep the injected sleep
     assert slept == [2.0]

@@ -53,7 +53,7 @@ def test_load_json_skips_banners(text: str, expected: object) -> None:
     ("text", "message"),
     [
         ("", "tool printed no JSON report (empty output)"),
-        ("Segmentation fault", "tool printed no JSON report ('Segmentation fault')"),
+        ("Segmentation fault", "tool printed no JSON report (1 line of other text)"),
         ('{"a": ', "tool printed unparseable JSON"),
         ('{"a": 1} trailing', "tool printed unparseable JSON"),
     ],

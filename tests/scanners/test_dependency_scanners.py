@@ -33,11 +33,16 @@ def test_trivy_fs_findings_land_on_the_line_that_pins_the_package() -> None:
     assert {(f.rule_id, f.location.path, f.location.start_line) for f in findings} == {
         ("CVE-2019-14806", "requirements.txt", 6),
         ("CVE-2020-28724", "requirements.txt", 6),
+        ("unpinned-requirement", "requirements.txt", 5),  # MarkupSafe>2.0.0, which Trivy passes over
     }
     lines = (root / "requirements.txt").read_text().splitlines()
     assert lines[5] == "Werkzeug==0.11"  # Trivy's Locations point at the pin itself
     assert {f.kind for f in findings} == {Kind.DEPENDENCY}
-    assert {f.evidence for f in findings} == {"Werkzeug@0.11#CVE-2019-14806", "Werkzeug@0.11#CVE-2020-28724"}
+    assert {f.evidence for f in findings} == {
+        "Werkzeug@0.11#CVE-2019-14806",
+        "Werkzeug@0.11#CVE-2020-28724",
+        "markupsafe#unpinned-requirement",
+    }
 
 
 @pytest.mark.parametrize(
@@ -137,7 +142,7 @@ def test_pip_audit_that_skipped_dependencies_is_a_scanner_error_naming_them(tmp_
         AUDIT / "offline-skipped.report"
     ).read_text()  # what pip-audit wrote here, "No known vulnerabilities"
     with pytest.raises(
-        ScannerError, match=r"could not check 2 of 2 dependencies \(flask: Dependency not found"
+        ScannerError, match=r"could not check 2 of 2 dependencies \(flask, .*\): PyPI's JSON API .* 404"
     ):
         PipAuditScanner().parse(ToolOutput(report), _target(tmp_path, VulnDb()))
 
@@ -158,8 +163,18 @@ def test_pip_audit_leaves_editable_installs_out_and_fails_on_any_other_skip(tmp_
 
 
 def test_pip_audit_refuses_offline_runs(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("flask==3.1.2\n")
     with pytest.raises(ScannerError, match=r"--offline forbids the network; turn it off"):
         PipAuditScanner().command("pip-audit", _target(tmp_path, VulnDb(offline=True)))
+
+
+def test_pip_audit_offline_with_nothing_pinned_reads_an_empty_list(tmp_path: Path) -> None:
+    """Nothing to ask PyPI about: the unpinned requirements are findings, offline or not."""
+    (tmp_path / "requirements.txt").write_text("flask\nlxml>=4\n")
+    command = PipAuditScanner().command("pip-audit", _target(tmp_path, VulnDb(offline=True)))
+    audited = Path(command.argv[command.argv.index("-r") + 1])
+    assert audited.parent == tmp_path and audited.read_text() == ""
+    assert command.argv.count("-r") == 1 and {"--disable-pip", "--no-deps"} <= set(command.argv)
 
 
 @pytest.mark.scanner
@@ -168,7 +183,8 @@ def test_pip_audit_refuses_offline_runs(tmp_path: Path) -> None:
     [
         # Not on PyPI, so unchecked with or without network: the gate must fail, not pass.
         ("mergeguard-test-no-such-package-4b1d==1.0\n", "could not check 1 of 1 dependencies"),
-        ("flask>=2\n", "pip-audit: requirement flask is not pinned to an exact version"),
+        # An unpinned requirement beside a pin no longer hides the pin's failure (nor causes one).
+        ("flask>=2\nmergeguard-test-no-such-package-4b1d==1.0\n", "answered 404 Not Found for each"),
     ],
 )
 def test_the_real_pip_audit_fails_closed(requirements: str, reason: str, tmp_path: Path) -> None:

@@ -128,14 +128,18 @@ def test_git_command_scans_the_range_of_the_repository_with_it_trusted() -> None
     command = SCANNER.command("/bin/gitleaks", GIT_TARGET)
     argv = command.argv
     assert argv[:2] == ("/bin/gitleaks", "git")
-    assert argv[argv.index("--log-opts") + 1] == f"{'a' * 40}..{'b' * 40}"
+    # --text: the change's .gitattributes cannot hide its lines (-diff, binary)
+    assert argv[argv.index("--log-opts") + 1] == f"--text --no-textconv {'a' * 40}..{'b' * 40}"
     assert argv[argv.index("--platform") + 1] == "none"  # no `git ls-remote`
-    assert argv[-2:] == ("--", str(REPO))
+    # the git directory, not the work tree, whose .gitleaks.toml/.gitleaksignore the change wrote
+    assert argv[-2:] == ("--", str(REPO / ".git"))
     assert COMMON in " ".join(argv)
     assert dict(command.env) == {
-        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_COUNT": "2",
         "GIT_CONFIG_KEY_0": "safe.directory",
         "GIT_CONFIG_VALUE_0": str(REPO),
+        "GIT_CONFIG_KEY_1": "safe.directory",
+        "GIT_CONFIG_VALUE_1": str(REPO / ".git"),
     }
 
 

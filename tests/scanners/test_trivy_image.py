@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mergeguard import fingerprints, vulndb
+from mergeguard import fingerprints
 from mergeguard.changes import ChangeSet, Mode, collect
 from mergeguard.config import Config
 from mergeguard.images import ImageKind, ImageSpec, parse_spec
@@ -19,6 +18,7 @@ from mergeguard.scanners.base import ScanOutcome, Status, Target, ToolOutput
 from mergeguard.scanners.trivy_image import NAME, ImagePart, TrivyImageScanner, image_jobs
 from mergeguard.scanners.trivy_image import _anchor as read_anchor
 from mergeguard.vulndb import VulnDb
+from tests import trivydb
 from tests.golden import FIXTURES
 from tests.imagebuild import Image, Layer, docker_archive, oci_layout
 
@@ -60,7 +60,6 @@ PLANTED = Image(
     env=[f"AWS_SECRET_ACCESS_KEY={SECRET}"],
     empty_history=[(1, f"ENV AWS_SECRET_ACCESS_KEY={SECRET}"), (3, "WORKDIR /app"), (5, 'CMD ["python3"]')],
 )
-DB_CACHE = Path(os.environ.get("MERGEGUARD_TRIVY_DB_CACHE", str(vulndb.DEFAULT_CACHE)))
 
 
 def _repo(tmp: Path) -> Path:
@@ -96,7 +95,7 @@ def _scan(image: Path, tmp: Path, settings: VulnDb) -> tuple[list[ScanOutcome], 
 
 @pytest.mark.scanner
 class TestPlantedImage:
-    """The Done-when test: secrets and misconfigurations offline; vulnerabilities when a database is here."""
+    """The Done-when test, offline: secrets and misconfigurations; vulnerabilities with the test database."""
 
     def test_secret_and_misconfiguration_offline_without_a_database(
         self, planted: Path, tmp_path: Path
@@ -124,19 +123,19 @@ class TestPlantedImage:
             assert KEY_ID not in finding.message + finding.evidence
             assert str(planted.parent) not in finding.evidence
 
-    def test_vulnerabilities_with_the_cached_database(self, planted: Path, tmp_path: Path) -> None:
-        if not vulndb.present(DB_CACHE):
-            pytest.skip(
-                f"no Trivy vulnerability database in {DB_CACHE} (db/trivy.db and db/metadata.json); "
-                "run `trivy image --download-db-only` or set MERGEGUARD_TRIVY_DB_CACHE to run this part"
-            )
-        outcomes, _ = _scan(planted, tmp_path, VulnDb(cache_dir=DB_CACHE, offline=True))
+    def test_vulnerabilities_with_the_test_database(self, planted: Path, tmp_path: Path) -> None:
+        """Offline, against the real advisories of tests/trivydb.py (it has none for Alpine's musl)."""
+        cache = trivydb.build(tmp_path / "trivy-cache")
+        outcomes, _ = _scan(planted, tmp_path, VulnDb(cache_dir=cache, offline=True))
         vulns = outcomes[0]
         assert vulns.status is Status.OK, vulns.reason
-        flask = [f for f in vulns.findings if f.package and f.package.name.lower() == "flask"]
-        assert flask and {f.location.start_line for f in flask} == {PIP_INSTALL}
-        musl = [f for f in vulns.findings if f.package and f.package.name == "musl"]
-        assert {f.location.start_line for f in musl} <= {FROM}
+        packages = [(f, f.package) for f in vulns.findings if f.package]
+        found = {(f.rule_id, p.name, p.fixed, f.location.start_line) for f, p in packages}
+        assert found == {
+            ("CVE-2018-1000656", "Flask", "0.12.3", PIP_INSTALL),  # the layer the RUN line made
+            ("CVE-2019-1010083", "Flask", "1.0", PIP_INSTALL),
+        }
+        assert {f.location.path for f in vulns.findings} == {"api/Dockerfile"}
 
 
 def test_an_image_without_a_dockerfile_keeps_its_placeholder_and_no_tag() -> None:
@@ -186,7 +185,7 @@ def test_the_command_lines_are_offline_and_never_read_a_trivy_yaml(tmp_path: Pat
         (tmp_path / "db" / name).write_text("")
     target = Target(tmp_path, ("api/Dockerfile",), tmp_path, workdir=tmp_path / "work")
     vulns = TrivyImageScanner(spec, ImagePart.VULNERABILITIES, None, settings).command("trivy", target).argv
-    secrets = TrivyImageScanner(spec, ImagePart.SECRETS, None, settings).command("trivy", target).argv
+    secrets = TrivyImageScanner(spec, ImagePart.CONTENTS, None, settings).command("trivy", target).argv
     for argv in (vulns, secrets):
         assert argv[argv.index("--config") + 1] == "" and "--skip-version-check" in argv
         assert argv[-2:] == ("--input", spec.source)
@@ -210,7 +209,7 @@ def test_references_come_from_the_daemon_then_the_registry_unless_offline(
     spec = parse_spec(source, tmp_path)
     target = Target(tmp_path, ("x",), tmp_path, workdir=tmp_path)
     argv = (
-        TrivyImageScanner(spec, ImagePart.SECRETS, None, VulnDb(offline=offline))
+        TrivyImageScanner(spec, ImagePart.CONTENTS, None, VulnDb(offline=offline))
         .command("trivy", target)
         .argv
     )
@@ -218,15 +217,15 @@ def test_references_come_from_the_daemon_then_the_registry_unless_offline(
 
 
 def test_offline_refuses_a_registry_image_and_names_it(tmp_path: Path) -> None:
-    scanner = TrivyImageScanner(parse_spec("docker://ghcr.io/shop/api:1.2", tmp_path), ImagePart.SECRETS)
-    offline = TrivyImageScanner(scanner.spec, ImagePart.SECRETS, None, VulnDb(offline=True))
+    scanner = TrivyImageScanner(parse_spec("docker://ghcr.io/shop/api:1.2", tmp_path), ImagePart.CONTENTS)
+    offline = TrivyImageScanner(scanner.spec, ImagePart.CONTENTS, None, VulnDb(offline=True))
     with pytest.raises(Exception, match=r"image ghcr.io/shop/api:1.2: secrets and configuration not checked"):
         offline.command("trivy", Target(tmp_path, ("x",), tmp_path, workdir=tmp_path))
 
 
 def test_a_daemon_that_cannot_be_reached_is_a_scanner_error_naming_the_image() -> None:
     stderr = (HERE / "daemon-unreachable.stderr").read_text()
-    scanner = TrivyImageScanner(ImageSpec("shop/api:1.2", ImageKind.DAEMON), ImagePart.SECRETS)
+    scanner = TrivyImageScanner(ImageSpec("shop/api:1.2", ImageKind.DAEMON), ImagePart.CONTENTS)
     with pytest.raises(
         Exception, match=r"image shop/api:1.2: .*not checked: docker error: unable to inspect"
     ):

@@ -14,6 +14,8 @@ from github import Auth, Github
 from github.GithubException import GithubException
 
 from mergeguard import __version__
+from mergeguard.github import comments
+from mergeguard.github.answers import LIBRARY_FAULTS, BadAnswer, BadApiUrl, checked_api_url, obj
 from mergeguard.github.errors import (
     Feature,
     GitHubError,
@@ -26,7 +28,6 @@ from mergeguard.github.errors import (
 from mergeguard.github.outcomes import (
     Annotation,
     CheckRunResult,
-    CommentAction,
     CommentResult,
     Conclusion,
     PullFile,
@@ -40,7 +41,6 @@ from mergeguard.github.payloads import (
     comment_body,
     encode_sarif,
     poll_waits,
-    same_body,
 )
 from mergeguard.github.retry import ApiRetry, Sleep
 
@@ -49,6 +49,9 @@ Output = dict[str, Any]
 COMMIT_SHA = re.compile(r"[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?")
 SARIF_REF = re.compile(r"refs/(heads|tags|pull)/.+")
 TOO_LARGE = re.compile(r"too large|too big|exceeds|maximum size", re.IGNORECASE)
+# An unreachable API, or an answer of no use; with GitHub's own error answers, every way a call fails.
+FAILURES: tuple[type[Exception], ...] = (requests.RequestException, *LIBRARY_FAULTS)
+ANY_FAILURE: tuple[type[Exception], ...] = (GithubException, *FAILURES)
 
 
 class GitHubClient:
@@ -75,7 +78,10 @@ class GitHubClient:
             raise GitHubError("no GitHub token: pass `github-token` (by default the workflow's GITHUB_TOKEN)")
         if not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
             raise GitHubError(f"repository {repository!r} is not OWNER/NAME")
-        self.api_url = api_url.rstrip("/")
+        try:
+            self.api_url = checked_api_url(api_url)
+        except BadApiUrl as exc:
+            raise GitHubError(str(exc)) from None
         self.repository = repository
         self._token = token
         self._sleep = sleep
@@ -109,12 +115,21 @@ class GitHubClient:
         """Closes the HTTP connections."""
         self._github.close()
 
-    def upsert_comment(self, pr_number: int, body: str, marker: str) -> CommentResult | WriteDenied:
-        """Creates the PR comment holding `marker`, edits it in place, or leaves it as it is."""
+    def upsert_comment(
+        self, pr_number: int, body: str, marker: str, *, author: str | None = None
+    ) -> CommentResult | WriteDenied:
+        """Creates the PR comment holding `marker`, edits ours in place, or leaves it as it is.
+
+        Ours: written by `author`, by default the token's own login (see `comments.upsert`).
+        """
         if not marker.strip():
             raise ValueError("the comment marker is empty")
-        text = comment_body(body, marker)
-        return self._attempt(Feature.COMMENT, lambda: self._upsert(pr_number, text, marker))
+        body = comment_body(body, marker)
+        request = self._github.requester.requestJsonAndCheck
+        return self._attempt(
+            Feature.COMMENT,
+            lambda: comments.upsert(request, self._repo.url, pr_number, body, marker, author),
+        )
 
     def upload_sarif(
         self, sarif_text: str, commit_sha: str, ref: str, *, wait_s: float = 120.0
@@ -153,7 +168,7 @@ class GitHubClient:
         try:
             files = self._repo.get_pull(pr_number).get_files()
             return tuple(PullFile(f.filename, f.status, f.previous_filename) for f in files)
-        except (GithubException, requests.RequestException) as exc:
+        except ANY_FAILURE as exc:
             raise to_error(Feature.PULL_FILES, exc, self._max_retries, self._token) from None
 
     def _attempt(self, feature: Feature, call: Callable[[], T]) -> T | WriteDenied:
@@ -164,18 +179,8 @@ class GitHubClient:
             if is_write_denied(exc):
                 return WriteDenied(feature, exc.status, github_message(exc).replace(self._token, "***"))
             raise to_error(feature, exc, self._max_retries, self._token) from None
-        except requests.RequestException as exc:
+        except FAILURES as exc:
             raise to_error(feature, exc, self._max_retries, self._token) from None
-
-    def _upsert(self, pr_number: int, text: str, marker: str) -> CommentResult:
-        issue = self._repo.get_issue(pr_number)
-        found = next((c for c in issue.get_comments() if marker in (c.body or "")), None)
-        if found is None:
-            return CommentResult(CommentAction.CREATED, issue.create_comment(text).html_url)
-        if same_body(found.body, text):
-            return CommentResult(CommentAction.UNCHANGED, found.html_url)
-        found.edit(text)
-        return CommentResult(CommentAction.UPDATED, found.html_url)
 
     def _upload(self, body: dict[str, Any], wait_s: float) -> UploadResult:
         url = f"{self._repo.url}/code-scanning/sarifs"
@@ -186,7 +191,11 @@ class GitHubClient:
             if refused is None:
                 raise
             return refused
-        return self._wait_for(str(receipt["id"]), wait_s)
+        receipt = obj(receipt, "the upload's receipt")
+        sarif_id = receipt.get("id")
+        if not isinstance(sarif_id, str) or not re.fullmatch(r"[\w-]{1,100}", sarif_id):
+            raise BadAnswer("the upload's receipt has no usable `id`")
+        return self._wait_for(sarif_id, wait_s)
 
     def _wait_for(self, sarif_id: str, wait_s: float) -> UploadResult:
         """Polls the upload's processing status with growing pauses (GitHub's action checks every 5 s)."""
@@ -198,9 +207,12 @@ class GitHubClient:
             except (GithubException, requests.RequestException) as exc:
                 reason = f"could not read the processing status: {describe(exc, self._max_retries)}"
                 return UploadResult(sarif_id, UploadStatus.PENDING, (reason,))
+            status = obj(status, "the upload's status")
             state = status.get("processing_status")
             if state in (UploadStatus.COMPLETE, UploadStatus.FAILED):
-                return UploadResult(sarif_id, UploadStatus(state), tuple(status.get("errors") or ()))
+                errors = status.get("errors") or []
+                errors = [str(e) for e in errors] if isinstance(errors, list) else [str(errors)]
+                return UploadResult(sarif_id, UploadStatus(state), tuple(errors))
         waited = f"still processing after {wait_s:.0f}s" if wait_s >= 1 else "not waited for"
         return UploadResult(sarif_id, UploadStatus.PENDING, (waited,))
 

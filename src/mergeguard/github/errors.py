@@ -13,6 +13,7 @@ from github.GithubException import (
 )
 
 from mergeguard.errors import MergeguardError
+from mergeguard.github.answers import LIBRARY_FAULTS, unusable
 
 FORK_MESSAGE = "resource not accessible by integration"
 GHAS_MESSAGE = "advanced security must be enabled"
@@ -80,6 +81,8 @@ def describe(exc: Exception, max_retries: int) -> str:
         return f"GitHub answered {exc.status}: {github_message(exc)}"
     if isinstance(exc, requests.exceptions.RetryError):
         return f"gave up after {max_retries} retries (server errors or rate limits)"
+    if isinstance(exc, LIBRARY_FAULTS) and not isinstance(exc, requests.RequestException):
+        return f"GitHub's answer cannot be used: {unusable(exc)}"
     return f"cannot reach the GitHub API ({type(exc).__name__})"
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import math
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -13,6 +15,8 @@ from github.GithubRetry import GithubRetry
 from urllib3 import Retry
 from urllib3.connectionpool import ConnectionPool
 from urllib3.response import BaseHTTPResponse
+
+from mergeguard.github.answers import Redirected
 
 LOG = logging.getLogger(__name__)
 Sleep = Callable[[float], None]
@@ -79,6 +83,16 @@ class ApiRetry(GithubRetry):
             self.pause(wait)
         return retry
 
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        """Also where every answer passes first: a redirect other than a 301 stops the call here.
+
+        PyGithub follows a 301 on the API's own host (a renamed repository) and refuses one to another
+        host; any other 3xx it would take for a success. urllib3 asks this of every answer, before PyGithub.
+        """
+        if 300 <= status_code < 400 and status_code != 301:
+            raise Redirected(status_code)
+        return bool(super().is_retry(method, status_code, has_retry_after))
+
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         """Nothing to do: `increment` has already waited (see the class docstring)."""
 
@@ -93,12 +107,29 @@ class ApiRetry(GithubRetry):
         if response is None:
             return retry.get_backoff_time()
         headers = response.headers
-        retry_after = headers.get("Retry-After")
+        retry_after = self.retry_after(headers.get("Retry-After"))
         if retry_after is not None:
-            return self.parse_retry_after(retry_after)
+            return retry_after
         reset = headers.get("x-ratelimit-reset", "")
         if response.status in (403, 429) and headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
             return max(int(reset) - self.clock(), 0.0) + 1.0
         if response.status == 429:
             return max(retry.get_backoff_time(), self.secondary_rate_wait)
         return retry.get_backoff_time()
+
+    def retry_after(self, value: str | None) -> float | None:
+        """`Retry-After` in seconds (a number or an HTTP date); None (as if absent) if garbage or negative."""
+        if value is None:
+            return None
+        try:
+            seconds = float(value.strip())
+        except ValueError:
+            date = email.utils.parsedate_tz(value)
+            if date is None:
+                LOG.info("GitHub API: Retry-After %r is neither seconds nor a date; ignored", value[:40])
+                return None
+            return max(float(email.utils.mktime_tz(date)) - self.clock(), 0.0)
+        if not math.isfinite(seconds) or seconds < 0:
+            LOG.info("GitHub API: Retry-After %r is not a wait; ignored", value[:40])
+            return None
+        return seconds

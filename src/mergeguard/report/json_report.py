@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 from mergeguard import fixplan
 from mergeguard.model import Finding
 from mergeguard.policy import FindingStatus
-from mergeguard.scanners.base import ScanOutcome
+from mergeguard.report.text import shown_tree
+from mergeguard.scanners.base import Misclassified, Oversized, ScanOutcome
 
 if TYPE_CHECKING:
     from mergeguard.baseline import BaselineEntry
     from mergeguard.pipeline import ScanResult
-    from mergeguard.policy import Assessed
+    from mergeguard.policy import Assessed, Decision
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -45,11 +46,17 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
             "fixed": pkg.fixed,
             "ecosystem": pkg.ecosystem,
         }
+    if (note := finding.severity_note) is not None:  # only when `agreement` lowered the severity
+        row["severity_note"] = {"original": note.original.label, "reason": note.reason, "text": note.text}
     return row
 
 
 def build(result: ScanResult) -> dict[str, Any]:
-    """The whole JSON report (contract version 1)."""
+    """The whole JSON report (contract version 1); a non-UTF-8 file name shows as `\\xNN`."""
+    return shown_tree(_build(result))
+
+
+def _build(result: ScanResult) -> dict[str, Any]:
     changes, decision = result.changes, result.decision
     commits = changes.commit_range
     return {
@@ -63,6 +70,7 @@ def build(result: ScanResult) -> dict[str, Any]:
         "files_scanned": len(changes.files),
         "files_excluded": len(changes.excluded),
         "findings_out_of_scope": decision.out_of_scope,
+        "findings_misclassified": sum(o.misclassified.count for o in result.outcomes if o.misclassified),
         "duplicates_merged": result.merged,
         "findings": [
             {**finding_dict(a.finding), "status": a.status.value, "blocking": a.blocking, **_acceptance(a)}
@@ -71,13 +79,25 @@ def build(result: ScanResult) -> dict[str, Any]:
         "stale_baseline_entries": [_entry_dict(e) for e in decision.stale],
         "scanners": [_scanner_dict(o) for o in result.outcomes],
         "fixes": [fix_dict(e) for e in plan(result)],
+        "policy_changes": [
+            {"path": c.path, "status": c.status, "effects": list(c.effects)} for c in result.policy_changes
+        ],
+        "policy_changes_block": result.config.policy_changes == "block",
     }
 
 
 def plan(result: ScanResult) -> tuple[fixplan.FixEntry, ...]:
     """The fix plan of the findings still open: accepted ones are left to their baseline entry."""
-    assessed = result.decision.assessed
-    return fixplan.build(a.finding for a in assessed if a.status is not FindingStatus.ACCEPTED)
+    decision = result.decision
+    if _LAST_PLAN and _LAST_PLAN[0][0] is decision:  # the JSON report and the summary both ask
+        return _LAST_PLAN[0][1]
+    built = fixplan.build(a.finding for a in decision.assessed if a.status is not FindingStatus.ACCEPTED)
+    _LAST_PLAN[:] = [(decision, built)]
+    return built
+
+
+# The last decision's plan (a Decision is frozen, so it is the same plan): 35,000 packages take seconds.
+_LAST_PLAN: list[tuple[Decision, tuple[fixplan.FixEntry, ...]]] = []
 
 
 def fix_dict(entry: fixplan.FixEntry) -> dict[str, Any]:
@@ -115,4 +135,29 @@ def _scanner_dict(outcome: ScanOutcome) -> dict[str, Any]:
         "reason": outcome.reason,
         "duration_s": round(outcome.duration_s, 3),
         "findings": len(outcome.findings),
+        "misclassified": _misclassified_dict(outcome.misclassified),
+        "oversized": _oversized_dict(outcome.oversized),
+    }
+
+
+def _oversized_dict(oversized: Oversized | None) -> dict[str, Any] | None:
+    """Files over the scanner's size limit: not given to it, listed with the limit."""
+    if oversized is None:
+        return None
+    return {
+        "limit_bytes": oversized.limit_bytes,
+        "paths": list(oversized.paths),
+        "reason": oversized.describe(),
+    }
+
+
+def _misclassified_dict(dropped: Misclassified | None) -> dict[str, Any] | None:
+    """Findings on files not of the kind their check is about: dropped, with why and where."""
+    if dropped is None:
+        return None
+    return {
+        "count": dropped.count,
+        "kinds": list(dropped.kinds),
+        "paths": list(dropped.paths),
+        "reason": dropped.describe(),
     }

@@ -18,17 +18,19 @@ from mergeguard.ecosystems import Ordering
 from mergeguard.errors import UsageError
 from mergeguard.model import Severity
 from mergeguard.policy import Assessed, FindingStatus
+from mergeguard.report import fitting
 from mergeguard.report.json_report import plan
+from mergeguard.report.text import shown
 from mergeguard.scanners.base import ScanOutcome, Status
 
 if TYPE_CHECKING:
     from mergeguard.baseline import BaselineEntry
     from mergeguard.pipeline import ScanResult
+    from mergeguard.policydiff import PolicyChange
 
 MARKER = "<!-- mergeguard -->"  # starts every comment, so the comment can be found and edited in place
 COMMENT_LIMIT = 65_536  # characters GitHub takes in a comment body (kept to as UTF-8 bytes, never fewer)
 SUMMARY_LIMIT = 1_048_576  # bytes: GitHub's limit for one step's job summary
-_CUT_NOTE = "\n\n… cut to GitHub's size limit (see the JSON/SARIF report)\n"
 
 _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPECIAL = re.compile(r"://|(?i:www)\.|[\\`*_\[\]()<>#!~|$&\"'@]")
@@ -51,7 +53,7 @@ def escape(text: str, limit: int = 0) -> str:
     alike); `@name`, `#123`, `://` and `www.` get a zero-width space so GitHub neither mentions,
     cross-references nor autolinks; a leading `-`, `+`, `=` or `1.` cannot start a block.
     """
-    flat = " ".join(_INVISIBLE.sub(" ", text).split())
+    flat = " ".join(_INVISIBLE.sub(" ", shown(text)).split())
     if limit and len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
     return _LEADING.sub(_lead, _SPECIAL.sub(_entity, flat))
@@ -110,6 +112,7 @@ class FindingView:
     reason: str  # the baseline entry's, for accepted and expired findings
     accepted_by: str
     expires: str
+    severity_note: str = ""  # why the severity is not the tool's (agreement.py), escaped
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +129,6 @@ class _Profile:
     limit: int  # in UTF-8 bytes
     text_limit: int  # characters of one message
     fix_rows: int  # packages in the fix plan's table at most
-
-
-def _utf8_size(text: str) -> int:
-    """Bytes, never fewer than characters (or UTF-16 units), so a limit GitHub counts either way holds."""
-    return len(text.encode("utf-8"))
 
 
 _COMMENT = _Profile("comment.md.j2", COMMENT_LIMIT - len(MARKER) - 1, 240, 15)
@@ -160,18 +158,20 @@ def render_summary(result: ScanResult, *, links: LinkContext | None = None) -> s
 
 def _render(result: ScanResult, links: LinkContext | None, profile: _Profile, source: str | None) -> str:
     template = _compile(source) if source is not None else _ENV.get_template(profile.template)
-    lists, base = _lists(result, links, profile.text_limit), _base(result)
+    lists, base = _lists(result), _base(result)
+    show = _Views(result, links, profile.text_limit)  # only the items shown are made into views
 
     def render(caps: Mapping[str, int]) -> str:
         if source is None:
-            return template.render({**base, **_cut(lists, caps)})
+            return template.render({**base, **_cut(lists, caps, show)})
         try:
-            return template.render({**base, **_cut(lists, caps)})
+            return template.render({**base, **_cut(lists, caps, show)})
         except Exception as exc:  # a user's template can fail in any way Python can
             raise _template_error(exc) from None
 
     full = _full(lists)
-    return _fit(render, {**full, "fixes": min(full["fixes"], profile.fix_rows)}, profile)
+    caps = {**full, "fixes": min(full["fixes"], profile.fix_rows)}
+    return fitting.fit(render, caps, profile.limit, _SECTIONS)
 
 
 def _compile(source: str) -> jinja2.Template:
@@ -190,42 +190,42 @@ def _template_error(exc: Exception) -> UsageError:
     return UsageError(f"comment template{where}: {' '.join(str(exc).split()) or type(exc).__name__}")
 
 
-def _fit(render: Callable[[Mapping[str, int]], str], full: Mapping[str, int], profile: _Profile) -> str:
-    """The fullest rendering within the limit, dropping items from the least important lists first."""
-    caps, size = dict(full), _utf8_size
-    text = render(caps)
-    for name in reversed(_SECTIONS):
-        if size(text) <= profile.limit or not caps[name]:
-            continue
-        whole, caps[name] = caps[name], 0
-        bare = render(caps)
-        if size(bare) < profile.limit:
-            caps[name] = int((profile.limit - size(bare)) * whole / (size(text) - size(bare)))
-            text = render(caps)
-            while size(text) > profile.limit and caps[name]:
-                caps[name] = min(caps[name] - 1, caps[name] * 9 // 10)
-                text = render(caps)
-        else:
-            text = bare
-    if size(text) <= profile.limit:
-        return text
-    room = profile.limit - len(_CUT_NOTE.encode("utf-8"))  # only a user's own template gets here
-    return text.encode("utf-8")[:room].decode("utf-8", "ignore") + _CUT_NOTE
-
-
-def _lists(result: ScanResult, links: LinkContext | None, limit: int) -> dict[str, Any]:
-    """Every list a template shows, in full, most severe first."""
-    prefix = result.changes.repo.prefix if result.changes.repo else ""
-    views = [(a, _view(a, prefix, links, limit)) for a in sorted(result.decision.assessed, key=_order)]
-    tools = dict.fromkeys(a.finding.tool for a, _ in views)
+def _lists(result: ScanResult) -> dict[str, Any]:
+    """Every list a template shows, in full, most severe first (as findings and entries, not views)."""
+    ordered = sorted(result.decision.assessed, key=_order)
+    by_tool: dict[str, list[Assessed]] = {}
+    for a in ordered:
+        by_tool.setdefault(a.finding.tool, []).append(a)
     return {
-        "blocking": tuple(v for a, v in views if a.blocking),
-        "fixes": tuple(_fix_view(entry) for entry in plan(result)),
-        "expired": tuple(v for a, v in views if a.status is FindingStatus.EXPIRED),
-        "stale": tuple(_entry_view(e, limit) for e in result.decision.stale),
-        "accepted": tuple(v for a, v in views if a.status is FindingStatus.ACCEPTED),
-        "details": tuple((escape(t), tuple(v for a, v in views if a.finding.tool == t)) for t in tools),
+        "blocking": tuple(a for a in ordered if a.blocking),
+        "fixes": tuple(plan(result)),
+        "expired": tuple(a for a in ordered if a.status is FindingStatus.EXPIRED),
+        "stale": result.decision.stale,
+        "accepted": tuple(a for a in ordered if a.status is FindingStatus.ACCEPTED),
+        "details": tuple((escape(t), tuple(items)) for t, items in by_tool.items()),
     }
+
+
+class _Views:
+    """Each shown finding, fix or baseline entry as its template view, made once when first shown."""
+
+    def __init__(self, result: ScanResult, links: LinkContext | None, limit: int) -> None:
+        self.prefix = result.changes.repo.prefix if result.changes.repo else ""
+        self.links, self.limit = links, limit
+        self.made: dict[int, Any] = {}
+
+    def __call__(self, item: Any) -> Any:
+        view = self.made.get(id(item))
+        if view is None:
+            view = self.made[id(item)] = self._make(item)
+        return view
+
+    def _make(self, item: Any) -> Any:
+        if isinstance(item, Assessed):
+            return _view(item, self.prefix, self.links, self.limit)
+        if isinstance(item, fixplan.FixEntry):
+            return _fix_view(item)
+        return _entry_view(item, self.limit)
 
 
 def _full(lists: Mapping[str, Any]) -> dict[str, int]:
@@ -233,15 +233,15 @@ def _full(lists: Mapping[str, Any]) -> dict[str, int]:
     return {**caps, "details": max((len(items) for _, items in lists["details"]), default=0)}
 
 
-def _section(items: tuple[Any, ...], cap: int) -> Section:
-    return Section(items[:cap], max(0, len(items) - cap))
+def _section(items: tuple[Any, ...], cap: int, show: Callable[[Any], Any]) -> Section:
+    return Section(tuple(show(item) for item in items[:cap]), max(0, len(items) - cap))
 
 
-def _cut(lists: Mapping[str, Any], caps: Mapping[str, int]) -> dict[str, Any]:
+def _cut(lists: Mapping[str, Any], caps: Mapping[str, int], show: Callable[[Any], Any]) -> dict[str, Any]:
     """The lists as `Section`s of at most `caps` items (per tool for details), and what is left out."""
-    shown = {name: _section(lists[name], caps[name]) for name in _SECTIONS[:-1]}
+    shown = {name: _section(lists[name], caps[name], show) for name in _SECTIONS[:-1]}
     details = [
-        {"tool": tool, "total": len(items), "findings": _section(items, caps["details"])}
+        {"tool": tool, "total": len(items), "findings": _section(items, caps["details"], show)}
         for tool, items in lists["details"]
     ]
     seen = {id(v) for name in ("blocking", "expired", "accepted") for v in shown[name].items}
@@ -277,6 +277,7 @@ def _view(a: Assessed, prefix: str, links: LinkContext | None, limit: int) -> Fi
         reason=escape(entry.reason, limit) if entry else "",
         accepted_by=escape(entry.accepted_by, 100) if entry else "",
         expires=entry.expires.isoformat() if entry and entry.expires else "",
+        severity_note=escape(f.severity_note.text, limit) if f.severity_note else "",
     )
 
 
@@ -318,7 +319,8 @@ def _base(result: ScanResult) -> dict[str, Any]:
     """What a template shows besides the lists: verdict, scope, scanners, counts."""
     changes, decision, config = result.changes, result.decision, result.config
     commits = changes.commit_range
-    scanners = [_scanner_view(o, result) for o in result.outcomes]
+    found = Counter(tool for a in decision.assessed for tool in a.finding.tools)  # once, not per scanner
+    scanners = [_scanner_view(o, found[o.scanner]) for o in result.outcomes]
     return {
         "verdict": decision.verdict.value,
         "reason": escape(decision.reason, 2000),
@@ -337,12 +339,26 @@ def _base(result: ScanResult) -> dict[str, Any]:
         "skipped": [s for s in scanners if s["status"] == Status.SKIPPED.value],
         "clean": [s for s in scanners if s["status"] == Status.OK.value and not s["findings"]],
         "merged": result.merged,
+        "policy_changes": [_policy_view(c) for c in result.policy_changes],
+        "policy_blocks": config.policy_changes == "block",
+        "lowered": sum(a.finding.severity_note is not None for a in decision.assessed),
+        "misclassified": [s for s in scanners if s["misclassified"]],
+        "oversized": [s for s in scanners if s["oversized"]],
         **_counts(result),
     }
 
 
-def _scanner_view(outcome: ScanOutcome, result: ScanResult) -> dict[str, Any]:
-    found = sum(outcome.scanner in a.finding.tools for a in result.decision.assessed)
+def _policy_view(change: PolicyChange) -> dict[str, Any]:
+    """A policy file the change edits, and what that would do: every text escaped (the PR wrote it)."""
+    return {
+        "path": escape(change.path, 300),
+        "status": escape(change.status),
+        "effects": tuple(escape(effect, 300) for effect in change.effects),
+    }
+
+
+def _scanner_view(outcome: ScanOutcome, found: int) -> dict[str, Any]:
+    dropped = outcome.misclassified
     return {
         "name": escape(outcome.scanner),
         "version": escape(outcome.version, 40),
@@ -350,6 +366,9 @@ def _scanner_view(outcome: ScanOutcome, result: ScanResult) -> dict[str, Any]:
         "reason": escape(outcome.reason, 500),
         "seconds": round(outcome.duration_s, 1),
         "findings": found,
+        "misclassified": escape(dropped.describe()) if dropped else "",
+        "misclassified_paths": escape(", ".join(dropped.paths), 500) if dropped else "",
+        "oversized": escape(outcome.oversized.describe(), 500) if outcome.oversized else "",
     }
 
 

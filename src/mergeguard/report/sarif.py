@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -18,6 +17,8 @@ from mergeguard.baseline import BaselineEntry
 from mergeguard.changes import Mode
 from mergeguard.model import Finding, Severity
 from mergeguard.policy import Assessed, FindingStatus
+from mergeguard.report.jsontext import dumps_compact
+from mergeguard.report.text import path_bytes, shown_tree
 from mergeguard.scanners.base import ScanOutcome, Status
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ HOMEPAGES = {
 }
 _SEMVER = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 _SAFE_URL = re.compile(r"https?://[^\s<>()\[\]{}\"'`\\|^]+")
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+# Markdown's special characters, each escaped with a backslash.
+_MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~&"})
 _CWE = re.compile(r"CWE-(\d+)", re.IGNORECASE)
 _ALWAYS_WRITTEN = frozenset({"level"})  # equals SARIF's default "warning", yet readers look for it
 
@@ -93,7 +95,7 @@ def build_sarif(
 
 def dumps_sarif(doc: dict[str, Any]) -> str:
     """The SARIF text as written: compact, ASCII-only JSON (any text a tool printed survives)."""
-    return json.dumps(doc, separators=(",", ":")) + "\n"
+    return dumps_compact(doc) + "\n"
 
 
 def gzipped_size(doc: dict[str, Any]) -> int:
@@ -112,7 +114,7 @@ def to_json(value: Any) -> Any:
 
     Lists stay even when empty: GitHub requires `results` on every run and `rules` on every driver.
     """
-    if isinstance(value, str | int | float):
+    if type(value) is str or isinstance(value, str | int | float):  # most values: strings
         return value
     if isinstance(value, list | tuple):
         return [to_json(item) for item in value]
@@ -141,7 +143,7 @@ def _fields(cls: Any) -> tuple[tuple[str, str, Any], ...]:
 
 
 def _document(runs: list[Any]) -> dict[str, Any]:
-    log = to_json(om.SarifLog(runs=runs, version="2.1.0", schema_uri=SCHEMA_URI))
+    log = shown_tree(to_json(om.SarifLog(runs=runs, version="2.1.0", schema_uri=SCHEMA_URI)))
     return {"$schema": log.pop("$schema"), "version": log.pop("version"), **log}
 
 
@@ -213,6 +215,9 @@ def _invocation(tool: str, outcome: ScanOutcome | None, dropped: Sequence[Assess
     if outcome is not None and failed:
         reason = outcome.reason or "no reason given"
         notes.append(om.Notification(message=_text(f"Scanner {tool} failed: {reason}"), level="error"))
+    if outcome is not None and outcome.oversized is not None:
+        text = f"Scanner {tool} {outcome.oversized.describe()} (its per-file size limit)"
+        notes.append(om.Notification(message=_text(text), level="warning"))
     if dropped:
         counts = ", ".join(f"{n} {label}" for label, n in _dropped(dropped)["severities"].items())
         text = (
@@ -288,7 +293,7 @@ def _location(finding: Finding, prefix: str) -> Any:
     start = max(1, loc.start_line)
     column = loc.column if loc.column is not None and loc.column >= 1 else None
     region = om.Region(start_line=start, end_line=max(start, loc.end_line), start_column=column)
-    artifact = om.ArtifactLocation(uri=quote(prefix + loc.path, safe="/"), uri_base_id=SRCROOT)
+    artifact = om.ArtifactLocation(uri=quote(path_bytes(prefix + loc.path), safe="/"), uri_base_id=SRCROOT)
     return om.Location(physical_location=om.PhysicalLocation(artifact_location=artifact, region=region))
 
 
@@ -311,6 +316,7 @@ def _properties(assessed: Assessed) -> dict[str, Any]:
         "kind": f.kind.value,
         "status": assessed.status.value,
         "severity": f.severity.label,
+        "severityNote": f.severity_note.text if f.severity_note else None,
         "blocking": assessed.blocking,
         "commit": f.commit,
         "cves": list(f.cve_ids) or None,
@@ -333,4 +339,4 @@ def _line(text: str) -> str:
 
 def _md(text: str) -> str:
     """Tool-supplied text made inert in Markdown: one line, every special character escaped."""
-    return _MARKDOWN.sub(r"\\\1", _line(text))
+    return _line(text).translate(_MARKDOWN_ESCAPES)  # a backslash before each

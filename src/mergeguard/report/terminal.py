@@ -7,7 +7,7 @@ from collections import Counter
 from mergeguard.model import Severity
 from mergeguard.pipeline import ScanResult
 from mergeguard.policy import Assessed, FindingStatus
-from mergeguard.report.text import plain
+from mergeguard.report.text import inert_lines, plain
 from mergeguard.scanners.base import Status
 
 _STATUS_WORDS = {
@@ -35,11 +35,27 @@ def render(result: ScanResult) -> str:
         lines.append(f"Not blocking: {', '.join(parts)} (all listed in the JSON report).")
     if result.merged:
         lines.append(f"Merged: {result.merged} duplicate reports of the same problem by other tools.")
+    lines.extend(_misclassified(result))
+    lines.extend(
+        f"Not scanned: {o.scanner}: {plain(o.oversized.describe(), 500)}."
+        for o in result.outcomes
+        if o.oversized
+    )
     for entry in result.decision.stale:
         lines.append(
             f"Stale baseline entry (nothing matches it any more): {plain(entry.path)} {plain(entry.rule)}"
         )
-    return "\n".join(lines).rstrip() + "\n"
+    return inert_lines("\n".join(lines).rstrip() + "\n")  # every cell is plain(); this is the backstop
+
+
+def _misclassified(result: ScanResult) -> list[str]:
+    """A line per scanner whose findings on files of another kind were dropped."""
+    lines = []
+    for outcome in result.outcomes:
+        if dropped := outcome.misclassified:
+            paths = plain(", ".join(dropped.paths), 200)
+            lines.append(f"Misclassified: {outcome.scanner}: {dropped.describe()} ({paths}).")
+    return lines
 
 
 def _heading(result: ScanResult) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from mergeguard.model import Severity
 from mergeguard.policy import Assessed, FindingStatus
+from mergeguard.report.text import loggable
 
 # GitHub shows at most 10 error, 10 warning and 10 notice annotations per step and drops the rest
 # without a word; one notice slot is kept to say how many were left out.
@@ -26,8 +27,8 @@ def escape_property(text: str) -> str:
 
 def command(name: str, message: str, **properties: str | int) -> str:
     """One workflow command line, every value escaped."""
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
-    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+    props = ",".join(f"{key}={escape_property(loggable(str(value)))}" for key, value in properties.items())
+    return f"::{name}{' ' + props if props else ''}::{escape_data(loggable(message))}"
 
 
 def annotation_commands(assessed: Sequence[Assessed], prefix: str = "") -> list[str]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar, Protocol
 
+from mergeguard import jsonload
 from mergeguard.errors import ParseError
 from mergeguard.filekinds import FileKind
 from mergeguard.model import Finding
@@ -92,6 +92,34 @@ class Status(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Misclassified:
+    """A scanner's findings on files mergeguard did not classify as the kinds its checks are about."""
+
+    count: int
+    kinds: tuple[str, ...]  # the file kinds those checks are about ("dockerfile", "iac", …)
+    paths: tuple[str, ...]  # the files they were reported on
+
+    def describe(self) -> str:
+        """One line: "1 finding on files not of kind dockerfile dropped"."""
+        noun = "finding" if self.count == 1 else "findings"
+        return f"{self.count} {noun} on files not of kind {' or '.join(self.kinds)} dropped"
+
+
+@dataclass(frozen=True, slots=True)
+class Oversized:
+    """Files in scope a scanner was not given because they are over its per-file size limit."""
+
+    limit_bytes: int
+    paths: tuple[str, ...]
+
+    def describe(self) -> str:
+        """One line: "skipped 1 file over 2 MB: data/dump.sql"."""
+        noun = "file" if len(self.paths) == 1 else "files"
+        size = f"{self.limit_bytes / 1024 / 1024:g} MB"
+        return f"skipped {len(self.paths)} {noun} over {size}: {', '.join(self.paths)}"
+
+
+@dataclass(frozen=True, slots=True)
 class ScanOutcome:
     """How one scanner's run ended, with its findings when it ended well."""
 
@@ -101,6 +129,8 @@ class ScanOutcome:
     reason: str = ""
     version: str = ""
     duration_s: float = 0.0
+    misclassified: Misclassified | None = None  # findings dropped as not about the file they are on
+    oversized: Oversized | None = None  # files over the scanner's size limit, not scanned (listed)
 
 
 def load_json(text: str, tool: str) -> Any:
@@ -109,9 +139,9 @@ def load_json(text: str, tool: str) -> Any:
     if match is None:
         raise ParseError(f"{tool} printed no JSON report ({_excerpt(text)})")
     try:
-        return json.loads(text[match.start() :])
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"{tool} printed unparseable JSON: {exc.msg} at char {exc.pos}") from None
+        return jsonload.parse_whole(text, match.start())
+    except jsonload.JsonProblem as exc:
+        raise ParseError(f"{tool} printed unparseable JSON: {exc.detail}") from None
 
 
 def relative_path(reported: str, target: Target) -> str:
@@ -125,11 +155,26 @@ def relative_path(reported: str, target: Target) -> str:
     clean = PurePosixPath(text).as_posix()
     if not text or clean.startswith("../") or ".." in PurePosixPath(clean).parts:
         raise ParseError(f"path {reported!r} is outside the scanned directory")
-    return clean
+    return _named_file(clean, target) if "\ufffd" in clean else clean
+
+
+def _named_file(path: str, target: Target) -> str:
+    """The scanned file a Go tool wrote with U+FFFD for each byte that is not UTF-8 (Go's JSON
+    encoder replaces them), when exactly one file fits; else the path as written."""
+    fits = [f for f in target.files if "\ufffd" not in f and _as_go_writes(f) == path]
+    return fits[0] if len(fits) == 1 else path
+
+
+def _as_go_writes(name: str) -> str:
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte: no Go tool wrote this name
+        return name
 
 
 def _excerpt(text: str) -> str:
-    flat = " ".join(text.split())
-    if not flat:
+    """What was printed instead, without its text: a tool's output may hold the secrets it found."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
         return "empty output"
-    return repr(flat[:80] + ("..." if len(flat) > 80 else ""))
+    return f"{len(lines)} line{'s' if len(lines) != 1 else ''} of other text"

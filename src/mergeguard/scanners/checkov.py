@@ -91,6 +91,7 @@ SECRET_SEVERITY = Severity.HIGH  # every finding of the secrets framework (CKV_S
 DEFAULT_SEVERITY = Severity.MEDIUM  # any other check: a failed security best practice
 _SECRETS = "secrets"  # pragma: allowlist secret - the framework name
 _HASH = re.compile(r"[0-9a-f]{40,64}")
+_DOCKERFILE_CHECK = re.compile(r"CKV2?_DOCKER_\d+")  # the dockerfile framework's checks
 
 
 class CheckovScanner:
@@ -100,21 +101,41 @@ class CheckovScanner:
     executable: ClassVar[str] = "checkov"
     applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.DOCKERFILE, FileKind.IAC, FileKind.ANY})
     version_args: ClassVar[tuple[str, ...]] = ("--version",)
+    frameworks: ClassVar[tuple[str, ...]] = FRAMEWORKS
 
     def command(self, exe: str, target: Target) -> Command:
         # --compact drops code blocks (they hold the first characters of each secret); --soft-fail
         # exits 0 with findings, but a .checkov.yaml `hard-fail-on`/`soft-fail-on` (honoured, like
         # `checkov:skip`) makes it 1 again; crashes are 2. HOME is scratch space so a ~/.checkov.yaml,
         # which outranks the repository's, cannot change the result.
-        scope = ("--directory", str(target.root), "--framework", *FRAMEWORKS)
+        scope = ("--directory", str(target.root), "--framework", *self.frameworks)
         env = {**OFFLINE_ENV, "HOME": str(target.workdir)}
-        return Command((exe, *scope, *_REPORT_ARGS, *OFFLINE_ARGS), env=env, ok_exit_codes=frozenset({0, 1}))
+        report = _REPORT_ARGS if _SECRETS in self.frameworks else _REPORT_ARGS[1:]
+        return Command((exe, *scope, *report, *OFFLINE_ARGS), env=env, ok_exit_codes=frozenset({0, 1}))
+
+    def finding_kinds(self, finding: Finding) -> frozenset[FileKind]:
+        """Secrets are about any file, Dockerfile checks about Dockerfiles, every other check about IaC.
+
+        Checkov reads any file whose name contains "dockerfile" (`dockerfile.py`) as a Dockerfile.
+        """
+        if finding.kind is Kind.SECRET:
+            return frozenset({FileKind.ANY})
+        if _DOCKERFILE_CHECK.fullmatch(finding.rule_id):
+            return frozenset({FileKind.DOCKERFILE})
+        return frozenset({FileKind.IAC})
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         if not output.report.strip():
             stderr = _last_line(output.stderr)
             raise ParseError(f"{TOOL} printed no report (exit {output.exit_code}): {stderr}")
         return parse_report(output.report, target)
+
+
+class CheckovWithoutSecrets(CheckovScanner):
+    """Checkov without its secrets framework, for when detect-secrets runs (see `overlap`)."""
+
+    applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.DOCKERFILE, FileKind.IAC})
+    frameworks: ClassVar[tuple[str, ...]] = tuple(f for f in FRAMEWORKS if f != _SECRETS)
 
 
 def parse_report(text: str, target: Target) -> list[Finding]:

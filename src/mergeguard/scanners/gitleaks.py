@@ -62,9 +62,15 @@ class GitleaksScanner:
             # then reports and fingerprints root-relative paths, as .gitleaksignore entries are
             # written; with an absolute root no entry matches. .gitleaks.toml is read from ./ too.
             return Command((exe, "dir", *_COMMON, "--", "."))
-        # `--platform none`: no `git ls-remote` to build links nobody reads.
-        argv = (exe, "git", *_COMMON, "--platform", "none", "--log-opts", _log_range(commits))
-        return Command((*argv, "--", str(target.repo)), env=trust_repository(target.repo))
+        # `--platform none`: no `git ls-remote` to build links nobody reads. The source is the git
+        # directory, not the work tree: Gitleaks reads `.gitleaks.toml` and `.gitleaksignore` from
+        # its source whatever flags say, and the work tree's copies are the change's. The view's
+        # copies (the merge-base's) are used instead: `--config` here, `.gitleaksignore` from ./.
+        config = target.root / ".gitleaks.toml"
+        own = ("--config", str(config)) if config.is_file() and config.stat().st_size else ()
+        argv = (exe, "git", *_COMMON, *own, "--platform", "none", "--log-opts", _log_range(commits))
+        source = git_dir(target.repo)
+        return Command((*argv, "--", str(source)), env=trust_repository(target.repo, source))
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         check_log(output.stderr, target.commit_range)
@@ -84,20 +90,36 @@ class GitleaksScanner:
         return findings
 
 
-def trust_repository(repo: Path) -> dict[str, str]:
+def git_dir(repo: Path) -> Path:
+    """The git directory of the work tree `repo` (`.git`, or where a `.git` file points)."""
+    dot_git = repo / ".git"
+    if dot_git.is_file():
+        text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+        if text.startswith("gitdir:"):
+            return (repo / text.removeprefix("gitdir:").strip()).resolve()
+    return dot_git
+
+
+def trust_repository(repo: Path, *more: Path) -> dict[str, str]:
     """Git configuration, through the environment, that trusts `repo` whoever owns it.
 
     In a container the checkout belongs to another user; git then refuses it ("dubious
     ownership") and gitleaks logs an error but exits 0 having scanned nothing.
     """
-    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": str(repo)}
+    paths = [str(repo), *(str(p) for p in more)]
+    env = {"GIT_CONFIG_COUNT": str(len(paths))}
+    for i, path in enumerate(paths):
+        env.update({f"GIT_CONFIG_KEY_{i}": "safe.directory", f"GIT_CONFIG_VALUE_{i}": path})
+    return env
 
 
 def _log_range(commits: CommitRange) -> str:
     for revision in (commits.base, commits.head):
         if not _REVISION.fullmatch(revision):
             raise ScannerError(f"{TOOL}: {revision!r} is not a revision git log can be given")
-    return f"{commits.base}..{commits.head}"
+    # --text: the change's .gitattributes (`-diff`, `binary`) must not turn its lines into
+    # "Binary files differ" (git log reads them from the tree); --no-textconv: no filter's output.
+    return f"--text --no-textconv {commits.base}..{commits.head}"
 
 
 def check_log(stderr: str, commits: CommitRange | None) -> None:
@@ -178,7 +200,7 @@ def _v7_finding(record: dict[str, Any], path: str, target: Target, where: str) -
         kind=Kind.SECRET,
         cwe_ids=("CWE-798",),
         commit=_v7_commit(record, where),
-        evidence=hashlib.sha256(offender.encode("utf-8")).hexdigest(),
+        evidence=hashlib.sha256(offender.encode("utf-8", "surrogatepass")).hexdigest(),
     )
 
 
@@ -219,7 +241,7 @@ def _evidence(record: dict[str, Any], where: str) -> str:
     secret = _get(record, "Secret", str, where) or _get(record, "Match", str, where)
     if not secret:
         raise ParseError(f"{TOOL}: {where} has neither Secret nor Match")
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _get(record: dict[str, Any], key: str, kind: type[_T], where: str) -> _T:

@@ -3,8 +3,13 @@
 pip-audit says "No known vulnerabilities found" and exits 0 after checking nothing when its service
 is unreachable (every dependency "skipped"). Here any skipped dependency is a scanner error naming it
 (pip-audit's `--strict` in spirit; `--strict` itself stops at the first skip and prints no report).
-Requirements are read, never installed (`--disable-pip --no-deps`): a pull request's `setup.py` or
-build backend must not run inside the gate, so only pinned (`==`) requirements can be audited.
+Requirements are read, never installed: without `--disable-pip`, pip-audit `pip install`s every `-r`
+file into a scratch virtualenv, which runs a pull request's `setup.py` or build backend inside the
+gate. With `--disable-pip --no-deps` it only reads the files, but refuses all of them at the first
+requirement that is not `==`-pinned, and a file where any line has a `--hash` makes every line need
+one. So mergeguard reads the files itself (pip_requirements): the exact pins go to pip-audit in one
+file of its own (no hashes, no `-r` includes, no URLs), every other requirement is one
+`unpinned-requirement` finding on its line, and the run stays ok.
 """
 
 from __future__ import annotations
@@ -18,13 +23,20 @@ from mergeguard import vulndb
 from mergeguard.errors import ScannerError
 from mergeguard.filekinds import FileKind
 from mergeguard.model import Finding, Location
-from mergeguard.scanners import pip_audit
+from mergeguard.scanners import pip_audit, pip_requirements
 from mergeguard.scanners.base import Command, Target, ToolOutput
 from mergeguard.scanners.report_json import load_report
 
 NAME = "pip-audit"
 _ERROR = re.compile(r"^ERROR:[\w.]+:(.*)$", re.MULTILINE)
-_SEPARATORS = re.compile(r"[-_.]+")
+AUDIT_FILE = "pinned-requirements.txt"  # in the scanner's scratch directory
+# pip-audit 2.10 says "not found on PyPI" exactly when PyPI's JSON API answered 404 for NAME/VERSION;
+# for every dependency at once that is a mirror or proxy without that API (measured here), not PyPI.
+_NOT_FOUND = "Dependency not found on PyPI"
+_NOT_FOUND_WHY = (
+    ": PyPI's JSON API (pypi.org/pypi/NAME/VERSION/json, its vulnerability service) answered 404 Not Found"
+    " for each (not on PyPI, or for all: a proxy or mirror without that API)"
+)
 _SHOWN = 3  # skipped dependencies named in the error line
 
 
@@ -37,14 +49,16 @@ class PipAuditScanner:
     version_args: ClassVar[tuple[str, ...]] = ("--version",)
 
     def command(self, exe: str, target: Target) -> Command:
-        if vulndb.of(target).offline:
+        requirements = pip_requirements.read(target.root, target.files)
+        if vulndb.of(target).offline and requirements.pins:
             raise ScannerError(
                 "pip-audit asks PyPI about every dependency and --offline forbids the network; turn it "
                 "off for offline runs (scanners: pip-audit: false): trivy-deps checks the same files"
             )
+        pinned = target.workdir / AUDIT_FILE  # with no pin at all, pip-audit reads nothing, offline
+        pinned.write_text(requirements.audit_file(), encoding="utf-8")
         argv = (exe, "-f", "json", "--progress-spinner", "off", "--disable-pip", "--no-deps")
-        files = [arg for path in target.files for arg in ("-r", path)]
-        return Command((*argv, *files), ok_exit_codes=frozenset({0, 1}))
+        return Command((*argv, "-r", str(pinned)), ok_exit_codes=frozenset({0, 1}))
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         errors = _ERROR.findall(output.stderr)
@@ -52,8 +66,9 @@ class PipAuditScanner:
             raise ScannerError(f"pip-audit: {errors[-1].strip()}")
         report = _without_editables(load_report(output.report, NAME))
         _fail_on_skips(report)
-        pins = _pins(target)
-        return [_placed(f, pins, target) for f in pip_audit.parse_report(json.dumps(report), target)]
+        requirements = pip_requirements.read(target.root, target.files)
+        found = [_placed(f, requirements, target) for f in pip_audit.parse_report(json.dumps(report), target)]
+        return [*found, *pip_requirements.findings(NAME, requirements)]
 
 
 def _without_editables(report: Any) -> Any:
@@ -72,37 +87,22 @@ def _fail_on_skips(report: Any) -> None:
     skipped = [d for d in dependencies if isinstance(d, dict) and "skip_reason" in d]
     if not skipped:
         return
-    shown = "; ".join(f"{d.get('name')}: {d.get('skip_reason')}" for d in skipped[:_SHOWN])
     more = f"; and {len(skipped) - _SHOWN} more" if len(skipped) > _SHOWN else ""
-    raise ScannerError(
-        f"pip-audit could not check {len(skipped)} of {len(dependencies)} dependencies ({shown}{more})"
-    )
+    counted = f"pip-audit could not check {len(skipped)} of {len(dependencies)} dependencies"
+    if all(_NOT_FOUND in str(d.get("skip_reason")) for d in skipped):
+        names = ", ".join(str(d.get("name")) for d in skipped[:_SHOWN])
+        raise ScannerError(f"{counted} ({names}{more}){_NOT_FOUND_WHY}")
+    shown = "; ".join(f"{d.get('name')}: {d.get('skip_reason')}" for d in skipped[:_SHOWN])
+    raise ScannerError(f"{counted} ({shown}{more})")
 
 
 def _editable(name: object) -> bool:
     return isinstance(name, str) and name.startswith("-e")
 
 
-def _pins(target: Target) -> dict[str, tuple[str, int]]:
-    """Normalised package name → (file, line) of its first pin in the requirements files in scope."""
-    pins: dict[str, tuple[str, int]] = {}
-    for path in target.files:
-        try:
-            text = (target.root / path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        for number, line in enumerate(text.splitlines(), start=1):
-            if match := re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line):
-                pins.setdefault(_normalise(match.group(1)), (path, number))
-    return pins
-
-
-def _placed(finding: Finding, pins: dict[str, tuple[str, int]], target: Target) -> Finding:
+def _placed(finding: Finding, requirements: pip_requirements.Requirements, target: Target) -> Finding:
     """The finding on the line that pins its package (pip-audit names no file), else the first file."""
-    name = _normalise(finding.package.name) if finding.package else ""
-    path, line = pins.get(name, (target.files[0] if target.files else finding.location.path, 1))
+    pkg = finding.package
+    found = requirements.line_of(pkg.name, pkg.installed) if pkg else None
+    path, line = found or (target.files[0] if target.files else finding.location.path, 1)
     return replace(finding, location=Location(path, line))
-
-
-def _normalise(name: str) -> str:
-    return _SEPARATORS.sub("-", name).lower()

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
+from mergeguard import jsonload
 from mergeguard.errors import ParseError
 from mergeguard.scanners.base import Target, relative_path
 
 _T = TypeVar("_T")
-_DECODER = json.JSONDecoder()
 # Where a report may start: a line beginning with `[` or `{`. A banner line can start with `[`
 # too ("[notice] …"), so every such line is tried in turn; an indented start is tried only when
 # no line starts at column 0 (the nested lines of a cut-off pretty-printed report must not pass).
@@ -35,9 +35,9 @@ def load_all(text: str, tool: str) -> list[Any]:
     values = [value]
     while (position := _skip_space(text, position)) < len(text) and text[position] in "[{":
         try:
-            value, position = _DECODER.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            raise ParseError(f"{tool}: a JSON report does not parse: {exc.msg} at char {exc.pos}") from None
+            value, position = jsonload.parse(text, position, bounds_checked=True)
+        except jsonload.JsonProblem as exc:
+            raise ParseError(f"{tool}: a JSON report does not parse: {exc.detail}") from None
         values.append(value)
     return values
 
@@ -84,6 +84,12 @@ def repo_path(reported: str, target: Target, tool: str) -> str:
     A leading `/` is the scan root (Checkov, Grype and others write paths that way) unless the path
     starts with `--root` itself. An absolute Windows path (`C:/…`) cannot be placed: an error.
     """
+    return _repo_path(reported, target.root, tool)  # a report names few paths, each many times
+
+
+@functools.lru_cache(maxsize=65_536)
+def _repo_path(reported: str, root: Path, tool: str) -> str:
+    target = Target(root, (), root)
     text = reported.replace("\\", "/")
     if _WINDOWS_ABSOLUTE.match(text):
         raise ParseError(f"{tool}: path {reported!r} is an absolute Windows path outside --root")
@@ -105,15 +111,20 @@ def excerpt(text: str) -> str:
 
 
 def _decode_first(text: str, tool: str) -> tuple[Any, int]:
-    error: json.JSONDecodeError | None = None
+    """The first start that decodes, the text's size and depth checked once for all starts."""
+    try:
+        jsonload.check_bounds(text)
+    except jsonload.JsonProblem as exc:
+        raise ParseError(f"{tool}: the JSON report cannot be read: {exc.detail}") from None
+    error: jsonload.JsonProblem | None = None
     for start in _starts(text):
         try:
-            return _DECODER.raw_decode(text, start)
-        except json.JSONDecodeError as exc:
+            return jsonload.parse(text, start, bounds_checked=True)
+        except jsonload.JsonProblem as exc:
             error = error or exc
     if error is None:
         raise ParseError(f"{tool}: no JSON report in the input ({excerpt(text)})")
-    raise ParseError(f"{tool}: the JSON report does not parse: {error.msg} at char {error.pos}")
+    raise ParseError(f"{tool}: the JSON report does not parse: {error.detail}")
 
 
 def _starts(text: str) -> list[int]:

@@ -63,17 +63,28 @@ def _finding(record: dict[str, Any], scanned: tuple[str, ...], target: Target, w
         fixed=fixes[0] if fixes else None,
         ecosystem="pypi",
     )
-    cve = field(record, "CVE", str, TOOL, where)
+    cve, rated = _cve(record.get("CVE"), where)
     advisory = Advisory(
         id=str(required(record, "vulnerability_id", TOOL, where)),
         package=package,
-        severity=_severity(record.get("severity"), where),
+        severity=_severity(record.get("severity") or rated, where),
         title=f"{cve} in {package.name}" if cve else "",
         description=field(record, "advisory", str, TOOL, where),
         aliases=(cve,) if cve else (),
         help_uri=field(record, "more_info_url", str, TOOL, where) or None,
     )
     return vulnerability_finding(TOOL, advisory, _manifest(record, scanned, target, where), Kind.DEPENDENCY)
+
+
+def _cve(value: Any, where: str) -> tuple[str, dict[str, Any] | None]:
+    """The CVE id, and the object that rates it: Safety writes `"CVE": "CVE-…"` or, with CVSS data,
+    `"CVE": {"name": "CVE-…", "cvssv2": {…}, "cvssv3": {…}}` (rated like `severity`)."""
+    if value is None or isinstance(value, str):
+        return value or "", None
+    if not isinstance(value, dict):
+        raise ParseError(f"{TOOL}: {where}.CVE is neither a string nor an object")
+    name = field(value, "name", str, TOOL, f"{where}.CVE")
+    return name, value if isinstance(value.get("cvssv3") or value.get("cvssv2"), dict) else None
 
 
 def _severity(value: Any, where: str) -> Severity:
@@ -90,15 +101,21 @@ def _manifest(record: dict[str, Any], scanned: tuple[str, ...], target: Target, 
     """The requirements file the package was found in, repo-relative.
 
     Safety writes it absolute (`found`); it is placed under --root when it is there, else matched by
-    name with the files the report says it scanned (written as the user gave them), else the
-    path as written when relative, else the documented placeholder (an environment scan names no file).
+    name with the files the report says it scanned (written as the user gave them; with no `found`,
+    as when `analyzed_requirement` is only a specifier, the one file scanned), else the path as
+    written when relative, else the documented placeholder (an environment scan names no file).
     """
-    requirement = field(record, "analyzed_requirement", dict, TOOL, where)
-    found = field(requirement, "found", str, TOOL, f"{where}.analyzed_requirement").replace("\\", "/")
+    requirement = record.get("analyzed_requirement")  # an object, or only the specifier ("==0.1.0")
+    if requirement is not None and not isinstance(requirement, dict | str):
+        raise ParseError(f"{TOOL}: {where}.analyzed_requirement is neither an object nor a string")
+    holder = requirement if isinstance(requirement, dict) else {}
+    found = field(holder, "found", str, TOOL, f"{where}.analyzed_requirement").replace("\\", "/")
     root = target.root.as_posix().rstrip("/") + "/"
     if found.startswith(root):
         return repo_path(found, target, TOOL)
-    same_name = [s for s in scanned if found and basename(s) == basename(found) and not s.startswith("/")]
+    relative = [s for s in scanned if not s.startswith("/")]
+    only = relative if len(relative) == 1 else []
+    same_name = [s for s in relative if basename(s) == basename(found)] if found else only
     if same_name:
         return repo_path(same_name[0], target, TOOL)
     return repo_path(found, target, TOOL) if found and not found.startswith("/") else DEPENDENCY_PLACEHOLDER

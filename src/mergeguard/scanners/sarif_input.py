@@ -55,12 +55,14 @@ class _Run:
     """One run: its tool, its rules by id, its base URIs, and its results."""
 
     def __init__(self, run: dict[str, Any], target: Target, where: str) -> None:
-        driver = field(field(run, "tool", dict, NAME, where), "driver", dict, NAME, f"{where}.tool")
+        tool = field(run, "tool", dict, NAME, where)
+        driver = field(tool, "driver", dict, NAME, f"{where}.tool")
         words = field(driver, "name", str, NAME, f"{where}.tool.driver").lower().split()
         self.tool = words[0] if words else NAME  # "Semgrep OSS" → semgrep, "CodeQL" → codeql
-        extensions = objects(run["tool"].get("extensions"), NAME, f"{where}.tool.extensions")
+        extensions = objects(tool.get("extensions"), NAME, f"{where}.tool.extensions")
         rules = [r for c in (driver, *extensions) for r in objects(c.get("rules"), NAME, f"{where} rules")]
         self.rules = {r["id"]: r for r in rules if isinstance(r.get("id"), str)}
+        self.driver_rules = objects(driver.get("rules"), NAME, f"{where}.tool.driver.rules")
         self.bases = _bases(field(run, "originalUriBaseIds", dict, NAME, where))
         self.artifacts = objects(run.get("artifacts"), NAME, f"{where}.artifacts")
         self.run, self.target, self.where = run, target, where
@@ -73,12 +75,7 @@ class _Run:
         return found
 
     def _finding(self, result: dict[str, Any], where: str) -> Finding:
-        rule_id = field(result, "ruleId", str, NAME, where) or field(
-            field(result, "rule", dict, NAME, where), "id", str, NAME, where
-        )
-        if not rule_id:
-            raise ParseError(f"{NAME}: {where} has no ruleId")
-        rule = self.rules.get(rule_id, {})
+        rule_id, rule = self._rule(result, where)
         tags = _tags(rule) + _tags(result)
         kind = _kind(self.tool, rule_id, tags)
         title = _text(rule.get("shortDescription")) or field(rule, "name", str, NAME, where) or rule_id
@@ -94,6 +91,27 @@ class _Run:
             help_uri=_https(rule.get("helpUri")),
             evidence=_secret_evidence(result) if kind is Kind.SECRET else "",
         )
+
+    def _rule(self, result: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+        """The result's rule id and rule (SARIF 2.1.0 §3.27.5-7: `ruleId`, `rule.id`, `rule.index` or
+        `ruleIndex` into the driver's rules, or none). Without one, the rule whose id or name starts
+        the message (Gitleaks 7: "AWS Access Key secret detected"), else the message, else "unknown"."""
+        reference = field(result, "rule", dict, NAME, where)
+        rule_id = field(result, "ruleId", str, NAME, where) or field(reference, "id", str, NAME, where)
+        if rule_id:
+            return rule_id, self.rules.get(rule_id, {})
+        for index in (reference.get("index"), result.get("ruleIndex")):
+            if isinstance(index, int) and 0 <= index < len(self.driver_rules):
+                rule = self.driver_rules[index]
+                named = rule.get("id") or rule.get("name")
+                return (named if isinstance(named, str) and named else f"rule-{index}"), rule
+        message = _text(result.get("message"))
+        for rule in self.driver_rules:
+            for key in ("id", "name"):
+                named = rule.get(key)
+                if isinstance(named, str) and named and message.startswith(named):
+                    return named, rule
+        return (message[:80] or "unknown"), {}
 
     def _location(self, result: dict[str, Any], where: str) -> Location:
         locations = objects(result.get("locations"), NAME, f"{where}.locations")
@@ -141,7 +159,7 @@ def _bases(declared: dict[str, Any]) -> dict[str, str]:
 
 def _is_problem(result: dict[str, Any]) -> bool:
     """Not a pass, not fixed since the baseline, not suppressed in source or by the tool."""
-    if result.get("kind", "fail") in _NOT_FINDINGS or result.get("baselineState") == "absent":
+    if str(result.get("kind", "fail")) in _NOT_FINDINGS or result.get("baselineState") == "absent":
         return False
     suppressions = objects(result.get("suppressions"), NAME, "suppressions")
     return not any(s.get("status", "accepted") == "accepted" for s in suppressions)
@@ -152,7 +170,7 @@ def _severity(result: dict[str, Any], rule: dict[str, Any], kind: Kind) -> Sever
         score = field(holder, "properties", dict, NAME, "properties").get("security-severity")
         try:
             value = float(score) if score is not None else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # 1e400 as an integer overflows a float
             value = None
         if value is not None:
             return next((s for floor, s in SCORE_BANDS if value >= floor), Severity.INFO)
@@ -194,8 +212,10 @@ def _secret_evidence(result: dict[str, Any]) -> str:
     """sha256 of the matched text a secret scanner puts in the region's snippet (Gitleaks: the clear
     secret), never the text itself; without a snippet the source line identifies it, as for code."""
     for location in objects(result.get("locations"), NAME, "locations"):
-        region = location.get("physicalLocation", {}).get("region", {})
-        snippet = region.get("snippet", {}).get("text") if isinstance(region, dict) else None
+        physical = location.get("physicalLocation")
+        region = physical.get("region") if isinstance(physical, dict) else None
+        holder = region.get("snippet") if isinstance(region, dict) else None
+        snippet = holder.get("text") if isinstance(holder, dict) else None
         if isinstance(snippet, str) and snippet:
-            return hashlib.sha256(snippet.encode("utf-8")).hexdigest()
+            return hashlib.sha256(snippet.encode("utf-8", "surrogatepass")).hexdigest()
     return ""

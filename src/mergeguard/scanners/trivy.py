@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, ClassVar, TypeVar
 
 from mergeguard.errors import ParseError
@@ -34,6 +35,7 @@ _TRIVY_KEYS = frozenset({"SchemaVersion", "ArtifactName", "ArtifactType", "Resul
 
 # Trivy's own Dockerfile patterns miss a lower-case `dockerfile`, which mergeguard classifies as one.
 DOCKERFILE_PATTERN = r"dockerfile:(?i)(^|/)(docker|container)file[^/]*$"
+_DOCKERFILE_CHECK = re.compile(r"(AVD-)?DS-?\d+")  # Trivy's Dockerfile checks: DS-0002 (older: AVD-DS-0002)
 
 
 def _common_args(target: Target) -> tuple[str, ...]:
@@ -57,6 +59,12 @@ def _common_args(target: Target) -> tuple[str, ...]:
     )
 
 
+def no_secret_config(target: Target) -> tuple[str, ...]:
+    """A `trivy-secret.yaml` that does not exist: the default one, read from the working directory
+    (the scanned tree), lets a change disable or allow-list Trivy's secret rules."""
+    return ("--secret-config", str(target.workdir / "no-trivy-secret.yaml"))
+
+
 class TrivyConfigScanner:
     """`trivy config` on the whole view: Dockerfile, Kubernetes, Terraform, CloudFormation checks."""
 
@@ -70,6 +78,11 @@ class TrivyConfigScanner:
         # embedded checks" on stderr and exits 0: expected, not a failure.
         argv = (exe, "config", *_common_args(target), "--skip-check-update")
         return Command((*argv, "--file-patterns", DOCKERFILE_PATTERN, "--", str(target.root)))
+
+    def finding_kinds(self, finding: Finding) -> frozenset[FileKind]:
+        """Dockerfile checks (DS-…) are about Dockerfiles, every other check about IaC."""
+        dockerfile = _DOCKERFILE_CHECK.fullmatch(finding.rule_id)
+        return frozenset({FileKind.DOCKERFILE if dockerfile else FileKind.IAC})
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         return parse_report(output.report, self.name, target)
@@ -85,7 +98,7 @@ class TrivySecretScanner:
 
     def command(self, exe: str, target: Target) -> Command:
         # The secret scanner needs no database; the two skips make sure none is ever fetched.
-        argv = (exe, "fs", "--scanners", "secret", *_common_args(target))
+        argv = (exe, "fs", "--scanners", "secret", *_common_args(target), *no_secret_config(target))
         return Command((*argv, "--skip-db-update", "--skip-java-db-update", "--", str(target.root)))
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
@@ -182,7 +195,7 @@ def _secret_evidence(rule_id: str, masked_match: str) -> str:
     length on an identical line gets the same evidence (the pipeline's occurrence index separates
     two in one file).
     """
-    return hashlib.sha256(f"{rule_id}\0{masked_match}".encode()).hexdigest()
+    return hashlib.sha256(f"{rule_id}\0{masked_match}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _path(result: dict[str, Any], tool: str, where: str, target: Target) -> str:

@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 from mergeguard import vulndb
 from mergeguard.errors import ParseError, ScannerError
-from mergeguard.filekinds import FileKind
+from mergeguard.filekinds import FileKind, classify
 from mergeguard.model import Finding, Location
-from mergeguard.scanners import trivy
+from mergeguard.scanners import pip_requirements, trivy
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json
 from mergeguard.scanners.report_json import repo_path
 
@@ -53,7 +53,10 @@ class TrivyDepsScanner:
         if not isinstance(report, dict):
             raise ParseError(f"{NAME}: the Trivy report is not a JSON object")
         lines = pinned_lines(report, target)
-        return [_on_line(f, lines) for f in trivy.parse_report(output.report, NAME, target)]
+        found = [_on_line(f, lines) for f in trivy.parse_report(output.report, NAME, target)]
+        # Trivy passes over a pip requirement that is not `==`-pinned without a word: say so.
+        pip_files = [path for path in target.files if FileKind.PIP_REQUIREMENTS in classify(path)]
+        return [*found, *pip_requirements.findings(NAME, pip_requirements.read(target.root, pip_files))]
 
 
 def pinned_lines(report: dict[str, Any], target: Target) -> dict[tuple[str, str, str], tuple[int, int]]:

@@ -51,7 +51,7 @@ class ImagePart(enum.StrEnum):
     """What one `trivy image` run of an image looks for."""
 
     VULNERABILITIES = "vulnerabilities"  # OS and application packages, against the database
-    SECRETS = "secrets and configuration"  # secrets in its files and config, image-config checks
+    CONTENTS = "secrets and configuration"  # secrets in its files and config, image-config checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +127,8 @@ def _secret_switches(target: Target) -> tuple[str, ...]:
     user, secrets in ENV) with the checks embedded in the pinned binary; no database, a scratch cache."""
     scratch = ("--cache-dir", str(target.workdir / "trivy-cache"), "--cache-backend", "memory")
     scanners = ("--scanners", "secret", "--image-config-scanners", "misconfig,secret", "--skip-check-update")
-    return (*_COMMON, *scanners, *scratch, "--skip-db-update", "--skip-java-db-update")
+    own = trivy.no_secret_config(target)  # no trivy-secret.yaml from the scanned files
+    return (*_COMMON, *scanners, *scratch, *own, "--skip-db-update", "--skip-java-db-update")
 
 
 def image_jobs(

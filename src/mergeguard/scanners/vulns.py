@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ def cwe_ids(texts: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f"CWE-{m.group(1)}" for t in texts for m in _CWE.finditer(t)))
 
 
+@functools.lru_cache(maxsize=1024)  # asked once per advisory of an image, with that image's name
 def image_path(reference: str) -> str:
     """The placeholder path for an image: `container-image/` + its name without tag or digest."""
     name = _DIGEST.sub("", reference.strip().replace("\\", "/"))

@@ -1,0 +1,59 @@
+"""How long each scanner took last time (a JSON beside the versions cache), to start the costliest first.
+
+On a two-core runner the order matters: the scanner on the critical path must not wait for a free
+worker behind quick ones. The file is only a hint: unreadable, it is ignored; unwritable, not kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from mergeguard import versions
+from mergeguard.scanners.base import ScanOutcome, Status
+
+_LOCK = threading.Lock()
+
+
+def durations_file() -> Path:
+    return versions.cache_file().with_name("durations.json")
+
+
+def load(store: Path | None = None) -> dict[str, float]:
+    """The last duration in seconds of each scanner that ran to the end; {} when there is none."""
+    try:
+        data = json.loads((store or durations_file()).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): float(v) for k, v in data.items() if isinstance(v, int | float) and v >= 0}
+
+
+def record(outcomes: Iterable[ScanOutcome], store: Path | None = None) -> None:
+    """Remember the durations of the outcomes that ended well (a failure's time says nothing)."""
+    fresh = {o.scanner: round(o.duration_s, 3) for o in outcomes if o.status is Status.OK}
+    if not fresh:
+        return
+    store = store or durations_file()
+    with _LOCK:
+        _write(store, {**load(store), **fresh})
+
+
+def order(names: Iterable[str], known: Mapping[str, float]) -> list[int]:
+    """Indexes of `names`, costliest first: never-measured ones first, in their given order."""
+    listed = list(names)
+    return sorted(range(len(listed)), key=lambda i: -known.get(listed[i], float("inf")))
+
+
+def _write(store: Path, data: dict[str, float]) -> None:
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = store.with_name(f".{store.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.replace(store)
+    except OSError:
+        pass  # read-only home: the registry's order is used next time

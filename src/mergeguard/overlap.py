@@ -1,0 +1,40 @@
+"""Work not done twice: Checkov's secrets framework is a fork of detect-secrets, left out when that runs.
+
+Measured on the test corpora (benchmarks/secrets_overlap.py, README "Less duplicate work"): 98 of
+Checkov's 100 secret reports were made on the same line by another secret scanner (the two others: a
+`.secrets.baseline`, which detect-secrets leaves out on purpose, and a SARIF file's hash), and the
+framework costs Checkov seconds on every file. But with `secret-agreement` on, the fork's keyword and
+entropy hits are the second opinion that keeps detect-secrets' ones at their severity: without them 12
+secrets were lowered to medium. So the framework is left out only when that rule is off, detect-secrets
+is selected and it is given every file (none over its size limit): then nothing the gate decides changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from mergeguard import sizelimit
+from mergeguard.changes import ChangeSet
+from mergeguard.scanners import checkov, detect_secrets
+from mergeguard.scanners.base import Scanner
+
+# "auto" as above; benchmarks/secrets_overlap.py sets "never" and "always" to measure both sides.
+CHECKOV_SECRETS_SKIP = "auto"
+
+
+def without_duplicates(
+    scanners: Iterable[Scanner], selected: Callable[[str], bool], changes: ChangeSet, agreement: bool
+) -> list[Scanner]:
+    """`scanners`, with Checkov's secrets framework left out when it can change nothing (see above)."""
+    auto = not agreement and secrets_covered(selected, changes)
+    covered = CHECKOV_SECRETS_SKIP == "always" or (CHECKOV_SECRETS_SKIP == "auto" and auto)
+    return [checkov.CheckovWithoutSecrets() if covered and s.name == checkov.TOOL else s for s in scanners]
+
+
+def secrets_covered(selected: Callable[[str], bool], changes: ChangeSet) -> bool:
+    """Whether detect-secrets is selected and will be given every file in scope."""
+    if not selected(detect_secrets.TOOL):
+        return False
+    scanner = detect_secrets.DetectSecretsScanner()
+    files, oversized = sizelimit.split(scanner, changes.root, changes.paths(scanner.applies_to))
+    return bool(files) and oversized is None

@@ -1,0 +1,44 @@
+"""JSON text for the reports: written by orjson (Python's encoder is pure Python once given `indent`).
+
+The text is ASCII, as `json.dumps` writes it by default: a bidi override or a C1 control character
+in a file name stays an escape in the file, never a raw character in a terminal that shows it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+_NON_ASCII = re.compile(r"[^\x00-\x7e]")  # DEL too, as `json.dumps` does
+
+
+def dumps_indented(value: Any) -> str:
+    """`value` as two-space indented ASCII JSON (what orjson refuses, a lone surrogate say, goes to json)."""
+    try:
+        return _ascii(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8"))
+    except orjson.JSONEncodeError:
+        return json.dumps(value, indent=2)
+
+
+def dumps_compact(value: Any) -> str:
+    """`value` as ASCII JSON without white space (SARIF), the same way."""
+    try:
+        return _ascii(orjson.dumps(value).decode("utf-8"))
+    except orjson.JSONEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+
+
+def _ascii(text: str) -> str:
+    """Non-ASCII characters and DEL (only ever inside strings) as `\\uXXXX`, pairs above U+FFFF."""
+    return text if text.isascii() and "\x7f" not in text else _NON_ASCII.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

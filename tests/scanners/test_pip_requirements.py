@@ -1,0 +1,135 @@
+"""Requirements files read with PEP 508: exact pins are audited, every other requirement is one finding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mergeguard.cli import main
+from mergeguard.model import Kind, Severity
+from mergeguard.runner import Job, find_executable, run_job
+from mergeguard.scanners import pip_requirements
+from mergeguard.scanners.base import Status, Target
+from mergeguard.scanners.pip_audit_scanner import PipAuditScanner
+from tests.gitutil import GitTree
+
+TOKEN = "ghp_" + "x" * 36  # fake, shaped like a GitHub token
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "why"),
+    [
+        ("flask", "flask", "no version is given"),
+        ("lxml>=4", "lxml", "the range >=4"),
+        ("requests~=2.0", "requests", "the range ~=2.0"),
+        ("Django>=2,<3", "django", "the range <3,>=2"),
+        ("jinja2==2.*", "jinja2", "the range ==2.*"),
+        ("pkg @ https://example.com/pkg-1.0.zip", "pkg", "a direct URL reference"),
+        ("https://example.com/pkgs/foo-1.0.tar.gz", "foo-1.0.tar.gz", "a URL requirement"),
+        ("-e git+https://github.com/org/lib.git@main#egg=Org_Lib", "org-lib", "an editable checkout"),
+        ("--editable=git+https://github.com/org/lib.git", "lib", "an editable checkout"),
+        ("no way!", "no", "it is not a PEP 508 requirement (Expected"),
+    ],
+)
+def test_each_requirement_without_an_exact_pin_says_why(line: str, name: str, why: str) -> None:
+    found = pip_requirements.parse(f"# deps\n{line}\n", "requirements.txt")
+    assert found.pins == ()
+    [item] = found.unpinned
+    assert (item.name, item.line) == (name, 2)
+    assert item.why.startswith(why), item.why
+
+
+@pytest.mark.parametrize(
+    ("line", "requirement"),
+    [
+        ("Flask==3.1.2", "Flask==3.1.2"),
+        ("flask[async] == 3.1.2  # web", "flask[async]==3.1.2"),
+        ('urllib3==1.26.5 ; python_version >= "3"', 'urllib3==1.26.5; python_version >= "3"'),
+        ("urllib3===1.26.5", "urllib3===1.26.5"),
+        ("urllib3==1.26.5 --hash=sha256:aa \\\n    --hash=sha256:bb", "urllib3==1.26.5"),
+    ],
+)
+def test_exact_pins_go_to_the_audit_without_hashes_or_comments(line: str, requirement: str) -> None:
+    found = pip_requirements.parse(f"{line}\n", "requirements.txt")
+    assert found.unpinned == ()
+    assert [(p.requirement, p.line) for p in found.pins] == [(requirement, 1)]
+    assert found.audit_file() == f"{requirement}\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "-r other.txt",
+        "--requirement=base.txt",
+        "-c constraints.txt",
+        "--index-url https://x/simple",
+        "-e .",
+        "./vendor/pkg",
+    ],
+)
+def test_includes_options_and_the_projects_own_code_are_neither_pins_nor_findings(line: str) -> None:
+    assert pip_requirements.parse(f"{line}\n", "requirements.txt") == pip_requirements.Requirements()
+
+
+def test_a_constraints_file_bounds_without_asking_for_anything(tmp_path: Path) -> None:
+    (tmp_path / "constraints.txt").write_text("flask<3\nlxml==5.2.1\n")
+    found = pip_requirements.read(tmp_path, ["constraints.txt", "missing.txt"])
+    assert found.unpinned == () and [p.name for p in found.pins] == ["lxml"]
+
+
+def test_one_low_dependency_finding_per_requirement_on_its_line_with_credentials_masked() -> None:
+    text = f"flask==3.1.2\nlxml>=4\n-e git+https://bot:{TOKEN}@github.com/org/lib.git#egg=lib\n"
+    findings = pip_requirements.findings("pip-audit", pip_requirements.parse(text, "app/requirements.txt"))
+    assert [(f.rule_id, f.location.path, f.location.start_line) for f in findings] == [
+        ("unpinned-requirement", "app/requirements.txt", 2),
+        ("unpinned-requirement", "app/requirements.txt", 3),
+    ]
+    assert {(f.severity, f.kind, f.tool) for f in findings} == {(Severity.LOW, Kind.DEPENDENCY, "pip-audit")}
+    assert findings[0].message.startswith("lxml>=4 could not be audited: the range >=4 leaves the version")
+    assert TOKEN not in repr(findings) and "https://***@github.com/org/lib.git" in findings[1].message
+
+
+def test_a_vulnerability_lands_on_the_exact_pin_of_its_version() -> None:
+    found = pip_requirements.parse("flask==2.0.0\nFlask==3.1.2\n", "requirements.txt")
+    assert found.line_of("FLASK", "3.1.2") == ("requirements.txt", 2)
+    assert found.line_of("flask", "9.9") == ("requirements.txt", 1)
+    assert found.line_of("lxml", "5") is None
+
+
+@pytest.mark.scanner
+def test_the_real_pip_audit_reports_unpinned_requirements_and_stays_ok(tmp_path: Path) -> None:
+    if find_executable("pip-audit") is None:
+        pytest.skip("pip-audit is not installed (make install)")
+    (tmp_path / "requirements.txt").write_text("flask\nlxml>=4\n-r base.txt\n")
+    (tmp_path / "work").mkdir()
+    target = Target(tmp_path, ("requirements.txt",), tmp_path, workdir=tmp_path / "work")
+    outcome = run_job(Job(PipAuditScanner(), target, 120))
+    assert outcome.status is Status.OK, outcome.reason
+    assert [(f.rule_id, f.location.start_line) for f in outcome.findings] == [
+        ("unpinned-requirement", 1),
+        ("unpinned-requirement", 2),
+    ]
+
+
+@pytest.mark.scanner
+def test_an_app_with_unpinned_flask_passes_the_gate_offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: pip-audit refused the whole file and the gate exited 3."""
+    if find_executable("pip-audit") is None:
+        pytest.skip("pip-audit is not installed (make install)")
+    repo = GitTree(tmp_path / "app")
+    repo.write("requirements.txt", "flask\nlxml\n")
+    repo.write("app.py", "print('hi')\n")
+    repo.commit()
+    report = tmp_path / "report.json"
+    code = main(["scan", str(repo.root), "--scanners", "pip-audit", "--offline", "--json", str(report)])
+    assert code == 0, capsys.readouterr().out
+    data = json.loads(report.read_text())
+    assert [s["status"] for s in data["scanners"] if s["name"] == "pip-audit"] == ["ok"]
+    assert [(f["rule_id"], f["severity"], f["start_line"]) for f in data["findings"]] == [
+        ("unpinned-requirement", "low", 1),
+        ("unpinned-requirement", "low", 2),
+    ]

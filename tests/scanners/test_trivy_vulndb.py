@@ -1,0 +1,142 @@
+"""The real Trivy, offline, against a tiny database of real advisories written here (tests/trivydb.py).
+
+A Debian 12.0 image with curl installed by a RUN line fails the gate: each advisory lands on the
+Dockerfile line whose layer brought the package, and the fix plan names the fixed Debian versions.
+The demo app's pinned requirements are checked by trivy-deps with the same database.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mergeguard.cli import main
+from mergeguard.runner import Job, find_executable, run_job
+from mergeguard.scanners.base import Status, Target
+from mergeguard.scanners.trivy_deps import TrivyDepsScanner
+from mergeguard.vulndb import VulnDb
+from tests import bolt, debian_image, trivydb
+from tests.debian_image import APT_GET, FROM
+from tests.gitutil import GitTree
+from tests.imagebuild import docker_archive
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-app"
+pytestmark = pytest.mark.scanner
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if find_executable("trivy") is None:
+        pytest.skip("trivy is not installed (make install)")
+    return trivydb.build(tmp_path_factory.mktemp("trivy-cache"))
+
+
+@pytest.fixture(scope="module")
+def gated(cache: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
+    """`mergeguard scan --image api.tar=api/Dockerfile --offline` on a checkout holding the Dockerfile."""
+    tmp = tmp_path_factory.mktemp("debian")
+    tree = GitTree(tmp / "repo")
+    tree.write("api/Dockerfile", debian_image.DOCKERFILE)
+    tree.commit("api")
+    tar = docker_archive(debian_image.image(), tmp / "api.tar")
+    out = tmp / "report.json"
+    args = ["scan", str(tree.root), "--scanners", "trivy-image", "--image", f"{tar}=api/Dockerfile"]
+    code = main([*args, "--offline", "--vuln-db-dir", str(cache), "--json", str(out)])
+    return code, json.loads(out.read_text())
+
+
+def test_the_image_fails_with_each_advisory_on_the_line_that_brought_its_package(
+    gated: tuple[int, dict[str, Any]],
+) -> None:
+    code, report = gated
+    assert code == 1 and report["verdict"] == "fail"
+    image_scans = [s for s in report["scanners"] if s["name"] == "trivy-image"]
+    assert [s["status"] for s in image_scans] == ["ok", "ok"], image_scans  # vulnerabilities, secrets
+    found = [(f, f["package"]) for f in report["findings"] if f["kind"] == "vulnerability"]
+    vulns = {
+        (f["rule_id"], p["name"]): (f["path"], f["start_line"], p["fixed"], f["severity"]) for f, p in found
+    }
+    dockerfile = "api/Dockerfile"
+    assert vulns[("CVE-2023-38545", "curl")] == (dockerfile, APT_GET, "7.88.1-10+deb12u4", "critical")
+    assert vulns[("CVE-2023-38545", "libcurl4")] == (dockerfile, APT_GET, "7.88.1-10+deb12u4", "critical")
+    assert vulns[("CVE-2023-4911", "libc6")] == (dockerfile, FROM, "2.36-9+deb12u3", "high")
+    assert vulns[("CVE-2023-47038", "perl-base")] == (dockerfile, FROM, "5.36.0-7+deb12u1", "high")
+    assert vulns[("CVE-2010-4756", "libc6")][:3] == (dockerfile, FROM, None)  # Debian: <unfixed>
+    packages = {name for _, name in vulns}
+    assert packages == {"curl", "libcurl4", "libc6", "libc-bin", "perl-base"}  # bash, tar, zlib1g: none
+    blocking = {f["rule_id"] for f in report["findings"] if f["blocking"]}
+    assert {"CVE-2023-38545", "CVE-2023-4911", "CVE-2024-2961", "CVE-2023-47038"} <= blocking
+    assert "CVE-2010-4756" not in blocking and "CVE-2023-38546" not in blocking  # low
+
+
+def test_the_fix_plan_names_the_fixed_debian_versions(gated: tuple[int, dict[str, Any]]) -> None:
+    _, report = gated
+    plan = {f["package"]: f for f in report["fixes"]}
+    curl = plan["curl"]
+    assert (curl["installed"], curl["target"]) == ("7.88.1-10", "7.88.1-10+deb12u4")
+    assert (curl["path"], curl["ecosystem"]) == ("api/Dockerfile", "debian")
+    assert sorted(curl["fixes"]) == ["CVE-2023-38545", "CVE-2023-38546"]
+    libc = plan["libc6"]
+    assert (libc["installed"], libc["target"]) == ("2.36-9", "2.36-9+deb12u6")  # fixes both glibc DSAs
+    assert sorted(libc["fixes"]) == ["CVE-2023-4911", "CVE-2024-2961"]
+    assert libc["unfixed"] == ["CVE-2010-4756"]
+    assert (libc["ecosystem"], libc["origin"]) == ("debian", "base-image")
+    assert plan["perl-base"]["target"] == "5.36.0-7+deb12u1"
+
+
+def test_trivy_deps_finds_the_demo_apps_pinned_advisories_offline(cache: Path, tmp_path: Path) -> None:
+    files = ("api/requirements.txt",)
+    target = Target(DEMO, files, DEMO, workdir=tmp_path, vuln_db=VulnDb(cache_dir=cache, offline=True))
+    outcome = run_job(Job(TrivyDepsScanner(), target, 120))
+    assert outcome.status is Status.OK, outcome.reason
+    packages = [(f, f.package) for f in outcome.findings if f.package]
+    found = {(f.rule_id, p.name, f.location.start_line) for f, p in packages}
+    pins = (DEMO / "api" / "requirements.txt").read_text().splitlines()
+    flask, werkzeug, pyyaml = (
+        pins.index(pin) + 1 for pin in ("flask==0.12.2", "werkzeug==0.14.1", "pyyaml==5.3")
+    )
+    assert found == {
+        ("CVE-2018-1000656", "flask", flask),
+        ("CVE-2019-1010083", "flask", flask),
+        ("CVE-2019-14806", "werkzeug", werkzeug),
+        ("CVE-2020-14343", "pyyaml", pyyaml),
+    }
+    assert len(packages) == len(outcome.findings)
+    fixed = {f.rule_id: p.fixed for f, p in packages}
+    assert fixed["CVE-2018-1000656"] == "0.12.3" and fixed["CVE-2020-14343"] == "5.4"
+
+
+def test_the_demo_app_gate_plans_flask_1_0(cache: Path, tmp_path: Path) -> None:
+    out = tmp_path / "demo.json"
+    args = ["scan", str(DEMO), "--scanners", "trivy-deps", "--offline", "--vuln-db-dir", str(cache)]
+    assert main([*args, "--json", str(out)]) == 1
+    report = json.loads(out.read_text())
+    plan = {f["package"]: (f["installed"], f["target"], f["path"]) for f in report["fixes"]}
+    assert plan["flask"] == ("0.12.2", "1.0", "api/requirements.txt")  # both Flask advisories
+    assert plan["pyyaml"] == ("5.3", "5.4", "api/requirements.txt")
+
+
+def test_a_bucket_larger_than_a_page_is_read_through_its_overflow_pages(tmp_path: Path) -> None:
+    if find_executable("trivy") is None:
+        pytest.skip("trivy is not installed (make install)")
+    flask = next(a for a in trivydb.ADVISORIES if a.id == "CVE-2018-1000656")
+    long_title = " ".join(f"word{i}" for i in range(2000))  # about 14 KB: four pages' worth
+    cache = trivydb.build(tmp_path / "cache", (replace(flask, title=long_title),))
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "requirements.txt").write_text("Flask==0.12\n")
+    target = Target(tmp_path / "app", ("requirements.txt",), tmp_path / "app", workdir=tmp_path)
+    outcome = run_job(Job(TrivyDepsScanner(), replace(target, vuln_db=VulnDb(cache, offline=True)), 120))
+    assert outcome.status is Status.OK, outcome.reason
+    assert [(f.rule_id, f.title) for f in outcome.findings] == [("CVE-2018-1000656", long_title)]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [(b"", 0xCBF29CE484222325), (b"a", 0xAF63DC4C8601EC8C), (b"foobar", 0x85944171F73967E8)],
+)
+def test_the_meta_checksum_is_fnv1a_64(data: bytes, expected: int) -> None:
+    assert bolt.fnv1a64(data) == expected
