@@ -57,6 +57,8 @@ for step, size in zip(steps, sizes, strict=True):
     print(f"| {text[:80]:<80} | {size / 1e6:6.1f} |")
 EOF
 
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k * 1.024 / 1000 }'; } # KiB -> MB
+
 CTR="$(bh from --pull-never "$IMAGE")"
 MNT="$(bh mount "$CTR")"
 echo
@@ -67,10 +69,9 @@ for env in "$MNT"/opt/mergeguard/scanners/* "$MNT"/opt/mergeguard; do
     else
         size="$(du -sk "$env" | cut -f1)" name="scanners/${env##*/}"
     fi
-    printf '| %-44s | %6.1f |\n' "$name" "$(bc <<<"scale=1; $size * 1.024 / 1000")"
+    printf '| %-44s | %6s |\n' "$name" "$(mb "$size")"
 done
-printf '| %-44s | %6.1f |\n' "all of /opt/mergeguard (hard links once)" \
-    "$(bc <<<"scale=1; $(du -sk "$MNT/opt/mergeguard" | cut -f1) * 1.024 / 1000")"
+printf '| %-44s | %6s |\n' "all of /opt/mergeguard (hard links once)" "$(mb "$(du -sk "$MNT/opt/mergeguard" | cut -f1)")"
 echo
 echo "biggest packages in the scanners' environments (MB):"
 du -sk "$MNT"/opt/mergeguard/scanners/*/lib/python3*/site-packages/* 2>/dev/null | sort -rn | head -n 12 |

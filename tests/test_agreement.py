@@ -60,6 +60,16 @@ def test_two_heuristics_of_one_tool_are_not_a_second_opinion() -> None:
     )
 
 
+def test_checkovs_fork_of_detect_secrets_is_the_same_engine_not_a_second_opinion() -> None:
+    (one,) = agreed(secret("detect-secrets", "Secret Keyword"), secret("checkov", "CKV_SECRET_10"))
+    assert set(one.tools) == {"checkov", "detect-secrets"}
+    assert one.severity is Severity.MEDIUM
+    assert one.severity_note is not None
+    assert "one engine" in one.severity_note.reason
+    (two,) = agreed(secret("checkov", "CKV_SECRET_10"), secret("gitleaks", "generic-api-key"))
+    assert (two.severity, two.severity_note) == (Severity.HIGH, None)
+
+
 def test_the_table_names_heuristics_per_tool() -> None:
     assert agreement.heuristic("checkov", "CKV_SECRET_6") and agreement.heuristic(
         "gitleaks", "generic-api-key"

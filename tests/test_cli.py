@@ -101,8 +101,9 @@ def test_pr_mode_reports_only_the_file_the_head_commit_adds(
     assert code == 1, capsys.readouterr().out
     assert {f["path"] for f in data["findings"]} == {"config/aws.py"}
     seen_by = {tool for f in data["findings"] for tool in f["tools"]}
-    assert {"gitleaks", "detect-secrets", "trivy-secret", "checkov"} <= seen_by
-    assert data["duplicates_merged"] >= 3
+    # Checkov's secrets framework (a fork of detect-secrets) is left out while detect-secrets runs.
+    assert {"gitleaks", "detect-secrets", "trivy-secret"} <= seen_by
+    assert data["duplicates_merged"] >= 2
     assert all(f["status"] == "new" for f in data["findings"])
     assert AWS_KEY_ID not in report.read_text()
     assert AWS_KEY_ID not in capsys.readouterr().out

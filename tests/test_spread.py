@@ -91,17 +91,16 @@ def test_checkov_without_secrets_runs_no_secrets_framework() -> None:
 
 
 @pytest.mark.parametrize(
-    ("agreement", "selected", "expected"),
+    ("selected", "expected"),
     [
-        (False, {"checkov", "detect-secrets"}, "CheckovWithoutSecrets"),
-        (True, {"checkov", "detect-secrets"}, "CheckovScanner"),
-        (False, {"checkov"}, "CheckovScanner"),
+        ({"checkov", "detect-secrets"}, "CheckovWithoutSecrets"),
+        ({"checkov"}, "CheckovScanner"),
     ],
 )
-def test_the_secrets_framework_is_left_out_only_when_nothing_changes(
-    tmp_path: Path, agreement: bool, selected: set[str], expected: str
+def test_the_secrets_framework_is_left_out_when_detect_secrets_reads_every_file(
+    tmp_path: Path, selected: set[str], expected: str
 ) -> None:
     (tmp_path / "app.py").write_text("x = 1\n", encoding="utf-8")
     changes = collect(tmp_path, None, ())
-    chosen = overlap.without_duplicates([CheckovScanner()], selected.__contains__, changes, agreement)
+    chosen = overlap.without_duplicates([CheckovScanner()], selected.__contains__, changes)
     assert type(chosen[0]).__name__ == expected

@@ -28,6 +28,10 @@ HEURISTIC_RULES: Mapping[str, frozenset[str]] = MappingProxyType(
         "trivy-secret": frozenset(),
     }
 )
+# Checkov's secrets framework is its own fork of detect-secrets (bc-detect-secrets) running the same
+# keyword and entropy plugins: when both report a heuristic hit, that is one engine seen twice, not a
+# second opinion. Agreement needs two engines.
+ENGINES: Mapping[str, str] = MappingProxyType({"checkov": "detect-secrets"})
 # Bandit's B105 to B107 (hard-coded password) are kind `code`, rated low by Bandit, and not merged with
 # secrets: they neither get lowered nor agree. They key on the same variable-name words as the keyword
 # plugins (`SECRET_KEY = "…"`), so their agreement with one would say nothing new.
@@ -55,13 +59,20 @@ def _lowered(finding: Finding) -> Finding:
     reports = list(
         dict.fromkeys([(finding.tool, finding.rule_id), *((s.tool, s.rule_id) for s in finding.also)])
     )
-    if len({tool for tool, _ in reports}) > 1 or not all(heuristic(tool, rule) for tool, rule in reports):
+    if not all(heuristic(tool, rule) for tool, rule in reports):
         return finding
-    note = SeverityNote(finding.severity, _reason(finding.tool, [rule for _, rule in reports]))
+    if len({ENGINES.get(tool, tool) for tool, _ in reports}) > 1:
+        return finding
+    note = SeverityNote(finding.severity, _reason(reports))
     return replace(finding, severity=LOWERED_TO, severity_note=note)
 
 
-def _reason(tool: str, rules: list[str]) -> str:
+def _reason(reports: list[tuple[str, str]]) -> str:
     """ "only a generic heuristic (detect-secrets Secret Keyword) saw it, no second tool agreed"."""
-    which = "a generic heuristic" if len(rules) == 1 else "generic heuristics"
-    return f"only {which} ({tool} {', '.join(rules)}) saw it, no second tool agreed"
+    tools = list(dict.fromkeys(tool for tool, _ in reports))
+    which = "a generic heuristic" if len(reports) == 1 else "generic heuristics"
+    if len(tools) == 1:
+        seen = f"{tools[0]} {', '.join(rule for _, rule in reports)}"
+    else:
+        seen = "; ".join(f"{tool} {rule}" for tool, rule in reports) + ", one engine: Checkov's is a fork"
+    return f"only {which} ({seen}) saw it, no second tool agreed"

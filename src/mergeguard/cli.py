@@ -17,10 +17,12 @@ from mergeguard import (
     config,
     gcpause,
     images,
+    merge,
     parsers,
     pipeline,
     precommit,
     procs,
+    shards,
 )
 from mergeguard.errors import Cancelled, MergeguardError, UsageError
 from mergeguard.files import write_atomic
@@ -75,18 +77,52 @@ def _scan(args: argparse.Namespace) -> int:
         base_images=base_images,
         base_reports=base_reports,
         policy=files,
+        shard=_shard(args),
     )
-    return _conclude(args, pipeline.scan(request, settings))
+    result = pipeline.scan(request, settings)
+    if request.shard is None:
+        return _conclude(args, result)
+    options = {**vars(args), "base": base}
+    _conclude(args, result, {"shard": merge.section(result, request.shard, options)})
+    print(f"mergeguard: shard {request.shard.label} written to {plain(args.json)}: `merge` decides")
+    return 0
 
 
-def _conclude(args: argparse.Namespace, result: pipeline.ScanResult) -> int:
+def _shard(args: argparse.Namespace) -> shards.Shard | None:
+    """`--shard I/N`: needs --json, and no image or report (those are not split)."""
+    if args.shard is None:
+        return None
+    if not args.json:
+        raise UsageError("--shard writes a report for `mergeguard merge`: it needs --json FILE")
+    if args.image or args.base_image or args.report or args.base_report:
+        raise UsageError("--shard splits the scanners: it cannot be used with --image or --report")
+    return shards.parse(args.shard)
+
+
+def _merge(args: argparse.Namespace) -> int:
+    """Shard reports folded into one result: the same dedupe, fingerprints, baseline and policy."""
+    reports = [merge.read(source) for source in args.reports]
+    options = merge.consistent(reports)
+    root = Path(args.root if args.root is not None else options["path"])
+    files = basepolicy.locate(root, options["base"], options["config"], options["baseline"])
+    settings = _config(argparse.Namespace(**options), root, files)
+    accepted = baseline.resolve(options["baseline"], root, files)
+    result = merge.fold(reports, root, settings, files, accepted)
+    for line in merge.failures(reports):
+        print(f"mergeguard: {line}", file=sys.stderr)
+    return _conclude(args, result)
+
+
+def _conclude(
+    args: argparse.Namespace, result: pipeline.ScanResult, extra: dict[str, object] | None = None
+) -> int:
     """Print the result and its verdict, write the reports, and give the verdict's exit status."""
     print(terminal.render(result), end="")
     for change in result.policy_changes:  # names and effects are the change's words: made inert
         effects = "; ".join(change.effects)
         note = f"policy change (takes effect after merge): {change.path} ({change.status}): {effects}"
         print(plain(note, 2000))
-    _write_reports(args, result)
+    _write_reports(args, result, extra)
     decision = result.decision
     print(f"\nmergeguard: {decision.verdict.value.upper()}: {plain(decision.reason)}")
     return decision.verdict.exit_code
@@ -108,9 +144,11 @@ def _precommit(args: argparse.Namespace) -> int:
         return _conclude(args, pipeline.scan(request, settings))
 
 
-def _write_reports(args: argparse.Namespace, result: pipeline.ScanResult) -> None:
+def _write_reports(
+    args: argparse.Namespace, result: pipeline.ScanResult, extra: dict[str, object] | None = None
+) -> None:
     if args.json:
-        write_atomic(Path(args.json), dumps_indented(json_report.build(result)) + "\n")
+        write_atomic(Path(args.json), dumps_indented({**json_report.build(result), **(extra or {})}) + "\n")
     if args.sarif:
         write_atomic(Path(args.sarif), sarif.dumps_sarif(sarif.build_sarif(result)))
     if args.markdown:
@@ -232,8 +270,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--vuln-db-dir", metavar="DIR", help="Trivy's vulnerability database cache directory")
     scan.add_argument("--offline", action="store_true", help="never download: only the cached database")
+    scan.add_argument("--shard", metavar="I/N", help="run shard I of N of the scanners (see `merge`)")
     _outputs(scan)
     scan.set_defaults(func=_scan)
+    fold = commands.add_parser("merge", help="fold the JSON reports of `scan --shard I/N` into one result")
+    fold.add_argument("reports", nargs="+", metavar="REPORT.json", help="every shard's JSON report")
+    fold.add_argument("--root", metavar="DIR", help="the checkout the shards scanned (default: their path)")
+    _outputs(fold)
+    fold.set_defaults(func=_merge)
     base = commands.add_parser("baseline", help="accept the findings of a full scan, or tidy the baseline")
     base.add_argument("action", choices=("create", "update", "prune"))
     _common(base)

@@ -47,6 +47,12 @@ class ParseError(ScannerError):
     """Tool output that is not what the tool documents."""
 
 
+class MissingShardError(MergeguardError):
+    """`mergeguard merge` given too few shard reports: no result can be trusted (fail closed)."""
+
+    exit_code = 3
+
+
 class Cancelled(KeyboardInterrupt):
     """SIGINT or SIGTERM during a run: every scanner was ended; exits 128 + the signal's number.
 

@@ -3,10 +3,9 @@
 Measured on the test corpora (benchmarks/secrets_overlap.py, README "Less duplicate work"): 98 of
 Checkov's 100 secret reports were made on the same line by another secret scanner (the two others: a
 `.secrets.baseline`, which detect-secrets leaves out on purpose, and a SARIF file's hash), and the
-framework costs Checkov seconds on every file. But with `secret-agreement` on, the fork's keyword and
-entropy hits are the second opinion that keeps detect-secrets' ones at their severity: without them 12
-secrets were lowered to medium. So the framework is left out only when that rule is off, detect-secrets
-is selected and it is given every file (none over its size limit): then nothing the gate decides changes.
+framework costs Checkov seconds on every file. Its keyword and entropy hits are no second opinion for
+detect-secrets' (the agreement rule counts the fork and detect-secrets as one engine), so the framework
+is left out whenever detect-secrets is selected and is given every file (none over its size limit).
 """
 
 from __future__ import annotations
@@ -23,10 +22,10 @@ CHECKOV_SECRETS_SKIP = "auto"
 
 
 def without_duplicates(
-    scanners: Iterable[Scanner], selected: Callable[[str], bool], changes: ChangeSet, agreement: bool
+    scanners: Iterable[Scanner], selected: Callable[[str], bool], changes: ChangeSet
 ) -> list[Scanner]:
     """`scanners`, with Checkov's secrets framework left out when it can change nothing (see above)."""
-    auto = not agreement and secrets_covered(selected, changes)
+    auto = secrets_covered(selected, changes)
     covered = CHECKOV_SECRETS_SKIP == "always" or (CHECKOV_SECRETS_SKIP == "auto" and auto)
     return [checkov.CheckovWithoutSecrets() if covered and s.name == checkov.TOOL else s for s in scanners]
 

@@ -17,6 +17,7 @@ from mergeguard import (
     parsers,
     policy,
     policydiff,
+    shards,
     sizelimit,
 )
 from mergeguard.basepolicy import PolicyFiles
@@ -55,6 +56,7 @@ class ScanRequest:
     base_reports: tuple[ImportedReport, ...] = ()  # or their reports, made elsewhere
     vuln_db: VulnDb = field(default_factory=VulnDb)  # its cache directory, offline or not
     policy: PolicyFiles | None = None  # where the config, baselines and scanner configs were read
+    shard: shards.Shard | None = None  # run only this shard's scanners (`scan --shard I/N`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +90,12 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
             REGISTRY.values(),
             lambda name: _selected(name, request.scanners, config),
             changes,
-            config.secret_agreement,
         )
+        chosen = shards.assigned(  # every scanner when not sharded
+            chosen, request.shard, lambda name: _selected(name, request.scanners, config), lambda s: s.name
+        )
+        if all(s.name != trivy_image.NAME for s in chosen):  # a shard without it (no image there)
+            jobs = []
         jobs += [_job(s, request, changes, view, config) for s in chosen if s.name != trivy_image.NAME]
         base_jobs = _base_image_jobs(request, changes, view, config)
         ran = run_all([*jobs, *base_jobs])
@@ -100,6 +106,19 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
     ]
     outcomes = [*trivy_db.with_database_age(checked, request.vuln_db), *imported]
     base_outcomes = [*ran[len(jobs) :], *base_imported]
+    return conclude(request, config, changes, outcomes, base_outcomes, policy_changes=policy_changes)
+
+
+def conclude(
+    request: ScanRequest,
+    config: Config,
+    changes: ChangeSet,
+    outcomes: Sequence[ScanOutcome],
+    base_outcomes: Sequence[ScanOutcome] = (),
+    *,
+    policy_changes: tuple[policydiff.PolicyChange, ...] = (),
+) -> ScanResult:
+    """The scanners' outcomes to a result: dedupe, fingerprints, baseline, policy (`merge` too)."""
     merged, folded = dedupe.merge([finding for outcome in outcomes for finding in outcome.findings])
     merged = agreement.apply(merged, config.secret_agreement)  # after dedupe: needs the sightings
     findings = fingerprints.assign(merged, changes.root)
