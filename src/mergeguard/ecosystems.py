@@ -59,6 +59,7 @@ _KNOWN: dict[str, tuple[Ordering, bool, tuple[str, ...]]] = {
 _ALIASES = {alias: name for name, (_, _, aliases) in _KNOWN.items() for alias in (name, *aliases)}
 
 
+@functools.lru_cache(maxsize=1024)  # asked once per finding by the fix plan, of a few names
 def ecosystem(reported: str | None) -> Ecosystem:
     """The ecosystem a tool named (any case); an unknown one keeps its name and gets the generic order."""
     raw = " ".join((reported or "").lower().split()) or "unknown"

@@ -110,6 +110,9 @@ def identity(finding: Finding) -> tuple[str, str | None]:
 
 def advisory_id(finding: Finding) -> str:
     """One id per advisory across databases: the lowest CVE id when there is one, else the rule id."""
+    rule, ids = finding.rule_id.upper(), finding.cve_ids
+    if not ids or (len(ids) == 1 and ids[0].upper() == rule):  # the usual case: the rule id, or none
+        return rule
     cves = sorted(i.upper() for i in (finding.rule_id, *finding.cve_ids) if i.upper().startswith("CVE-"))
     return cves[0] if cves else finding.rule_id.upper()
 

@@ -107,7 +107,11 @@ def _entry(group: list[tuple[Package, Finding]]) -> FixEntry:
     advisories = _advisories(group)
     ordering, key = sort_key(eco.ordering, [pkg.installed, *(v for a in advisories for v in a.fixed_in)])
     advisories = [PlannedAdvisory(a.id, a.severity, tuple(sorted(a.fixed_in, key=key))) for a in advisories]
-    fixable = [a for a in advisories if any(key(f) > key(pkg.installed) for f in a.fixed_in)]
+    at = key(pkg.installed)
+    fixable: list[PlannedAdvisory] = []
+    unfixed: list[PlannedAdvisory] = []
+    for advisory in advisories:  # one id each: a partition, not a search of one list for the other
+        (fixable if any(key(f) > at for f in advisory.fixed_in) else unfixed).append(advisory)
     return FixEntry(
         ecosystem=eco.name,
         package=pkg.name,
@@ -117,7 +121,7 @@ def _entry(group: list[tuple[Package, Finding]]) -> FixEntry:
         ordering=ordering,
         target=_target(fixable, pkg.installed, key),
         fixes=tuple(fixable),
-        unfixed=tuple(a for a in advisories if a not in fixable),
+        unfixed=tuple(unfixed),
     )
 
 

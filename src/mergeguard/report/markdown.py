@@ -133,15 +133,20 @@ class _Profile:
 
 _COMMENT = _Profile("comment.md.j2", COMMENT_LIMIT - len(MARKER) - 1, 240, 15)
 _SUMMARY = _Profile("summary.md.j2", SUMMARY_LIMIT, 1000, 200)
-_ENV = ImmutableSandboxedEnvironment(
-    loader=jinja2.PackageLoader("mergeguard", "templates"),
-    autoescape=False,  # Markdown, not HTML: the context is escaped with `escape` instead
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+_OPTIONS: dict[str, Any] = {
+    "loader": jinja2.PackageLoader("mergeguard", "templates"),
+    "autoescape": False,  # Markdown, not HTML: the context is escaped with `escape` instead
+    "undefined": jinja2.StrictUndefined,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+}
+_ENV = ImmutableSandboxedEnvironment(**_OPTIONS)  # a user's template, and all it includes: sandboxed
 _ENV.filters["md"] = escape
+# The built-in templates are mergeguard's own code: rendered without the sandbox's check of every
+# attribute access (a third of the time with 100,000 findings), to the same text.
+_BUILTIN = jinja2.Environment(**_OPTIONS)  # noqa: S701 - Markdown, escaped by the `md` filter
+_BUILTIN.filters["md"] = escape
 
 
 def render_comment(
@@ -157,7 +162,7 @@ def render_summary(result: ScanResult, *, links: LinkContext | None = None) -> s
 
 
 def _render(result: ScanResult, links: LinkContext | None, profile: _Profile, source: str | None) -> str:
-    template = _compile(source) if source is not None else _ENV.get_template(profile.template)
+    template = _compile(source) if source is not None else _BUILTIN.get_template(profile.template)
     lists, base = _lists(result), _base(result)
     show = _Views(result, links, profile.text_limit)  # only the items shown are made into views
 

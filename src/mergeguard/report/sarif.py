@@ -49,7 +49,7 @@ HOMEPAGES = {
 _SEMVER = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 _SAFE_URL = re.compile(r"https?://[^\s<>()\[\]{}\"'`\\|^]+")
 # Markdown's special characters, each escaped with a backslash.
-_MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~&"})
+_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~&"  # the backslash first: escapes are not escaped again
 _CWE = re.compile(r"CWE-(\d+)", re.IGNORECASE)
 _ALWAYS_WRITTEN = frozenset({"level"})  # equals SARIF's default "warning", yet readers look for it
 
@@ -95,12 +95,20 @@ def build_sarif(
 
 def dumps_sarif(doc: dict[str, Any]) -> str:
     """The SARIF text as written: compact, ASCII-only JSON (any text a tool printed survives)."""
+    if _MEASURED and _MEASURED[0][0] is doc:  # `build_sarif` measured it: tens of MB are not written twice
+        return _MEASURED.pop()[1]
     return dumps_compact(doc) + "\n"
 
 
 def gzipped_size(doc: dict[str, Any]) -> int:
     """Bytes of the written document gzipped as an uploader would (zlib's default level)."""
-    return len(gzip.compress(dumps_sarif(doc).encode("ascii"), compresslevel=6, mtime=0))
+    text = dumps_sarif(doc)
+    _MEASURED[:] = [(doc, text)]
+    return len(gzip.compress(text.encode("ascii"), compresslevel=6, mtime=0))
+
+
+# The last document measured and its text, until it is written (every caller writes what it built).
+_MEASURED: list[tuple[dict[str, Any], str]] = []
 
 
 def split_runs(doc: dict[str, Any], max_runs: int = MAX_RUNS) -> list[dict[str, Any]]:
@@ -142,8 +150,10 @@ def _fields(cls: Any) -> tuple[tuple[str, str, Any], ...]:
     return tuple(fields)
 
 
-def _document(runs: list[Any]) -> dict[str, Any]:
-    log = shown_tree(to_json(om.SarifLog(runs=runs, version="2.1.0", schema_uri=SCHEMA_URI)))
+def _document(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    log = to_json(om.SarifLog(runs=[], version="2.1.0", schema_uri=SCHEMA_URI))
+    log["runs"] = runs  # already JSON: converted run by run
+    log = shown_tree(log)
     return {"$schema": log.pop("$schema"), "version": log.pop("version"), **log}
 
 
@@ -190,23 +200,29 @@ def _run(
 ) -> Any:
     kept, dropped = found[:keep], found[keep:]
     rules = _rules(kept)
-    index = {rule.id: i for i, rule in enumerate(rules)}
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
     version = outcome.version if outcome is not None else ""
     driver = om.ToolComponent(
         name=f"mergeguard/{tool}",
         information_uri=HOMEPAGES.get(tool),
         version=version or None,
         semantic_version=version if _SEMVER.fullmatch(version) else None,
-        rules=rules,
+        rules=[],
     )
-    return om.Run(
-        tool=om.Tool(driver=driver),
-        automation_details=om.RunAutomationDetails(id=category(tool, partial)),
-        invocations=[_invocation(tool, outcome, dropped)],
-        original_uri_base_ids={SRCROOT: om.ArtifactLocation(description=_text("The repository root."))},
-        results=[_result(a, index[a.finding.rule_id], prefix) for a in sorted(kept, key=_place)],
-        properties={"dropped": _dropped(dropped)} if dropped else None,
+    run: dict[str, Any] = to_json(
+        om.Run(
+            tool=om.Tool(driver=driver),
+            automation_details=om.RunAutomationDetails(id=category(tool, partial)),
+            invocations=[_invocation(tool, outcome, dropped)],
+            original_uri_base_ids={SRCROOT: om.ArtifactLocation(description=_text("The repository root."))},
+            results=[],
+            properties={"dropped": _dropped(dropped)} if dropped else None,
+        )
     )
+    # Results and rules, thousands of them, are built as JSON directly (what `to_json` would write).
+    run["tool"]["driver"]["rules"] = rules
+    run["results"] = [_result(a, index[a.finding.rule_id], prefix) for a in sorted(kept, key=_place)]
+    return run
 
 
 def _invocation(tool: str, outcome: ScanOutcome | None, dropped: Sequence[Assessed]) -> Any:
@@ -234,7 +250,7 @@ def _dropped(dropped: Sequence[Assessed]) -> dict[str, Any]:
     return {"results": len(dropped), "severities": severities}
 
 
-def _rules(kept: Sequence[Assessed]) -> list[Any]:
+def _rules(kept: Sequence[Assessed]) -> list[dict[str, Any]]:
     """One rule per rule id of the kept results, so never more rules than results."""
     groups: dict[str, list[Finding]] = {}
     for assessed in kept:  # most severe first: each group starts with its most severe finding
@@ -242,7 +258,7 @@ def _rules(kept: Sequence[Assessed]) -> list[Any]:
     return [_rule(rule_id, groups[rule_id]) for rule_id in sorted(groups)]
 
 
-def _rule(rule_id: str, findings: Sequence[Finding]) -> Any:
+def _rule(rule_id: str, findings: Sequence[Finding]) -> dict[str, Any]:
     top = findings[0]
     title = _line(top.title) or rule_id
     messages = {_line(f.message) for f in findings}
@@ -251,18 +267,24 @@ def _rule(rule_id: str, findings: Sequence[Finding]) -> Any:
     uri = top.help_uri if top.help_uri and _SAFE_URL.fullmatch(top.help_uri) else HOMEPAGES.get(top.tool)
     cwes = sorted({int(m.group(1)) for f in findings for c in f.cwe_ids if (m := _CWE.fullmatch(c.strip()))})
     tags = ["security", top.kind.value, *(f"external/cwe/cwe-{n}" for n in cwes)]
-    return om.ReportingDescriptor(
-        id=rule_id,
-        short_description=om.MultiformatMessageString(text=title),
-        full_description=om.MultiformatMessageString(text=about),
-        help=_help(top, [title] if about == title else [title, about], cwes, uri),
-        help_uri=uri,
-        default_configuration=om.ReportingConfiguration(level=level(top.severity)),
-        properties={"tags": tags[:MAX_TAGS], "security-severity": SECURITY_SEVERITY.get(top.severity)},
-    )
+    properties: dict[str, Any] = {"tags": tags[:MAX_TAGS]}
+    if top.severity in SECURITY_SEVERITY:
+        properties["security-severity"] = SECURITY_SEVERITY[top.severity]
+    # The keys in sarif-om's order, as `to_json` of an `om.ReportingDescriptor` writes them.
+    rule: dict[str, Any] = {
+        "id": rule_id,
+        "defaultConfiguration": {"level": level(top.severity)},
+        "fullDescription": {"text": about},
+        "help": _help(top, [title] if about == title else [title, about], cwes, uri),
+    }
+    if uri is not None:
+        rule["helpUri"] = uri
+    rule["properties"] = properties
+    rule["shortDescription"] = {"text": title}
+    return rule
 
 
-def _help(top: Finding, lines: list[str], cwes: list[int], uri: str | None) -> Any:
+def _help(top: Finding, lines: list[str], cwes: list[int], uri: str | None) -> dict[str, str]:
     """The rule's help as text and as Markdown, every tool-supplied character escaped in the latter."""
     lines = [*lines, f"Reported by {top.tool} as {top.rule_id} ({top.kind.value})."]
     cwe_urls = [(f"CWE-{n}", f"https://cwe.mitre.org/data/definitions/{n}.html") for n in cwes]
@@ -270,48 +292,57 @@ def _help(top: Finding, lines: list[str], cwes: list[int], uri: str | None) -> A
     text = [*lines, *(f"{name}: {url}" for name, url in cwe_urls + more)]
     markdown = [f"**{_md(lines[0])}**", *(_md(line) for line in lines[1:])]
     markdown += [f"[{name}]({url})" for name, url in cwe_urls + more]
-    return om.MultiformatMessageString(text="\n\n".join(text), markdown="\n\n".join(markdown))
+    return {"text": "\n\n".join(text), "markdown": "\n\n".join(markdown)}
 
 
-def _result(assessed: Assessed, rule_index: int, prefix: str) -> Any:
+def _result(assessed: Assessed, rule_index: int, prefix: str) -> dict[str, Any]:
+    """A result as JSON, its keys in sarif-om's order (what `to_json` of an `om.Result` writes)."""
     f = assessed.finding
-    return om.Result(
-        message=_text(_line(f.message) or _line(f.title) or f.rule_id),
-        rule_id=f.rule_id,
-        rule_index=rule_index,
-        level=level(f.severity),
-        locations=[_location(f, prefix)],  # one, so far inside the 1,000 locations per result
-        partial_fingerprints={FINGERPRINT_KEY: f.fingerprint} if f.fingerprint else None,
-        suppressions=_suppressions(assessed),
-        properties=_properties(assessed),
-    )
+    result: dict[str, Any] = {
+        "message": {"text": _line(f.message) or _line(f.title) or f.rule_id},
+        "level": level(f.severity),
+        "locations": [_location(f, prefix)],  # one, so far inside the 1,000 locations per result
+    }
+    if f.fingerprint:
+        result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
+    result["properties"] = _properties(assessed)
+    result["ruleId"] = f.rule_id
+    if rule_index != -1:
+        result["ruleIndex"] = rule_index
+    if assessed.status is FindingStatus.ACCEPTED:
+        result["suppressions"] = _suppressions(assessed)
+    return result
 
 
-def _location(finding: Finding, prefix: str) -> Any:
+def _location(finding: Finding, prefix: str) -> dict[str, Any]:
     """The repo-relative path as a percent-encoded URI reference, with a region GitHub accepts."""
     loc = finding.location
     start = max(1, loc.start_line)
     column = loc.column if loc.column is not None and loc.column >= 1 else None
-    region = om.Region(start_line=start, end_line=max(start, loc.end_line), start_column=column)
-    artifact = om.ArtifactLocation(uri=quote(path_bytes(prefix + loc.path), safe="/"), uri_base_id=SRCROOT)
-    return om.Location(physical_location=om.PhysicalLocation(artifact_location=artifact, region=region))
+    region: dict[str, int] = {"endLine": max(start, loc.end_line)}
+    if column is not None:
+        region["startColumn"] = column
+    region["startLine"] = start
+    artifact = {"uri": quote(path_bytes(prefix + loc.path), safe="/"), "uriBaseId": SRCROOT}
+    return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
 
 
-def _suppressions(assessed: Assessed) -> list[Any] | None:
-    if assessed.status is not FindingStatus.ACCEPTED:
-        return None
+def _suppressions(assessed: Assessed) -> list[dict[str, Any]]:
     entry = assessed.entry
     reason = entry.reason.strip() if entry is not None else ""
-    bag = {"acceptedBy": entry.accepted_by or None, "expires": _date(entry)} if entry is not None else None
-    reason = reason or "accepted in the baseline"
+    bag = {"acceptedBy": entry.accepted_by or None, "expires": _date(entry)} if entry is not None else {}
+    suppression: dict[str, Any] = {"kind": "external", "justification": reason or "accepted in the baseline"}
+    if bag := {key: value for key, value in bag.items() if value is not None}:
+        suppression["properties"] = bag
     # sarif-om 1.0.4 predates the final schema's `status`; a suppression without one is in effect.
-    return [om.Suppression(kind="external", justification=reason, properties=bag)]
+    return [suppression]
 
 
 def _properties(assessed: Assessed) -> dict[str, Any]:
     f, pkg = assessed.finding, assessed.finding.package
     expired = assessed.status is FindingStatus.EXPIRED
-    return {
+    package = {"name": pkg.name, "installed": pkg.installed, "fixed": pkg.fixed} if pkg else None
+    properties = {
         "tools": list(f.tools),
         "kind": f.kind.value,
         "status": assessed.status.value,
@@ -320,9 +351,10 @@ def _properties(assessed: Assessed) -> dict[str, Any]:
         "blocking": assessed.blocking,
         "commit": f.commit,
         "cves": list(f.cve_ids) or None,
-        "package": {"name": pkg.name, "installed": pkg.installed, "fixed": pkg.fixed} if pkg else None,
+        "package": {k: v for k, v in package.items() if v is not None} if package else None,
         "acceptanceExpired": _date(assessed.entry) if expired else None,
     }
+    return {key: value for key, value in properties.items() if value is not None}
 
 
 def _date(entry: BaselineEntry | None) -> str | None:
@@ -339,4 +371,8 @@ def _line(text: str) -> str:
 
 def _md(text: str) -> str:
     """Tool-supplied text made inert in Markdown: one line, every special character escaped."""
-    return _line(text).translate(_MARKDOWN_ESCAPES)  # a backslash before each
+    text = _line(text)
+    for char in _MARKDOWN_SPECIAL:  # a backslash before each; `str.replace` is the fastest way
+        if char in text:
+            text = text.replace(char, "\\" + char)
+    return text

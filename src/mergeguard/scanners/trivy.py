@@ -116,7 +116,7 @@ class TrivyReport:
             raise ParseError(
                 f"{self.name}: the JSON has none of a Trivy report's keys ({', '.join(sorted(_TRIVY_KEYS))})"
             )
-        return parse_report(output.report, self.name, target)
+        return parse_value(report, self.name, target)  # parsed once: a big report takes a second
 
 
 def parse_report(text: str, tool: str, target: Target) -> list[Finding]:
@@ -124,7 +124,11 @@ def parse_report(text: str, tool: str, target: Target) -> list[Finding]:
 
     Reports before Trivy 0.20 are a bare list of results instead of an object with `Results`.
     """
-    report = load_json(text, tool)
+    return parse_value(load_json(text, tool), tool, target)
+
+
+def parse_value(report: Any, tool: str, target: Target) -> list[Finding]:
+    """`parse_report` of the report's parsed JSON."""
     if isinstance(report, list):
         report = {"Results": report}
     if not isinstance(report, dict):

@@ -59,43 +59,69 @@ def vulnerabilities(
     image = _in_image(result, report)
     kind = Kind.VULNERABILITY if image else Kind.DEPENDENCY
     findings = []
-    for j, record in enumerate(objects(result.get("Vulnerabilities"), tool, f"{where}.Vulnerabilities")):
+    image_at = ""  # the image's placeholder, found once (on the first finding: none, no error)
+    records = objects(result.get("Vulnerabilities"), tool, f"{where}.Vulnerabilities")
+    ecosystem = (field(result, "Type", str, tool, where) or None) if records else None
+    scale = (tool, severities, ecosystem)
+    for j, record in enumerate(records):
         at = f"{where}.Vulnerabilities[{j}]"
-        if field(record, "Status", str, tool, at) in NOT_A_FINDING:
+        texts = _texts(record, tool, at)
+        if texts[_STATUS] in NOT_A_FINDING:
             continue
         if image:
-            path = _image_path(result, report, tool, where)
+            path = image_at = image_at or _image_path(result, report, tool, where)
         else:
             path = _file_path(result, record, target, tool, at)
-        findings.append(_finding(record, result, at, scale=(tool, severities), placement=(path, kind)))
+        findings.append(_finding(record, at, texts, scale=scale, placement=(path, kind)))
     return findings
+
+
+# The string fields of a vulnerability, read in one pass (a report can hold 100,000 of them).
+_TEXT_KEYS = (
+    "Status", "PkgName", "InstalledVersion", "FixedVersion", "VulnerabilityID", "Severity", "Title",
+    "Description", "PrimaryURL",
+)  # fmt: skip
+_STATUS = _TEXT_KEYS.index("Status")
+_STR_OR_NONE = frozenset({str, type(None)})
+
+
+def _texts(record: dict[str, Any], tool: str, at: str) -> list[str]:
+    """The record's `_TEXT_KEYS` as `field` reads them (null or absent: ""), with its errors."""
+    values = [record.get(key) for key in _TEXT_KEYS]
+    if {*map(type, values)} <= _STR_OR_NONE:  # the usual case, checked at C speed
+        return [value or "" for value in values]
+    return [field(record, key, str, tool, at) for key in _TEXT_KEYS]
 
 
 def _finding(
     record: dict[str, Any],
-    result: dict[str, Any],
     at: str,
+    texts: list[str],
     *,
-    scale: tuple[str, Mapping[str, Severity]],
+    scale: tuple[str, Mapping[str, Severity], str | None],  # tool, its severities, the result's Type
     placement: tuple[str, Kind],
 ) -> Finding:
-    tool, severities = scale
+    tool, severities, ecosystem = scale
+    status, name, installed, fixed, advisory_id, severity, title, description, url = texts
+    if not name.strip():
+        required(record, "PkgName", tool, at)  # raises, naming the field
+    if not advisory_id.strip():
+        required(record, "VulnerabilityID", tool, at)
     package = Package(
-        name=required(record, "PkgName", tool, at),
-        installed=field(record, "InstalledVersion", str, tool, at),
-        fixed=field(record, "FixedVersion", str, tool, at) or None,
-        ecosystem=field(result, "Type", str, tool, at) or None,
+        name=name,
+        installed=installed,
+        fixed=fixed or None,
+        ecosystem=ecosystem,
     )
-    status = field(record, "Status", str, tool, at)
     advisory = Advisory(
-        id=required(record, "VulnerabilityID", tool, at),
+        id=advisory_id,
         package=package,
-        severity=severities.get(field(record, "Severity", str, tool, at).upper(), Severity.UNKNOWN),
-        title=field(record, "Title", str, tool, at),
-        description=field(record, "Description", str, tool, at),
+        severity=severities.get(severity.upper(), Severity.UNKNOWN),
+        title=title,
+        description=description,
         aliases=strings(record.get("VendorIDs"), tool, f"{at}.VendorIDs"),
         cwe_ids=strings(record.get("CweIDs"), tool, f"{at}.CweIDs"),
-        help_uri=field(record, "PrimaryURL", str, tool, at) or None,
+        help_uri=url or None,
         status="" if status == "fixed" else status,
     )
     return vulnerability_finding(tool, advisory, *placement)
