@@ -6,8 +6,6 @@ worker behind quick ones. The file is only a hint: unreadable, it is ignored; un
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -24,12 +22,7 @@ def durations_file() -> Path:
 
 def load(store: Path | None = None) -> dict[str, float]:
     """The last duration in seconds of each scanner that ran to the end; {} when there is none."""
-    try:
-        data = json.loads((store or durations_file()).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
+    data = versions.read_json_cache(store or durations_file())
     return {str(k): float(v) for k, v in data.items() if isinstance(v, int | float) and v >= 0}
 
 
@@ -40,20 +33,10 @@ def record(outcomes: Iterable[ScanOutcome], store: Path | None = None) -> None:
         return
     store = store or durations_file()
     with _LOCK:
-        _write(store, {**load(store), **fresh})
+        versions.write_json_cache(store, {**load(store), **fresh})
 
 
 def order(names: Iterable[str], known: Mapping[str, float]) -> list[int]:
     """Indexes of `names`, costliest first: never-measured ones first, in their given order."""
     listed = list(names)
     return sorted(range(len(listed)), key=lambda i: -known.get(listed[i], float("inf")))
-
-
-def _write(store: Path, data: dict[str, float]) -> None:
-    try:
-        store.parent.mkdir(parents=True, exist_ok=True)
-        tmp = store.with_name(f".{store.name}.{os.getpid()}.{threading.get_ident()}")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        tmp.replace(store)
-    except OSError:
-        pass  # read-only home: the registry's order is used next time

@@ -32,7 +32,7 @@ def cached(exe: str, probe: Callable[[], str], store: Path | None = None) -> str
     version = probe()
     if version:
         with _LOCK:
-            _write(store, {**_read(store), key: version})
+            write_json_cache(store, {**_read(store), key: version})
     return version
 
 
@@ -46,18 +46,24 @@ def _identity(exe: str) -> str:
 
 
 def _read(store: Path) -> dict[str, str]:
+    return {str(k): str(v) for k, v in read_json_cache(store).items()}
+
+
+def read_json_cache(store: Path) -> dict[str, object]:
+    """The JSON object in cache file `store`; {} when it is missing, unreadable or not an object."""
     try:
         data = json.loads(store.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}  # a cache that cannot be read is only a cache: ask the tools again
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}
 
 
-def _write(store: Path, data: dict[str, str]) -> None:
+def write_json_cache(store: Path, data: dict[str, str] | dict[str, float]) -> None:
+    """Replace cache file `store` with `data`; a read-only home keeps nothing (the cache is a hint)."""
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
         tmp = store.with_name(f".{store.name}.{os.getpid()}.{threading.get_ident()}")
         tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
         tmp.replace(store)
     except OSError:
-        pass  # read-only home: the next run probes again
+        pass  # read-only home: the next run asks again
