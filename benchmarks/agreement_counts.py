@@ -5,7 +5,7 @@ Usage: .venv/bin/python benchmarks/agreement_counts.py PATH [PATH ...] [--scanne
 Each tree is scanned twice (`--all-files`, its own `.mergeguard.yml` if any) with `secret-agreement`
 false, then true. Printed per tree: blocking findings before and after, the secrets lowered, and every
 blocking secret a provider-specific rule reported, which must block in both runs under the same
-fingerprint (exit 1 otherwise). The numbers go in the README.
+fingerprint (exit 1 otherwise). The numbers go in docs/scanners.md.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from mergeguard import agreement, config, pipeline
-from mergeguard.model import Finding, Kind
-from mergeguard.registry import REGISTRY, select
+from mergeguard.core import config
+from mergeguard.core.model import Finding, Kind
+from mergeguard.scan import agreement, pipeline
+from mergeguard.scan.registry import REGISTRY, select
 
 OFFLINE = "hadolint,trivy-config,trivy-secret,checkov,bandit,detect-secrets,gitleaks"
 

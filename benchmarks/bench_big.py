@@ -5,7 +5,7 @@ Usage: .venv/bin/python benchmarks/bench_big.py [--repeat N] [--only NAME[,NAME]
 Every input is generated in a temporary directory (nothing is committed) and each figure is printed
 in seconds, the median of N runs (one run for the slow detect-secrets figure). `--profile NAME`
 runs that figure once under cProfile and prints the 25 most expensive functions instead.
-The goals are the README's "Performance" table; run it on an idle machine.
+The goals are the "Big results" table of docs/performance.md; run it on an idle machine.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from mergeguard import baseline, cli, config, fingerprints, gcpause, globs, policy
-from mergeguard.changes import ChangeSet, Mode, collect
-from mergeguard.errors import ConfigError
-from mergeguard.model import Finding, Kind, Location, Severity
-from mergeguard.registry import REGISTRY
-from mergeguard.scanners.base import ScanOutcome, Status
+from mergeguard.cli import main as cli
+from mergeguard.core import baseline, config, gcpause, globs, policy
+from mergeguard.core.changes import ChangeSet, Mode, collect
+from mergeguard.core.errors import ConfigError
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.scan import fingerprints
+from mergeguard.scan.registry import REGISTRY
 
 LINE = "the quick brown fox jumps over the lazy dog, again and again and again 0123456789\n"
 FILES = 1_000  # source files the generated findings point into

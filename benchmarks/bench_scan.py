@@ -5,7 +5,7 @@ Usage: .venv/bin/python benchmarks/bench_scan.py [PATH] [--repeat N]
 The sequential baseline runs exactly the command lines mergeguard's adapters build (same flags,
 same files, same scan view), one after another, the way a CI script of `tool ... || true` steps
 would. Both sides are timed wall-clock over N repetitions; the median of each and their ratio are
-printed. Run it on an idle machine; numbers go in the README.
+printed. Run it on an idle machine; numbers go in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import sys
 import time
 from pathlib import Path
 
-from mergeguard.changes import collect
-from mergeguard.config import load
-from mergeguard.errors import ScannerError
-from mergeguard.registry import REGISTRY
-from mergeguard.runner import find_executable, run_command
+from mergeguard.core.changes import collect
+from mergeguard.core.config import load
+from mergeguard.core.errors import ScannerError
+from mergeguard.scan.registry import REGISTRY
+from mergeguard.scan.scope_dir import scan_view
 from mergeguard.scanners.base import Target
-from mergeguard.view import scan_view
+from mergeguard.scanners.commands import find_executable, run_command
 
 REPO = Path(__file__).resolve().parent.parent
 

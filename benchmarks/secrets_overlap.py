@@ -1,7 +1,7 @@
 """What Checkov's secrets framework adds to detect-secrets, Gitleaks and Trivy, and what skipping it saves.
 
 Usage: .venv/bin/python benchmarks/secrets_overlap.py [PATH ...]
-(default: tests/fixtures and examples/demo-app; the README's figures add three vulnerable-app trees)
+(default: tests/fixtures and examples/demo-app; docs/performance.md's figures add three vulnerable-app trees)
 
 Each tree is gated twice with the offline scanners, Checkov's secrets framework on (as before) and
 off, with the `secret-agreement` rule off (`--agreement`: on). Printed per tree: Checkov's secret findings
@@ -15,8 +15,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from mergeguard import config, overlap, pipeline
-from mergeguard.registry import REGISTRY
+from mergeguard.core import config
+from mergeguard.scan import overlap, pipeline
+from mergeguard.scan.registry import REGISTRY
 
 REPO = Path(__file__).resolve().parent.parent
 SCANNERS = ("hadolint", "trivy-config", "trivy-secret", "checkov", "bandit", "detect-secrets", "gitleaks")
@@ -28,7 +29,7 @@ OTHER_SECRET_TOOLS = frozenset({"detect-secrets", "gitleaks", "trivy-secret"})
 
 
 def gate(path: Path, skip: bool, agreement: bool) -> pipeline.ScanResult:
-    overlap.CHECKOV_SECRETS_SKIP = "always" if skip else "never"
+    overlap.SKIP_COVERED = "always" if skip else "never"
     settings = replace(config.resolve(None, path, REGISTRY.keys()), secret_agreement=agreement)
     return pipeline.scan(pipeline.ScanRequest(path, None, SCANNERS), settings)
 

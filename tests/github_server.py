@@ -57,7 +57,6 @@ class FakeGitHub(Endpoints):
     too_large_status: int = 413
     user_login: str | None = None  # what `GET /user` says; None: 403, as for the workflow's token
     comments: dict[int, Json] = field(default_factory=dict)
-    pull_files: dict[int, list[Json]] = field(default_factory=dict)
     sarifs: dict[str, Json] = field(default_factory=dict)
     check_runs: dict[int, Json] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from mergeguard.model import Finding
+from mergeguard.core.model import Finding
 from mergeguard.report.json_report import finding_dict
-from mergeguard.runner import find_executable, run_command
 from mergeguard.scanners.base import Scanner, Target, ToolOutput
+from mergeguard.scanners.commands import find_executable, run_command
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _PIPELINE = ("fingerprint", "tools", "also")  # filled in after the adapter: fingerprints, dedupe

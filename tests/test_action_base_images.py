@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mergeguard.runner import find_executable
+from mergeguard.scanners.commands import find_executable
 from tests import debian_image, trivydb
 from tests.github_server import serving
 from tests.gitutil import GitTree

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.action_context import from_env
-from mergeguard.errors import UsageError
-from mergeguard.model import Severity
+from mergeguard.core.errors import UsageError
+from mergeguard.core.model import Severity
+from mergeguard.github.context import from_env
 
 BASE, HEAD, MERGE = "b" * 40, "c" * 40, "d" * 40
 

@@ -221,3 +221,20 @@ def test_new_findings_counts_findings_whose_acceptance_expired(workspace: tuple[
     assert "expired" in statuses and set(statuses) <= {"new", "expired"}, statuses
     values = outputs(tree)
     assert values["new-findings"] == values["findings"] == str(len(findings)), result.stdout
+
+
+def test_every_report_file_input_is_written_and_named_in_the_outputs(
+    workspace: tuple[GitTree, str, str],
+) -> None:
+    tree, _, head = workspace
+    files = {"json-file": "out/report.json", "markdown-file": "out/report.md"}
+    with serving(TOKEN) as api:
+        result = run_action(tree, api, "push", {"before": "0" * 40, "after": head}, **files)
+    assert result.returncode == 1, result.stdout + result.stderr
+    values = outputs(tree)
+    assert {name: values[name] for name in files} == files
+    assert values["sarif-file"] == "mergeguard.sarif" and (tree.root / "mergeguard.sarif").is_file()
+    markdown = (tree.root / "out" / "report.md").read_text()
+    assert markdown == (tree.root.parent / "home" / "summary.md").read_text()
+    assert "mergeguard: failed" in markdown
+    assert json.loads((tree.root / "out" / "report.json").read_text())["verdict"] == "fail"

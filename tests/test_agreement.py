@@ -7,16 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import agreement, config, dedupe, fingerprints
-from mergeguard.changes import ChangeSet, Mode
-from mergeguard.errors import ConfigError
-from mergeguard.model import Finding, Kind, Location, Severity
-from mergeguard.pipeline import ScanRequest, ScanResult, scan
-from mergeguard.policy import decide
+from mergeguard.core import config
+from mergeguard.core.changes import ChangeSet, Mode
+from mergeguard.core.errors import ConfigError
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.core.policy import decide
 from mergeguard.report import json_report, sarif
 from mergeguard.report.markdown import render_comment, render_summary
-from mergeguard.runner import find_executable
-from mergeguard.scanners.base import ScanOutcome, Status
+from mergeguard.scan import agreement, dedupe, fingerprints
+from mergeguard.scan.pipeline import ScanRequest, ScanResult, scan
+from mergeguard.scanners.commands import find_executable
 from tests.gitutil import GitTree
 
 KEYWORD_ONLY = "only a generic heuristic (detect-secrets Secret Keyword) saw it, no second tool agreed"

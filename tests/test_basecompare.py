@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.basecompare import normalise
-from mergeguard.cli import main
+from mergeguard.cli.main import main
+from mergeguard.core.packagenames import normalise
 from tests.gitutil import GitTree
 
 REPORT = (

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import baseline
-from mergeguard.baseline import BaselineEntry
-from mergeguard.errors import BaselineError
+from mergeguard.core import baseline
+from mergeguard.core.baseline import BaselineEntry
+from mergeguard.core.errors import BaselineError
 
 FP = "0123456789abcdef0123456789abcdef"
 ENTRY = BaselineEntry(FP, "bandit", "B602", "api/app.py", "tracked in SEC-12", "ada", dt.date(2027, 1, 31))

@@ -10,9 +10,9 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from mergeguard import baseline, baseline_text, yamlfile
-from mergeguard.baseline import BaselineEntry
-from mergeguard.errors import BaselineError
+from mergeguard.core import baseline, baseline_text, yamlfile
+from mergeguard.core.baseline import BaselineEntry
+from mergeguard.core.errors import BaselineError
 
 
 def by_yaml(text: str, tmp: Path) -> tuple[BaselineEntry, ...] | str:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import changes
-from mergeguard.errors import UsageError
-from mergeguard.filekinds import FileKind, classify
-from mergeguard.gitrepo import unquote_c_style
+from mergeguard.core import changes
+from mergeguard.core.errors import UsageError
+from mergeguard.core.filekinds import FileKind, classify
+from mergeguard.core.gitrepo import unquote_c_style
 from tests.gitutil import GitTree
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import runner
-from mergeguard.cli import main
-from mergeguard.errors import UsageError
-from mergeguard.registry import select
+from mergeguard.cli.main import main
+from mergeguard.core.errors import UsageError
+from mergeguard.scan.registry import select
+from mergeguard.scanners import commands
 from tests.gitutil import GitTree
 
 AWS_KEY_ID = "AKIA" + "QYLPMN5HFIUJXZ2K"  # fake, shaped like a real one
@@ -33,7 +33,7 @@ def repo(tmp_path: Path) -> GitTree:
 
 def fake_tools(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **bodies: str) -> None:
     """Replace named tools with shell scripts (fault injection); other tools stay real."""
-    real: Callable[[str], str | None] = runner.find_executable
+    real: Callable[[str], str | None] = commands.find_executable
     scripts = {}
     for name, body in bodies.items():
         path = tmp_path / f"fake-{name}"
@@ -42,7 +42,7 @@ def fake_tools(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **bodies: str) -
         )
         path.chmod(path.stat().st_mode | stat.S_IEXEC)
         scripts[name.replace("_", "-")] = str(path)
-    monkeypatch.setattr(runner, "find_executable", lambda name: scripts.get(name, real(name)))
+    monkeypatch.setattr(commands, "find_executable", lambda name: scripts.get(name, real(name)))
 
 
 def last_line(text: str) -> str:
@@ -156,7 +156,7 @@ def test_each_fault_is_exit_3_naming_the_scanner(
 def test_a_missing_tool_is_exit_3(
     repo: GitTree, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(runner, "find_executable", lambda name: None)
+    monkeypatch.setattr(commands, "find_executable", lambda name: None)
     code = main(["scan", str(repo.root), "--scanners", "hadolint"])
     assert code == 3
     assert "scanner hadolint failed: hadolint not found" in last_line(capsys.readouterr().out)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import config
-from mergeguard.errors import ConfigError
-from mergeguard.model import Severity
+from mergeguard.core import config
+from mergeguard.core.errors import ConfigError
+from mergeguard.core.model import Severity
 
 KNOWN = ("hadolint", "checkov", "bandit")
 

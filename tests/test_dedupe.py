@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mergeguard import dedupe, equivalence, fingerprints
-from mergeguard.model import Finding, Kind, Location, Package, Severity, Sighting
+from mergeguard.core.model import Finding, Kind, Location, Package, Severity, Sighting
+from mergeguard.scan import dedupe, equivalence, fingerprints
 
 
 def finding(

@@ -6,7 +6,7 @@ from debian.debian_support import NativeVersion
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mergeguard.ecosystems import Ordering, sort_key
+from mergeguard.vulns.ecosystems import Ordering, sort_key
 
 versions = st.text("0123456789.~+-:abzAZ", min_size=1, max_size=10) | st.text("01.~", min_size=1, max_size=6)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.ecosystems import (
+from mergeguard.vulns.ecosystems import (
     Ordering,
     apk_compare,
     ecosystem,

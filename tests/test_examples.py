@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.cli import main
+from mergeguard.cli.main import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 # These need a vulnerability database or PyPI; without them they fail closed (never "clean").

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import config, reasons
-from mergeguard.cli import main
-from mergeguard.runner import Job, run_job
-from mergeguard.scanners.base import Status, Target
-from mergeguard.scanners.pip_audit_scanner import PipAuditScanner
+from mergeguard.cli.main import main
+from mergeguard.core import config, reasons
+from mergeguard.core.outcome import Status
+from mergeguard.scan.runner import run_job
+from mergeguard.scanners.base import Job, Target
+from mergeguard.scanners.pip_audit.scanner import PipAuditScanner
 from tests.gitutil import GitTree
 
 # What pip-audit 2.x prints when TLS to PyPI fails inside an image (its stdout stays empty).

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.errors import UsageError
-from mergeguard.files import write_atomic
+from mergeguard.core.errors import UsageError
+from mergeguard.core.files import write_atomic
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_a_fifo_is_written_through_not_replaced(tmp_path: Path) -> None:
 def test_process_substitution_gets_the_report() -> None:
     """`--json >(cat)` as a shell passes it: the path is /dev/fd/N, the reader a child process."""
     code = (
-        "import sys; from pathlib import Path; from mergeguard.files import write_atomic; "
+        "import sys; from pathlib import Path; from mergeguard.core.files import write_atomic; "
         "write_atomic(Path(sys.argv[1]), 'via /dev/fd\\n')"
     )
     script = f'exec {sys.executable} -c "{code}" >(cat) ; wait'

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mergeguard.fingerprints import assign
-from mergeguard.model import Finding, Kind, Location, Severity
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.scan.fingerprints import assign
 
 
 def finding(path: str, line: int, rule: str = "B602", evidence: str = "") -> Finding:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import fixplan
-from mergeguard.ecosystems import Ordering
-from mergeguard.fixplan import FixEntry, Origin, PlannedAdvisory
-from mergeguard.model import Finding, Kind, Location, Package, Severity
-from mergeguard.parsers import parse_file
+from mergeguard.core.model import Finding, Kind, Location, Package, Severity
 from mergeguard.report.markdown import render_comment
-from mergeguard.scanners.pip_audit import SKIPPED_RULE
+from mergeguard.scan.imported import parse_file
+from mergeguard.vulns import fixplan
+from mergeguard.vulns.ecosystems import Ordering
+from mergeguard.vulns.fixplan import FixEntry, Origin, PlannedAdvisory
+from mergeguard.vulns.records import SKIPPED_RULE
 from tests.report.test_fixplan_reports import NONE, result_of
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"

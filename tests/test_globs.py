@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mergeguard import config, globs
-from mergeguard.errors import ConfigError
-from mergeguard.registry import REGISTRY
+from mergeguard.core import config, globs
+from mergeguard.core.errors import ConfigError
+from mergeguard.scan.registry import REGISTRY
 
 PARTS = ["a", "b", "gen", "x.py", ".lock", "c.tar.gz", "a.b", "", "."]
 GLOB_PARTS = [*PARTS, "*", "**", "?", "*.py", "*.tar.gz", "*.gz", "a?", "[a]"]

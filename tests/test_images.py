@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import dockerfile, images
-from mergeguard.errors import UsageError
-from mergeguard.images import ImageKind, ImageSpec
+from mergeguard.core import dockerfile
+from mergeguard.core.errors import UsageError
+from mergeguard.vulns import images
+from mergeguard.vulns.images import ImageKind, ImageSpec
 from tests.imagebuild import Image, Layer, docker_archive, oci_layout
 
 

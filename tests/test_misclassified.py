@@ -9,18 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import misclassified
-from mergeguard.changes import ChangedFile, ChangeSet, Mode
-from mergeguard.cli import main
-from mergeguard.filekinds import classify
-from mergeguard.model import Finding, Kind, Location, Severity
-from mergeguard.runner import find_executable
-from mergeguard.scanners.base import Misclassified, Scanner, ScanOutcome, Status, Target
+from mergeguard.cli.main import main
+from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
+from mergeguard.core.filekinds import classify
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.outcome import Misclassified, ScanOutcome, Status
+from mergeguard.scan import misclassified
+from mergeguard.scanners.base import Scanner, Target
 from mergeguard.scanners.checkov import CheckovScanner
+from mergeguard.scanners.commands import find_executable
 from mergeguard.scanners.detect_secrets import DetectSecretsScanner
 from mergeguard.scanners.hadolint import HadolintScanner
-from mergeguard.scanners.trivy import TrivyConfigScanner
-from mergeguard.scanners.trivy_image import TrivyImageScanner
+from mergeguard.scanners.trivy.fs import TrivyConfigScanner
+from mergeguard.scanners.trivy.image import TrivyImageScanner
 from tests.gitutil import GitTree
 
 DOCKERFILE = "FROM python:3.11-slim\nRUN pip install --no-cache-dir flask==3.0.0\nCMD python app.py\n"

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.baseline import BaselineEntry
-from mergeguard.changes import ChangedFile, ChangeSet, Mode
-from mergeguard.config import Config
-from mergeguard.filekinds import FileKind
-from mergeguard.model import Finding, Kind, Location, Severity
-from mergeguard.policy import FindingStatus, Verdict, decide
-from mergeguard.scanners.base import CommitRange, ScanOutcome, Status
+from mergeguard.core.baseline import BaselineEntry
+from mergeguard.core.changes import ChangedFile, ChangeSet, CommitRange, Mode
+from mergeguard.core.config import Config
+from mergeguard.core.filekinds import FileKind
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.core.policy import FindingStatus, Verdict, decide
 
 ANY = frozenset({FileKind.ANY})
 

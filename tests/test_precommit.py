@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import cli
+from mergeguard.cli import main as cli
 from tests.gitutil import GitTree
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,10 +9,11 @@ from typing import ClassVar
 
 import pytest
 
-from mergeguard.filekinds import FileKind
-from mergeguard.model import Finding, Kind, Location, Severity
-from mergeguard.runner import Job, run_all, run_job
-from mergeguard.scanners.base import Command, Status, Target, ToolOutput, load_json
+from mergeguard.core.filekinds import FileKind
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.outcome import Status
+from mergeguard.scan.runner import run_all, run_job
+from mergeguard.scanners.base import Command, Job, Target, ToolOutput, load_json
 
 
 class ScriptScanner:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from mergeguard import shards
-from mergeguard.cli import main
-from mergeguard.registry import REGISTRY
+from mergeguard.cli.main import main
+from mergeguard.scan import shards
+from mergeguard.scan.registry import REGISTRY
 from tests.gitutil import GitTree
 
 DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo-app"

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import history, overlap, spread
-from mergeguard.changes import collect
-from mergeguard.model import Finding, Kind, Location, Severity
-from mergeguard.runner import Job, run_all, run_job
+from mergeguard.core.changes import collect
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.scan import history, overlap, spread
+from mergeguard.scan.runner import run_all, run_job
 from mergeguard.scanners.bandit import BanditScanner
-from mergeguard.scanners.base import ScanOutcome, Status, Target
+from mergeguard.scanners.base import Job, Target
 from mergeguard.scanners.checkov import FRAMEWORKS, CheckovScanner, CheckovWithoutSecrets
 from mergeguard.scanners.detect_secrets import DetectSecretsScanner
 from mergeguard.scanners.hadolint import HadolintScanner

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.cli import main
+from mergeguard.cli.main import main
 from tests.gitutil import GitTree
 
 TRIVY = Path(__file__).parent / "fixtures" / "reports" / "trivy"

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from mergeguard.model import Finding, Kind, Location, Severity
-from mergeguard.policy import Assessed, FindingStatus
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.policy import Assessed, FindingStatus
 from mergeguard.report.workflow_commands import (
     annotation_commands,
     command,

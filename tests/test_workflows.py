@@ -180,10 +180,11 @@ def test_action_yml_is_the_documented_docker_action() -> None:
         "baseline": "", "images": "", "base-images": "", "base-reports": "", "vuln-db-dir": "",
         "offline": "false", "scope": "", "comment": "true",
         "comment-author": "", "upload-sarif": "false",
-        "sarif-file": "mergeguard.sarif", "json-file": "", "check-name": "", "annotations": "true",
+        "sarif-file": "mergeguard.sarif", "json-file": "", "markdown-file": "",
+        "check-name": "", "annotations": "true",
         "working-directory": ".",
     }  # fmt: skip
-    outputs = ["verdict", "findings", "new-findings", "blocking", "sarif-file", "json-file"]
+    outputs = ["verdict", "findings", "new-findings", "blocking", "sarif-file", "json-file", "markdown-file"]
     assert list(action["outputs"]) == outputs
 
 

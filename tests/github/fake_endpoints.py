@@ -18,7 +18,6 @@ class Endpoints:
 
     repository: str
     comments: dict[int, Json]
-    pull_files: dict[int, list[Json]]
     sarifs: dict[str, Json]
     check_runs: dict[int, Json]
     problems: list[str]
@@ -80,10 +79,6 @@ class Endpoints:
             return 404, {"message": "Not Found"}, {}
         found["body"] = body["body"]
         return 200, self._comment_json(found), {}
-
-    def _pulls_list_files(self, p: dict[str, str], query: dict[str, str], _: Any) -> Reply:
-        path = f"/repos/{self.repository}/pulls/{p['pull_number']}/files"
-        return self._page(self.pull_files.get(int(p["pull_number"]), []), query, path)
 
     def _code_scanning_upload_sarif(self, _: Any, __: Any, body: Json) -> Reply:
         try:

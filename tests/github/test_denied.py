@@ -80,15 +80,17 @@ def test_the_token_appears_in_no_error_and_no_log(
 ) -> None:
     echo = {"message": f"Bad credentials: token {TOKEN}"}  # a server (or proxy) that echoes the header
     mock.get(f"{CALLED}/issues/12/comments", status=401, json=echo)
-    mock.get(f"{CALLED}/pulls/12/files", status=500, json=echo)
+    mock.post(f"{CALLED}/check-runs", status=500, json=echo)
 
     with caplog.at_level(logging.DEBUG), pytest.raises(GitHubError) as first:
         client.upsert_comment(12, "body", MARKER)
     with caplog.at_level(logging.DEBUG), pytest.raises(GitHubError) as second:
-        client.pull_request_files(12)
+        client.create_check_run(
+            "mergeguard", SHA, conclusion=Conclusion.FAILURE, title="FAIL", summary="x", annotations=[]
+        )
 
     assert str(first.value) == "PR comment: GitHub answered 401: Bad credentials: token ***"
-    assert str(second.value) == "pull request files: gave up after 2 retries (server errors or rate limits)"
+    assert str(second.value) == "check run: gave up after 2 retries (server errors or rate limits)"
     for error in (first.value, second.value):
         assert error.__cause__ is None and error.__suppress_context__
         assert TOKEN not in f"{error} {error!r}"

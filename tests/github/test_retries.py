@@ -10,15 +10,16 @@ import pytest
 import responses
 from urllib3 import HTTPResponse
 
-from mergeguard.github import GitHubClient, GitHubError
+from mergeguard.github import CommentResult, GitHubClient, GitHubError
 from mergeguard.github.retry import ApiRetry
-from tests.github.conftest import REPOSITORY, TOKEN
+from tests.github.conftest import MARKER, REPOSITORY, TOKEN
 
 API = "https://api.github.com"
-FILES = f"https://api.github.com:443/repos/{REPOSITORY}/pulls/3/files"
+# The comment listing is the client's one GET that any run makes: retries are shown on it.
+COMMENTS = f"https://api.github.com:443/repos/{REPOSITORY}/issues/3/comments"
 SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 PRIMARY = "API rate limit exceeded for installation ID 123."
-ONE_FILE = [{"sha": "1" * 40, "filename": "app.py", "status": "modified", "additions": 1, "deletions": 0}]
+CREATED = {"id": 1, "html_url": f"https://github.com/{REPOSITORY}/pull/3#issuecomment-1", "body": "x"}
 
 
 @pytest.fixture
@@ -32,28 +33,44 @@ def client(make_client: Callable[[str], GitHubClient]) -> GitHubClient:
     return make_client(API)
 
 
+def listed_then_created(mock: responses.RequestsMock) -> None:
+    """After the retried listing: no comment there yet, so one is created."""
+    mock.get(COMMENTS, json=[])
+    mock.post(COMMENTS, status=201, json=CREATED)
+
+
+def comment(client: GitHubClient) -> CommentResult:
+    result = client.upsert_comment(3, "body", MARKER)
+    assert isinstance(result, CommentResult), result
+    return result
+
+
+def gets(mock: responses.RequestsMock) -> int:
+    return sum(call.request.method == "GET" for call in mock.calls)
+
+
 def test_a_server_error_is_retried_after_a_pause(
     mock: responses.RequestsMock, client: GitHubClient, waits: list[float]
 ) -> None:
-    mock.get(FILES, status=502, json={"message": "Server Error"})
-    mock.get(FILES, json=ONE_FILE)
+    mock.get(COMMENTS, status=502, json={"message": "Server Error"})
+    listed_then_created(mock)
 
-    files = client.pull_request_files(3)
+    result = comment(client)
 
-    assert [f.path for f in files] == ["app.py"]
-    assert len(mock.calls) == 2
+    assert result.url == CREATED["html_url"]
+    assert gets(mock) == 2
     assert waits == [1.0]
 
 
 def test_server_errors_back_off_exponentially_then_give_up_in_one_line(
     mock: responses.RequestsMock, client: GitHubClient, waits: list[float]
 ) -> None:
-    mock.get(FILES, status=503, json={"message": "Service Unavailable"})
+    mock.get(COMMENTS, status=503, json={"message": "Service Unavailable"})
 
     with pytest.raises(GitHubError) as raised:
-        client.pull_request_files(3)
+        client.upsert_comment(3, "body", MARKER)
 
-    assert str(raised.value) == "pull request files: gave up after 2 retries (server errors or rate limits)"
+    assert str(raised.value) == "PR comment: gave up after 2 retries (server errors or rate limits)"
     assert len(mock.calls) == 3
     assert waits == [1.0, 2.0]
 
@@ -62,10 +79,10 @@ def test_server_errors_back_off_exponentially_then_give_up_in_one_line(
 def test_a_secondary_rate_limit_waits_for_retry_after(
     mock: responses.RequestsMock, client: GitHubClient, waits: list[float], status: int
 ) -> None:
-    mock.get(FILES, status=status, json={"message": SECONDARY}, headers={"Retry-After": "17"})
-    mock.get(FILES, json=ONE_FILE)
+    mock.get(COMMENTS, status=status, json={"message": SECONDARY}, headers={"Retry-After": "17"})
+    listed_then_created(mock)
 
-    assert len(client.pull_request_files(3)) == 1
+    assert comment(client).url == CREATED["html_url"]
     assert waits == [17.0]
 
 
@@ -80,10 +97,10 @@ def test_a_garbage_or_negative_retry_after_counts_as_absent(
     expected: float,
 ) -> None:
     """Not an unreachable API: the back-off (or a secondary rate limit's minute) it would get without one."""
-    mock.get(FILES, status=status, json={"message": SECONDARY}, headers={"Retry-After": value})
-    mock.get(FILES, json=ONE_FILE)
+    mock.get(COMMENTS, status=status, json={"message": SECONDARY}, headers={"Retry-After": value})
+    listed_then_created(mock)
 
-    assert len(client.pull_request_files(3)) == 1
+    assert comment(client).url == CREATED["html_url"]
     assert waits == [expected]
 
 
@@ -93,10 +110,10 @@ def test_remaining_zero_waits_until_the_reset(
 ) -> None:
     reset = int(time.time()) + 100
     headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset), "x-ratelimit-limit": "5000"}
-    mock.get(FILES, status=403, json={"message": message}, headers=headers)
-    mock.get(FILES, json=ONE_FILE)
+    mock.get(COMMENTS, status=403, json={"message": message}, headers=headers)
+    listed_then_created(mock)
 
-    client.pull_request_files(3)
+    comment(client)
 
     (wait,) = waits
     assert 99 <= wait <= 101  # until the reset, plus one second, as GitHub documents
@@ -105,10 +122,10 @@ def test_remaining_zero_waits_until_the_reset(
 def test_a_secondary_rate_limit_without_headers_waits_a_minute(
     mock: responses.RequestsMock, client: GitHubClient, waits: list[float]
 ) -> None:
-    mock.get(FILES, status=429, json={"message": SECONDARY})
-    mock.get(FILES, json=ONE_FILE)
+    mock.get(COMMENTS, status=429, json={"message": SECONDARY})
+    listed_then_created(mock)
 
-    client.pull_request_files(3)
+    comment(client)
 
     assert waits == [60.0]
 
@@ -116,12 +133,12 @@ def test_a_secondary_rate_limit_without_headers_waits_a_minute(
 def test_a_wait_longer_than_allowed_gives_up_at_once(
     mock: responses.RequestsMock, client: GitHubClient, waits: list[float]
 ) -> None:
-    mock.get(FILES, status=403, json={"message": SECONDARY}, headers={"Retry-After": "3600"})
+    mock.get(COMMENTS, status=403, json={"message": SECONDARY}, headers={"Retry-After": "3600"})
 
     with pytest.raises(
-        GitHubError, match=r"^pull request files: rate limited by GitHub; the wait it asks for \(3600s\)"
+        GitHubError, match=r"^PR comment: rate limited by GitHub; the wait it asks for \(3600s\)"
     ):
-        client.pull_request_files(3)
+        client.upsert_comment(3, "body", MARKER)
     assert waits == []
     assert len(mock.calls) == 1
 
@@ -129,13 +146,13 @@ def test_a_wait_longer_than_allowed_gives_up_at_once(
 def test_each_wait_is_logged_without_the_token(
     mock: responses.RequestsMock, client: GitHubClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    mock.get(FILES, status=502, json={"message": f"echoing {TOKEN}"})
-    mock.get(FILES, json=ONE_FILE)
+    mock.get(COMMENTS, status=502, json={"message": f"echoing {TOKEN}"})
+    listed_then_created(mock)
 
     with caplog.at_level(logging.DEBUG):
-        client.pull_request_files(3)
+        comment(client)
 
-    assert f"/repos/{REPOSITORY}/pulls/3/files?per_page=100 answered 502; retrying in 1s" in caplog.text
+    assert f"/repos/{REPOSITORY}/issues/3/comments?per_page=100 answered 502; retrying in 1s" in caplog.text
     assert TOKEN not in caplog.text
 
 

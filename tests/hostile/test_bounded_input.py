@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mergeguard import config, dockerfile, jsonload, runner, yamlsafe
-from mergeguard.cli import main
-from mergeguard.errors import ConfigError, ParseError, UsageError
+from mergeguard.cli.main import main
+from mergeguard.core import config, dockerfile, jsonload, yamlsafe
+from mergeguard.core.errors import ConfigError, ParseError, UsageError
+from mergeguard.scanners import commands
 from mergeguard.scanners.base import Target
 from mergeguard.scanners.detect_secrets import accepted_in_baseline
 from tests.gitutil import GitTree
@@ -86,9 +87,9 @@ def test_deep_json_printed_by_a_scanner_fails_that_scanner_only(
         'python3 -c \'print("[" * 100000 + "]" * 100000)\'\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    real: Callable[[str], str | None] = runner.find_executable
+    real: Callable[[str], str | None] = commands.find_executable
     monkeypatch.setattr(
-        runner, "find_executable", lambda name: str(script) if name == "bandit" else real(name)
+        commands, "find_executable", lambda name: str(script) if name == "bandit" else real(name)
     )
     report = tmp_path / "out.json"
     code, output = run(capsys, "scan", str(tree.root), "--scanners", "bandit", "--json", str(report))

@@ -13,18 +13,19 @@ from typing import ClassVar
 
 import pytest
 
-from mergeguard.filekinds import FileKind
-from mergeguard.model import Finding
-from mergeguard.runner import Job, run_job
-from mergeguard.scanners.base import Command, Status, Target, ToolOutput, load_json
+from mergeguard.core.filekinds import FileKind
+from mergeguard.core.model import Finding
+from mergeguard.core.outcome import Status
+from mergeguard.scan.runner import run_job
+from mergeguard.scanners.base import Command, Job, Target, ToolOutput, load_json
 from tests.gitutil import GitTree
 
 # `mergeguard scan` in a process of its own, with bandit replaced by the script named in argv[1].
 WRAPPER = """
 import sys
-from mergeguard import runner
-runner.find_executable = lambda name: sys.argv[1] if name == "bandit" else None
-from mergeguard.cli import main
+from mergeguard.scanners import commands
+commands.find_executable = lambda name: sys.argv[1] if name == "bandit" else None
+from mergeguard.cli.main import main
 sys.exit(main(sys.argv[2:]))
 """
 # A scanner that hangs, with a child of its own; both write their pids so the test can look for them.

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.runner import Job, find_executable, run_job
-from mergeguard.scanners.base import Status, Target
-from mergeguard.scanners.pip_audit_scanner import PipAuditScanner
+from mergeguard.core.outcome import Status
+from mergeguard.scan.runner import run_job
+from mergeguard.scanners.base import Job, Target
+from mergeguard.scanners.commands import find_executable
+from mergeguard.scanners.pip_audit.scanner import PipAuditScanner
 
 # What an attacker's package runs the moment pip builds it: here it only leaves a mark.
 SETUP_PY = """\

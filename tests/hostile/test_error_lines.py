@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import reasons, runner
-from mergeguard.cli import main
+from mergeguard.cli.main import main
+from mergeguard.core import reasons
+from mergeguard.scanners import commands
 from tests.gitutil import GitTree
 
 AWS_KEY_ID = "AKIA" + "QYLPMN5HFIUJXZ2K"  # fake, shaped like a real one
@@ -32,9 +33,9 @@ def fake_bandit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> N
     script = tmp_path / "fake-bandit"
     script.write_text('#!/bin/sh\ncase "$1" in --version) echo "bandit 9.9.9"; exit 0;; esac\n' + body)
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    real: Callable[[str], str | None] = runner.find_executable
+    real: Callable[[str], str | None] = commands.find_executable
     monkeypatch.setattr(
-        runner, "find_executable", lambda name: str(script) if name == "bandit" else real(name)
+        commands, "find_executable", lambda name: str(script) if name == "bandit" else real(name)
     )
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import changes, cli
-from mergeguard.filekinds import FileKind
-from mergeguard.view import scan_view
+from mergeguard.cli import main as cli
+from mergeguard.core import changes
+from mergeguard.core.filekinds import FileKind
+from mergeguard.scan.scope_dir import scan_view
 from tests.gitutil import GitTree
 
 KEY = "AKIA" + "QYLPMN5HFIQR7XYZ"  # AWS-shaped (AKIA + 16 of A-Z2-7), split so no scanner flags this file

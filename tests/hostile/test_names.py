@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mergeguard.model import Finding, Kind, Location, Severity
-from mergeguard.policy import Assessed, FindingStatus
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.policy import Assessed, FindingStatus
+from mergeguard.core.text import path_bytes, plain, shown
 from mergeguard.report import markdown
-from mergeguard.report.text import path_bytes, plain, shown
 from mergeguard.report.workflow_commands import annotation_commands
 from tests.gitutil import GitTree
 

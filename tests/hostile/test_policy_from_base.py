@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from mergeguard import cli
+from mergeguard.cli import main as cli
 from tests.gitutil import GitTree
 
 KEY = "AKIA" + "QYLPMN5HFIQR7XYZ"  # AWS-shaped (AKIA + 16 of A-Z2-7), split so no scanner flags this file
@@ -321,7 +321,7 @@ def test_bandit_settings_in_the_changes_pyproject_do_not_count(
 def test_the_changes_pyproject_gets_the_bases_bandit_table(
     change: bytes, base: bytes, expected: bytes | None
 ) -> None:
-    from mergeguard.banditpolicy import with_base_bandit  # noqa: PLC0415
+    from mergeguard.scanners.bandit import with_base_bandit  # noqa: PLC0415
 
     assert with_base_bandit(change, base) == expected
 

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mergeguard import procs, runner, toolconfig
-from mergeguard.cli import main
-from mergeguard.runner import find_executable, run_command
+from mergeguard.cli.main import main
+from mergeguard.core import procs
+from mergeguard.scanners import commands, toolconfig
 from mergeguard.scanners.base import Target
 from mergeguard.scanners.checkov import CheckovScanner
-from mergeguard.scanners.trivy import TrivyConfigScanner, TrivySecretScanner
+from mergeguard.scanners.commands import find_executable, run_command
+from mergeguard.scanners.trivy.fs import TrivyConfigScanner, TrivySecretScanner
 from tests.gitutil import GitTree
 
 TOKEN = "ghs_" + "Zq8xV2mK4pL7nR1tY5wB3cD6fG9hJ0kA2sE4"  # fake, shaped like an installation token
@@ -113,8 +114,8 @@ def fake_scanner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, bod
         f'#!/bin/sh\ncase "$1" in --version|version) echo "{name} 9.9.9"; exit 0;; esac\n{body}'
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    real: Callable[[str], str | None] = runner.find_executable
-    monkeypatch.setattr(runner, "find_executable", lambda tool: str(script) if tool == name else real(tool))
+    real: Callable[[str], str | None] = commands.find_executable
+    monkeypatch.setattr(commands, "find_executable", lambda tool: str(script) if tool == name else real(tool))
 
 
 def test_a_scanner_sees_only_the_allow_listed_environment(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mergeguard.model import Finding
+from mergeguard.core.model import Finding
 
 REPORTS = Path(__file__).parent.parent / "fixtures" / "reports"
 _DECODER = json.JSONDecoder()

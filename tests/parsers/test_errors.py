@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.errors import UsageError
-from mergeguard.parsers import PARSERS, parse_file
+from mergeguard.core.errors import UsageError
+from mergeguard.scan.imported import parse_file
+from mergeguard.scan.registry import READERS
 from tests.parsers.cases import REJECTED, REPORTS, Case, cases, json_span
 
 ROOT = Path("/repo")
@@ -40,7 +41,7 @@ def test_a_report_cut_off_is_refused(case: Case) -> None:
         one_line_error(case.tool, head)
 
 
-@pytest.mark.parametrize("tool", sorted(PARSERS))
+@pytest.mark.parametrize("tool", sorted(READERS))
 @pytest.mark.parametrize(
     "text",
     ["", "   \n", "plain text, no report\n", "Error: unknown flag --format\n", "null", "42", '"a string"'],

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mergeguard.errors import ScannerError, UsageError
-from mergeguard.parsers import PARSERS, parse_file
-from mergeguard.registry import REGISTRY
+from mergeguard.core.errors import ScannerError, UsageError
+from mergeguard.scan.imported import parse_file
+from mergeguard.scan.registry import READERS, REGISTRY
 from mergeguard.scanners.base import ToolOutput
 from tests.golden import FIXTURES, case_target
 from tests.parsers.cases import REPORTS, cases, json_span
@@ -134,7 +134,7 @@ def _reports(draw: st.DrawFn, tool: str) -> str:
     return before + text
 
 
-@pytest.mark.parametrize("tool", sorted(PARSERS))
+@pytest.mark.parametrize("tool", sorted(READERS))
 def test_a_mutated_real_report_gives_findings_or_one_error_line(tool: str) -> None:
     @FUZZ
     @given(_reports(tool))
@@ -169,7 +169,7 @@ _SWEEP: tuple[Any, ...] = (
 )
 
 
-@pytest.mark.parametrize("tool", sorted(PARSERS))
+@pytest.mark.parametrize("tool", sorted(READERS))
 def test_every_field_of_a_format_with_every_odd_value(tool: str) -> None:
     """Each field the tool's real reports have, replaced everywhere by each odd value in turn (in the
     first report that has the field: the sweep stays within seconds)."""
@@ -216,5 +216,5 @@ def test_the_gate_adapters_take_every_odd_value_too(name: str, tmp_path: Path) -
 
 
 def test_every_parser_has_real_seeds() -> None:
-    for tool in PARSERS:
+    for tool in READERS:
         assert _seeds(tool), f"no real fixture for {tool} under {REPORTS}"

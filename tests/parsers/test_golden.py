@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from mergeguard.parsers import PARSERS, parse_file
+from mergeguard.scan.imported import parse_file
+from mergeguard.scan.registry import READERS
 from tests.parsers.cases import Case, cases, rows
 
 CASES = cases()
@@ -32,7 +33,7 @@ def test_every_tool_has_fixtures_of_several_versions() -> None:
     per_tool: dict[str, int] = {}
     for case in CASES:
         per_tool[case.tool] = per_tool.get(case.tool, 0) + 1
-    assert set(per_tool) == set(PARSERS)
+    assert set(per_tool) == set(READERS)
     assert all(count >= 2 for count in per_tool.values()), per_tool
 
 

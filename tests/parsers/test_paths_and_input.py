@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.errors import UsageError
-from mergeguard.parsers import parse_file, read_report
-from mergeguard.scanners.vulns import image_path
+from mergeguard.core.errors import UsageError
+from mergeguard.scan.imported import parse_file, read_report
+from mergeguard.vulns.records import image_path
 from tests.parsers.cases import REPORTS
 
 

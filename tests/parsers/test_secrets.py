@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mergeguard.parsers import parse_file
+from mergeguard.scan.imported import parse_file
 from tests.parsers.cases import Case, cases, load, rows
 
 SECRET_TOOLS = {"gitleaks", "bandit", "sarif"}

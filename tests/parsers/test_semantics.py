@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from mergeguard.errors import UsageError
-from mergeguard.model import Kind, Severity
-from mergeguard.parsers import PARSERS, parse_file
+from mergeguard.core.errors import UsageError
+from mergeguard.core.model import Kind, Severity
+from mergeguard.scan.imported import parse_file
+from mergeguard.scan.registry import READERS, TOOLS
 from tests.parsers.cases import REPORTS
 
 ROOT = Path("/repo")
@@ -21,19 +22,10 @@ def fixture(tool: str, name: str) -> Any:
 
 
 def test_the_registry_holds_every_tool_under_its_own_name() -> None:
-    assert list(PARSERS) == [
-        "trivy",
-        "checkov",
-        "bandit",
-        "detect-secrets",
-        "gitleaks",
-        "hadolint",
-        "pip-audit",
-        "safety",
-        "grype",
-        "sarif",
-    ]
-    assert all(parser.name == name for name, parser in PARSERS.items())
+    assert list(READERS) == [name for name, tool in TOOLS.items() if tool.reader is not None]
+    assert all(reader.name == name for name, reader in READERS.items())
+    # each with real reports to read
+    assert sorted(READERS) == sorted(p.name for p in REPORTS.iterdir() if p.is_dir())
 
 
 @pytest.mark.parametrize(

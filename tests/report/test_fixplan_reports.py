@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import fingerprints
-from mergeguard.baseline import BaselineEntry
-from mergeguard.changes import ChangeSet, Mode
-from mergeguard.config import Config
-from mergeguard.model import Finding, Kind, Location, Package, Severity
-from mergeguard.parsers import parse_file
-from mergeguard.pipeline import ScanResult
-from mergeguard.policy import decide
+from mergeguard.core.baseline import BaselineEntry
+from mergeguard.core.changes import ChangeSet, Mode
+from mergeguard.core.config import Config
+from mergeguard.core.model import Finding, Kind, Location, Package, Severity
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.core.policy import decide
 from mergeguard.report import json_report
 from mergeguard.report.markdown import LinkContext, render_comment, render_summary
-from mergeguard.scanners.base import ScanOutcome, Status
+from mergeguard.scan import fingerprints
+from mergeguard.scan.imported import parse_file
+from mergeguard.scan.pipeline import ScanResult
 from tests.golden import FIXTURES
 from tests.report.test_markdown import assert_inert, visible
 

@@ -14,17 +14,15 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from mergeguard import fingerprints
-from mergeguard.baseline import BaselineEntry
-from mergeguard.changes import ChangedFile, ChangeSet, Mode
-from mergeguard.config import Config
-from mergeguard.errors import UsageError
-from mergeguard.filekinds import FileKind
-from mergeguard.gitrepo import Repo
-from mergeguard.model import Finding, Kind, Location, Severity, Sighting
-from mergeguard.pipeline import ScanRequest, ScanResult, scan
-from mergeguard.policy import decide
-from mergeguard.registry import REGISTRY
+from mergeguard.core.baseline import BaselineEntry
+from mergeguard.core.changes import ChangedFile, ChangeSet, CommitRange, Mode
+from mergeguard.core.config import Config
+from mergeguard.core.errors import UsageError
+from mergeguard.core.filekinds import FileKind
+from mergeguard.core.gitrepo import Repo
+from mergeguard.core.model import Finding, Kind, Location, Severity, Sighting
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.core.policy import decide
 from mergeguard.report.markdown import (
     COMMENT_LIMIT,
     MARKER,
@@ -34,7 +32,10 @@ from mergeguard.report.markdown import (
     render_comment,
     render_summary,
 )
-from mergeguard.scanners.base import CommitRange, ScanOutcome, Status, ToolOutput
+from mergeguard.scan import fingerprints
+from mergeguard.scan.pipeline import ScanRequest, ScanResult, scan
+from mergeguard.scan.registry import REGISTRY
+from mergeguard.scanners.base import ToolOutput
 from tests.golden import FIXTURES, case_target
 
 GOLDEN = FIXTURES / "markdown"

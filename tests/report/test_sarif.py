@@ -19,15 +19,14 @@ from urllib.parse import unquote
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-from mergeguard import fingerprints, policy
-from mergeguard.baseline import BaselineEntry
-from mergeguard.changes import ChangeSet, Mode
-from mergeguard.config import Config
-from mergeguard.gitrepo import Repo
-from mergeguard.model import Finding, Kind, Location, Package, Severity, Sighting
-from mergeguard.pipeline import ScanResult
-from mergeguard.policy import Assessed, Decision, FindingStatus, Verdict
-from mergeguard.registry import REGISTRY
+from mergeguard.core import policy
+from mergeguard.core.baseline import BaselineEntry
+from mergeguard.core.changes import ChangeSet, CommitRange, Mode
+from mergeguard.core.config import Config
+from mergeguard.core.gitrepo import Repo
+from mergeguard.core.model import Finding, Kind, Location, Package, Severity, Sighting
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.core.policy import Assessed, Decision, FindingStatus, Verdict
 from mergeguard.report.sarif import (
     FINGERPRINT_KEY,
     MAX_RESULTS,
@@ -37,9 +36,11 @@ from mergeguard.report.sarif import (
     dumps_sarif,
     gzipped_size,
     level,
-    split_runs,
 )
-from mergeguard.scanners.base import CommitRange, ScanOutcome, Status, ToolOutput
+from mergeguard.scan import fingerprints
+from mergeguard.scan.pipeline import ScanResult
+from mergeguard.scan.registry import REGISTRY
+from mergeguard.scanners.base import ToolOutput
 from tests.golden import FIXTURES, case_target
 
 REPO = Path(__file__).parents[2]
@@ -339,16 +340,6 @@ def test_a_changed_files_scan_has_categories_of_its_own() -> None:
     full = {run["automationDetails"]["id"] for run in build_sarif(mixed())["runs"]}
     assert ids == {f"{c}changed-files/" for c in full}
     assert not ids & full
-
-
-def test_split_runs_keeps_at_most_twenty_per_document() -> None:
-    tools = [f"tool{i:02}" for i in range(45)]
-    found = [Assessed(finding(t, "R1", Severity.LOW, "a.py", 1), FindingStatus.NEW, False) for t in tools]
-    doc = build_sarif(scan_result(found, []))
-    parts = split_runs(doc)
-    assert [len(part["runs"]) for part in parts] == [20, 20, 5]
-    assert [run for part in parts for run in part["runs"]] == doc["runs"]
-    assert all(part["version"] == "2.1.0" and part["$schema"] == doc["$schema"] for part in parts)
 
 
 # --- rules and levels ----------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from mergeguard.errors import ParseError, ScannerError
-from mergeguard.model import Finding, Kind, Severity
-from mergeguard.runner import find_executable, run_command
+from mergeguard.core.errors import ParseError, ScannerError
+from mergeguard.core.model import Finding, Kind, Severity
 from mergeguard.scanners.bandit import SEVERITY, SKIPPED_RULE, BanditScanner
 from mergeguard.scanners.base import Target, ToolOutput
+from mergeguard.scanners.commands import find_executable, run_command
 from tests.golden import FIXTURES, check_golden, check_live
 
 SCANNER = BanditScanner()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.errors import ParseError
+from mergeguard.core.errors import ParseError
 from mergeguard.scanners.base import Target, load_json, relative_path
 
 TARGET = Target(root=Path("/tmp/view/src"), files=("a",), repo=Path("/repo"))

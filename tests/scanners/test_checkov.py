@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from mergeguard.errors import ParseError
-from mergeguard.model import Kind, Severity
-from mergeguard.runner import find_executable, run_command
+from mergeguard.core.errors import ParseError
+from mergeguard.core.model import Kind, Severity
 from mergeguard.scanners.base import Command, Target, ToolOutput
 from mergeguard.scanners.checkov import (
     CHECK_SEVERITIES,
@@ -24,6 +23,7 @@ from mergeguard.scanners.checkov import (
     parse_report,
     severity,
 )
+from mergeguard.scanners.commands import find_executable, run_command
 from tests.golden import FIXTURES, check_golden, check_live
 
 SCANNER = CheckovScanner()

@@ -8,16 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import vulndb
-from mergeguard.errors import ScannerError
-from mergeguard.filekinds import FileKind, classify
-from mergeguard.model import Kind
-from mergeguard.runner import Job, find_executable, run_job
-from mergeguard.scanners.base import ScanOutcome, Status, Target, ToolOutput
-from mergeguard.scanners.pip_audit_scanner import PipAuditScanner
-from mergeguard.scanners.trivy_db import with_database_age
-from mergeguard.scanners.trivy_deps import TrivyDepsScanner
-from mergeguard.vulndb import VulnDb
+from mergeguard.core.errors import ScannerError
+from mergeguard.core.filekinds import FileKind, classify
+from mergeguard.core.model import Kind
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.scan.runner import run_job
+from mergeguard.scanners.base import Job, Target, ToolOutput
+from mergeguard.scanners.commands import find_executable
+from mergeguard.scanners.pip_audit.scanner import PipAuditScanner
+from mergeguard.scanners.trivy.db_age import with_database_age
+from mergeguard.scanners.trivy.deps import TrivyDepsScanner
+from mergeguard.vulns import database as vulndb
+from mergeguard.vulns.database import VulnDb
 from tests.golden import FIXTURES
 
 DEPS = FIXTURES / "trivy-deps"

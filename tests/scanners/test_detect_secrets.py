@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from mergeguard.errors import ParseError
-from mergeguard.model import Severity
-from mergeguard.runner import find_executable, run_command
+from mergeguard.core.errors import ParseError
+from mergeguard.core.model import Severity
 from mergeguard.scanners.base import Target, ToolOutput
+from mergeguard.scanners.commands import find_executable, run_command
 from mergeguard.scanners.detect_secrets import (
     DEFAULT_SEVERITY,
     SEVERITIES,

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import pipeline, sizelimit
-from mergeguard.config import Config
+from mergeguard.core.config import Config
+from mergeguard.core.outcome import Oversized, Status
 from mergeguard.report import json_report, markdown, sarif, terminal
-from mergeguard.runner import find_executable
-from mergeguard.scanners.base import Oversized, Status
+from mergeguard.scan import pipeline, sizelimit
+from mergeguard.scanners.commands import find_executable
 from mergeguard.scanners.detect_secrets import MAX_FILE_BYTES, DetectSecretsScanner
 from mergeguard.scanners.hadolint import HadolintScanner
 

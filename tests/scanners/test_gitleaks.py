@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from mergeguard import gitrepo
-from mergeguard.errors import ParseError, ScannerError
-from mergeguard.model import Finding, Severity
-from mergeguard.runner import find_executable, run_command
-from mergeguard.scanners.base import Command, CommitRange, Target, ToolOutput
+from mergeguard.core import gitrepo
+from mergeguard.core.changes import CommitRange
+from mergeguard.core.errors import ParseError, ScannerError
+from mergeguard.core.model import Finding, Severity
+from mergeguard.scanners.base import Command, Target, ToolOutput
+from mergeguard.scanners.commands import find_executable, run_command
 from mergeguard.scanners.gitleaks import DEFAULT_SEVERITY, SEVERITIES, GitleaksScanner, check_log
 from tests.gitutil import GitTree
 from tests.golden import check_golden, check_live

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.errors import ParseError, ScannerError
-from mergeguard.model import Finding, Kind, Severity
-from mergeguard.runner import find_executable, run_command
+from mergeguard.core.errors import ParseError, ScannerError
+from mergeguard.core.model import Finding, Kind, Severity
 from mergeguard.scanners.base import Target, ToolOutput
+from mergeguard.scanners.commands import find_executable, run_command
 from mergeguard.scanners.hadolint import SEVERITY, HadolintScanner, help_uri
 from tests.golden import FIXTURES, check_golden, check_live
 

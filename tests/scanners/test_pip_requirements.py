@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.cli import main
-from mergeguard.model import Kind, Severity
-from mergeguard.runner import Job, find_executable, run_job
-from mergeguard.scanners import pip_requirements
-from mergeguard.scanners.base import Status, Target
-from mergeguard.scanners.pip_audit_scanner import PipAuditScanner
+from mergeguard.cli.main import main
+from mergeguard.core.model import Kind, Severity
+from mergeguard.core.outcome import Status
+from mergeguard.scan.runner import run_job
+from mergeguard.scanners.base import Job, Target
+from mergeguard.scanners.commands import find_executable
+from mergeguard.scanners.pip_audit.scanner import PipAuditScanner
+from mergeguard.vulns import requirements as pip_requirements
 from tests.gitutil import GitTree
 
 TOKEN = "ghp_" + "x" * 36  # fake, shaped like a GitHub token

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from mergeguard.errors import ParseError
-from mergeguard.filekinds import FileKind
-from mergeguard.model import Kind, Severity
-from mergeguard.runner import find_executable, run_command
+from mergeguard.core.errors import ParseError
+from mergeguard.core.filekinds import FileKind
+from mergeguard.core.model import Kind, Severity
 from mergeguard.scanners.base import Target
-from mergeguard.scanners.trivy import (
+from mergeguard.scanners.commands import find_executable, run_command
+from mergeguard.scanners.trivy.fs import (
     DOCKERFILE_PATTERN,
     SEVERITIES,
     TrivyConfigScanner,

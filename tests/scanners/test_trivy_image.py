@@ -8,16 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard import fingerprints
-from mergeguard.changes import ChangeSet, Mode, collect
-from mergeguard.config import Config
-from mergeguard.images import ImageKind, ImageSpec, parse_spec
-from mergeguard.model import Finding, Kind
-from mergeguard.runner import find_executable, run_all
-from mergeguard.scanners.base import ScanOutcome, Status, Target, ToolOutput
-from mergeguard.scanners.trivy_image import NAME, ImagePart, TrivyImageScanner, image_jobs
-from mergeguard.scanners.trivy_image import _anchor as read_anchor
-from mergeguard.vulndb import VulnDb
+from mergeguard.core.changes import ChangeSet, Mode, collect
+from mergeguard.core.config import Config
+from mergeguard.core.model import Finding, Kind
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.scan import fingerprints
+from mergeguard.scan.runner import run_all
+from mergeguard.scanners.base import Target, ToolOutput
+from mergeguard.scanners.commands import find_executable
+from mergeguard.scanners.trivy.image import NAME, ImagePart, TrivyImageScanner, image_jobs
+from mergeguard.scanners.trivy.image import _anchor as read_anchor
+from mergeguard.vulns.database import VulnDb
+from mergeguard.vulns.images import ImageKind, ImageSpec, parse_spec
 from tests import trivydb
 from tests.golden import FIXTURES
 from tests.imagebuild import Image, Layer, docker_archive, oci_layout

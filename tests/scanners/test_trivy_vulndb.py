@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
-from mergeguard.cli import main
-from mergeguard.runner import Job, find_executable, run_job
-from mergeguard.scanners.base import Status, Target
-from mergeguard.scanners.trivy_deps import TrivyDepsScanner
-from mergeguard.vulndb import VulnDb
+from mergeguard.cli.main import main
+from mergeguard.core.outcome import Status
+from mergeguard.scan.runner import run_job
+from mergeguard.scanners.base import Job, Target
+from mergeguard.scanners.commands import find_executable
+from mergeguard.scanners.trivy.deps import TrivyDepsScanner
+from mergeguard.vulns.database import VulnDb
 from tests import bolt, debian_image, trivydb
 from tests.debian_image import APT_GET, FROM
 from tests.gitutil import GitTree

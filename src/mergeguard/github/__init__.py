@@ -11,7 +11,6 @@ from mergeguard.github.outcomes import (
     CommentAction,
     CommentResult,
     Conclusion,
-    PullFile,
     UploadResult,
     UploadStatus,
 )
@@ -26,7 +25,6 @@ __all__ = [
     "Feature",
     "GitHubClient",
     "GitHubError",
-    "PullFile",
     "UploadResult",
     "UploadStatus",
     "WriteDenied",

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from github.GithubException import BadAttributeException
 
+from mergeguard.core.jsonfields import Fail, need, need_list, or_default
+
 
 class BadApiUrl(ValueError):
     """A `GITHUB_API_URL` that is not an http(s) URL with a host."""
@@ -54,40 +56,32 @@ def unusable(exc: Exception) -> str:
 
 def obj(data: Any, what: str) -> dict[str, Any]:
     """`data` if it is a JSON object."""
-    if not isinstance(data, dict):
-        raise BadAnswer(f"{what} is {_kind(data)}, not a JSON object")
-    return data
+    return need(data, dict, _not(what, "a JSON object"))
 
 
 def objects(data: Any, what: str) -> list[dict[str, Any]]:
     """`data` if it is a JSON list of objects."""
-    if not isinstance(data, list):
-        raise BadAnswer(f"{what} is {_kind(data)}, not a JSON list")
-    if not all(isinstance(item, dict) for item in data):
-        raise BadAnswer(f"{what} holds something other than JSON objects")
-    return data
+    need(data, list, _not(what, "a JSON list"))
+    return need_list(data, dict, lambda _: BadAnswer(f"{what} holds something other than JSON objects"))
 
 
 def text(data: dict[str, Any], key: str, what: str) -> str:
     """The string `data[key]`."""
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise BadAnswer(f"{what}: `{key}` is {_kind(value)}, not a string")
-    return value
+    return need(data.get(key), str, _not(f"{what}: `{key}`", "a string"))
 
 
 def number(data: dict[str, Any], key: str, what: str) -> int:
     """The integer `data[key]` (a JSON true is not one)."""
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BadAnswer(f"{what}: `{key}` is {_kind(value)}, not a number")
-    return value
+    return need(data.get(key), int, _not(f"{what}: `{key}`", "a number"))
 
 
 def optional_text(data: dict[str, Any], key: str) -> str:
     """`data[key]` if it is a string, else ""."""
-    value = data.get(key)
-    return value if isinstance(value, str) else ""
+    return or_default(data.get(key), str, "")
+
+
+def _not(what: str, expected: str) -> Fail:
+    return lambda value: BadAnswer(f"{what} is {_kind(value)}, not {expected}")
 
 
 def _kind(value: Any) -> str:

@@ -30,7 +30,6 @@ from mergeguard.github.outcomes import (
     CheckRunResult,
     CommentResult,
     Conclusion,
-    PullFile,
     UploadResult,
     UploadStatus,
 )
@@ -49,9 +48,8 @@ Output = dict[str, Any]
 COMMIT_SHA = re.compile(r"[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?")
 SARIF_REF = re.compile(r"refs/(heads|tags|pull)/.+")
 TOO_LARGE = re.compile(r"too large|too big|exceeds|maximum size", re.IGNORECASE)
-# An unreachable API, or an answer of no use; with GitHub's own error answers, every way a call fails.
+# An unreachable API, or an answer of no use: with GitHub's own error answers, every way a call fails.
 FAILURES: tuple[type[Exception], ...] = (requests.RequestException, *LIBRARY_FAULTS)
-ANY_FAILURE: tuple[type[Exception], ...] = (GithubException, *FAILURES)
 
 
 class GitHubClient:
@@ -162,14 +160,6 @@ class GitHubClient:
         """Creates a completed check run with the first 50 annotations, then PATCHes the rest 50 at a time."""
         outputs = [check_output(title, summary, text, batch) for batch in batches(annotations)]
         return self._attempt(Feature.CHECK_RUN, lambda: self._check_run(name, head_sha, conclusion, outputs))
-
-    def pull_request_files(self, pr_number: int) -> tuple[PullFile, ...]:
-        """The files a pull request changes (GitHub lists at most 3,000); any failure raises `GitHubError`."""
-        try:
-            files = self._repo.get_pull(pr_number).get_files()
-            return tuple(PullFile(f.filename, f.status, f.previous_filename) for f in files)
-        except ANY_FAILURE as exc:
-            raise to_error(Feature.PULL_FILES, exc, self._max_retries, self._token) from None
 
     def _attempt(self, feature: Feature, call: Callable[[], T]) -> T | WriteDenied:
         """Runs one exchange with the API: a 403 becomes `WriteDenied`, any other failure a `GitHubError`."""

@@ -12,7 +12,7 @@ from github.GithubException import (
     RateLimitExceededException,
 )
 
-from mergeguard.errors import MergeguardError
+from mergeguard.core.errors import MergeguardError
 from mergeguard.github.answers import LIBRARY_FAULTS, unusable
 
 FORK_MESSAGE = "resource not accessible by integration"
@@ -25,7 +25,6 @@ class Feature(Enum):
     COMMENT = ("PR comment", "pull-requests: write")
     SARIF = ("code scanning upload", "security-events: write")
     CHECK_RUN = ("check run", "checks: write")
-    PULL_FILES = ("pull request files", "pull-requests: read")
 
     def __init__(self, label: str, permission: str) -> None:
         self.label = label

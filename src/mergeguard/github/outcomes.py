@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from mergeguard.report.levels import AnnotationLevel  # one level for both kinds of annotation
 
-class AnnotationLevel(StrEnum):
-    """The Checks API's three annotation levels."""
-
-    NOTICE = "notice"
-    WARNING = "warning"
-    FAILURE = "failure"
+__all__ = [
+    "Annotation",
+    "AnnotationLevel",
+    "CheckRunResult",
+    "CommentAction",
+    "CommentResult",
+    "Conclusion",
+    "UploadResult",
+    "UploadStatus",
+]
 
 
 class Conclusion(StrEnum):
@@ -81,12 +86,3 @@ class CheckRunResult:
     url: str
     annotations: int
     requests: int
-
-
-@dataclass(frozen=True, slots=True)
-class PullFile:
-    """One file of a pull request, as GitHub lists it."""
-
-    path: str
-    status: str
-    previous_path: str | None

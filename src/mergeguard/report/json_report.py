@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mergeguard import fixplan
-from mergeguard.model import Finding
-from mergeguard.policy import FindingStatus
-from mergeguard.report.text import shown_tree
-from mergeguard.scanners.base import Misclassified, Oversized, ScanOutcome
+from mergeguard.core.model import Finding
+from mergeguard.core.outcome import Misclassified, Oversized, ScanOutcome
+from mergeguard.core.policy import FindingStatus
+from mergeguard.core.text import shown_tree
+from mergeguard.vulns import fixplan
 
 if TYPE_CHECKING:
-    from mergeguard.baseline import BaselineEntry
-    from mergeguard.pipeline import ScanResult
-    from mergeguard.policy import Assessed, Decision
+    from mergeguard.core.baseline import BaselineEntry
+    from mergeguard.core.blocks import Block
+    from mergeguard.core.policy import Assessed, Decision
+    from mergeguard.scan.pipeline import ScanResult
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -72,8 +73,15 @@ def _build(result: ScanResult) -> dict[str, Any]:
         "findings_out_of_scope": decision.out_of_scope,
         "findings_misclassified": sum(o.misclassified.count for o in result.outcomes if o.misclassified),
         "duplicates_merged": result.merged,
+        "verdict_rules": [rule.value for rule in decision.rules],
         "findings": [
-            {**finding_dict(a.finding), "status": a.status.value, "blocking": a.blocking, **_acceptance(a)}
+            {
+                **finding_dict(a.finding),
+                "status": a.status.value,
+                "blocking": a.blocking,
+                "blocked_by": block_dict(a.block),
+                **_acceptance(a),
+            }
             for a in decision.assessed
         ],
         "stale_baseline_entries": [_entry_dict(e) for e in decision.stale],
@@ -112,6 +120,18 @@ def fix_dict(entry: fixplan.FixEntry) -> dict[str, Any]:
         "path": entry.path,
         "origin": entry.origin.value,
         "ordering": entry.ordering.value,
+    }
+
+
+def block_dict(block: Block | None) -> dict[str, Any] | None:
+    """The rule that makes a finding block (None: it does not), with the threshold it met and why."""
+    if block is None:
+        return None
+    return {
+        "rule": block.rule.value,
+        "setting": block.setting,
+        "threshold": block.threshold.label,
+        "reason": block.describe(),
     }
 
 

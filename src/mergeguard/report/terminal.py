@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from mergeguard.model import Severity
-from mergeguard.pipeline import ScanResult
-from mergeguard.policy import Assessed, FindingStatus
-from mergeguard.report.text import inert_lines, plain
-from mergeguard.scanners.base import Status
+from mergeguard.core.model import Severity
+from mergeguard.core.outcome import Status
+from mergeguard.core.policy import Assessed, FindingStatus
+from mergeguard.core.text import inert_lines, plain
+from mergeguard.scan.pipeline import ScanResult
 
 _STATUS_WORDS = {
     FindingStatus.NEW: "new below {}",
@@ -90,7 +90,8 @@ def _order(assessed: Assessed) -> tuple[int, str, int, str]:
 def _finding_line(assessed: Assessed) -> str:
     f = assessed.finding
     where = f"{f.location.path}:{f.location.start_line}"
+    why = f"  [{assessed.block.describe()}]" if assessed.block is not None else ""
     return (
         f"{plain(where)}  {f.severity.label}  {f.tool}  {plain(f.rule_id)}  "
-        f"{plain(f.title or f.message, 160)}"
+        f"{plain(f.title or f.message, 160)}{why}"
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 
-from mergeguard.model import Severity
-from mergeguard.policy import Assessed, FindingStatus
-from mergeguard.report.text import loggable
+from mergeguard.core.policy import Assessed, FindingStatus
+from mergeguard.core.text import loggable
+from mergeguard.report.levels import AnnotationLevel, level_of
 
 # GitHub shows at most 10 error, 10 warning and 10 notice annotations per step and drops the rest
 # without a word; one notice slot is kept to say how many were left out.
@@ -40,11 +40,11 @@ def annotation_commands(assessed: Sequence[Assessed], prefix: str = "") -> list[
     Accepted and pre-existing findings are not annotated: they are not what the change is about.
     """
     chosen = sorted((a for a in assessed if a.status in _ANNOTATED), key=_priority)
-    counts = {"error": 0, "warning": 0, "notice": 0}
+    counts = dict.fromkeys(AnnotationLevel, 0)
     lines, left_out = [], 0
     for item in chosen:
-        level = _level(item)
-        cap = CAP_PER_LEVEL - (1 if level == "notice" else 0)
+        level = level_of(item)
+        cap = CAP_PER_LEVEL - (1 if level is AnnotationLevel.NOTICE else 0)
         if counts[level] >= cap:
             left_out += 1
             continue
@@ -53,7 +53,7 @@ def annotation_commands(assessed: Sequence[Assessed], prefix: str = "") -> list[
     if left_out:
         lines.append(
             command(
-                "notice",
+                AnnotationLevel.NOTICE.command,
                 f"mergeguard: {left_out} more findings are not annotated (GitHub shows "
                 f"{CAP_PER_LEVEL} per level); see the job summary and the reports.",
             )
@@ -66,20 +66,15 @@ def _priority(item: Assessed) -> tuple[bool, int, str, int]:
     return (not item.blocking, -f.severity, f.location.path, f.location.start_line)
 
 
-def _level(item: Assessed) -> str:
-    if item.blocking:
-        return "error"
-    return "warning" if item.finding.severity >= Severity.MEDIUM else "notice"
-
-
-def _annotation(item: Assessed, level: str, prefix: str) -> str:
+def _annotation(item: Assessed, level: AnnotationLevel, prefix: str) -> str:
     f = item.finding
     title = f"{f.severity.label} {f.rule_id}: {f.title}"[:200]
     seen = f" (seen by {', '.join(f.tools)})" if len(f.tools) > 1 else ""
-    message = f"{f.message}{seen}"
+    blocks = f" Blocks the merge: {item.block.describe()}." if item.block is not None else ""
+    message = f"{f.message}{seen}{blocks}"
     loc = f.location
     return command(
-        level, message, file=prefix + loc.path, line=loc.start_line, endLine=loc.end_line, title=title
+        level.command, message, file=prefix + loc.path, line=loc.start_line, endLine=loc.end_line, title=title
     )
 
 

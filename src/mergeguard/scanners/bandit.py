@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import configparser
 from typing import Any, ClassVar
 
-from mergeguard.errors import ParseError, ScannerError
-from mergeguard.filekinds import FileKind
-from mergeguard.model import Finding, Kind, Location, Severity
+from mergeguard.core.errors import ParseError, ScannerError
+from mergeguard.core.filekinds import FileKind
+from mergeguard.core.jsonfields import dig, need
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.scanners import pyproject
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
+from mergeguard.scanners.reading import load_report
+from mergeguard.scanners.tool import ConfigFile, Tool
+
+TOOL = "bandit"
 
 # Bandit's issue_severity, one to one. Confidence (how sure the test is that this is a real
 # issue) stays out of the severity and goes into the message: a policy fails on impact, and a
@@ -29,13 +36,15 @@ _FILE_REASONS = frozenset({"syntax error while parsing AST from file", "exceptio
 _SECRET_RULES = frozenset({"B105", "B106", "B107"})
 _REDACTED = "Possible hardcoded password (value redacted)"
 _PROJECT_CONFIG = "pyproject.toml"
+# `.bandit` (INI): `output`, `baseline`, `format`, `targets` would redirect or filter the report.
+_INI_KEYS = frozenset({"skips", "tests", "exclude", "exclude_dirs"})
 
 
 class BanditScanner:
     """Bandit on the Python files in scope, `# nosec` honoured."""
 
-    name: ClassVar[str] = "bandit"
-    executable: ClassVar[str] = "bandit"
+    name: ClassVar[str] = TOOL
+    executable: ClassVar[str] = TOOL
     applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.PYTHON})
     version_args: ClassVar[tuple[str, ...]] = ("--version",)
 
@@ -52,8 +61,10 @@ class BanditScanner:
         return Command(argv=(*argv, *config, "--", *target.files))
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
-        """Findings for Bandit's results and for each file it could not check."""
-        data = load_json(output.report, "bandit")
+        """Findings for Bandit's results and for each file it could not check, from any version's
+        report: before 1.7.3 results had no `issue_cwe`, before 1.7.1 no `col_offset`. Such results
+        get no CWE and no column, never an invented one."""
+        data = _load(output.report)
         if not isinstance(data, dict):
             raise ParseError(f"bandit printed JSON that is not a report object ({type(data).__name__})")
         results = _list(data, "results")
@@ -61,18 +72,27 @@ class BanditScanner:
         return [_issue(item, target) for item in results] + [_skipped(item, target) for item in errors]
 
 
+def _load(text: str) -> Any:
+    """The report: what Bandit prints, or the first JSON value of a file with text around it."""
+    try:
+        return load_json(text, TOOL)
+    except ParseError as exc:
+        try:
+            return load_report(text, TOOL)
+        except ParseError:
+            raise exc from None
+
+
 def _list(data: dict[str, Any], key: str) -> list[Any]:
-    value = data.get(key)
-    if not isinstance(value, list):
-        raise ParseError(f"bandit report has no {key!r} list")
-    return value
+    return need(data.get(key), list, lambda _: ParseError(f"bandit report has no {key!r} list"))
 
 
 def _field(item: object, key: str, kind: type) -> Any:
-    value = item.get(key) if isinstance(item, dict) else None
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise ParseError(f"bandit {key!r} missing or not a {kind.__name__} in {item!r:.120}")
-    return value
+    return need(dig(item, (key,)), kind, lambda _: _missing(key, kind, item))
+
+
+def _missing(key: str, kind: type, item: object) -> ParseError:
+    return ParseError(f"bandit {key!r} missing or not a {kind.__name__} in {item!r:.120}")
 
 
 def _issue(item: object, target: Target) -> Finding:
@@ -80,14 +100,14 @@ def _issue(item: object, target: Target) -> Finding:
     text: str = _REDACTED if rule in _SECRET_RULES else _field(item, "issue_text", str)
     confidence: str = _field(item, "issue_confidence", str)
     return Finding(
-        tool="bandit",
+        tool=TOOL,
         rule_id=rule,
         severity=SEVERITY.get(_field(item, "issue_severity", str).upper(), Severity.UNKNOWN),
         title=_title(_field(item, "test_name", str), text),
         message=f"{text} (confidence: {confidence.lower()})",
         location=_location(item, target),
         kind=Kind.CODE,
-        cwe_ids=_cwe(_field(item, "issue_cwe", dict)),
+        cwe_ids=_cwe(_field(item, "issue_cwe", dict)) if _has(item, "issue_cwe") else (),
         help_uri=_help(item),
     )
 
@@ -104,9 +124,14 @@ def _location(item: object, target: Target) -> Location:
     span: list[Any] = _field(item, "line_range", list)
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in span):
         raise ParseError(f"bandit 'line_range' is not a list of line numbers: {span!r:.80}")
-    column: int = _field(item, "col_offset", int) + 1  # Bandit's columns count from 0
+    # Bandit's columns count from 0; a report older than 1.7.1 has none.
+    column: int | None = _field(item, "col_offset", int) + 1 if _has(item, "col_offset") else None
     path = relative_path(_field(item, "filename", str), target)
     return Location(path, line, max([line, *span]), column)
+
+
+def _has(item: object, key: str) -> bool:
+    return isinstance(item, dict) and key in item
 
 
 def _cwe(cwe: dict[str, Any]) -> tuple[str, ...]:
@@ -129,7 +154,7 @@ def _skipped(item: object, target: Target) -> Finding:
     if reason not in _FILE_REASONS:
         raise ScannerError(f"bandit could not read {path}: {reason}")
     return Finding(
-        tool="bandit",
+        tool=TOOL,
         rule_id=SKIPPED_RULE,
         severity=SKIPPED_SEVERITY,
         title="File not checked by Bandit",
@@ -138,3 +163,70 @@ def _skipped(item: object, target: Target) -> Finding:
         kind=Kind.CODE,
         evidence=reason,  # whole-file finding: identified by why, not by whatever line 1 says
     )
+
+
+def _ini(data: bytes, notes: list[str]) -> bytes:
+    """`.bandit`'s `[bandit]` section with only the keys that skip or select tests and files."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(data.decode("utf-8"))
+    if not parser.has_section(TOOL):
+        return b""
+    out = [f"[{TOOL}]\n"]
+    for key, value in parser.items(TOOL):
+        if key in _INI_KEYS and "\n" not in value:
+            out.append(f"{key} = {value}\n")
+        else:
+            notes.append(f"ignored key {key[:60]!r}")
+    return "".join(out).encode("utf-8")
+
+
+def bandit_table(data: bytes | None) -> Any:
+    """The `[tool.bandit]` table of a pyproject.toml (None when absent); a marker when unreadable."""
+    return pyproject.tool_table(data, TOOL)
+
+
+def with_base_bandit(change: bytes, base: bytes | None) -> bytes | None:
+    """`change` with its `[tool.bandit]` tables swapped for `base`'s; None if that cannot be exact."""
+    return pyproject.with_base_table(change, base, TOOL)
+
+
+def pyproject_effects(before: bytes | None, after: bytes | None) -> list[str] | None:
+    """A change to pyproject.toml's `[tool.bandit]`; None for any other edit (a dependency's)."""
+    if bandit_table(before) == bandit_table(after):
+        return None  # a dependency change only: not the policy
+    return ["changes Bandit's settings ([tool.bandit])"]
+
+
+def setup_cfg_effects(before: bytes | None, after: bytes | None) -> list[str] | None:
+    """A change to setup.cfg's Bandit sections; None for any other edit."""
+
+    def sections(data: bytes | None) -> object:
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string((data or b"").decode("utf-8"))
+        except (ValueError, configparser.Error):
+            return "(unreadable)"
+        return {s: dict(parser.items(s)) for s in parser.sections() if TOOL in s}
+
+    return None if sections(before) == sections(after) else ["changes Bandit's settings"]
+
+
+TOOLS = (
+    Tool(
+        TOOL,
+        homepage="https://bandit.readthedocs.io/",
+        scanner=BanditScanner(),
+        reader=BanditScanner(),
+        start_order=60,
+        shard_weight=2,
+        # pyproject.toml is also a dependency manifest, kept as written ([tool.bandit] has no
+        # plugin or output keys); the base's table is put back when the change's copy is in scope.
+        config_files=(
+            ConfigFile(".bandit", _ini),
+            ConfigFile(_PROJECT_CONFIG, settings=bandit_table, base_settings=with_base_bandit),
+        ),
+        policy_effects={_PROJECT_CONFIG: pyproject_effects, "setup.cfg": setup_cfg_effects},
+        precommit=True,
+        per_file=True,
+    ),
+)

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar, Protocol
 
-from mergeguard import jsonload
-from mergeguard.errors import ParseError
-from mergeguard.filekinds import FileKind
-from mergeguard.model import Finding
-from mergeguard.vulndb import VulnDb
+from mergeguard.core import jsonload
+from mergeguard.core.changes import CommitRange
+from mergeguard.core.errors import ParseError
+from mergeguard.core.filekinds import FileKind
+from mergeguard.core.model import Finding
+from mergeguard.vulns.database import VulnDb
 
 _JSON_START = re.compile(r"^[ \t]*[\[{]", re.MULTILINE)
-
-
-@dataclass(frozen=True, slots=True)
-class CommitRange:
-    """The commits a pull request adds: `base..head`, and how many of them add text lines."""
-
-    base: str
-    head: str
-    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,56 +74,6 @@ class Scanner(Protocol):
         ...
 
 
-class Status(enum.StrEnum):
-    """The three ends of a scanner run: a result, not applicable, or no trustworthy result."""
-
-    OK = "ok"
-    SKIPPED = "skipped"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class Misclassified:
-    """A scanner's findings on files mergeguard did not classify as the kinds its checks are about."""
-
-    count: int
-    kinds: tuple[str, ...]  # the file kinds those checks are about ("dockerfile", "iac", …)
-    paths: tuple[str, ...]  # the files they were reported on
-
-    def describe(self) -> str:
-        """One line: "1 finding on files not of kind dockerfile dropped"."""
-        noun = "finding" if self.count == 1 else "findings"
-        return f"{self.count} {noun} on files not of kind {' or '.join(self.kinds)} dropped"
-
-
-@dataclass(frozen=True, slots=True)
-class Oversized:
-    """Files in scope a scanner was not given because they are over its per-file size limit."""
-
-    limit_bytes: int
-    paths: tuple[str, ...]
-
-    def describe(self) -> str:
-        """One line: "skipped 1 file over 2 MB: data/dump.sql"."""
-        noun = "file" if len(self.paths) == 1 else "files"
-        size = f"{self.limit_bytes / 1024 / 1024:g} MB"
-        return f"skipped {len(self.paths)} {noun} over {size}: {', '.join(self.paths)}"
-
-
-@dataclass(frozen=True, slots=True)
-class ScanOutcome:
-    """How one scanner's run ended, with its findings when it ended well."""
-
-    scanner: str
-    status: Status
-    findings: tuple[Finding, ...] = ()
-    reason: str = ""
-    version: str = ""
-    duration_s: float = 0.0
-    misclassified: Misclassified | None = None  # findings dropped as not about the file they are on
-    oversized: Oversized | None = None  # files over the scanner's size limit, not scanned (listed)
-
-
 def load_json(text: str, tool: str) -> Any:
     """Parse a tool's JSON report, skipping any banner lines printed before it; ParseError if none."""
     match = _JSON_START.search(text)
@@ -178,3 +119,13 @@ def _excerpt(text: str) -> str:
     if not lines:
         return "empty output"
     return f"{len(lines)} line{'s' if len(lines) != 1 else ''} of other text"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One scanner to run on one target, or to skip with a reason when `target` is None."""
+
+    scanner: Scanner
+    target: Target | None
+    timeout_s: float
+    skip_reason: str = ""

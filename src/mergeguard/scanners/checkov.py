@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from mergeguard.errors import ParseError
-from mergeguard.filekinds import FileKind
-from mergeguard.model import Finding, Kind, Location, Severity
+from mergeguard.core.errors import ParseError
+from mergeguard.core.filekinds import FileKind
+from mergeguard.core.jsonfields import need
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.scanners import detect_secrets
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
+from mergeguard.scanners.tool import ConfigFile, Tool
+from mergeguard.scanners.toolconfig import yaml_allow
 
 TOOL = "checkov"
 # The IaC that FileKind.IAC covers, plus Dockerfiles and secrets in every file. Left out on purpose:
@@ -98,7 +102,7 @@ class CheckovScanner:
     """`checkov -d` over the scan view: Dockerfiles, IaC, and secrets in every file, offline."""
 
     name: ClassVar[str] = TOOL
-    executable: ClassVar[str] = "checkov"
+    executable: ClassVar[str] = TOOL
     applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.DOCKERFILE, FileKind.IAC, FileKind.ANY})
     version_args: ClassVar[tuple[str, ...]] = ("--version",)
     frameworks: ClassVar[tuple[str, ...]] = FRAMEWORKS
@@ -234,12 +238,63 @@ def _help_uri(guideline: Any) -> str | None:
 
 
 def _text(check: dict[str, Any], key: str, where: str) -> str:
-    value = check.get(key)
-    if not isinstance(value, str) or not value:
-        raise ParseError(f"{TOOL}: {where}.{key} is missing or not a non-empty string")
-    return value
+    return need(check.get(key), str, lambda _: _missing(where, key), empty=False)
+
+
+def _missing(where: str, key: str) -> ParseError:
+    return ParseError(f"{TOOL}: {where}.{key} is missing or not a non-empty string")
 
 
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1][:200] if lines else "nothing on stderr"
+
+
+# Its config, allow-listed: everything that loads checks (`external-checks-dir/-git`), downloads
+# modules, talks to the platform (API keys, repo-id, CA bundle) or redirects output is left out.
+_CONFIG = yaml_allow(
+    dict.fromkeys(
+        (
+            *("check", "skip-check", "skip-path", "skip-framework", "skip-cve-package", "hard-fail-on"),
+            *("skip-resources-without-violations", "block-list-secret-scan", "enable-secret-scan-all-files"),
+            *("soft-fail-on", "evaluate-variables"),
+        )
+    )
+)
+TOOLS = (
+    Tool(
+        TOOL,
+        homepage="https://www.checkov.io/",
+        scanner=CheckovScanner(),
+        reader=CheckovScanner(),
+        start_order=10,
+        shard_weight=8,
+        config_files=(ConfigFile(".checkov.yaml", _CONFIG), ConfigFile(".checkov.yml", _CONFIG)),
+        line_concepts={
+            "CKV_DOCKER_7": "image-tag-latest",
+            "CKV_DOCKER_6": "maintainer-deprecated",
+            "CKV_DOCKER_10": "workdir-relative",
+            "CKV2_DOCKER_1": "sudo",
+            "CKV_DOCKER_1": "port-22-exposed",
+            "CKV_DOCKER_4": "add-instead-of-copy",
+            "CKV_DOCKER_9": "apt-instead-of-apt-get",
+            "CKV_DOCKER_5": "update-alone",
+        },
+        file_concepts={
+            "CKV_DOCKER_3": "runs-as-root",
+            "CKV_DOCKER_8": "runs-as-root",
+            "CKV_DOCKER_2": "no-healthcheck",
+        },
+        sarif_kind=Kind.MISCONFIGURATION,
+        # 3.3.30 (checkov/secrets/runner.py): CKV_SECRET_6 base64 entropy, _10 keyword, _19 hex entropy,
+        # _80 random high entropy (its ENTROPY_CHECK_IDS plus the keyword check).
+        secret_heuristics=frozenset({"CKV_SECRET_6", "CKV_SECRET_10", "CKV_SECRET_19", "CKV_SECRET_80"}),
+        # Its secrets framework is its own fork of detect-secrets (bc-detect-secrets) running the same
+        # keyword and entropy plugins: one engine seen twice, not a second opinion; and left out when
+        # detect-secrets runs on every file (scan.overlap).
+        engine=detect_secrets.TOOL,
+        engine_note="Checkov's is a fork",
+        covered_by=detect_secrets.TOOL,
+        lighter=CheckovWithoutSecrets(),
+    ),
+)

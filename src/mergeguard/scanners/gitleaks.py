@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from mergeguard.errors import ParseError, ScannerError
-from mergeguard.filekinds import FileKind
-from mergeguard.model import Finding, Kind, Location, Severity
-from mergeguard.scanners.base import Command, CommitRange, Target, ToolOutput, load_json, relative_path
+from mergeguard.core.changes import CommitRange
+from mergeguard.core.errors import ParseError, ScannerError
+from mergeguard.core.filekinds import FileKind
+from mergeguard.core.jsonfields import or_empty
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
+from mergeguard.scanners.ignorefiles import line_ignores
+from mergeguard.scanners.tool import ConfigFile, Tool
+from mergeguard.scanners.toolconfig import Unusable
 
 _T = TypeVar("_T")
 TOOL = "gitleaks"
@@ -51,7 +57,7 @@ class GitleaksScanner:
     """Gitleaks: `dir` on the view without a commit range, `git` on base..head with one."""
 
     name: ClassVar[str] = TOOL
-    executable: ClassVar[str] = "gitleaks"
+    executable: ClassVar[str] = TOOL
     applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.ANY})
     version_args: ClassVar[tuple[str, ...]] = ("version",)
 
@@ -246,9 +252,58 @@ def _evidence(record: dict[str, Any], where: str) -> str:
 
 def _get(record: dict[str, Any], key: str, kind: type[_T], where: str) -> _T:
     """`record[key]` checked to be a `kind`; absent or null gives the empty `kind()` ("" or 0)."""
-    value = record.get(key)
-    if value is None:
-        return kind()
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise ParseError(f"{TOOL}: {where}.{key} is not a {kind.__name__}")
-    return value
+    return or_empty(record.get(key), kind, lambda _: _not_a(kind, f"{where}.{key}"))
+
+
+def _not_a(kind: type, where: str) -> ParseError:
+    return ParseError(f"{TOOL}: {where} is not a {kind.__name__}")
+
+
+_TABLE = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+_EXTEND_KEY = re.compile(r"""^\s*(?:extend\s*\.\s*)?["']?(path|url)["']?\s*=""")
+
+
+def _config(data: bytes, notes: list[str]) -> bytes:
+    """Regex rules kept; `[extend] path` (another config anywhere on disk) removed, `useDefault` kept."""
+    config = tomllib.loads(data.decode("utf-8"))
+    extend = config.get("extend")
+    if not isinstance(extend, dict) or not ({"path", "url"} & extend.keys()):
+        return data
+    text = _drop_extend_path(data.decode("utf-8"))
+    again = tomllib.loads(text).get("extend")
+    if isinstance(again, dict) and {"path", "url"} & again.keys():
+        raise Unusable("[extend] path could not be removed")
+    notes.append("ignored key 'extend.path'")
+    return text.encode("utf-8")
+
+
+def _drop_extend_path(text: str) -> str:
+    lines, table = [], ""
+    for line in text.splitlines(keepends=True):
+        header = _TABLE.match(line)
+        if header:
+            table = header.group(1).replace(" ", "")
+        key = _EXTEND_KEY.match(line)
+        in_extend = table == "extend" or (table == "" and line.lstrip().startswith("extend"))
+        if not (key and in_extend):
+            lines.append(line)
+    return "".join(lines)
+
+
+_IGNORE_FILE = ".gitleaksignore"
+TOOLS = (
+    Tool(
+        TOOL,
+        homepage="https://github.com/gitleaks/gitleaks",
+        scanner=GitleaksScanner(),
+        reader=GitleaksScanner(),
+        start_order=70,
+        shard_weight=2,
+        config_files=(ConfigFile(".gitleaks.toml", _config), ConfigFile(_IGNORE_FILE)),
+        policy_effects={_IGNORE_FILE: line_ignores},
+        # Gitleaks 8's keyword-and-entropy catch-all; Gitleaks 7 named its counterpart by description.
+        secret_heuristics=frozenset({"generic-api-key", "Generic Credential"}),
+        sarif_kind=Kind.SECRET,
+        precommit=True,
+    ),
+)

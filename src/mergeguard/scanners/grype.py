@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from mergeguard.errors import ParseError
-from mergeguard.model import Finding, Kind, Package, Severity
+from mergeguard.core.errors import ParseError
+from mergeguard.core.model import Finding, Kind, Package, Severity
 from mergeguard.scanners.base import Target, ToolOutput
-from mergeguard.scanners.report_json import field, load_report, objects, repo_path, required, strings
-from mergeguard.scanners.vulns import Advisory, image_path, vulnerability_finding
+from mergeguard.scanners.reading import field, load_report, objects, repo_path, required, strings
+from mergeguard.scanners.tool import Tool
+from mergeguard.vulns.records import Advisory, image_path, vulnerability_finding
 
 TOOL = "grype"
 # Grype's words, one to one; "Negligible" (a distro's "not worth fixing") is information.
@@ -113,3 +114,6 @@ def _title(description: str) -> str:
     """A short description ("Shell command injection in gitea") is its own title; a long one is not."""
     text = " ".join(description.split())
     return text if 0 < len(text) <= 100 and "\n" not in description else ""
+
+
+TOOLS = (Tool(TOOL, reader=GrypeReport(), start_order=920),)  # read from reports only, never run

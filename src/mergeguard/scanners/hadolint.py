@@ -7,10 +7,17 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
-from mergeguard.errors import ParseError, ScannerError
-from mergeguard.filekinds import FileKind
-from mergeguard.model import Finding, Kind, Location, Severity
+from mergeguard.core import jsonload
+from mergeguard.core.errors import ParseError, ScannerError
+from mergeguard.core.filekinds import FileKind
+from mergeguard.core.jsonfields import fits
+from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
+from mergeguard.scanners.reading import load_all
+from mergeguard.scanners.tool import ConfigFile, Tool
+from mergeguard.scanners.toolconfig import yaml_allow
+
+TOOL = "hadolint"
 
 # hadolint's levels rate how wrong a line is, not how exploitable: "error" is a broken or
 # forbidden construct (sudo, ADD for local files, untrusted registry, a file it cannot parse),
@@ -30,13 +37,17 @@ _DOCUMENTED_RULE = re.compile(r"(DL|SC)\d{4}")
 _CONFIG_ERROR = re.compile(r"Error parsing your config file in\s+'([^']*)'")
 _FIELDS = {"code": str, "level": str, "file": str, "line": int, "column": int, "message": str}
 _DECODER = json.JSONDecoder()
+# Its config: `format`/`no-fail`/`failure-threshold` would change the report mergeguard reads.
+_CONFIG_KEYS = frozenset(
+    {"ignored", "override", "trustedRegistries", "label-schema", "strict-labels", "disable-ignore-pragma"}
+)
 
 
 class HadolintScanner:
     """hadolint on the Dockerfiles in scope, configured only by the repository's .hadolint.yaml."""
 
-    name: ClassVar[str] = "hadolint"
-    executable: ClassVar[str] = "hadolint"
+    name: ClassVar[str] = TOOL
+    executable: ClassVar[str] = TOOL
     applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.DOCKERFILE})
     version_args: ClassVar[tuple[str, ...]] = ("--version",)
 
@@ -50,7 +61,8 @@ class HadolintScanner:
         return Command(argv=(exe, "-f", "json", "--no-fail", "--", *target.files), env=env)
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
-        """Findings from hadolint's JSON array; ScannerError if it ran without the repo's config."""
+        """Findings from hadolint's JSON array, or several appended to one file by repeated runs
+        (`[][][{…}]`); ScannerError if it ran without the repo's config."""
         _check_config(output.stderr)
         return [_finding(_record(item), target) for item in _results(output.report)]
 
@@ -77,6 +89,13 @@ def _results(report: str) -> list[Any]:
     A `format:` in .hadolint.yaml (or HADOLINT_FORMAT) adds that format to ours instead of
     replacing it, printed first and not always followed by a newline, e.g. `{sarif…}[{…}]`.
     """
+    try:
+        jsonload.check_bounds(report)  # before any decoding: a deep or huge text is refused whole
+    except jsonload.JsonProblem as exc:
+        raise ParseError(f"{TOOL}: the JSON report cannot be read: {exc.detail}") from None
+    runs = _appended_runs(report)
+    if runs is not None:
+        return runs
     end = len(report.rstrip())
     start = report.rfind("[", 0, end)
     while start >= 0:
@@ -84,8 +103,24 @@ def _results(report: str) -> list[Any]:
         if stop == end and isinstance(value, list):
             return value
         start = report.rfind("[", 0, start)
-    data = load_json(report, "hadolint")  # raises the ParseError that says what is wrong
+    data = load_json(report, TOOL)  # raises the ParseError that says what is wrong
     raise ParseError(f"hadolint printed JSON that is not a list of results ({type(data).__name__})")
+
+
+def _appended_runs(report: str) -> list[Any] | None:
+    """The results of several runs' arrays written back to back; None for anything else.
+
+    An array equal to the one before it is one run printed twice (`format: json` in .hadolint.yaml
+    prints its JSON, then ours): it counts once.
+    """
+    try:
+        values = load_all(report, TOOL)
+    except ParseError:
+        return None
+    if len(values) > 1 and all(isinstance(v, list) for v in values):
+        runs = [value for i, value in enumerate(values) if i == 0 or value != values[i - 1]]
+        return [item for value in runs for item in value]
+    return None
 
 
 def _decode_at(text: str, start: int) -> tuple[Any, int]:
@@ -99,8 +134,7 @@ def _record(item: object) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise ParseError(f"hadolint result is not an object: {item!r:.80}")
     for key, kind in _FIELDS.items():
-        value = item.get(key)
-        if not isinstance(value, kind) or isinstance(value, bool):
+        if not fits(item.get(key), kind):
             raise ParseError(f"hadolint result has no valid {key!r}: {item!r:.120}")
     return item
 
@@ -113,7 +147,7 @@ def _finding(item: dict[str, Any], target: Target) -> Finding:
         title = "Dockerfile could not be parsed"
         message = f"hadolint could not parse this file, so no rule was checked in it: {message}"
     return Finding(
-        tool="hadolint",
+        tool=TOOL,
         rule_id=code,
         severity=SEVERITY.get(item["level"], Severity.UNKNOWN),
         title=title,
@@ -122,3 +156,31 @@ def _finding(item: dict[str, Any], target: Target) -> Finding:
         kind=Kind.MISCONFIGURATION,
         help_uri=help_uri(code),
     )
+
+
+_CONFIG = yaml_allow(dict.fromkeys(_CONFIG_KEYS))
+TOOLS = (
+    Tool(
+        TOOL,
+        homepage="https://github.com/hadolint/hadolint",
+        scanner=HadolintScanner(),
+        reader=HadolintScanner(),
+        start_order=90,
+        shard_weight=1,
+        config_files=(ConfigFile(".hadolint.yaml", _CONFIG), ConfigFile(".hadolint.yml", _CONFIG)),
+        line_concepts={
+            "DL3007": "image-tag-latest",
+            "DL3006": "image-tag-latest",
+            "DL4000": "maintainer-deprecated",
+            "DL3000": "workdir-relative",
+            "DL3004": "sudo",
+            "DL3020": "add-instead-of-copy",
+            "DL3019": "apk-no-cache",
+            "DL3015": "apt-get-no-install-recommends",
+            "DL3027": "apt-instead-of-apt-get",
+        },
+        file_concepts={"DL3002": "runs-as-root"},
+        sarif_kind=Kind.MISCONFIGURATION,
+        precommit=True,
+    ),
+)

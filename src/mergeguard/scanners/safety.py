@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from mergeguard.errors import ParseError
-from mergeguard.model import Finding, Kind, Package, Severity
+from mergeguard.core.errors import ParseError
+from mergeguard.core.model import Finding, Kind, Package, Severity
 from mergeguard.scanners.base import Target, ToolOutput
-from mergeguard.scanners.report_json import (
-    basename,
-    field,
-    load_report,
-    objects,
-    repo_path,
-    required,
-    strings,
-)
-from mergeguard.scanners.vulns import DEPENDENCY_PLACEHOLDER, Advisory, vulnerability_finding
+from mergeguard.scanners.reading import basename, field, load_report, objects, repo_path, required, strings
+from mergeguard.scanners.tool import Tool
+from mergeguard.vulns.records import DEPENDENCY_PLACEHOLDER, Advisory, vulnerability_finding
 
 TOOL = "safety"
 # Safety rates a vulnerability only for accounts with an API key (`severity.cvssv3.base_severity`);
@@ -119,3 +112,6 @@ def _manifest(record: dict[str, Any], scanned: tuple[str, ...], target: Target, 
     if same_name:
         return repo_path(same_name[0], target, TOOL)
     return repo_path(found, target, TOOL) if found and not found.startswith("/") else DEPENDENCY_PLACEHOLDER
+
+
+TOOLS = (Tool(TOOL, reader=SafetyReport(), start_order=910),)  # read from reports only, never run

@@ -1,0 +1,1 @@
+"""The command line: `mergeguard scan`, `convert`, `merge`, `baseline`, `action` and the rest."""

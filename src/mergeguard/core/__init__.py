@@ -1,0 +1,1 @@
+"""The layer every other builds on: findings, config, changes, baseline, policy, and safe reading of input."""

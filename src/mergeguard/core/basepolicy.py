@@ -1,0 +1,115 @@
+"""Reads the policy's files where a pull request cannot have written them: at the merge-base commit."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from mergeguard.core import baseline, config, gitrepo
+from mergeguard.core.errors import FileError, UsageError
+
+T = TypeVar("T")
+_REGULAR = ("100644", "100755")  # git modes of regular files: a symlink (120000) is never followed
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFiles:
+    """The policy's files (config, baseline, scanner configs) and where they are read.
+
+    `base` is the merge-base commit in PR mode: every file inside the repository is then read
+    from it, never from the change's tree; a file absent there counts as absent. With `base`
+    None (full scans) the work tree is read, as the files stand.
+    """
+
+    root: Path
+    config: Path  # the config file: named, or ROOT/.mergeguard.yml
+    baseline: Path  # the baseline file: named, or ROOT/.mergeguard-baseline.yml
+    repo: gitrepo.Repo | None = None
+    base: str | None = None
+
+    @property
+    def from_base(self) -> bool:
+        return self.base is not None and self.repo is not None
+
+    def repo_path(self, path: Path) -> str | None:
+        """`path` relative to the repository's top level; None outside it (or with no repository)."""
+        if self.repo is None:
+            return None
+        full, root = _lexical(path), _lexical(self.root)
+        if full == root or full.startswith(root + os.sep):
+            return self.repo.prefix + Path(os.path.relpath(full, root)).as_posix()
+        for top in {_lexical(self.repo.top), os.path.realpath(self.repo.top)}:
+            if full.startswith(top + os.sep):
+                return Path(os.path.relpath(full, top)).as_posix()
+        return None
+
+    def label(self, path: Path) -> str:
+        """How messages name `path`: `PATH (merge-base abc1234)` when it is read from the base."""
+        rel = self.repo_path(path) if self.from_base else None
+        return f"{rel} (merge-base {str(self.base)[:7]})" if rel is not None else str(path)
+
+    def read(self, path: Path) -> bytes | None:
+        """The policy's copy of `path`: at the base in PR mode (outside the repository: on disk)."""
+        rel = self.repo_path(path) if self.from_base else None
+        if rel is None:
+            return read_regular(path)
+        return self.blob(str(self.base), rel)
+
+    def blob(self, commit: str, rel: str) -> bytes | None:
+        """The bytes of repo-relative `rel` at `commit`; None when absent or not a regular file."""
+        if self.repo is None:
+            return None
+        listing = self.repo.git("ls-tree", "-z", commit, "--", rel).split("\0")[0]
+        meta, _, name = listing.partition("\t")
+        fields = meta.split()
+        if name != rel or len(fields) != 3 or fields[0] not in _REGULAR or fields[1] != "blob":
+            return None
+        return self.repo.git("cat-file", "blob", fields[2]).encode("utf-8", "surrogateescape")
+
+    def load(self, path: Path, loader: Callable[[Path], T]) -> T | None:
+        """`loader` applied to the policy's copy of `path` (None if absent), errors naming that copy."""
+        data = self.read(path)
+        return None if data is None else parse_bytes(data, path.name, self.label(path), loader)
+
+
+def locate(
+    root: Path, base_ref: str | None, config_name: str | None, baseline_name: str | None
+) -> PolicyFiles:
+    """The policy's files for a scan of `root`: at merge-base(base_ref, HEAD), or in the tree."""
+    config_path, baseline_path = config.path_for(config_name, root), baseline.path_for(baseline_name, root)
+    if base_ref is None:
+        return PolicyFiles(root, config_path, baseline_path)
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory")
+    repo = gitrepo.open_repo(root)
+    if repo is None:
+        raise UsageError(f"{root}: --base needs a git repository (use --all-files elsewhere)")
+    return PolicyFiles(root, config_path, baseline_path, repo, gitrepo.merge_base(repo, base_ref))
+
+
+def parse_bytes(data: bytes, name: str, label: str, loader: Callable[[Path], T]) -> T:
+    """`loader` run on `data` laid out as a file called `name`; its errors say `label` instead."""
+    with tempfile.TemporaryDirectory(prefix="mergeguard-policy-") as tmp:
+        copy = Path(tmp) / (name or "file")
+        copy.write_bytes(data)
+        try:
+            return loader(copy)
+        except FileError as exc:
+            raise type(exc)(label, exc.line, exc.key, exc.problem) from None
+
+
+def _lexical(path: Path) -> str:
+    """`path` made absolute without following symlinks: a link the change added must not lead outside."""
+    return os.path.abspath(path)  # noqa: PTH100 - Path.resolve() would follow the symlinks
+
+
+def read_regular(path: Path) -> bytes | None:
+    """The bytes of `path` if it is a regular file (a symlink is not followed), else None."""
+    try:
+        return path.read_bytes() if path.is_file() and not path.is_symlink() else None
+    except OSError:
+        return None

@@ -1,0 +1,156 @@
+"""What is in scope: the changed files of a pull request (or every tracked file), classified."""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mergeguard.core import gitrepo, globs
+from mergeguard.core.errors import UsageError
+from mergeguard.core.filekinds import FileKind, classify
+
+_SNIFF_BYTES = 4096
+_SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
+
+
+@dataclass(frozen=True, slots=True)
+class CommitRange:
+    """The commits a pull request adds: `base..head`, and how many of them add text lines."""
+
+    base: str
+    head: str
+    count: int
+
+
+class Mode(enum.StrEnum):
+    """Every tracked file, or only what a pull request changed."""
+
+    ALL = "all-files"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedFile:
+    """A file in scope; `lines` are the lines the change touched (None: the whole file counts)."""
+
+    path: str
+    kinds: frozenset[FileKind]
+    lines: frozenset[int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """The files in scope under `root`, and in PR mode the commit range that changed them."""
+
+    root: Path
+    mode: Mode
+    files: tuple[ChangedFile, ...]
+    excluded: tuple[str, ...] = ()
+    repo: gitrepo.Repo | None = None
+    commit_range: CommitRange | None = None
+    exclude: tuple[str, ...] = ()
+    _by_path: dict[str, ChangedFile] = field(init=False, repr=False, compare=False)
+    _excluded: _Matcher = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_path", {f.path: f for f in self.files})
+        object.__setattr__(self, "_excluded", compile_globs(self.exclude))
+
+    def paths(self, kinds: Iterable[FileKind]) -> tuple[str, ...]:
+        """Paths of the files of any of `kinds`."""
+        wanted = frozenset(kinds)
+        return tuple(f.path for f in self.files if f.kinds & wanted)
+
+    def lookup(self, path: str) -> ChangedFile | None:
+        """The file in scope at `path`, if any."""
+        return self._by_path.get(path)
+
+    def is_excluded(self, path: str) -> bool:
+        """Whether the config's exclude globs cover `path`."""
+        return self._excluded(path)
+
+
+def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeSet:
+    """The change set of `root`: files changed since merge-base(base_ref, HEAD), or all files."""
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory")
+    repo = gitrepo.open_repo(root)
+    if base_ref is None:
+        paths = gitrepo.tracked_files(repo) if repo else _walk(root)
+        return _nonempty(_build(root, paths, exclude, repo=repo), tracked=repo is not None)
+    if repo is None:
+        raise UsageError(f"{root}: --base needs a git repository (use --all-files elsewhere)")
+    base = gitrepo.merge_base(repo, base_ref)
+    head = gitrepo.head_commit(repo)
+    commits = CommitRange(base, head, gitrepo.commit_count(repo, base))
+    lines = gitrepo.added_lines(repo, base)
+    paths = gitrepo.changed_files(repo, base)
+    return _build(root, paths, exclude, repo=repo, commits=commits, lines=lines)
+
+
+def _build(
+    root: Path,
+    paths: Sequence[str],
+    exclude: Sequence[str],
+    *,
+    repo: gitrepo.Repo | None,
+    commits: CommitRange | None = None,
+    lines: dict[str, frozenset[int]] | None = None,
+) -> ChangeSet:
+    mode = Mode.ALL if commits is None else Mode.CHANGED
+    lines = lines or {}
+    matcher = compile_globs(exclude)
+    kept, dropped = [], []
+    for path in sorted(set(paths)):
+        full = root / path
+        if matcher(path):
+            dropped.append(path)
+        elif full.is_file() and not full.is_symlink():
+            touched = lines.get(path, frozenset()) if mode is Mode.CHANGED else None
+            kept.append(ChangedFile(path, classify(path, _head(full)), touched))
+    return ChangeSet(root, mode, tuple(kept), tuple(dropped), repo, commits, tuple(exclude))
+
+
+def _nonempty(changes: ChangeSet, tracked: bool) -> ChangeSet:
+    """A full scan must scan something: a gate that checked nothing would pass by mistake."""
+    if changes.files:
+        return changes
+    if changes.excluded:
+        raise UsageError(f"{changes.root}: all {len(changes.excluded)} files are excluded by the config")
+    what = "no files tracked by git (new files must be `git add`ed)" if tracked else "no files"
+    raise UsageError(f"{changes.root}: nothing to scan: {what}")
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(_SNIFF_BYTES)
+    except OSError:
+        return b""
+
+
+def _walk(root: Path) -> list[str]:
+    """Every regular file below a directory that is not a git work tree (symlinks not followed)."""
+    found: list[str] = []
+    for current, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+        base = Path(current)
+        found.extend((base / f).relative_to(root).as_posix() for f in files)
+    return found
+
+
+def compile_globs(patterns: Sequence[str]) -> _Matcher:
+    """A test for repo-relative paths matching any of `patterns` (gitignore-like).
+
+    `*` stays within one path segment, `**` spans segments, a pattern without `/` matches a name at
+    any depth, and a pattern matching a directory matches everything below it. Built once per list
+    (see `globs`): a path costs a few set lookups however many globs there are.
+    """
+    return globs.compile_globs(tuple(patterns))
+
+
+_Matcher = globs.GlobMatcher
+_glob_regex = globs.glob_regex

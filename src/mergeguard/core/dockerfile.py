@@ -1,0 +1,142 @@
+"""Reads a Dockerfile's instructions with their line numbers, and finds the one that made an image layer."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mergeguard.core import jsonload
+
+_ESCAPE_DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*([\\`])\s*$", re.IGNORECASE)
+_INSTRUCTION = re.compile(r"^\s*([A-Za-z]+)(?:\s+(.*))?$", re.DOTALL)
+_FLAG = re.compile(r"^--[a-z-]+(=\S*)?$")
+_RUN_FLAGS = re.compile(r"^(?:--[a-z-]+(?:=\S*)?\s+)+")
+# What an image's history says made a layer, in the classic builder's words ("/bin/sh -c #(nop) COPY
+# file:ab12… in /app ", "|1 ARG=v /bin/sh -c pip install …") and BuildKit's ("RUN /bin/sh -c pip
+# install … # buildkit", "COPY requirements.txt . # buildkit").
+_BUILD_ARGS = re.compile(r"^\|\d+\s+(?:\S+=\S*\s+)*")
+_SHELL = re.compile(r"^(?:/bin/(?:ba)?sh\s+-c\s+)")
+_NOP = re.compile(r"^#\(nop\)\s*")
+_BUILDKIT = re.compile(r"\s*#\s*buildkit\s*$")
+_CLASSIC_COPY = re.compile(r"^(COPY|ADD)\s+(?:file|dir|multi):\S*\s+in\s+(\S+)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    """One instruction: its keyword (upper case), its arguments on one line, and its first line."""
+
+    keyword: str
+    args: str
+    line: int
+
+    @property
+    def words(self) -> list[str]:
+        """The arguments without leading `--flag=value` options (`--from=build`, `--mount=…`)."""
+        try:
+            tokens = shlex.split(self.args, posix=True)
+        except ValueError:
+            tokens = self.args.split()
+        while tokens and _FLAG.match(tokens[0]):
+            tokens.pop(0)
+        return tokens
+
+
+def parse(text: str) -> list[Instruction]:
+    """Every instruction, continuation lines joined; comments and blank lines skipped."""
+    lines = text.splitlines()
+    escape = "\\"
+    if lines and (directive := _ESCAPE_DIRECTIVE.match(lines[0].strip())):
+        escape = directive.group(1)
+    found: list[Instruction] = []
+    parts: list[str] = []
+    start = 0
+    for number, raw in enumerate(lines, start=1):
+        stripped = raw.strip()
+        if not parts and (not stripped or stripped.startswith("#")):
+            continue
+        if parts and stripped.startswith("#"):
+            continue  # a comment inside a continued instruction
+        start = start or number
+        continued = stripped.endswith(escape)
+        parts.append(stripped[:-1] if continued else stripped)
+        if not continued:
+            found += _instruction(" ".join(parts), start)
+            parts, start = [], 0
+    if parts:
+        found += _instruction(" ".join(parts), start)
+    return found
+
+
+def final_stage(instructions: Sequence[Instruction]) -> list[Instruction]:
+    """The instructions from the last FROM on: the stage that is the built image."""
+    froms = [i for i, ins in enumerate(instructions) if ins.keyword == "FROM"]
+    return list(instructions[froms[-1] :]) if froms else list(instructions)
+
+
+def from_line(instructions: Sequence[Instruction]) -> int:
+    """The line of the final stage's FROM (1 when there is none)."""
+    stage = final_stage(instructions)
+    return stage[0].line if stage and stage[0].keyword == "FROM" else 1
+
+
+def layer_instruction(created_by: str, stage: Sequence[Instruction], occurrence: int = 0) -> int | None:
+    """The line of the final-stage instruction whose layer history says `created_by` made; None: none.
+
+    `occurrence` counts from the last layer that reads the same (two `COPY . .`): the final stage
+    made the image's last layers, so the last such layer is its last such instruction, and a layer
+    counted past the stage's instructions came from the base image.
+    """
+    keyword, content = normalise_history(created_by)
+    matches = [ins.line for ins in stage if ins.keyword == keyword and _same(ins, keyword, content)]
+    return matches[-1 - occurrence] if occurrence < len(matches) else None
+
+
+def normalise_history(created_by: str) -> tuple[str, str]:
+    """(keyword, content) of a history entry: content is a RUN's command or a COPY/ADD's destination."""
+    text = _BUILDKIT.sub("", created_by.strip())
+    text = _BUILD_ARGS.sub("", text)
+    if text.upper().startswith("RUN "):
+        text = text[4:].lstrip()
+    text = _NOP.sub("", _SHELL.sub("", text))
+    if classic := _CLASSIC_COPY.match(text):
+        return classic.group(1).upper(), _dest(classic.group(2))
+    head, _, rest = text.partition(" ")
+    if head.upper() in ("COPY", "ADD"):
+        words = Instruction(head.upper(), rest, 0).words
+        return head.upper(), _dest(words[-1]) if words else ""
+    return "RUN", _collapse(text)
+
+
+def _same(ins: Instruction, keyword: str, content: str) -> bool:
+    if keyword == "RUN":
+        return run_command(ins) == content
+    words = ins.words
+    return bool(words) and _dest(words[-1]) == content
+
+
+def run_command(ins: Instruction) -> str:
+    """A RUN's command as history records it: flags (`--mount=…`) dropped, exec form joined."""
+    text = _RUN_FLAGS.sub("", ins.args)
+    if text.startswith("["):
+        try:
+            return _collapse(" ".join(str(word) for word in jsonload.parse_whole(text, max_depth=8)))
+        except (ValueError, TypeError):  # JsonProblem is a ValueError
+            pass
+    return _collapse(text)
+
+
+def _instruction(line: str, number: int) -> list[Instruction]:
+    match = _INSTRUCTION.match(line)
+    if match is None:
+        return []
+    return [Instruction(match.group(1).upper(), (match.group(2) or "").strip(), number)]
+
+
+def _dest(path: str) -> str:
+    return path.rstrip("/") or "/"
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.replace("\\\n", " ").split())

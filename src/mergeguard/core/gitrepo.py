@@ -1,0 +1,177 @@
+"""Read-only questions to git: where the repository is, what a range changed, which lines."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from mergeguard.core.errors import UsageError
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_GIT_TIMEOUT_S = 120.0
+# The change's own .gitattributes must not hide its lines: `-diff`, `binary` or a textconv driver
+# would turn a file's diff into "Binary files differ" (or a filter's output), and a file with a NUL
+# byte is binary to git. Every changed byte is diffed as text.
+_DIFF_AS_TEXT = ("--text", "--no-textconv", "--no-ext-diff")
+
+
+@dataclass(frozen=True, slots=True)
+class Repo:
+    """A git work tree: its top-level directory and the scanned directory's prefix inside it."""
+
+    top: Path
+    prefix: str  # "" or "sub/dir/"
+
+    def git(self, *args: str) -> str:
+        """Output of `git args` in the top-level; UsageError with git's own words on failure."""
+        return run_git(self.top, *args)
+
+
+def run_git(cwd: Path, *args: str) -> str:
+    # safe.directory for this one repository: inside a container the workspace belongs to another
+    # user, and git would otherwise refuse it (and tools built on git would silently scan nothing).
+    argv = ["git", "-c", f"safe.directory={cwd}", "-c", "core.quotePath=false", *args]
+    try:
+        result = subprocess.run(
+            argv, cwd=cwd, capture_output=True, timeout=_GIT_TIMEOUT_S, check=False, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UsageError(f"git {' '.join(args)} failed: {exc}") from None
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git {' '.join(args)}: {message[-1] if message else 'failed'}")
+    return result.stdout.decode("utf-8", "surrogateescape")
+
+
+def open_repo(path: Path) -> Repo | None:
+    """The repository `path` lies in, or None when it is not in one."""
+    try:
+        top = run_git(path, "rev-parse", "--show-toplevel").strip()
+        prefix = run_git(path, "rev-parse", "--show-prefix").strip()
+    except UsageError:
+        return None
+    return Repo(Path(top), prefix)
+
+
+def tracked_files(repo: Repo) -> list[str]:
+    """Files tracked under the scanned directory, relative to it (symlinks and submodules left out)."""
+    out = repo.git("ls-files", "-z", "--stage", "--", repo.prefix or ".")
+    files = []
+    for record in filter(None, out.split("\0")):
+        meta, path = record.split("\t", 1)
+        if meta.split()[0] in ("100644", "100755"):  # regular files only: no symlinks (120000), gitlinks
+            files.append(path[len(repo.prefix) :])
+    return files
+
+
+def merge_base(repo: Repo, base_ref: str) -> str:
+    """merge-base(base_ref, HEAD), or UsageError naming the fix for a shallow clone."""
+    try:
+        repo.git("rev-parse", "--verify", "--quiet", f"{base_ref}^{{commit}}")
+    except UsageError:
+        raise UsageError(f"base ref {base_ref!r} is not in this clone: {_SHALLOW_FIX}") from None
+    try:
+        return repo.git("merge-base", base_ref, "HEAD").strip()
+    except UsageError:
+        raise UsageError(f"no merge-base between {base_ref!r} and HEAD: {_SHALLOW_FIX}") from None
+
+
+_SHALLOW_FIX = (
+    "fetch the base branch with its history (actions/checkout with `fetch-depth: 0`, "
+    "or `git fetch --unshallow origin`)"
+)
+
+
+def changed_files(repo: Repo, base: str) -> list[str]:
+    """Files added, copied, modified or renamed (new name) in base..HEAD, under the prefix.
+
+    Binary files count too (diffed as text): a NUL byte must not hide a secret from the scanners.
+    """
+    numstat = repo.git(
+        "diff", *_DIFF_AS_TEXT, "-z", "--numstat", "-M", "--diff-filter=ACMRT", base, "HEAD", "--"
+    )
+    files = []
+    fields = iter(numstat.split("\0"))
+    for entry in fields:
+        if not entry:
+            continue
+        _added, _deleted, path = entry.split("\t", 2)
+        if not path:  # a rename: the old and new names follow as their own fields
+            next(fields)
+            path = next(fields)
+        if path.startswith(repo.prefix):  # numstat marks a binary file "-" even with --text: kept
+            files.append(path[len(repo.prefix) :])
+    return files
+
+
+def commit_count(repo: Repo, base: str) -> int:
+    """How many commits in base..HEAD add text lines (the ones a history secret scanner reads).
+
+    Merges, empty commits and commits that only rename, delete or add binary files carry no new
+    text, and history scanners such as Gitleaks do not count them as scanned.
+    """
+    log = repo.git("log", "--no-merges", "-M", "--format=%x00", "--numstat", f"{base}..HEAD")
+    return sum(1 for commit in log.split("\0")[1:] if _adds_text(commit))
+
+
+def _adds_text(numstat: str) -> bool:
+    return any(line.split("\t", 1)[0] not in ("-", "0") for line in numstat.splitlines() if "\t" in line)
+
+
+def head_commit(repo: Repo) -> str:
+    return repo.git("rev-parse", "HEAD").strip()
+
+
+def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
+    """Per changed file (relative to the prefix), the HEAD line numbers base..HEAD added or changed."""
+    scope = repo.prefix or "."
+    diff = repo.git("diff", *_DIFF_AS_TEXT, "-U0", "-M", "--no-color", base, "HEAD", "--", scope)
+    lines: dict[str, set[int]] = {}
+    current: set[int] | None = None
+    for text in diff.splitlines():
+        if text.startswith("+++ "):
+            path = _diff_path(text[4:])
+            current = None
+            if path is not None and path.startswith(repo.prefix):
+                current = lines.setdefault(path[len(repo.prefix) :], set())
+        elif current is not None and (match := _HUNK.match(text)):
+            start, count = int(match.group(1)), int(match.group(2) or "1")
+            current.update(range(start, start + count))
+    return {path: frozenset(numbers) for path, numbers in lines.items()}
+
+
+def _diff_path(field: str) -> str | None:
+    """The path of a `+++ b/path` header (git quotes unusual names C-style); None for /dev/null.
+
+    git ends the header with a TAB when the path holds a space (for patch(1)); a TAB in a name is
+    always quoted, so a raw trailing one is never part of it.
+    """
+    field = field.removesuffix("\t")
+    if field.startswith('"'):
+        field = unquote_c_style(field)
+    return field[2:] if field.startswith("b/") else None
+
+
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote_c_style(quoted: str) -> str:
+    """Undo git's C-style quoting of a path: surrounding quotes, backslash escapes, octal bytes."""
+    body = quoted[1:-1].encode("utf-8", "surrogateescape")
+    out = bytearray()
+    i = 0
+    while i < len(body):
+        if body[i] == 0x5C and i + 1 < len(body):  # backslash
+            nxt = chr(body[i + 1])
+            if nxt.isdigit():
+                out.append(int(body[i + 1 : i + 4], 8))
+                i += 4
+                continue
+            out.append(_ESCAPES.get(nxt, ord(nxt)))
+            i += 2
+            continue
+        out.append(body[i])
+        i += 1
+    return out.decode("utf-8", "surrogateescape")

@@ -1,0 +1,82 @@
+"""Which dependency advisories a pull request did not introduce: the package was pinned so at the base."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from mergeguard.core.changes import ChangeSet, Mode
+from mergeguard.core.errors import UsageError
+from mergeguard.core.model import Finding
+from mergeguard.core.packagenames import normalise
+
+_NEARBY = (
+    3  # lock files put the version a line or two below the name (poetry.lock, uv.lock, package-lock.json)
+)
+
+
+def pinned_at_base(changes: ChangeSet, findings: Iterable[Finding]) -> frozenset[tuple[str, str, str]]:
+    """(path, package, installed version) of the findings' packages already pinned in the base's manifest.
+
+    An advisory in a changed manifest whose package and version the base already had was present
+    before the pull request: it is pre-existing, whatever other lines of the file changed.
+    """
+    if changes.mode is Mode.ALL or changes.repo is None or changes.commit_range is None:
+        return frozenset()
+    wanted = [f for f in findings if f.package is not None and changes.lookup(f.location.path) is not None]
+    texts: dict[str, list[str]] = {}
+    present = set()
+    for finding in wanted:
+        path, pkg = finding.location.path, finding.package
+        if pkg is None:
+            continue
+        if path not in texts:
+            texts[path] = _base_lines(changes, path)
+        if _pinned(texts[path], pkg.name, pkg.installed):
+            present.add((path, normalise(pkg.name), pkg.installed))
+    return frozenset(present)
+
+
+def _base_lines(changes: ChangeSet, path: str) -> list[str]:
+    repo, commits = changes.repo, changes.commit_range
+    if repo is None or commits is None:
+        return []
+    try:
+        return repo.git("show", f"{commits.base}:{repo.prefix}{path}").splitlines()
+    except UsageError:
+        return []  # the manifest is new in this pull request: everything in it is new
+
+
+def _pinned(lines: list[str], name: str, version: str) -> bool:
+    wanted = normalise(name)
+    for index, line in enumerate(lines):
+        tokens = {normalise(t) for t in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)}
+        if wanted in tokens and any(version in near for near in lines[index : index + _NEARBY + 1]):
+            return True
+    return False
+
+
+AdvisoryKey = tuple[str, str, str]
+
+
+def advisories_of(findings: Iterable[Finding]) -> frozenset[AdvisoryKey]:
+    """(package, installed version, advisory) of every advisory in `findings` (a base-branch image's)."""
+    return frozenset(
+        (normalise(f.package.name), f.package.installed, advisory_id(f))
+        for f in findings
+        if f.package is not None
+    )
+
+
+def advisory_key(finding: Finding) -> AdvisoryKey | None:
+    pkg = finding.package
+    return (normalise(pkg.name), pkg.installed, advisory_id(finding)) if pkg is not None else None
+
+
+def advisory_id(finding: Finding) -> str:
+    """One id per advisory across databases: the lowest CVE id when there is one, else the rule id."""
+    rule, ids = finding.rule_id.upper(), finding.cve_ids
+    if not ids or (len(ids) == 1 and ids[0].upper() == rule):  # the usual case: the rule id, or none
+        return rule
+    cves = sorted(i.upper() for i in (finding.rule_id, *finding.cve_ids) if i.upper().startswith("CVE-"))
+    return cves[0] if cves else finding.rule_id.upper()

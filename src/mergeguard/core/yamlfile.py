@@ -1,0 +1,83 @@
+"""Strict reading of mergeguard's own YAML files, keeping the line of every key for error messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from mergeguard.core import yamlsafe
+from mergeguard.core.errors import FileError
+
+T = TypeVar("T")
+
+
+def compose(path: Path, error: type[FileError]) -> yaml.Node | None:
+    """The node tree of `path` (None for an empty file); `error` for unreadable or invalid YAML."""
+    return yamlsafe.compose_text(yamlsafe.read(path, error), str(path), error)
+
+
+class NodeReader:
+    """Typed access to YAML nodes that fails with the file, line and key of the offending value."""
+
+    def __init__(self, source: str, error: type[FileError]) -> None:
+        self.source = source
+        self.error = error
+
+    def fail(self, node: yaml.Node, key: str, problem: str) -> NoReturn:
+        raise self.error(self.source, node.start_mark.line + 1, key, problem)
+
+    def mapping(
+        self, node: yaml.Node, key: str, allowed: tuple[str, ...] = ()
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """The mapping's items by key; unknown keys (when `allowed` is given) and duplicates fail."""
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(node, key, "must be a mapping")
+        items: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            name = str(key_node.value)
+            where = f"{key}.{name}" if key != "(top level)" else name
+            if allowed and name not in allowed:
+                self.fail(key_node, where, f"unknown key (known: {', '.join(allowed)})")
+            if name in items:
+                self.fail(key_node, where, "appears twice")
+            items[name] = (key_node, value_node)
+        return items
+
+    def sequence(self, node: yaml.Node, key: str, what: str) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, key, f"must be a list of {what}")
+        return list(node.value)
+
+    def scalar(
+        self, node: yaml.Node, key: str, kind: type | tuple[type, ...], what: str, convert: Callable[[Any], T]
+    ) -> T:
+        """The scalar's value, checked to be a `kind` (bool is not an int here) and converted."""
+        value = _scalar_value(node)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.fail(node, key, f"must be {what}, got {node.value!r}")
+        try:
+            return convert(value)
+        except ValueError as exc:
+            self.fail(node, key, str(exc))
+
+    def text(self, node: yaml.Node, key: str, what: str = "a string") -> str:
+        return self.scalar(node, key, str, what, str)
+
+    def literal(self, node: yaml.Node, key: str, what: str = "a string") -> str:
+        """A scalar's text as written, so an id like 0123 or 1e10 stays a string and is not a number."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+            self.fail(node, key, f"must be {what}")
+        return str(node.value)
+
+
+def _scalar_value(node: yaml.Node) -> object:
+    if not isinstance(node, yaml.ScalarNode):
+        return node  # a mapping or list where a scalar belongs: fails the type check
+    try:  # a bare constructor: a whole SafeLoader per scalar costs more than the rest of the read
+        return SafeConstructor().construct_object(node)
+    except (ValueError, OverflowError):  # a date that is no date, an integer past 4,300 digits
+        return node

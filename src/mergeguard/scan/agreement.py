@@ -1,0 +1,73 @@
+"""Less noise by agreement: a secret that only one tool's generic heuristic saw is lowered to medium."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from mergeguard.core.model import Finding, Kind, Severity, SeverityNote
+from mergeguard.scan import registry
+
+# Each tool declares its generic secret heuristics (`Tool.secret_heuristics`): rules that fire on any
+# random-looking string or on a word like "password" next to a value, not on one provider's credential
+# format. Every rule not declared (AWS key ids, GitHub tokens, private keys, Slack, Stripe, …, and any
+# tool not registered) is provider-specific, and keeps its severity on its own. A tool whose detection
+# engine is a fork of another's (`Tool.engine`) counts as that engine: one engine seen twice is not a
+# second opinion, and agreement needs two engines.
+# Bandit's B105 to B107 (hard-coded password) are kind `code`, rated low by Bandit, and not merged with
+# secrets: they neither get lowered nor agree. They key on the same variable-name words as the keyword
+# plugins (`SECRET_KEY = "…"`), so their agreement with one would say nothing new.
+LOWERED_TO = Severity.MEDIUM
+
+
+def apply(findings: Sequence[Finding], enabled: bool = True) -> list[Finding]:
+    """The findings with each secret only one tool's generic heuristics saw lowered to `LOWERED_TO`.
+
+    Runs after `dedupe.merge`, so a finding's `also` lists every other report of the same secret. A
+    secret keeps its severity when a second tool saw it or when any report is a provider-specific
+    rule. The fingerprint is not built from the severity, so baselines keep matching.
+    """
+    return [_lowered(f) if enabled else f for f in findings]
+
+
+def heuristic(tool: str, rule_id: str) -> bool:
+    """Whether `rule_id` of `tool` is one of the generic heuristics its declaration lists."""
+    declared = registry.TOOLS.get(tool)
+    return declared is not None and rule_id in declared.secret_heuristics
+
+
+def _engine(tool: str) -> str:
+    """The detection engine `tool` runs: its own, or the one its declaration says it is a fork of."""
+    declared = registry.TOOLS.get(tool)
+    return declared.engine if declared is not None and declared.engine else tool
+
+
+def _engine_notes(tools: list[str]) -> str:
+    """ ", one engine: Checkov's is a fork" for the forks among `tools`."""
+    notes = [t.engine_note for t in (registry.TOOLS.get(name) for name in tools) if t and t.engine_note]
+    return f", one engine: {'; '.join(notes)}" if notes else ""
+
+
+def _lowered(finding: Finding) -> Finding:
+    if finding.kind is not Kind.SECRET or finding.severity <= LOWERED_TO:
+        return finding
+    reports = list(
+        dict.fromkeys([(finding.tool, finding.rule_id), *((s.tool, s.rule_id) for s in finding.also)])
+    )
+    if not all(heuristic(tool, rule) for tool, rule in reports):
+        return finding
+    if len({_engine(tool) for tool, _ in reports}) > 1:
+        return finding
+    note = SeverityNote(finding.severity, _reason(reports))
+    return replace(finding, severity=LOWERED_TO, severity_note=note)
+
+
+def _reason(reports: list[tuple[str, str]]) -> str:
+    """ "only a generic heuristic (detect-secrets Secret Keyword) saw it, no second tool agreed"."""
+    tools = list(dict.fromkeys(tool for tool, _ in reports))
+    which = "a generic heuristic" if len(reports) == 1 else "generic heuristics"
+    if len(tools) == 1:
+        seen = f"{tools[0]} {', '.join(rule for _, rule in reports)}"
+    else:
+        seen = "; ".join(f"{tool} {rule}" for tool, rule in reports) + _engine_notes(tools)
+    return f"only {which} ({seen}) saw it, no second tool agreed"

@@ -1,0 +1,41 @@
+"""Merges the reports of one problem from several tools into one finding that names them all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from mergeguard.core.model import Finding, Sighting
+from mergeguard.scan.equivalence import group_key
+
+
+def merge(findings: Sequence[Finding]) -> tuple[list[Finding], int]:
+    """One finding per problem, in first-seen order, and how many reports were folded into others.
+
+    The finding kept is the most severe report, then the one pointing at the fewest lines (the USER
+    line rather than the whole Dockerfile); it carries the highest severity of the group and a
+    `Sighting` of every other report.
+    """
+    groups: dict[object, list[Finding]] = {}
+    for index, finding in enumerate(findings):
+        key = group_key(finding)
+        groups.setdefault(key if key is not None else ("alone", index), []).append(finding)
+    merged = [_fold(group) for group in groups.values()]
+    return merged, len(findings) - len(merged)
+
+
+def _fold(group: list[Finding]) -> Finding:
+    if len(group) == 1:
+        return group[0]
+    primary = min(group, key=_rank)
+    others = [f for f in group if f is not primary]
+    sightings = (Sighting(f.tool, f.rule_id) for f in others)
+    also = tuple(dict.fromkeys((*primary.also, *sightings, *(s for f in others for s in f.also))))
+    cwes = tuple(dict.fromkeys(c for f in group for c in (*f.cwe_ids,)))
+    cves = tuple(dict.fromkeys(c for f in group for c in (*f.cve_ids,)))
+    return replace(primary, also=also, cwe_ids=cwes, cve_ids=cves)
+
+
+def _rank(finding: Finding) -> tuple[int, int]:
+    loc = finding.location
+    return (-finding.severity, loc.end_line - loc.start_line)

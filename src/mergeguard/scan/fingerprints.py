@@ -1,0 +1,71 @@
+"""Stable fingerprints: the identity of a finding that survives unrelated lines moving."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import fields
+from operator import attrgetter
+from pathlib import Path
+
+from mergeguard.core.model import Finding
+from mergeguard.scan.equivalence import identity
+
+
+def assign(findings: Sequence[Finding], root: Path) -> list[Finding]:
+    """Each finding with its fingerprint set, in the same order.
+
+    The fingerprint is sha256 over the rule's identity, the path and the offending content: the
+    adapter's `evidence` (a package and advisory) or else the normalised text of the finding's
+    first line; never a line number, never a clear secret (a secret line is only ever hashed).
+    A problem several tools report has one identity whichever of them found it (see
+    `equivalence.identity`). Identical keys in one file get an occurrence index, in line order.
+    """
+    sources = _Sources(root)
+    keys = [_key(f, sources) for f in findings]
+    order = sorted(range(len(findings)), key=lambda i: (keys[i], findings[i].location.start_line))
+    seen: dict[str, int] = {}
+    digests = [""] * len(findings)
+    for i in order:
+        index = seen.get(keys[i], 0)
+        seen[keys[i]] = index + 1
+        digests[i] = hashlib.sha256(f"{keys[i]}\x1f{index}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return [_with_fingerprint(f, d) for f, d in zip(findings, digests, strict=True)]
+
+
+_FIELDS = tuple(f.name for f in fields(Finding))
+_VALUES = attrgetter(*_FIELDS)
+_AT = _FIELDS.index("fingerprint")
+
+
+def _with_fingerprint(finding: Finding, digest: str) -> Finding:
+    """`replace(finding, fingerprint=digest)`, at half the cost (it is done once per finding)."""
+    values = list(_VALUES(finding))
+    values[_AT] = digest
+    return Finding(*values)
+
+
+def _key(finding: Finding, sources: _Sources) -> str:
+    namespace, content = identity(finding)
+    if content is None:
+        content = sources.line(finding.location.path, finding.location.start_line)
+    return "\x1f".join((namespace, finding.location.path, content))
+
+
+class _Sources:
+    """Reads each source file once, on demand."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._lines: dict[str, list[str]] = {}
+
+    def line(self, path: str, number: int) -> str:
+        if path not in self._lines:
+            try:
+                text = (self._root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self._lines[path] = text.splitlines()
+        lines = self._lines[path]
+        # Normalised: inner whitespace folded, so re-indenting a line keeps its identity.
+        return " ".join(lines[number - 1].split()) if 0 < number <= len(lines) else ""

@@ -1,0 +1,140 @@
+"""`mergeguard merge`: shard reports read back, checked for completeness, and decided as one scan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mergeguard.core import gitrepo, jsonload
+from mergeguard.core.baseline import BaselineEntry
+from mergeguard.core.basepolicy import PolicyFiles
+from mergeguard.core.changes import collect
+from mergeguard.core.config import Config
+from mergeguard.core.errors import MissingShardError, UsageError
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.core.text import plain
+from mergeguard.scan import imported, pipeline, policydiff, shards
+from mergeguard.scan.registry import REGISTRY
+
+OPTIONS = ("path", "base", "config", "baseline", "fail_on", "timeout", "ignore_unfixed", "scanners")
+"""The `scan` options a shard records: every shard must have run with the same ones."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShardReport:
+    """One shard's report as `merge` needs it."""
+
+    source: str
+    shard: shards.Shard
+    head: str | None
+    options: dict[str, Any]
+    outcomes: tuple[ScanOutcome, ...]
+
+
+def section(result: pipeline.ScanResult, shard: shards.Shard, options: dict[str, Any]) -> dict[str, Any]:
+    """The `shard` key of a shard's JSON report: which shard, the commit, the options, raw outcomes."""
+    repo = result.changes.repo
+    return {
+        "index": shard.index,
+        "count": shard.count,
+        "head": gitrepo.head_commit(repo) if repo else None,
+        "options": {k: options.get(k) for k in OPTIONS},
+        "outcomes": [shards.outcome_dict(o) for o in result.outcomes],
+    }
+
+
+def read(source: str) -> ShardReport:
+    """A shard report (`scan --shard I/N --json FILE`); UsageError naming the file when it is not one."""
+    data = jsonload.loads(imported.read_report(source), plain(source))
+    part = data.get("shard") if isinstance(data, dict) else None
+    if not isinstance(part, dict):
+        raise UsageError(f"{plain(source)}: shard: missing (not written by `mergeguard scan --shard I/N`)")
+    try:
+        shard = shards.Shard(int(part["index"]), int(part["count"]))
+        options = part["options"]
+        _check_options(options)
+        head = part["head"]
+        outcomes = tuple(shards.outcome_from(o) for o in part["outcomes"])
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise UsageError(f"{plain(source)}: shard: not a readable shard report ({plain(str(exc))})") from None
+    if not 1 <= shard.index <= shard.count or not (head is None or isinstance(head, str)):
+        raise UsageError(f"{plain(source)}: shard: index, count or head out of range")
+    return ShardReport(source, shard, head, options, outcomes)
+
+
+def consistent(reports: Sequence[ShardReport]) -> dict[str, Any]:
+    """The options every shard ran with; UsageError (exit 2) or MissingShardError (exit 3) if unfit."""
+    if not reports:
+        raise UsageError("merge: no shard report given")
+    first = reports[0]
+    for other in reports[1:]:
+        for what, mine, theirs in (
+            ("shard count", first.shard.count, other.shard.count),
+            ("commit", first.head, other.head),
+            ("scan options", first.options, other.options),
+        ):
+            if mine != theirs:
+                raise UsageError(
+                    f"merge: {plain(other.source)} has another {what} than {plain(first.source)}"
+                )
+    seen: dict[int, str] = {}
+    for report in reports:
+        if report.shard.index in seen:
+            raise UsageError(
+                f"merge: shard {report.shard.label} given twice: "
+                f"{plain(seen[report.shard.index])} and {plain(report.source)}"
+            )
+        seen[report.shard.index] = report.source
+    missing = [f"{i}/{first.shard.count}" for i in range(1, first.shard.count + 1) if i not in seen]
+    if missing:
+        raise MissingShardError(
+            f"merge: missing shard report{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
+        )
+    return first.options
+
+
+def fold(
+    reports: Sequence[ShardReport],
+    root: Path,
+    config: Config,
+    files: PolicyFiles | None,
+    accepted: tuple[BaselineEntry, ...],
+) -> pipeline.ScanResult:
+    """The shards' outcomes decided exactly as one `scan` decides its scanners' (same code path)."""
+    options = reports[0].options
+    changes = collect(root, options["base"], config.exclude)
+    here = gitrepo.head_commit(changes.repo) if changes.repo else None
+    if here != reports[0].head:
+        raise UsageError(f"merge: the shards scanned commit {reports[0].head}, this checkout is {here}")
+    order = {name: i for i, name in enumerate(REGISTRY)}
+    outcomes = sorted(
+        (o for r in reports for o in r.outcomes), key=lambda o: order.get(o.scanner, len(order))
+    )
+    names = [o.scanner for o in outcomes]
+    if twice := sorted({n for n in names if names.count(n) > 1}):
+        raise UsageError(f"merge: scanner {', '.join(twice)} reported by more than one shard")
+    request = pipeline.ScanRequest(root, options["base"], accepted=accepted, policy=files)
+    policy_changes = policydiff.compare(files, REGISTRY.keys())
+    return pipeline.conclude(request, config, changes, outcomes, policy_changes=policy_changes)
+
+
+def failures(reports: Sequence[ShardReport]) -> list[str]:
+    """One line per scanner that failed in a shard, naming the shard and its report."""
+    return [
+        f"shard {r.shard.label} ({plain(r.source)}): scanner {o.scanner} failed: {plain(o.reason)}"
+        for r in reports
+        for o in r.outcomes
+        if o.status is Status.FAILED
+    ]
+
+
+def _check_options(options: object) -> None:
+    """The recorded options have this version's keys and types (a report is read like any input)."""
+    if not isinstance(options, dict) or set(options) != set(OPTIONS):
+        raise ValueError("options do not match this mergeguard version")
+    for key, value in options.items():
+        kinds = (bool,) if key == "ignore_unfixed" else (int, float) if key == "timeout" else (str,)
+        if not (isinstance(value, kinds) or (value is None and key != "ignore_unfixed")):
+            raise ValueError(f"options.{key}: unexpected value")

@@ -1,0 +1,213 @@
+"""The whole flow in one place: changes, scanners in parallel, dedupe, fingerprints, baseline, policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+
+from mergeguard.core import baseline, policy, preexisting
+from mergeguard.core.basepolicy import PolicyFiles
+from mergeguard.core.changes import ChangeSet, Mode, collect
+from mergeguard.core.config import Config
+from mergeguard.core.errors import UsageError
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.scan import (
+    agreement,
+    dedupe,
+    fingerprints,
+    imported,
+    misclassified,
+    overlap,
+    policydiff,
+    shards,
+    sizelimit,
+)
+from mergeguard.scan.registry import REGISTRY, TOOLS
+from mergeguard.scan.runner import run_all
+from mergeguard.scan.scope_dir import scan_view
+from mergeguard.scanners.base import Job, Scanner, Target
+from mergeguard.vulns.database import VulnDb
+from mergeguard.vulns.images import ImageSpec
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedReport:
+    """A report a tool wrote elsewhere (an earlier CI step), read at the edge: its tool, name and text."""
+
+    tool: str
+    source: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    """What to scan: a directory, the base to compare with (None: every file), which scanners."""
+
+    root: Path
+    base_ref: str | None = None
+    scanners: tuple[str, ...] | None = None  # None: every scanner the config leaves enabled
+    accepted: tuple[baseline.BaselineEntry, ...] = ()  # the baseline's entries
+    reports: tuple[ImportedReport, ...] = ()  # ingested instead of (or as well as) running tools
+    images: tuple[ImageSpec, ...] = ()  # container images to scan (trivy-image)
+    base_images: tuple[ImageSpec, ...] = ()  # the base branch's images: their advisories are pre-existing
+    base_reports: tuple[ImportedReport, ...] = ()  # or their reports, made elsewhere
+    vuln_db: VulnDb = field(default_factory=VulnDb)  # its cache directory, offline or not
+    policy: PolicyFiles | None = None  # where the config, baselines and scanner configs were read
+    shard: shards.Shard | None = None  # run only this shard's scanners (`scan --shard I/N`)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Everything the reporters need. `merged` counts duplicate reports folded into other findings."""
+
+    changes: ChangeSet
+    outcomes: tuple[ScanOutcome, ...]
+    decision: policy.Decision
+    config: Config
+    merged: int = 0
+    policy_changes: tuple[policydiff.PolicyChange, ...] = ()  # PR mode: the change's policy edits
+
+
+def scan(request: ScanRequest, config: Config) -> ScanResult:
+    """Run the gate: the flow of DESIGN.md, stage after stage."""
+    if request.scanners == () and not (request.reports or request.images):
+        raise UsageError(
+            "no scanner selected (`none`) and no report or image to gate on: nothing would be checked"
+        )
+    policy_changes = policydiff.compare(request.policy, REGISTRY.keys())
+    changes = collect(request.root, request.base_ref, config.exclude)
+    imported = [imported_outcome(report, changes.root) for report in request.reports]
+    base_imported = [imported_outcome(report, changes.root) for report in request.base_reports]
+    with scan_view(changes, request.policy) as view:
+        is_selected = partial(_selected, requested=request.scanners, config=config)
+        chosen = overlap.without_duplicates(REGISTRY.values(), is_selected, changes)
+        chosen = shards.assigned(chosen, request.shard, is_selected, lambda s: s.name)  # all: not sharded
+        names = {s.name for s in chosen}  # a shard without an image scanner runs no image job
+        jobs = [j for j in _image_jobs(request, changes, view, config) if j.scanner.name in names]
+        jobs += [_job(s, request, changes, view, config) for s in chosen if s.name not in _IMAGE_TOOLS]
+        base_jobs = _base_image_jobs(request, changes, view, config)
+        ran = run_all([*jobs, *base_jobs])
+    own = zip(jobs, ran[: len(jobs)], strict=True)
+    checked = [
+        sizelimit.noted(misclassified.partition(outcome, job.scanner, changes), job.scanner, changes)
+        for job, outcome in own
+    ]
+    for tool in TOOLS.values():
+        checked = tool.annotate(checked, request.vuln_db) if tool.annotate else checked
+    outcomes = [*checked, *imported]
+    base_outcomes = [*ran[len(jobs) :], *base_imported]
+    return conclude(request, config, changes, outcomes, base_outcomes, policy_changes=policy_changes)
+
+
+def conclude(
+    request: ScanRequest,
+    config: Config,
+    changes: ChangeSet,
+    outcomes: Sequence[ScanOutcome],
+    base_outcomes: Sequence[ScanOutcome] = (),
+    *,
+    policy_changes: tuple[policydiff.PolicyChange, ...] = (),
+) -> ScanResult:
+    """The scanners' outcomes to a result: dedupe, fingerprints, baseline, policy (`merge` too)."""
+    merged, folded = dedupe.merge([finding for outcome in outcomes for finding in outcome.findings])
+    merged = agreement.apply(merged, config.secret_agreement)  # after dedupe: needs the sightings
+    findings = fingerprints.assign(merged, changes.root)
+    at_base = preexisting.pinned_at_base(changes, findings)
+    in_base_image = (
+        preexisting.advisories_of(f for o in base_outcomes for f in o.findings) if base_outcomes else None
+    )
+    decision = policy.decide(
+        findings,
+        [*outcomes, *_failed_base(base_outcomes)],
+        changes,
+        config,
+        baseline=request.accepted,
+        at_base=at_base,
+        in_base_image=in_base_image,
+        image_scanners=frozenset(name for name, tool in TOOLS.items() if tool.scans_images),
+    )
+    decision = policydiff.gate(decision, policy_changes, config)
+    return ScanResult(changes, tuple(outcomes), decision, config, folded, policy_changes)
+
+
+def _image_jobs(request: ScanRequest, changes: ChangeSet, view: Path, config: Config) -> list[Job]:
+    """The jobs of every tool that scans the images given (one skipped job each when there are none)."""
+    return [
+        job
+        for tool in TOOLS.values()
+        if tool.image_jobs is not None
+        for job in tool.image_jobs(
+            request.images,
+            changes,
+            view,
+            config,
+            request.vuln_db,
+            selected=_selected(tool.name, request.scanners, config),
+            base=False,
+        )
+    ]
+
+
+def _base_image_jobs(request: ScanRequest, changes: ChangeSet, view: Path, config: Config) -> list[Job]:
+    """Vulnerability scans of the base branch's images, in a scratch space of their own."""
+    if not request.base_images:
+        return []
+    base_view = view.parent / "base-images" / "src"
+    base_view.mkdir(parents=True)
+    return [
+        job
+        for tool in TOOLS.values()
+        if tool.image_jobs is not None
+        for job in tool.image_jobs(
+            request.base_images, changes, base_view, config, request.vuln_db, selected=True, base=True
+        )
+    ]
+
+
+def _failed_base(outcomes: Sequence[ScanOutcome]) -> list[ScanOutcome]:
+    """A base image that could not be scanned leaves every image advisory looking new: fail closed."""
+    return [
+        replace(o, scanner=f"{o.scanner} (base image)", findings=())
+        for o in outcomes
+        if o.status is Status.FAILED
+    ]
+
+
+def imported_outcome(report: ImportedReport, root: Path) -> ScanOutcome:
+    """A report made elsewhere as the outcome of its tool (UsageError if it is not that tool's report)."""
+    findings = imported.parse_file(report.tool, report.text, root, report.source)
+    return ScanOutcome(report.tool, Status.OK, tuple(findings), reason=f"imported from {report.source}")
+
+
+def _job(scanner: Scanner, request: ScanRequest, changes: ChangeSet, view: Path, config: Config) -> Job:
+    timeout = config.timeout_for(scanner.name)
+    if not _selected(scanner.name, request.scanners, config):
+        return Job(scanner, None, timeout, skip_reason="not selected")
+    files, oversized = sizelimit.split(scanner, changes.root, changes.paths(scanner.applies_to))
+    if not files:
+        kinds = ", ".join(sorted(k.value for k in scanner.applies_to))
+        reason = oversized.describe() if oversized else f"no files of kind {kinds} in scope"
+        return Job(scanner, None, timeout, skip_reason=reason)
+    workdir = view.parent / scanner.name
+    workdir.mkdir()
+    repo_top, prefix = (changes.repo.top, changes.repo.prefix) if changes.repo else (changes.root, "")
+    target = Target(view, files, repo_top, prefix, changes.commit_range, workdir, request.vuln_db)
+    return Job(scanner, target, timeout)
+
+
+_IMAGE_TOOLS = frozenset(name for name, tool in TOOLS.items() if tool.image_jobs is not None)
+
+
+def _selected(name: str, requested: Sequence[str] | None, config: Config) -> bool:
+    return name in requested if requested is not None else config.enabled(name)
+
+
+def convert(report: ImportedReport, root: Path, config: Config) -> ScanResult:
+    """Another tool's report as a scan result, one finding per record (no dedupe), for the reporters."""
+    changes = ChangeSet(root, Mode.ALL, ())
+    outcome = imported_outcome(report, root)
+    findings = fingerprints.assign(outcome.findings, root)
+    decision = policy.decide(findings, [outcome], changes, config)
+    return ScanResult(changes, (outcome,), decision, config)

@@ -1,0 +1,277 @@
+"""Any SARIF 2.1.0 log (CodeQL, Semgrep, Trivy, Checkov, Gitleaks, hadolint…) read into findings."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
+
+from mergeguard.core.errors import ParseError
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.scanners.base import Target, ToolOutput
+from mergeguard.scanners.reading import field, load_report, objects, repo_path, strings
+from mergeguard.scanners.tool import Tool
+from mergeguard.vulns.records import cwe_ids
+
+NAME = "sarif"
+# SARIF `level`, used when no `security-severity` is given (result, then rule default, then "warning").
+LEVELS: dict[str, Severity] = {
+    "error": Severity.HIGH,
+    "warning": Severity.MEDIUM,
+    "note": Severity.LOW,
+    "none": Severity.INFO,
+}
+# A secret scanner that rates nothing (Gitleaks writes no level) leaves SARIF's default "warning";
+# every credential is HIGH in mergeguard's own secret adapters, so it is HIGH here too.
+UNRATED_SECRET_SEVERITY = Severity.HIGH
+# `properties.security-severity` (a CVSS-like score as a string), banded as GitHub code scanning does.
+SCORE_BANDS = ((9.0, Severity.CRITICAL), (7.0, Severity.HIGH), (4.0, Severity.MEDIUM), (0.1, Severity.LOW))
+# The kind of an untagged result, by driver: tools mergeguard does not run; its own tools declare
+# theirs (`Tool.sarif_kind`), given to `SarifReport` by the registry.
+_OTHER_TOOLS: Mapping[str, Kind] = MappingProxyType(
+    {
+        **dict.fromkeys(("trufflehog", "ggshield", "talisman"), Kind.SECRET),
+        **dict.fromkeys(("tfsec", "kics", "terrascan", "kube-linter"), Kind.MISCONFIGURATION),
+    }
+)
+_NOT_FINDINGS = frozenset({"pass", "notApplicable"})  # result kinds that report no problem
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+class SarifReport:
+    """Every result of every run; the tool is each run's `tool.driver.name`, lower-cased."""
+
+    name: ClassVar[str] = NAME
+
+    def __init__(self, kinds: Mapping[str, Kind] = MappingProxyType({})) -> None:
+        """`kinds`: the kind of an untagged result of each tool (by driver name, lower-cased)."""
+        self.kinds: Mapping[str, Kind] = {**_OTHER_TOOLS, **kinds}
+
+    def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
+        log = load_report(output.report, NAME)
+        if not isinstance(log, dict) or not isinstance(log.get("runs"), list):
+            raise ParseError(f"{NAME}: the log has no runs (not SARIF 2.1.0)")
+        if log.get("version", "2.1.0") != "2.1.0":
+            raise ParseError(f"{NAME}: SARIF version {log.get('version')!r} is not 2.1.0")
+        findings: list[Finding] = []
+        for i, run in enumerate(objects(log["runs"], NAME, "runs")):
+            findings += _Run(run, target, f"runs[{i}]", self.kinds).findings()
+        return findings
+
+
+class _Run:
+    """One run: its tool, its rules by id, its base URIs, and its results."""
+
+    def __init__(self, run: dict[str, Any], target: Target, where: str, kinds: Mapping[str, Kind]) -> None:
+        tool = field(run, "tool", dict, NAME, where)
+        driver = field(tool, "driver", dict, NAME, f"{where}.tool")
+        words = field(driver, "name", str, NAME, f"{where}.tool.driver").lower().split()
+        self.tool = words[0] if words else NAME  # "Semgrep OSS" → semgrep, "CodeQL" → codeql
+        self.declared = kinds.get(self.tool)
+        extensions = objects(tool.get("extensions"), NAME, f"{where}.tool.extensions")
+        rules = [r for c in (driver, *extensions) for r in objects(c.get("rules"), NAME, f"{where} rules")]
+        self.rules = {r["id"]: r for r in rules if isinstance(r.get("id"), str)}
+        self.driver_rules = objects(driver.get("rules"), NAME, f"{where}.tool.driver.rules")
+        self.bases = _bases(field(run, "originalUriBaseIds", dict, NAME, where))
+        self.artifacts = objects(run.get("artifacts"), NAME, f"{where}.artifacts")
+        self.run, self.target, self.where = run, target, where
+        # What each rule says, read once: (the rule, kept so its id is not reused; tags, title, help URI).
+        self._about: dict[int, tuple[dict[str, Any], tuple[str, ...], str, str | None]] = {}
+
+    def findings(self) -> list[Finding]:
+        found = []
+        for j, result in enumerate(objects(self.run.get("results"), NAME, f"{self.where}.results")):
+            if _is_problem(result):
+                found.append(self._finding(result, f"{self.where}.results[{j}]"))
+        return found
+
+    def _finding(self, result: dict[str, Any], where: str) -> Finding:
+        rule_id, rule = self._rule(result, where)
+        about = self._about.get(id(rule))
+        if about is None:
+            named = _text(rule.get("shortDescription")) or field(rule, "name", str, NAME, where)
+            about = self._about[id(rule)] = (rule, _tags(rule), named, _https(rule.get("helpUri")))
+        _, rule_tags, named, help_uri = about
+        tags = rule_tags + _tags(result)
+        kind = _kind(self.declared, rule_id, tags)
+        title = named or rule_id
+        return Finding(
+            tool=self.tool,
+            rule_id=rule_id,
+            severity=_severity(result, rule, kind),
+            title=title,
+            message=_text(result.get("message")) or title,
+            location=self._location(result, where),
+            kind=kind,
+            cwe_ids=_cwe_ids(tags) or (("CWE-798",) if kind is Kind.SECRET else ()),
+            help_uri=help_uri,
+            evidence=_secret_evidence(result) if kind is Kind.SECRET else "",
+        )
+
+    def _rule(self, result: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+        """The result's rule id and rule (SARIF 2.1.0 §3.27.5-7: `ruleId`, `rule.id`, `rule.index` or
+        `ruleIndex` into the driver's rules, or none). Without one, the rule whose id or name starts
+        the message (Gitleaks 7: "AWS Access Key secret detected"), else the message, else "unknown"."""
+        reference = field(result, "rule", dict, NAME, where)
+        rule_id = field(result, "ruleId", str, NAME, where) or field(reference, "id", str, NAME, where)
+        if rule_id:
+            return rule_id, self.rules.get(rule_id, _NO_RULE)
+        for index in (reference.get("index"), result.get("ruleIndex")):
+            if isinstance(index, int) and 0 <= index < len(self.driver_rules):
+                rule = self.driver_rules[index]
+                named = rule.get("id") or rule.get("name")
+                return (named if isinstance(named, str) and named else f"rule-{index}"), rule
+        message = _text(result.get("message"))
+        for rule in self.driver_rules:
+            for key in ("id", "name"):
+                named = rule.get(key)
+                if isinstance(named, str) and named and message.startswith(named):
+                    return named, rule
+        return (message[:80] or "unknown"), _NO_RULE
+
+    def _location(self, result: dict[str, Any], where: str) -> Location:
+        if (plain := _plain_location(result)) is not None:  # the usual shape, read at a third of the cost
+            uri, base_id, start, end, column = plain
+            return Location(self._path(uri, base_id), start, end, column or None)
+        locations = objects(result.get("locations"), NAME, f"{where}.locations")
+        physical = field(locations[0], "physicalLocation", dict, NAME, where) if locations else {}
+        artifact = field(physical, "artifactLocation", dict, NAME, f"{where}.physicalLocation")
+        uri = field(artifact, "uri", str, NAME, where) or self._artifact_uri(artifact, where)
+        if not uri:
+            raise ParseError(f"{NAME}: {where} has no location with a file")
+        region = field(physical, "region", dict, NAME, where)
+        start = field(region, "startLine", int, NAME, f"{where}.region")
+        column = field(region, "startColumn", int, NAME, f"{where}.region")
+        path = self._path(uri, field(artifact, "uriBaseId", str, NAME, where))
+        return Location(path, start, field(region, "endLine", int, NAME, f"{where}.region"), column or None)
+
+    def _artifact_uri(self, artifact: dict[str, Any], where: str) -> str:
+        index = artifact.get("index")
+        if isinstance(index, int) and 0 <= index < len(self.artifacts):
+            return str(field(self.artifacts[index], "location", dict, NAME, where).get("uri") or "")
+        return ""
+
+    def _path(self, uri: str, base_id: str) -> str:
+        """A relative URI is relative to its base (an undefined `%SRCROOT%` is the scan root); an
+        absolute `file:` URI loses the base it starts with, else --root, else a leading `/`."""
+        base = self.bases.get(base_id, "")
+        if not _SCHEME.match(uri) and not uri.startswith("/"):
+            prefix = base if base and not _SCHEME.match(base) else ""
+            return repo_path(unquote(prefix + uri), self.target, NAME)
+        for known in sorted(self.bases.values(), key=len, reverse=True):
+            if _SCHEME.match(known) and uri.startswith(known):
+                return repo_path(unquote(uri[len(known) :]), self.target, NAME)
+        parts = urlsplit(uri)
+        if parts.scheme not in ("", "file"):
+            raise ParseError(f"{NAME}: location {uri!r} is not a file")
+        return repo_path(re.sub(r"^/([A-Za-z]:/)", r"\1", unquote(parts.path)), self.target, NAME)
+
+
+_INT_OR_NONE = frozenset({int, type(None)})
+
+
+def _plain_location(result: dict[str, Any]) -> tuple[str, str, int, int, int] | None:
+    """(uri, base id, start line, end line, column) of a first location that has every part of the
+    type `_location` checks for and a uri; None for any other, which `_location` reads field by field."""
+    locations = result.get("locations")
+    if type(locations) is not list or {*map(type, locations)} != {dict}:  # `objects` checks them all
+        return None
+    physical = locations[0].get("physicalLocation")
+    if type(physical) is not dict:
+        return None
+    artifact, region = physical.get("artifactLocation"), physical.get("region")
+    if type(artifact) is not dict or type(region) is not dict:
+        return None
+    uri, base_id = artifact.get("uri"), artifact.get("uriBaseId")
+    start, end, column = region.get("startLine"), region.get("endLine"), region.get("startColumn")
+    if type(uri) is not str or not uri or (base_id is not None and type(base_id) is not str):
+        return None
+    if not {type(start), type(end), type(column)} <= _INT_OR_NONE:
+        return None
+    return uri, base_id or "", start or 0, end or 0, column or 0
+
+
+def _bases(declared: dict[str, Any]) -> dict[str, str]:
+    bases = {}
+    for name, value in declared.items():
+        uri = value.get("uri") if isinstance(value, dict) else None
+        if isinstance(uri, str) and uri:
+            bases[name] = uri if uri.endswith("/") else uri + "/"
+    return bases
+
+
+def _is_problem(result: dict[str, Any]) -> bool:
+    """Not a pass, not fixed since the baseline, not suppressed in source or by the tool."""
+    if str(result.get("kind", "fail")) in _NOT_FINDINGS or result.get("baselineState") == "absent":
+        return False
+    suppressions = objects(result.get("suppressions"), NAME, "suppressions")
+    return not any(s.get("status", "accepted") == "accepted" for s in suppressions)
+
+
+def _severity(result: dict[str, Any], rule: dict[str, Any], kind: Kind) -> Severity:
+    for holder in (result, rule):
+        score = field(holder, "properties", dict, NAME, "properties").get("security-severity")
+        try:
+            value = float(score) if score is not None else None
+        except (TypeError, ValueError, OverflowError):  # 1e400 as an integer overflows a float
+            value = None
+        if value is not None:
+            return next((s for floor, s in SCORE_BANDS if value >= floor), Severity.INFO)
+    level = result.get("level") or field(rule, "defaultConfiguration", dict, NAME, "rule").get("level")
+    if level is None and kind is Kind.SECRET:
+        return UNRATED_SECRET_SEVERITY
+    return LEVELS.get(str(level or "warning"), Severity.UNKNOWN)
+
+
+_NO_RULE: dict[str, Any] = {}  # a result's rule when the log has none (never written to)
+_cwe_ids = functools.lru_cache(maxsize=4096)(cwe_ids)  # results of a rule share its tags
+
+
+@functools.lru_cache(maxsize=4096)  # asked once per result, of a few rules
+def _kind(declared: Kind | None, rule_id: str, tags: tuple[str, ...]) -> Kind:
+    """Secret for a secret scanner, a `secret` tag or rule (Checkov's CKV_SECRET_*); vulnerability or
+    misconfiguration by tag, else the kind the tool's results have (`declared`); anything else is code."""
+    words = {t.lower() for t in tags}
+    if declared is Kind.SECRET or "secret" in words or "secret" in rule_id.lower():
+        return Kind.SECRET
+    if "vulnerability" in words:
+        return Kind.VULNERABILITY
+    if "misconfiguration" in words:
+        return Kind.MISCONFIGURATION
+    return declared or Kind.CODE
+
+
+def _tags(holder: dict[str, Any]) -> tuple[str, ...]:
+    return strings(field(holder, "properties", dict, NAME, "properties").get("tags"), NAME, "tags")
+
+
+def _text(message: Any) -> str:
+    if not isinstance(message, dict):
+        return ""
+    text = message.get("text") or message.get("markdown") or ""
+    return " ".join(str(text).split())
+
+
+def _https(uri: Any) -> str | None:
+    return uri if isinstance(uri, str) and uri.startswith("https://") else None
+
+
+def _secret_evidence(result: dict[str, Any]) -> str:
+    """sha256 of the matched text a secret scanner puts in the region's snippet (Gitleaks: the clear
+    secret), never the text itself; without a snippet the source line identifies it, as for code."""
+    for location in objects(result.get("locations"), NAME, "locations"):
+        physical = location.get("physicalLocation")
+        region = physical.get("region") if isinstance(physical, dict) else None
+        holder = region.get("snippet") if isinstance(region, dict) else None
+        snippet = holder.get("text") if isinstance(holder, dict) else None
+        if isinstance(snippet, str) and snippet:
+            return hashlib.sha256(snippet.encode("utf-8", "surrogatepass")).hexdigest()
+    return ""
+
+
+# Any tool's SARIF log: read from reports only, listed last (the registry gives it the declared kinds).
+TOOLS = (Tool(NAME, reader=SarifReport(), start_order=990),)

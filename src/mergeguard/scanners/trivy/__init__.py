@@ -1,0 +1,1 @@
+"""Trivy: configuration and secret scans, dependency and image scans, its vulnerability reports."""

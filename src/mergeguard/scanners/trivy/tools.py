@@ -1,0 +1,108 @@
+"""Trivy's declarations: its config, secret, dependency and image scans, and its reports read by `convert`."""
+
+from __future__ import annotations
+
+import re
+
+from mergeguard.core.model import Kind
+from mergeguard.scanners.ignorefiles import line_ignores
+from mergeguard.scanners.tool import ConfigFile, Tool
+from mergeguard.scanners.toolconfig import Allowed, load_yaml, mapping, yaml_allow
+from mergeguard.scanners.trivy.db_age import with_database_age
+from mergeguard.scanners.trivy.deps import TrivyDepsScanner
+from mergeguard.scanners.trivy.fs import TrivyConfigScanner, TrivyReport, TrivySecretScanner
+from mergeguard.scanners.trivy.image import TrivyImageScanner, tool_jobs
+
+_HOMEPAGE = "https://trivy.dev/"
+# trivy.yaml (read only if ever un-disabled): no policies, data, server, tokens, registries or caches.
+_CONFIG_KEYS: Allowed = {
+    "severity": None,
+    "ignore-unfixed": None,
+    "ignore-status": None,
+    "scan": frozenset({"skip-dirs", "skip-files"}),
+    "vulnerability": frozenset({"ignore-unfixed", "ignore-status", "type"}),
+}
+_ID = re.compile(r"^(?:AVD-)?([A-Z]+)-?0*(\d+)$")
+
+
+def _ignore_yaml(data: bytes, notes: list[str]) -> bytes:
+    mapping(load_yaml(data))  # IDs, paths and statements only: kept as written once readable
+    return data
+
+
+def rule_id(rule: str) -> str:
+    """An id written as 0.76 writes it (DS-0002), whatever version wrote it (DS002, AVD-DS-0002)."""
+    match = _ID.match(rule.upper())
+    return f"{match.group(1)}-{int(match.group(2)):04d}" if match else rule
+
+
+# Trivy's ignore files and config serve all its scans: declared once, with the config scan.
+_CONFIG_FILES = (
+    ConfigFile(".trivyignore"),
+    ConfigFile(".trivyignore.yaml", _ignore_yaml),
+    ConfigFile("trivy.yaml", yaml_allow(_CONFIG_KEYS)),
+)
+_CONFIG = Tool(
+    TrivyConfigScanner.name,
+    homepage=_HOMEPAGE,
+    scanner=TrivyConfigScanner(),
+    start_order=30,
+    shard_weight=3,
+    config_files=_CONFIG_FILES,
+    line_concepts={
+        "DS-0001": "image-tag-latest",
+        "DS-0022": "maintainer-deprecated",
+        "DS-0009": "workdir-relative",
+        "DS-0010": "sudo",
+        "DS-0004": "port-22-exposed",
+        "DS-0005": "add-instead-of-copy",
+        "DS-0025": "apk-no-cache",
+        "DS-0029": "apt-get-no-install-recommends",
+        "DS-0017": "update-alone",
+        "DS-0031": "secret-in-env",
+    },
+    file_concepts={"DS-0002": "runs-as-root", "DS-0026": "no-healthcheck"},
+    rule_id=rule_id,
+    sarif_kind=Kind.MISCONFIGURATION,
+    policy_effects={".trivyignore": line_ignores},
+)
+# Slowest first: an image scan takes tens of seconds (its jobs, one per image, are made by
+# `image.image_jobs` and start before every other scanner; this entry gives its name and version).
+# An image's configuration is checked with the same Dockerfile checks as the Dockerfile itself
+# (DS-0002 root user, DS-0031 secret in ENV); a secret inside an image is placed on the Dockerfile
+# line that copied it in, with others that line copied: one problem only with itself.
+TOOLS = (
+    Tool(
+        TrivyImageScanner.name,
+        scanner=TrivyImageScanner(),
+        start_order=0,
+        checks_as=_CONFIG.name,
+        secrets_join=False,
+        scans_images=True,
+        image_jobs=tool_jobs,
+    ),
+    # A converted report names its tool after the program; its checks are the config scan's.
+    Tool(TrivyReport.name, reader=TrivyReport(), start_order=5, checks_as=_CONFIG.name),
+    _CONFIG,
+    # Reads a local database (pip-audit asks PyPI): after it, before the quick scans.
+    Tool(
+        TrivyDepsScanner.name,
+        scanner=TrivyDepsScanner(),
+        start_order=40,
+        shard_weight=4,
+        line_concepts={"unpinned-requirement": "unpinned-requirement"},
+        # The age of the database the image and dependency scans used, once, as their reason.
+        annotate=with_database_age,
+    ),
+    Tool(
+        TrivySecretScanner.name,
+        homepage=_HOMEPAGE,
+        scanner=TrivySecretScanner(),
+        start_order=80,
+        shard_weight=3,
+        precommit=True,
+        # Trivy 0.76.0's built-in secret rules are all provider formats: no generic heuristic
+        # (it reports nothing for `password = "…"` or a random 32-character hex string).
+        secret_heuristics=frozenset(),
+    ),
+)

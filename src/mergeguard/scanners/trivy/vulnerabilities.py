@@ -1,0 +1,151 @@
+"""Trivy's `Vulnerabilities` (image and filesystem scans, every report version) made into findings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from mergeguard.core.errors import ParseError
+from mergeguard.core.model import Finding, Kind, Package, Severity
+from mergeguard.scanners.base import Target
+from mergeguard.scanners.reading import field, objects, repo_path, required, strings
+from mergeguard.vulns.records import Advisory, image_path, vulnerability_finding
+
+# Trivy's vulnerability statuses (pkg/types). Every one but `not_affected` (a VEX statement that the
+# package is not affected) is a finding; the status shows in the message. A status Trivy adds later
+# is a finding too: fail closed.
+NOT_A_FINDING = frozenset({"not_affected"})
+# Result types of OS package databases in reports older than 0.20, which have no `Class`.
+_OS_TYPES = frozenset(
+    {
+        "alpine",
+        "amazon",
+        "cbl-mariner",
+        "centos",
+        "debian",
+        "fedora",
+        "oracle",
+        "photon",
+        "redhat",
+        "rocky",
+        "alma",
+        "opensuse",
+        "opensuse.leap",
+        "sles",
+        "suse linux enterprise server",
+        "ubuntu",
+        "wolfi",
+        "chainguard",
+        "azurelinux",
+        "bottlerocket",
+        "echo",
+        "minimos",
+    }
+)
+_TARGET_SUFFIX = re.compile(r"\s+\([^()]*\)$")  # "python:3.11-slim (debian 12.5)"
+
+
+def vulnerabilities(
+    result: dict[str, Any],
+    report: dict[str, Any],
+    where: str,
+    *,
+    tool: str,
+    severities: Mapping[str, Severity],
+    target: Target,
+) -> list[Finding]:
+    """One finding per vulnerability of one result; image results are placed at the image's placeholder."""
+    image = _in_image(result, report)
+    kind = Kind.VULNERABILITY if image else Kind.DEPENDENCY
+    findings = []
+    image_at = ""  # the image's placeholder, found once (on the first finding: none, no error)
+    records = objects(result.get("Vulnerabilities"), tool, f"{where}.Vulnerabilities")
+    ecosystem = (field(result, "Type", str, tool, where) or None) if records else None
+    scale = (tool, severities, ecosystem)
+    for j, record in enumerate(records):
+        at = f"{where}.Vulnerabilities[{j}]"
+        texts = _texts(record, tool, at)
+        if texts[_STATUS] in NOT_A_FINDING:
+            continue
+        if image:
+            path = image_at = image_at or _image_path(result, report, tool, where)
+        else:
+            path = _file_path(result, record, target, tool, at)
+        findings.append(_finding(record, at, texts, scale=scale, placement=(path, kind)))
+    return findings
+
+
+# The string fields of a vulnerability, read in one pass (a report can hold 100,000 of them).
+_TEXT_KEYS = (
+    "Status", "PkgName", "InstalledVersion", "FixedVersion", "VulnerabilityID", "Severity", "Title",
+    "Description", "PrimaryURL",
+)  # fmt: skip
+_STATUS = _TEXT_KEYS.index("Status")
+_STR_OR_NONE = frozenset({str, type(None)})
+
+
+def _texts(record: dict[str, Any], tool: str, at: str) -> list[str]:
+    """The record's `_TEXT_KEYS` as `field` reads them (null or absent: ""), with its errors."""
+    values = [record.get(key) for key in _TEXT_KEYS]
+    if {*map(type, values)} <= _STR_OR_NONE:  # the usual case, checked at C speed
+        return [value or "" for value in values]
+    return [field(record, key, str, tool, at) for key in _TEXT_KEYS]
+
+
+def _finding(
+    record: dict[str, Any],
+    at: str,
+    texts: list[str],
+    *,
+    scale: tuple[str, Mapping[str, Severity], str | None],  # tool, its severities, the result's Type
+    placement: tuple[str, Kind],
+) -> Finding:
+    tool, severities, ecosystem = scale
+    status, name, installed, fixed, advisory_id, severity, title, description, url = texts
+    if not name.strip():
+        required(record, "PkgName", tool, at)  # raises, naming the field
+    if not advisory_id.strip():
+        required(record, "VulnerabilityID", tool, at)
+    package = Package(
+        name=name,
+        installed=installed,
+        fixed=fixed or None,
+        ecosystem=ecosystem,
+    )
+    advisory = Advisory(
+        id=advisory_id,
+        package=package,
+        severity=severities.get(severity.upper(), Severity.UNKNOWN),
+        title=title,
+        description=description,
+        aliases=strings(record.get("VendorIDs"), tool, f"{at}.VendorIDs"),
+        cwe_ids=strings(record.get("CweIDs"), tool, f"{at}.CweIDs"),
+        help_uri=url or None,
+        status="" if status == "fixed" else status,
+    )
+    return vulnerability_finding(tool, advisory, *placement)
+
+
+def _in_image(result: dict[str, Any], report: dict[str, Any]) -> bool:
+    """A container image scan, or an OS package result (the only kind old list reports had in images)."""
+    if report.get("ArtifactType") in ("container_image", "vm"):
+        return True
+    if result.get("Class") == "os-pkgs":
+        return True
+    return "Class" not in result and str(result.get("Type", "")).lower() in _OS_TYPES
+
+
+def _image_path(result: dict[str, Any], report: dict[str, Any], tool: str, where: str) -> str:
+    name = field(report, "ArtifactName", str, tool, "report") or field(result, "Target", str, tool, where)
+    if not name:
+        raise ParseError(f"{tool}: {where} names no image (no ArtifactName or Target)")
+    return image_path(_TARGET_SUFFIX.sub("", name))
+
+
+def _file_path(result: dict[str, Any], record: dict[str, Any], target: Target, tool: str, at: str) -> str:
+    """The package's own file when Trivy names it (`PkgPath`), else the result's manifest (`Target`)."""
+    reported = field(record, "PkgPath", str, tool, at) or required(
+        result, "Target", tool, at.rsplit(".", 1)[0]
+    )
+    return repo_path(reported, target, tool)

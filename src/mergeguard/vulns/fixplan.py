@@ -1,0 +1,169 @@
+"""The fix plan: per vulnerable package and version, the smallest upgrade that fixes what can be fixed.
+
+For one package at one installed version in one place (a manifest, or an image), every advisory
+against it is either *fixable* (some version it is fixed in is newer than the installed one) or left
+*unfixed* (no fixed version known, or only older ones: the report cannot say where it is fixed for
+this version). The target is the smallest of the advisories' fixed versions, newer than the
+installed one, that fixes every fixable advisory, where a candidate version `c` fixes an advisory
+with fixed versions `F` (Trivy lists several, "2.2.5, 2.3.2", one per maintained branch) when
+
+* some `f` in `F` is `<= c`, and
+* either no `f` in `F` is `> c`, or the next one above `c` is on another release branch than `c`
+  (the branch of "2.3.2" is "2.3": every release number but the last).
+
+So with `F` = {2.2.5, 2.3.2}, 2.2.5 and 2.2.9 fix it, 2.3.0 does not, 2.3.2 and 2.4.0 do. The rule is
+exact for one fixed version per advisory (the target is then the newest of them) and for branches
+that follow that numbering; it cannot know of a vulnerable branch the advisory does not list. The
+largest candidate always fixes every fixable advisory, so a package with one has a target.
+
+Versions are ordered by the ecosystem's rules (`ecosystems.sort_key`): PEP 440, dpkg, apk, rpm,
+SemVer, or, for an ecosystem without known rules or a version they reject, the generic order, which
+the entry records (`ordering`). A package from an operating system's package database is a *base
+image* finding (fixed by a newer base image, a changed `FROM`, or by rebuilding on an updated one);
+everything else, including language packages found inside an image, is the *application*'s.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from mergeguard.core.model import Finding, Kind, Package, Severity
+from mergeguard.core.packagenames import normalise
+from mergeguard.vulns.ecosystems import Ecosystem, Ordering, ecosystem, sort_key
+from mergeguard.vulns.records import SKIPPED_RULE
+
+_RELEASE = re.compile(r"^(?:\d+:)?v?(\d+(?:\.\d+)*)")  # "1:2.3.4-1" -> "2.3.4"; "v1.2.3" -> "1.2.3"
+_LEVELS = sorted(Severity, reverse=True)
+_KINDS = (Kind.VULNERABILITY, Kind.DEPENDENCY)
+
+
+class Origin(enum.StrEnum):
+    """Where a vulnerable package comes from, which says who fixes it and how."""
+
+    BASE_IMAGE = "base-image"
+    APPLICATION = "application"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAdvisory:
+    """One advisory against the package: its id, severity and the versions it is fixed in."""
+
+    id: str
+    severity: Severity
+    fixed_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FixEntry:
+    """The plan for one package at one installed version in one place."""
+
+    ecosystem: str
+    package: str
+    installed: str
+    path: str  # the manifest, or the image's `container-image/…` placeholder
+    origin: Origin
+    ordering: Ordering  # the version rules the target was chosen by
+    target: str | None  # None when no advisory has a known fix above the installed version
+    fixes: tuple[PlannedAdvisory, ...]
+    unfixed: tuple[PlannedAdvisory, ...]
+
+    @property
+    def severity(self) -> Severity:
+        """The most severe of the package's advisories."""
+        return max((a.severity for a in (*self.fixes, *self.unfixed)), default=Severity.UNKNOWN)
+
+
+def summary(advisories: Iterable[PlannedAdvisory]) -> str:
+    """Counts by severity, most severe first: "2 high, 1 medium"."""
+    levels = [a.severity for a in advisories]
+    return ", ".join(f"{levels.count(level)} {level.label}" for level in _LEVELS if level in levels)
+
+
+def build(findings: Iterable[Finding]) -> tuple[FixEntry, ...]:
+    """The fix plan for the vulnerability findings among `findings`, most severe package first."""
+    groups: dict[tuple[str, str, str, str], list[tuple[Package, Finding]]] = {}
+    for finding in findings:
+        pkg = finding.package
+        if pkg is not None and finding.kind in _KINDS and finding.rule_id != SKIPPED_RULE:
+            groups.setdefault(_group_key(pkg, finding.location.path), []).append((pkg, finding))
+    entries = [_entry(group) for group in groups.values()]
+    return tuple(
+        sorted(entries, key=lambda e: (-e.severity, e.origin, e.path, e.package.lower(), e.installed))
+    )
+
+
+def _group_key(pkg: Package, path: str) -> tuple[str, str, str, str]:
+    eco = ecosystem(pkg.ecosystem)
+    name = normalise(pkg.name) if eco.name == "pypi" else pkg.name
+    return eco.name, name, pkg.installed, path
+
+
+def _entry(group: list[tuple[Package, Finding]]) -> FixEntry:
+    pkg, first = group[0]
+    eco = ecosystem(pkg.ecosystem)
+    advisories = _advisories(group)
+    ordering, key = sort_key(eco.ordering, [pkg.installed, *(v for a in advisories for v in a.fixed_in)])
+    advisories = [PlannedAdvisory(a.id, a.severity, tuple(sorted(a.fixed_in, key=key))) for a in advisories]
+    at = key(pkg.installed)
+    fixable: list[PlannedAdvisory] = []
+    unfixed: list[PlannedAdvisory] = []
+    for advisory in advisories:  # one id each: a partition, not a search of one list for the other
+        (fixable if any(key(f) > at for f in advisory.fixed_in) else unfixed).append(advisory)
+    return FixEntry(
+        ecosystem=eco.name,
+        package=pkg.name,
+        installed=pkg.installed,
+        path=first.location.path,
+        origin=_origin(eco, [f for _, f in group]),
+        ordering=ordering,
+        target=_target(fixable, pkg.installed, key),
+        fixes=tuple(fixable),
+        unfixed=tuple(unfixed),
+    )
+
+
+def _advisories(group: list[tuple[Package, Finding]]) -> list[PlannedAdvisory]:
+    """One per advisory id (two tools' reports of one advisory are one), at its highest severity."""
+    found: dict[str, PlannedAdvisory] = {}
+    for pkg, finding in group:
+        fixed = tuple(v.strip() for v in (pkg.fixed or "").split(",") if v.strip())
+        seen = found.get(finding.rule_id)
+        if seen is not None:
+            fixed = tuple(dict.fromkeys((*seen.fixed_in, *fixed)))
+        severity = max(finding.severity, seen.severity) if seen else finding.severity
+        found[finding.rule_id] = PlannedAdvisory(finding.rule_id, severity, fixed)
+    return list(found.values())
+
+
+def _target(fixable: list[PlannedAdvisory], installed: str, key: Callable[[str], Any]) -> str | None:
+    """The smallest fixed version newer than `installed` that fixes every advisory in `fixable`."""
+    candidates = sorted({v for a in fixable for v in a.fixed_in if key(v) > key(installed)}, key=key)
+    return next((c for c in candidates if all(_fixes(c, a.fixed_in, key) for a in fixable)), None)
+
+
+def _fixes(candidate: str, fixed_in: tuple[str, ...], key: Callable[[str], Any]) -> bool:
+    """Whether `candidate` is fixed for an advisory fixed in `fixed_in` (sorted): see the module's rule."""
+    at = key(candidate)
+    if not any(key(f) <= at for f in fixed_in):
+        return False
+    above = [f for f in fixed_in if key(f) > at]
+    return not above or _branch(above[0]) != _branch(candidate)
+
+
+def _branch(version: str) -> tuple[int, ...] | None:
+    """The release numbers but the last ("2.3.2" -> (2, 3)); None when the version has none."""
+    match = _RELEASE.match(version.strip())
+    return tuple(int(n) for n in match.group(1).split("."))[:-1] if match else None
+
+
+def _origin(eco: Ecosystem, group: list[Finding]) -> Origin:
+    """OS packages are the base image's, language packages the application's; a finding that names no
+    ecosystem is judged by its kind (VULNERABILITY: an image's or a machine's package; DEPENDENCY: a
+    project's)."""
+    if eco.os or (eco.name == "unknown" and all(f.kind is Kind.VULNERABILITY for f in group)):
+        return Origin.BASE_IMAGE
+    return Origin.APPLICATION
