@@ -3,7 +3,8 @@
 Usage: .venv/bin/python benchmarks/bench_big.py [--repeat N] [--only NAME[,NAME]] [--profile NAME]
 
 Every input is generated in a temporary directory (nothing is committed) and each figure is printed
-in seconds, the median of N runs (one run for the slow detect-secrets figure). `--profile NAME`
+in seconds, the median of N runs (one run for the slow detect-secrets figure), with the median CPU
+seconds beside it (steadier than wall time when other jobs share the machine). `--profile NAME`
 runs that figure once under cProfile and prints the 25 most expensive functions instead.
 The goals are the "Big results" table of docs/performance.md; run it on an idle machine.
 """
@@ -14,6 +15,7 @@ import argparse
 import cProfile
 import json
 import pstats
+import resource
 import statistics
 import subprocess
 import sys
@@ -240,15 +242,23 @@ BENCHES: dict[str, tuple[str, float, Callable[[Path], Callable[[], object]]]] = 
 }  # fmt: skip
 
 
-def measure(run: Callable[[], object], repeat: int) -> list[float]:
-    """Wall times of `run`; in-process runs pause the cyclic GC, as the `mergeguard` command does."""
-    samples = []
+def measure(run: Callable[[], object], repeat: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU times of `run` (CPU: this process and its children, steadier on a shared
+    machine); in-process runs pause the cyclic GC, as the `mergeguard` command does."""
+    walls, cpus = [], []
     for _ in range(repeat):
         with gcpause.paused():
-            started = time.perf_counter()
+            cpu, started = _cpu(), time.perf_counter()
             run()
-            samples.append(time.perf_counter() - started)
-    return samples
+            walls.append(time.perf_counter() - started)
+            cpus.append(_cpu() - cpu)
+    return walls, cpus
+
+
+def _cpu() -> float:
+    """User and system seconds of this process and of its waited-for children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> int:
@@ -269,12 +279,16 @@ def main() -> int:
                     profiler.runcall(getattr(run, "in_process", run))
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
                 return 0
-            samples = measure(run, 1 if name == "secrets" else args.repeat)
+            samples, cpus = measure(run, 1 if name == "secrets" else args.repeat)
         median = statistics.median(samples)
         over += median > goal
         verdict = "ok" if median <= goal else "OVER GOAL"
         runs = ", ".join(f"{s:.2f}" for s in samples)
-        print(f"{title}: {median:.2f}s (median of [{runs}]; goal <= {goal:g}s: {verdict})", flush=True)
+        cpu = statistics.median(cpus)
+        print(
+            f"{title}: {median:.2f}s (median of [{runs}], CPU {cpu:.2f}s; goal <= {goal:g}s: {verdict})",
+            flush=True,
+        )
     if "secrets" in names:
         print(f"detect-secrets throughput: {throughput()}")
     return 1 if over else 0

@@ -9,15 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.vulns.ecosystems import (
-    Ordering,
-    apk_compare,
-    ecosystem,
-    generic_key,
-    rpm_compare,
-    rpmvercmp,
-    sort_key,
-)
+from mergeguard.vulns.ecosystems import Ordering, ecosystem, sort_key
+from mergeguard.vulns.versioncmp import apk_compare, rpm_compare, rpmvercmp
+from mergeguard.vulns.versionkeys import generic_key
 
 VECTORS = Path(__file__).parent / "fixtures" / "versions"
 SIGN = {"<": -1, "=": 0, ">": 1}

@@ -16,9 +16,9 @@ from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.outcome import Misclassified, ScanOutcome, Status
 from mergeguard.scan import misclassified
 from mergeguard.scanners.base import Scanner, Target
-from mergeguard.scanners.checkov import CheckovScanner
+from mergeguard.scanners.checkov.scanner import CheckovScanner
 from mergeguard.scanners.commands import find_executable
-from mergeguard.scanners.detect_secrets import DetectSecretsScanner
+from mergeguard.scanners.detect_secrets.scanner import DetectSecretsScanner
 from mergeguard.scanners.hadolint import HadolintScanner
 from mergeguard.scanners.trivy.fs import TrivyConfigScanner
 from mergeguard.scanners.trivy.image import TrivyImageScanner

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.cli import main as cli
+from mergeguard.cli import options as cli
+from mergeguard.cli import parser
 from mergeguard.core.errors import UsageError
 from mergeguard.core.model import Severity
 from mergeguard.github import action
@@ -49,10 +50,10 @@ def test_the_cli_and_the_action_build_the_same_request(tree: GitTree) -> None:
     (tree.root / "base.json").write_text(TRIVY_REPORT.read_text())
     flags = ["scan", str(tree.root), "--base", base, "--scanners", "bandit,hadolint", "--fail-on", "high"]
     flags += ["--base-report", "trivy=base.json", "--offline"]
-    args = cli._parser().parse_args(flags)
+    args = parser.build().parse_args(flags)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(tree.root)  # the CLI reads paths from the working directory, the Action from the workspace
-        from_cli = cli._options(args, tree.root, base)
+        from_cli = cli.options(args, tree.root, base)
         ctx = from_env(
             action_env(
                 tree, scanners="bandit,hadolint", **{"fail-on": "high", "base-reports": "trivy=base.json"},

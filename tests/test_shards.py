@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from mergeguard.cli.main import main
-from mergeguard.scan import shards
+from mergeguard.scan import shard_files, shards
 from mergeguard.scan.registry import REGISTRY
 from tests.gitutil import GitTree
 
@@ -72,7 +72,7 @@ def demo_single(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"code": code, **_read(out / "j", out / "s")}
 
 
-@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("n", [2, 3, 4])
 def test_demo_app_shards_merge_to_the_single_job_result(
     n: int, demo_single: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -218,3 +218,137 @@ def test_the_sharded_workflow_runs_every_shard_and_merges_them_all() -> None:
     uploaded = scan["steps"][2]["with"]["name"].replace("${{ matrix.shard }}", "*")
     assert fold["steps"][1]["with"]["pattern"] == uploaded
     assert "mergeguard merge shards/shard-*.json" in fold["steps"][2]["run"]
+
+
+MANY = 170  # Python files: enough for every per-file scanner to be split over 4 shards
+
+
+def _key(i: int) -> str:
+    """A distinct, well-formed fake AWS key id per file (detect-secrets and Gitleaks both see it)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    return "AKIA" + "".join(alphabet[(i * 7 + k * k * 13 + k) % 32] for k in range(16))
+
+
+def _monorepo(root: Path) -> GitTree:
+    """Many Python files of varied sizes: Bandit issues, secrets, a line repeated in one file."""
+    tree = GitTree(root)
+    for i in range(MANY):
+        lines = [f'"""Module {i}."""', "import subprocess", ""]
+        lines += [f"value_{k} = {k * i}" for k in range(i % 37 * 3)]  # sizes from a few to 100+ lines
+        if i % 5 == 0:
+            lines.append("subprocess.call('ls ' + input(), shell=True)")
+        if i % 3 == 0:
+            lines.append(f"assert value_0 == {i}" if i % 37 else "assert True")
+        if i % 11 == 0:
+            lines.append(f'AWS_ID = "{_key(i)}"')
+        if i % 13 == 0:  # the same line twice in one file: two occurrences of one identity
+            lines += ['password = "correct-horse-battery-staple"'] * 2
+        tree.write(f"services/svc{i % 7}/mod_{i:03d}.py", "\n".join(lines) + "\n")
+    tree.write("Dockerfile", "FROM python:latest\nRUN apt-get update && apt-get install -y curl\n")
+    tree.commit("monorepo")
+    return tree
+
+
+@pytest.fixture(scope="module")
+def monorepo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    root = tmp_path_factory.mktemp("monorepo") / "repo"
+    _monorepo(root)
+    out = tmp_path_factory.mktemp("monorepo-single")
+    files = ["--json", str(out / "j"), "--sarif", str(out / "s")]
+    code = main(["scan", str(root), "--all-files", "--scanners", FAST, *files])
+    return root, {"code": code, **_read(out / "j", out / "s")}
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_many_files_are_split_over_the_shards_and_merge_to_the_single_job_result(
+    n: int, monorepo: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, single = monorepo
+    capsys.readouterr()
+    reports = _shards(root, tmp_path, n, ["--all-files"], capsys)
+    found = single["json"]["findings"]
+    assert single["code"] == 1 and len({f["tool"] for f in found}) >= 3  # a real, multi-tool result
+    assert any(f["also"] for f in found)  # a secret both Gitleaks and detect-secrets reported: deduped
+    assert len({f["fingerprint"] for f in found}) == len(found)  # repeated lines: distinct occurrences
+    parts: dict[str, list[tuple[int, int, int]]] = {}
+    for report in reports:
+        part = json.loads(Path(report).read_text(encoding="utf-8"))["shard"]
+        for name, index, count in part["parts"]:
+            parts.setdefault(name, []).append((part["index"], index, count))
+    for name in ("bandit", "detect-secrets"):  # every part once, numbered in shard order
+        assert sorted(p[1] for p in parts[name]) == list(range(1, n + 1))
+        assert [p[1] for p in sorted(parts[name])] == list(range(1, n + 1))
+    _same(single, _merged(reports, tmp_path, capsys))
+
+
+def test_a_split_scanners_files_are_cut_in_balanced_contiguous_parts(tmp_path: Path) -> None:
+    sizes = [(i * 7919) % 3000 for i in range(200)]
+    names = [f"f{i:03d}.py" for i in range(200)]
+    for name, size in zip(names, sizes, strict=True):
+        (tmp_path / name).write_text("x" * size, encoding="utf-8")
+    for count in (1, 2, 3, 4, 7):
+        parts = shard_files.cut(tmp_path, names, count)
+        assert [f for part in parts for f in part] == names and all(parts)  # contiguous, in order
+        weights = [sum(sizes[names.index(f)] + shard_files.FILE_COST for f in part) for part in parts]
+        assert max(weights) - min(weights) <= 2 * (3000 + shard_files.FILE_COST)  # within a file or two
+        assert parts == shard_files.cut(tmp_path, names, count)  # the same on every run
+    assert shard_files.cut(tmp_path, names[:3], 3) == [(names[0],), (names[1],), (names[2],)]
+    hosts = shards.layout(list(REGISTRY), 3, lambda _name: True, {"bandit": 3, "detect-secrets": 2})
+    assert len(hosts["bandit"]) == 3 and len(set(hosts["detect-secrets"])) == 2  # distinct shards
+
+
+def test_a_shard_of_another_base_commit_is_refused_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = _pull_request(tmp_path)
+    scope = ["--base", "main"]
+    tree.write("app/more.py", "import pickle\n")
+    tree.commit("more")  # the pull request has two commits: main can move to the first
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _shards(tree.root, tmp_path / "a", 2, scope, capsys)
+    tree.git("branch", "-f", "main", "feature~1")  # main moves: the merge-base is another commit
+    later = _shards(tree.root, tmp_path / "b", 2, scope, capsys)
+    code, text = _run(["merge", first[0], later[1], "--json", str(tmp_path / "m.json")], capsys)
+    assert code == 2 and not (tmp_path / "m.json").exists()
+    assert f"shard 2/2 ({later[1]}) has another base commit than shard 1/2 ({first[0]})" in text
+    code, text = _run(["merge", *first, "--json", str(tmp_path / "m.json")], capsys)  # this checkout moved
+    assert code == 2 and "the shards scanned with base commit" in text and "this checkout has" in text
+    code, text = _run(["merge", first[0], later[0], later[1]], capsys)  # the odd one out is named
+    assert code == 2 and f"shard 1/2 ({first[0]}) has another base commit than shard 1/2 ({later[0]})" in text
+
+
+def test_a_shard_with_another_config_is_refused_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("Dockerfile", "FROM python:latest\n")
+    tree.commit("base")
+    config = tmp_path / "gate.yml"
+    reports = []
+    for i, fail_on in ((1, "high"), (2, "low")):  # the same --config option, another file content
+        config.write_text(f"fail-on: {fail_on}\n", encoding="utf-8")
+        reports.append(str(tmp_path / f"s{i}.json"))
+        args = ["scan", str(tree.root), "--scanners", "hadolint", "--config", str(config)]
+        assert _run([*args, "--shard", f"{i}/2", "--json", reports[-1]], capsys)[0] == 0
+    code, text = _run(["merge", *reports], capsys)
+    assert code == 2 and f"shard 2/2 ({reports[1]}) has another config than shard 1/2 ({reports[0]})" in text
+
+
+@pytest.mark.parametrize(
+    "parts", [[["bandit", 1, 10**9]], [["bandit", 0, 2]], [["bandit", 3, 2]], [[1, 1, 2]], "x"]
+)
+def test_a_tampered_part_list_is_an_unusable_report(
+    parts: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("Dockerfile", "FROM python:latest\n")
+    tree.commit("base")
+    report = tmp_path / "s.json"
+    args = ["scan", str(tree.root), "--scanners", "hadolint", "--shard", "1/2", "--json", str(report)]
+    assert _run(args, capsys)[0] == 0
+    data = json.loads(report.read_text(encoding="utf-8"))
+    data["shard"]["parts"] = parts
+    report.write_text(json.dumps(data), encoding="utf-8")
+    code, text = _run(["merge", str(report)], capsys)
+    assert code == 2 and f"{report}: shard:" in text and "Traceback" not in text

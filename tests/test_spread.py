@@ -13,8 +13,8 @@ from mergeguard.scan import history, overlap, spread
 from mergeguard.scan.runner import run_all, run_job
 from mergeguard.scanners.bandit import BanditScanner
 from mergeguard.scanners.base import Job, Target
-from mergeguard.scanners.checkov import FRAMEWORKS, CheckovScanner, CheckovWithoutSecrets
-from mergeguard.scanners.detect_secrets import DetectSecretsScanner
+from mergeguard.scanners.checkov.scanner import FRAMEWORKS, CheckovScanner, CheckovWithoutSecrets
+from mergeguard.scanners.detect_secrets.scanner import DetectSecretsScanner
 from mergeguard.scanners.hadolint import HadolintScanner
 
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from mergeguard.scan import equivalence, registry
-from mergeguard.scanners.sarif import SarifReport
+from mergeguard.scanners.sarif.reader import SarifReport
 from mergeguard.scanners.tool import Tool, declared
 
 SRC = Path(__file__).resolve().parents[2] / "src"

@@ -16,7 +16,7 @@ from mergeguard.core import config, dockerfile, jsonload, yamlsafe
 from mergeguard.core.errors import ConfigError, ParseError, UsageError
 from mergeguard.scanners import commands
 from mergeguard.scanners.base import Target
-from mergeguard.scanners.detect_secrets import accepted_in_baseline
+from mergeguard.scanners.detect_secrets.scanner import accepted_in_baseline
 from tests.gitutil import GitTree
 
 DEEP = "[" * 100_000 + "]" * 100_000  # RecursionError in json.loads, refused by the pre-scan

@@ -15,7 +15,7 @@ from mergeguard.cli.main import main
 from mergeguard.core import procs
 from mergeguard.scanners import commands, toolconfig
 from mergeguard.scanners.base import Target
-from mergeguard.scanners.checkov import CheckovScanner
+from mergeguard.scanners.checkov.scanner import CheckovScanner
 from mergeguard.scanners.commands import find_executable, run_command
 from mergeguard.scanners.trivy.fs import TrivyConfigScanner, TrivySecretScanner
 from tests.gitutil import GitTree

@@ -9,6 +9,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from mergeguard.cli import main as cli
+from mergeguard.cli import parser
 from mergeguard.core.config import Config
 from mergeguard.core.errors import UsageError
 from mergeguard.report import markdown, writers
@@ -81,7 +82,7 @@ def test_an_unknown_format_is_refused(result: pipeline.ScanResult, tmp_path: Pat
 def test_the_cli_offers_a_flag_per_registered_format(command: list[str]) -> None:
     """A new format needs no CLI edit: `scan`, `merge`, `convert` and `precommit` take `--FORMAT FILE`."""
     flags = [arg for name in writers.WRITERS for arg in (f"--{name}", f"{name}.out")]
-    args = cli._parser().parse_args([*command, *flags])
+    args = parser.build().parse_args([*command, *flags])
     assert all(getattr(args, name.replace("-", "_")) == f"{name}.out" for name in writers.WRITERS)
 
 

@@ -14,15 +14,14 @@ import pytest
 from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Kind, Severity
 from mergeguard.scanners.base import Command, Target, ToolOutput
-from mergeguard.scanners.checkov import (
+from mergeguard.scanners.checkov.report import (
     CHECK_SEVERITIES,
     DEFAULT_SEVERITY,
-    FRAMEWORKS,
     SECRET_SEVERITY,
-    CheckovScanner,
     parse_report,
     severity,
 )
+from mergeguard.scanners.checkov.scanner import FRAMEWORKS, CheckovScanner
 from mergeguard.scanners.commands import find_executable, run_command
 from tests.golden import FIXTURES, check_golden, check_live
 

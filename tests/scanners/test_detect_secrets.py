@@ -13,7 +13,7 @@ from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Severity
 from mergeguard.scanners.base import Target, ToolOutput
 from mergeguard.scanners.commands import find_executable, run_command
-from mergeguard.scanners.detect_secrets import (
+from mergeguard.scanners.detect_secrets.scanner import (
     DEFAULT_SEVERITY,
     SEVERITIES,
     DetectSecretsScanner,

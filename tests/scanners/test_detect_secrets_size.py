@@ -12,7 +12,7 @@ from mergeguard.core.outcome import Oversized, Status
 from mergeguard.report import json_report, markdown, sarif, terminal
 from mergeguard.scan import pipeline, sizelimit
 from mergeguard.scanners.commands import find_executable
-from mergeguard.scanners.detect_secrets import MAX_FILE_BYTES, DetectSecretsScanner
+from mergeguard.scanners.detect_secrets.scanner import MAX_FILE_BYTES, DetectSecretsScanner
 from mergeguard.scanners.hadolint import HadolintScanner
 
 needs_tool = pytest.mark.skipif(

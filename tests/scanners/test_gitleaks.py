@@ -17,7 +17,8 @@ from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.model import Finding, Severity
 from mergeguard.scanners.base import Command, Target, ToolOutput
 from mergeguard.scanners.commands import find_executable, run_command
-from mergeguard.scanners.gitleaks import DEFAULT_SEVERITY, SEVERITIES, GitleaksScanner, check_log
+from mergeguard.scanners.gitleaks.report import DEFAULT_SEVERITY, SEVERITIES
+from mergeguard.scanners.gitleaks.scanner import GitleaksScanner, check_log
 from tests.gitutil import GitTree
 from tests.golden import check_golden, check_live
 

@@ -15,13 +15,8 @@ from mergeguard.core.filekinds import FileKind
 from mergeguard.core.model import Kind, Severity
 from mergeguard.scanners.base import Target
 from mergeguard.scanners.commands import find_executable, run_command
-from mergeguard.scanners.trivy.fs import (
-    DOCKERFILE_PATTERN,
-    SEVERITIES,
-    TrivyConfigScanner,
-    TrivySecretScanner,
-    parse_report,
-)
+from mergeguard.scanners.trivy.fs import DOCKERFILE_PATTERN, TrivyConfigScanner, TrivySecretScanner
+from mergeguard.scanners.trivy.report import SEVERITIES, parse_report
 from tests.golden import FIXTURES, case_target, check_golden, check_live
 
 CONFIG = TrivyConfigScanner()

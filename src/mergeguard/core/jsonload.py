@@ -15,10 +15,10 @@ MAX_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 128
 """The deepest nesting of arrays and objects read (real reports and API answers stay below 20)."""
 
-# A JSON string (the unrolled `"(?:[^"\\]|\\.)*"`, linear time) and what remains of the text once
-# strings are gone: only brackets count for depth.
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# Every byte but the brackets and the quotes, deleted by `bytes.translate` (C speed) for the depth
+# pre-scan: once escaped quotes are gone, a bracket is inside a string when an odd number of quotes
+# precede it.
+_NOT_BRACKET_OR_QUOTE = bytes(byte for byte in range(256) if byte not in b'[]{}"')
 _INNERMOST = re.compile(r"\[\]|\{\}")
 _ROUNDS = 16
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]', re.DOTALL)
@@ -139,8 +139,25 @@ def check_bounds(
         raise JsonProblem(f"{size:,} bytes, more than the {max_bytes:,} read")
     if text.count("[", start) + text.count("{", start) <= max_depth:
         return
-    if _depth_exceeds(_NOT_BRACKET.sub("", _STRING.sub("", text[start:])), max_depth):
+    if _depth_exceeds(_brackets(text[start:] if start else text), max_depth):
         raise JsonProblem(f"nested deeper than {max_depth} levels", _too_deep_at(text, start, max_depth))
+
+
+def _brackets(text: str) -> str:
+    """The brackets of `text` outside JSON strings, in order (what decides the depth).
+
+    Escaped backslashes, then escaped quotes, go first (a run of backslashes starts with an escape);
+    `bytes.translate` keeps only brackets and quotes; two quotes side by side go (an empty string, or
+    two strings with only `:` or `,` between them: no bracket changes sides). What is left between the
+    quotes that remain is inside a string.
+    """
+    if "\\" in text:
+        text = text.replace("\\\\", "").replace('\\"', "")
+    kept = text.encode("utf-8", "surrogatepass").translate(None, _NOT_BRACKET_OR_QUOTE)
+    kept = kept.replace(b'""', b"")
+    if b'"' in kept:
+        kept = b"".join(kept.split(b'"')[::2])
+    return kept.decode("ascii")
 
 
 def _depth_exceeds(brackets: str, max_depth: int) -> bool:

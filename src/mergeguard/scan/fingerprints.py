@@ -23,13 +23,14 @@ def assign(findings: Sequence[Finding], root: Path) -> list[Finding]:
     """
     sources = _Sources(root)
     keys = [_key(f, sources) for f in findings]
-    order = sorted(range(len(findings)), key=lambda i: (keys[i], findings[i].location.start_line))
+    lines = [f.location.start_line for f in findings]
     seen: dict[str, int] = {}
     digests = [""] * len(findings)
-    for i in order:
-        index = seen.get(keys[i], 0)
-        seen[keys[i]] = index + 1
-        digests[i] = hashlib.sha256(f"{keys[i]}\x1f{index}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    # In (key, line) order, ties in list order: tuples compare at C speed, no key function per item.
+    for key, _, i in sorted(zip(keys, lines, range(len(findings)), strict=True)):
+        index = seen.get(key, 0)
+        seen[key] = index + 1
+        digests[i] = hashlib.sha256(f"{key}\x1f{index}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return [_with_fingerprint(f, d) for f, d in zip(findings, digests, strict=True)]
 
 

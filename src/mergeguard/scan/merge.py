@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from mergeguard.core.config import Config
 from mergeguard.core.errors import MissingShardError, UsageError
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.text import plain
-from mergeguard.scan import imported, pipeline, policydiff, shards
+from mergeguard.scan import imported, pipeline, policydiff, shard_files, shard_scope, shards
 from mergeguard.scan.registry import REGISTRY
 
 OPTIONS = ("path", "base", "config", "baseline", "fail_on", "timeout", "ignore_unfixed", "scanners")
@@ -31,16 +31,20 @@ class ShardReport:
     head: str | None
     options: dict[str, Any]
     outcomes: tuple[ScanOutcome, ...]
+    scope: dict[str, str | None]  # `shard_scope.KEYS`: base commit, mode, directory, config digest
+    parts: tuple[shard_files.Part, ...] = ()  # the split per-file scanners' parts it ran
 
 
 def section(result: pipeline.ScanResult, shard: shards.Shard, options: dict[str, Any]) -> dict[str, Any]:
-    """The `shard` key of a shard's JSON report: which shard, the commit, the options, raw outcomes."""
+    """The `shard` key of a shard's JSON report: which shard, the commits, options, scope, raw outcomes."""
     repo = result.changes.repo
     return {
         "index": shard.index,
         "count": shard.count,
         "head": gitrepo.head_commit(repo) if repo else None,
         "options": {k: options.get(k) for k in OPTIONS},
+        "scope": shard_scope.of(result.changes, result.config),
+        "parts": [[p.scanner, p.index, p.count] for p in result.shard_parts],
         "outcomes": [shards.outcome_dict(o) for o in result.outcomes],
     }
 
@@ -56,12 +60,16 @@ def read(source: str) -> ShardReport:
         options = part["options"]
         _check_options(options)
         head = part["head"]
+        scope = shard_scope.read(part["scope"])
+        parts = tuple(shard_files.Part(shards.text(n), int(i), int(k)) for n, i, k in part["parts"])
         outcomes = tuple(shards.outcome_from(o) for o in part["outcomes"])
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         raise UsageError(f"{plain(source)}: shard: not a readable shard report ({plain(str(exc))})") from None
     if not 1 <= shard.index <= shard.count or not (head is None or isinstance(head, str)):
         raise UsageError(f"{plain(source)}: shard: index, count or head out of range")
-    return ShardReport(source, shard, head, options, outcomes)
+    if any(not 1 <= p.index <= p.count <= shard.count for p in parts):
+        raise UsageError(f"{plain(source)}: shard: parts: a part out of range")
+    return ShardReport(source, shard, head, options, outcomes, scope, parts)
 
 
 def consistent(reports: Sequence[ShardReport]) -> dict[str, Any]:
@@ -69,16 +77,13 @@ def consistent(reports: Sequence[ShardReport]) -> dict[str, Any]:
     if not reports:
         raise UsageError("merge: no shard report given")
     first = reports[0]
-    for other in reports[1:]:
-        for what, mine, theirs in (
-            ("shard count", first.shard.count, other.shard.count),
-            ("commit", first.head, other.head),
-            ("scan options", first.options, other.options),
-        ):
-            if mine != theirs:
-                raise UsageError(
-                    f"merge: {plain(other.source)} has another {what} than {plain(first.source)}"
-                )
+    for what, value in _SHARED:
+        if found := shard_scope.odd_one(reports, value):
+            odd, usual = found
+            raise UsageError(
+                f"merge: shard {odd.shard.label} ({plain(odd.source)}) has another {what} than shard "
+                f"{usual.shard.label} ({plain(usual.source)}){_values(value(odd), value(usual))}"
+            )
     seen: dict[int, str] = {}
     for report in reports:
         if report.shard.index in seen:
@@ -108,10 +113,9 @@ def fold(
     here = gitrepo.head_commit(changes.repo) if changes.repo else None
     if here != reports[0].head:
         raise UsageError(f"merge: the shards scanned commit {reports[0].head}, this checkout is {here}")
+    shard_scope.check_here(reports[0].scope, shard_scope.of(changes, config))
     order = {name: i for i, name in enumerate(REGISTRY)}
-    outcomes = sorted(
-        (o for r in reports for o in r.outcomes), key=lambda o: order.get(o.scanner, len(order))
-    )
+    outcomes = sorted(_joined(reports), key=lambda o: order.get(o.scanner, len(order)))
     names = [o.scanner for o in outcomes]
     if twice := sorted({n for n in names if names.count(n) > 1}):
         raise UsageError(f"merge: scanner {', '.join(twice)} reported by more than one shard")
@@ -128,6 +132,50 @@ def failures(reports: Sequence[ShardReport]) -> list[str]:
         for o in r.outcomes
         if o.status is Status.FAILED
     ]
+
+
+def _joined(reports: Sequence[ShardReport]) -> list[ScanOutcome]:
+    """Every shard's outcomes, a split scanner's parts put back together (UsageError if one is off)."""
+    reports = sorted(reports, key=lambda r: r.shard.index)
+    split: dict[str, dict[int, tuple[str, ScanOutcome]]] = {}
+    counts: dict[str, set[int]] = {}
+    joined: list[ScanOutcome] = []
+    for report in reports:
+        parts = {p.scanner: p for p in report.parts}
+        for outcome in report.outcomes:
+            part = parts.get(outcome.scanner)
+            if part is None:
+                joined.append(outcome)
+                continue
+            where = f"part {part.index}/{part.count} in shard {report.shard.label} ({plain(report.source)})"
+            if split.setdefault(part.scanner, {}).setdefault(part.index, (where, outcome))[1] is not outcome:
+                raise UsageError(f"merge: scanner {part.scanner}: part {part.index} given twice")
+            counts.setdefault(part.scanner, set()).add(part.count)
+    for name, found in split.items():
+        count = max(counts[name])
+        if len(counts[name]) > 1 or sorted(found) != list(range(1, count + 1)):
+            raise UsageError(
+                f"merge: scanner {name}: parts {', '.join(f'{i}/{count}' for i in sorted(found))} "
+                f"do not make up its {count} parts"
+            )
+        joined.append(shard_files.combine(name, [found[i] for i in sorted(found)]))
+    return joined
+
+
+def _values(odd: object, usual: object) -> str:
+    """ ": abc vs def" for two scalar values (nothing for option sets)."""
+    if isinstance(odd, dict) or isinstance(usual, dict):
+        return ""
+    one, other = (None if v is None else str(v) for v in (odd, usual))
+    return f": {shard_scope.shown(one)} vs {shard_scope.shown(other)}"
+
+
+_SHARED: tuple[tuple[str, Callable[[ShardReport], object]], ...] = (
+    ("shard count", lambda r: r.shard.count),
+    ("commit", lambda r: r.head),
+    *((shard_scope.NAMES[key], lambda r, key=key: r.scope[key]) for key in shard_scope.KEYS),
+    ("scan options", lambda r: r.options),
+)
 
 
 def _check_options(options: object) -> None:

@@ -21,6 +21,7 @@ from mergeguard.scan import (
     misclassified,
     overlap,
     policydiff,
+    shard_files,
     shards,
     sizelimit,
 )
@@ -68,6 +69,7 @@ class ScanResult:
     config: Config
     merged: int = 0
     policy_changes: tuple[policydiff.PolicyChange, ...] = ()  # PR mode: the change's policy edits
+    shard_parts: tuple[shard_files.Part, ...] = ()  # `scan --shard`: the split scanners' parts it ran
 
 
 def scan(request: ScanRequest, config: Config) -> ScanResult:
@@ -83,10 +85,11 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
     with scan_view(changes, request.policy) as view:
         is_selected = partial(_selected, requested=request.scanners, config=config)
         chosen = overlap.without_duplicates(REGISTRY.values(), is_selected, changes)
-        chosen = shards.assigned(chosen, request.shard, is_selected, lambda s: s.name)  # all: not sharded
-        names = {s.name for s in chosen}  # a shard without an image scanner runs no image job
+        names = {s.name for s in chosen}
         jobs = [j for j in _image_jobs(request, changes, view, config) if j.scanner.name in names]
         jobs += [_job(s, request, changes, view, config) for s in chosen if s.name not in _IMAGE_TOOLS]
+        share = shards.assigned(jobs, request.shard, is_selected)  # all jobs when not sharded
+        jobs = list(share.jobs)  # a shard's scanners; a split per-file scanner on its part of the files
         base_jobs = _base_image_jobs(request, changes, view, config)
         ran = run_all([*jobs, *base_jobs])
     own = zip(jobs, ran[: len(jobs)], strict=True)
@@ -98,7 +101,8 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
         checked = tool.annotate(checked, request.vuln_db) if tool.annotate else checked
     outcomes = [*checked, *imported]
     base_outcomes = [*ran[len(jobs) :], *base_imported]
-    return conclude(request, config, changes, outcomes, base_outcomes, policy_changes=policy_changes)
+    result = conclude(request, config, changes, outcomes, base_outcomes, policy_changes=policy_changes)
+    return replace(result, shard_parts=share.parts)
 
 
 def conclude(

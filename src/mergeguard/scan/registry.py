@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 from mergeguard.core.errors import UsageError
 from mergeguard.scanners.base import Scanner
-from mergeguard.scanners.sarif import SarifReport
+from mergeguard.scanners.sarif.reader import SarifReport
 from mergeguard.scanners.tool import ReportReader, Tool, declared
 
 # Every module of `mergeguard.scanners` that defines `TOOLS` declares its tools there; adding a tool

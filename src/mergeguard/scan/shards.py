@@ -4,27 +4,30 @@ The split is deterministic on every machine: a fixed weight table (typical relat
 on a mid-sized repository, not this machine's measured history) and the longest-first greedy rule
 (heaviest scanner to the least loaded shard, ties to the lower shard, names break weight ties).
 Scanners the run does not select weigh nothing: their "not selected" outcome still has one home.
+A per-file scanner with a long file list is split: each of several shards runs it on one part of
+its files (`scan.shard_files`), and `merge` puts the parts back together.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Any
 
 from mergeguard.core.errors import UsageError
 from mergeguard.core.jsonfields import Fail, maybe, need
 from mergeguard.core.model import Finding, Kind, Location, Package, Severity, SeverityNote, Sighting
 from mergeguard.core.outcome import Misclassified, Oversized, ScanOutcome, Status
+from mergeguard.scan import shard_files
 from mergeguard.scan.registry import TOOLS
+from mergeguard.scanners.base import Job
 
 # Each tool declares its weight (`Tool.shard_weight`).
 WEIGHTS: dict[str, int] = {name: t.shard_weight for name, t in TOOLS.items() if t.shard_weight is not None}
 DEFAULT_WEIGHT = 2  # a scanner missing from the table
 _SPEC = re.compile(r"([0-9]{1,3})/([0-9]{1,3})")
-
-_S = TypeVar("_S")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,14 @@ class Shard:
         return f"{self.index}/{self.count}"
 
 
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """The jobs one shard runs, and which part of its files each split scanner's job has."""
+
+    jobs: tuple[Job, ...]
+    parts: tuple[shard_files.Part, ...] = ()
+
+
 def parse(text: str) -> Shard:
     """`I/N` with 1 <= I <= N; UsageError otherwise."""
     match = _SPEC.fullmatch(text.strip())
@@ -48,25 +59,57 @@ def parse(text: str) -> Shard:
 
 
 def plan(names: Sequence[str], count: int, selected: Callable[[str], bool]) -> dict[str, int]:
-    """Each scanner's shard (1-based): heaviest first to the least loaded shard."""
-    load = [0] * count
-    home: dict[str, int] = {}
-    for name in sorted(names, key=lambda n: (-_weight(n, selected), n)):
-        lightest = min(range(count), key=lambda i: (load[i], i))
-        load[lightest] += _weight(name, selected)
-        home[name] = lightest + 1
-    return home
+    """Each scanner's shard (1-based) when none is split: heaviest first to the least loaded shard."""
+    return {name: hosts[0] for name, hosts in layout(names, count, selected).items()}
 
 
-def assigned(
-    scanners: Iterable[_S], shard: Shard | None, selected: Callable[[str], bool], name: Callable[[_S], str]
-) -> list[_S]:
-    """The scanners this shard runs, in their usual order (all of them when not sharded)."""
-    every = list(scanners)
+def layout(
+    names: Sequence[str], count: int, selected: Callable[[str], bool], parts: Mapping[str, int] | None = None
+) -> dict[str, tuple[int, ...]]:
+    """The shards (1-based, ascending) hosting each scanner: one, or `parts[name]` distinct ones.
+
+    A scanner split in k parts is k items of 1/k its weight; the heaviest item goes to the least
+    loaded shard that does not host that scanner yet (ties to the lower shard, then by name).
+    """
+    load = [Fraction(0)] * count
+    hosts: dict[str, list[int]] = {}
+    items = [
+        (Fraction(_weight(n, selected), k), n)
+        for n in names
+        for k in [(parts or {}).get(n, 1)]
+        for _ in range(k)
+    ]
+    for weight, name in sorted(items, key=lambda item: (-item[0], item[1])):
+        taken = hosts.setdefault(name, [])
+        lightest = min((i for i in range(count) if i + 1 not in taken), key=lambda i: (load[i], i))
+        load[lightest] += weight
+        taken.append(lightest + 1)
+    return {name: tuple(sorted(taken)) for name, taken in hosts.items()}
+
+
+def assigned(jobs: Iterable[Job], shard: Shard | None, selected: Callable[[str], bool]) -> Assignment:
+    """This shard's jobs in their usual order (all of them when not sharded), a split scanner's job
+    narrowed to its part of the files (`scan.shard_files`)."""
+    every = list(jobs)
     if shard is None:
-        return every
-    home = plan([name(s) for s in every], shard.count, selected)
-    return [s for s in every if home[name(s)] == shard.index]
+        return Assignment(tuple(every))
+    files = {j.scanner.name: j.target.files for j in every if j.target is not None}
+    counts = {n: shard_files.part_count(n, f, shard.count) for n, f in files.items() if selected(n)}
+    hosts = layout(list(dict.fromkeys(j.scanner.name for j in every)), shard.count, selected, counts)
+    mine: list[Job] = []
+    parts: list[shard_files.Part] = []
+    for job in every:
+        where = hosts[job.scanner.name]
+        if shard.index not in where:
+            continue
+        if len(where) > 1 and job.target is not None:
+            index = where.index(shard.index)
+            chunk = shard_files.cut(job.target.root, job.target.files, len(where))[index]
+            mine.append(replace(job, target=replace(job.target, files=chunk)))
+            parts.append(shard_files.Part(job.scanner.name, index + 1, len(where)))
+        else:
+            mine.append(job)
+    return Assignment(tuple(mine), tuple(parts))
 
 
 def _weight(name: str, selected: Callable[[str], bool]) -> int:
@@ -154,8 +197,12 @@ def _expected(what: str) -> Fail:
     return lambda value: TypeError(f"expected {what}, got {type(value).__name__}")
 
 
-def _str(value: object) -> str:
+def text(value: object) -> str:
+    """`value` when it is a string (TypeError otherwise): for the fields of a shard report."""
     return need(value, str, _expected("a string"))
+
+
+_str = text
 
 
 def _opt(value: object) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
@@ -117,11 +118,14 @@ def _decode_first(text: str, tool: str) -> tuple[Any, int]:
     raise ParseError(f"{tool}: the JSON report does not parse: {error.detail}")
 
 
-def _starts(text: str) -> list[int]:
-    starts = [m.start() for m in _LINE_START.finditer(text)]
-    if starts:
-        return starts
-    return [m.end() for m in _INDENTED_START.finditer(text)][:1]
+def _starts(text: str) -> Iterator[int]:
+    """Each line start in turn, found as it is tried (the first one decodes a 100 MB report)."""
+    found = False
+    for match in _LINE_START.finditer(text):
+        found = True
+        yield match.start()
+    if not found and (indented := _INDENTED_START.search(text)):
+        yield indented.end()
 
 
 def _skip_space(text: str, position: int) -> int:

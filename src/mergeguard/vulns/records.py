@@ -52,7 +52,7 @@ def vulnerability_finding(tool: str, advisory: Advisory, path: str, kind: Kind) 
         severity=advisory.severity,
         title=advisory.title or f"{advisory.id} in {pkg.name}",
         message=_message(advisory),
-        location=Location(path),
+        location=_placed(path),
         kind=kind,
         package=pkg,
         cve_ids=advisory_ids((advisory.id, *advisory.aliases)) if advisory.aliases else _own_id(advisory.id),
@@ -60,6 +60,12 @@ def vulnerability_finding(tool: str, advisory: Advisory, path: str, kind: Kind) 
         help_uri=advisory.help_uri if _is_https(advisory.help_uri) else None,
         evidence=f"{pkg.name}@{pkg.installed}#{advisory.id}",
     )
+
+
+@functools.lru_cache(maxsize=4096)  # a report places its advisories at a few manifests or images
+def _placed(path: str) -> Location:
+    """`Location(path)`, one (frozen) object shared by every finding at that path."""
+    return Location(path)
 
 
 def advisory_ids(ids: Iterable[str]) -> tuple[str, ...]:

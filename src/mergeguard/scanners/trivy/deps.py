@@ -12,7 +12,7 @@ from mergeguard.core.model import Finding, Location
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json
 from mergeguard.scanners.reading import repo_path
 from mergeguard.scanners.trivy import database as trivy_db
-from mergeguard.scanners.trivy import fs as trivy
+from mergeguard.scanners.trivy import report as trivy
 from mergeguard.vulns import database as vulndb
 from mergeguard.vulns import requirements as pip_requirements
 

@@ -25,6 +25,7 @@ from mergeguard.core.model import Finding
 from mergeguard.scanners.base import Command, Job, Target, ToolOutput, load_json
 from mergeguard.scanners.trivy import fs as trivy
 from mergeguard.scanners.trivy.database import failure, require, trivy_args
+from mergeguard.scanners.trivy.report import parse_report
 from mergeguard.vulns import anchors as image_anchors
 from mergeguard.vulns import images
 from mergeguard.vulns.database import VulnDb
@@ -93,7 +94,7 @@ class TrivyImageScanner:
         if not isinstance(report, dict) or report.get("ArtifactType") not in ("container_image", None):
             raise ParseError(self._failed("Trivy printed no image report"))
         spec = self.spec or _reported(report)
-        findings = trivy.parse_report(output.report, NAME, target)
+        findings = parse_report(output.report, NAME, target)
         return image_anchors.anchor_all(findings, image_anchors.origins(report), spec, self.anchor)
 
     def _failed(self, why: str) -> str:

@@ -10,8 +10,9 @@ from mergeguard.scanners.tool import ConfigFile, Tool
 from mergeguard.scanners.toolconfig import Allowed, load_yaml, mapping, yaml_allow
 from mergeguard.scanners.trivy.db_age import with_database_age
 from mergeguard.scanners.trivy.deps import TrivyDepsScanner
-from mergeguard.scanners.trivy.fs import TrivyConfigScanner, TrivyReport, TrivySecretScanner
+from mergeguard.scanners.trivy.fs import TrivyConfigScanner, TrivySecretScanner
 from mergeguard.scanners.trivy.image import TrivyImageScanner, tool_jobs
+from mergeguard.scanners.trivy.report import TrivyReport
 
 _HOMEPAGE = "https://trivy.dev/"
 # trivy.yaml (read only if ever un-disabled): no policies, data, server, tokens, registries or caches.

@@ -87,7 +87,7 @@ _STR_OR_NONE = frozenset({str, type(None)})
 
 def _texts(record: dict[str, Any], tool: str, at: str) -> list[str]:
     """The record's `_TEXT_KEYS` as `field` reads them (null or absent: ""), with its errors."""
-    values = [record.get(key) for key in _TEXT_KEYS]
+    values = list(map(record.get, _TEXT_KEYS))
     if {*map(type, values)} <= _STR_OR_NONE:  # the usual case, checked at C speed
         return [value or "" for value in values]
     return [field(record, key, str, tool, at) for key in _TEXT_KEYS]
@@ -119,12 +119,22 @@ def _finding(
         severity=severities.get(severity.upper(), Severity.UNKNOWN),
         title=title,
         description=description,
-        aliases=strings(record.get("VendorIDs"), tool, f"{at}.VendorIDs"),
-        cwe_ids=strings(record.get("CweIDs"), tool, f"{at}.CweIDs"),
+        aliases=_strings(record, "VendorIDs", tool, at),
+        cwe_ids=_strings(record, "CweIDs", tool, at),
         help_uri=url or None,
         status="" if status == "fixed" else status,
     )
     return vulnerability_finding(tool, advisory, *placement)
+
+
+def _strings(record: dict[str, Any], key: str, tool: str, at: str) -> tuple[str, ...]:
+    """`strings` of `record[key]`, absent and one-string lists (most `CweIDs`) read without it."""
+    value = record.get(key)
+    if value is None:
+        return ()
+    if type(value) is list and len(value) == 1 and type(value[0]) is str:
+        return (value[0],)
+    return strings(value, tool, f"{at}.{key}")
 
 
 def _in_image(result: dict[str, Any], report: dict[str, Any]) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -13,32 +12,22 @@ from urllib.parse import unquote, urlsplit
 from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners.base import Target, ToolOutput
-from mergeguard.scanners.reading import field, load_report, objects, repo_path, strings
-from mergeguard.scanners.tool import Tool
+from mergeguard.scanners.reading import field, load_report, objects, repo_path
+from mergeguard.scanners.sarif.results import (
+    _OTHER_TOOLS,
+    NAME,
+    _https,
+    _kind,
+    _scored,
+    _secret_evidence,
+    _severity,
+    _tags,
+    _text,
+)
 from mergeguard.vulns.records import cwe_ids
 
-NAME = "sarif"
-# SARIF `level`, used when no `security-severity` is given (result, then rule default, then "warning").
-LEVELS: dict[str, Severity] = {
-    "error": Severity.HIGH,
-    "warning": Severity.MEDIUM,
-    "note": Severity.LOW,
-    "none": Severity.INFO,
-}
-# A secret scanner that rates nothing (Gitleaks writes no level) leaves SARIF's default "warning";
-# every credential is HIGH in mergeguard's own secret adapters, so it is HIGH here too.
-UNRATED_SECRET_SEVERITY = Severity.HIGH
-# `properties.security-severity` (a CVSS-like score as a string), banded as GitHub code scanning does.
-SCORE_BANDS = ((9.0, Severity.CRITICAL), (7.0, Severity.HIGH), (4.0, Severity.MEDIUM), (0.1, Severity.LOW))
-# The kind of an untagged result, by driver: tools mergeguard does not run; its own tools declare
-# theirs (`Tool.sarif_kind`), given to `SarifReport` by the registry.
-_OTHER_TOOLS: Mapping[str, Kind] = MappingProxyType(
-    {
-        **dict.fromkeys(("trufflehog", "ggshield", "talisman"), Kind.SECRET),
-        **dict.fromkeys(("tfsec", "kics", "terrascan", "kube-linter"), Kind.MISCONFIGURATION),
-    }
-)
 _NOT_FINDINGS = frozenset({"pass", "notApplicable"})  # result kinds that report no problem
+_PROBLEM_KEYS = frozenset({"kind", "baselineState", "suppressions"})  # what `_is_problem` reads
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 
 
@@ -80,7 +69,8 @@ class _Run:
         self.artifacts = objects(run.get("artifacts"), NAME, f"{where}.artifacts")
         self.run, self.target, self.where = run, target, where
         # What each rule says, read once: (the rule, kept so its id is not reused; tags, title, help URI).
-        self._about: dict[int, tuple[dict[str, Any], tuple[str, ...], str, str | None]] = {}
+        self._about: dict[int, tuple[dict[str, Any], tuple[str, ...], str, str | None, Severity | None]] = {}
+        self._paths: dict[tuple[str, str], str] = {}  # (uri, base id): path; a log names few files
 
     def findings(self) -> list[Finding]:
         found = []
@@ -90,19 +80,24 @@ class _Run:
         return found
 
     def _finding(self, result: dict[str, Any], where: str) -> Finding:
-        rule_id, rule = self._rule(result, where)
+        rule_id = result.get("ruleId")  # the usual shape: a plain `ruleId` and no `rule` object
+        if type(rule_id) is str and rule_id and "rule" not in result:
+            rule = self.rules.get(rule_id, _NO_RULE)
+        else:
+            rule_id, rule = self._rule(result, where)
         about = self._about.get(id(rule))
         if about is None:
             named = _text(rule.get("shortDescription")) or field(rule, "name", str, NAME, where)
-            about = self._about[id(rule)] = (rule, _tags(rule), named, _https(rule.get("helpUri")))
-        _, rule_tags, named, help_uri = about
-        tags = rule_tags + _tags(result)
+            about = (rule, _tags(rule), named, _https(rule.get("helpUri")), _scored(rule))
+            self._about[id(rule)] = about
+        _, rule_tags, named, help_uri, rule_scored = about
+        tags = rule_tags + _tags(result) if "properties" in result else rule_tags
         kind = _kind(self.declared, rule_id, tags)
         title = named or rule_id
         return Finding(
             tool=self.tool,
             rule_id=rule_id,
-            severity=_severity(result, rule, kind),
+            severity=_severity(result, rule, kind, rule_scored),
             title=title,
             message=_text(result.get("message")) or title,
             location=self._location(result, where),
@@ -136,7 +131,9 @@ class _Run:
     def _location(self, result: dict[str, Any], where: str) -> Location:
         if (plain := _plain_location(result)) is not None:  # the usual shape, read at a third of the cost
             uri, base_id, start, end, column = plain
-            return Location(self._path(uri, base_id), start, end, column or None)
+            path = self._paths.get((uri, base_id)) or self._path(uri, base_id)
+            self._paths[uri, base_id] = path
+            return Location(path, start, end, column or None)
         locations = objects(result.get("locations"), NAME, f"{where}.locations")
         physical = field(locations[0], "physicalLocation", dict, NAME, where) if locations else {}
         artifact = field(physical, "artifactLocation", dict, NAME, f"{where}.physicalLocation")
@@ -206,72 +203,13 @@ def _bases(declared: dict[str, Any]) -> dict[str, str]:
 
 def _is_problem(result: dict[str, Any]) -> bool:
     """Not a pass, not fixed since the baseline, not suppressed in source or by the tool."""
+    if _PROBLEM_KEYS.isdisjoint(result):  # the usual result: a failure, neither absent nor suppressed
+        return True
     if str(result.get("kind", "fail")) in _NOT_FINDINGS or result.get("baselineState") == "absent":
         return False
     suppressions = objects(result.get("suppressions"), NAME, "suppressions")
     return not any(s.get("status", "accepted") == "accepted" for s in suppressions)
 
 
-def _severity(result: dict[str, Any], rule: dict[str, Any], kind: Kind) -> Severity:
-    for holder in (result, rule):
-        score = field(holder, "properties", dict, NAME, "properties").get("security-severity")
-        try:
-            value = float(score) if score is not None else None
-        except (TypeError, ValueError, OverflowError):  # 1e400 as an integer overflows a float
-            value = None
-        if value is not None:
-            return next((s for floor, s in SCORE_BANDS if value >= floor), Severity.INFO)
-    level = result.get("level") or field(rule, "defaultConfiguration", dict, NAME, "rule").get("level")
-    if level is None and kind is Kind.SECRET:
-        return UNRATED_SECRET_SEVERITY
-    return LEVELS.get(str(level or "warning"), Severity.UNKNOWN)
-
-
 _NO_RULE: dict[str, Any] = {}  # a result's rule when the log has none (never written to)
 _cwe_ids = functools.lru_cache(maxsize=4096)(cwe_ids)  # results of a rule share its tags
-
-
-@functools.lru_cache(maxsize=4096)  # asked once per result, of a few rules
-def _kind(declared: Kind | None, rule_id: str, tags: tuple[str, ...]) -> Kind:
-    """Secret for a secret scanner, a `secret` tag or rule (Checkov's CKV_SECRET_*); vulnerability or
-    misconfiguration by tag, else the kind the tool's results have (`declared`); anything else is code."""
-    words = {t.lower() for t in tags}
-    if declared is Kind.SECRET or "secret" in words or "secret" in rule_id.lower():
-        return Kind.SECRET
-    if "vulnerability" in words:
-        return Kind.VULNERABILITY
-    if "misconfiguration" in words:
-        return Kind.MISCONFIGURATION
-    return declared or Kind.CODE
-
-
-def _tags(holder: dict[str, Any]) -> tuple[str, ...]:
-    return strings(field(holder, "properties", dict, NAME, "properties").get("tags"), NAME, "tags")
-
-
-def _text(message: Any) -> str:
-    if not isinstance(message, dict):
-        return ""
-    text = message.get("text") or message.get("markdown") or ""
-    return " ".join(str(text).split())
-
-
-def _https(uri: Any) -> str | None:
-    return uri if isinstance(uri, str) and uri.startswith("https://") else None
-
-
-def _secret_evidence(result: dict[str, Any]) -> str:
-    """sha256 of the matched text a secret scanner puts in the region's snippet (Gitleaks: the clear
-    secret), never the text itself; without a snippet the source line identifies it, as for code."""
-    for location in objects(result.get("locations"), NAME, "locations"):
-        physical = location.get("physicalLocation")
-        region = physical.get("region") if isinstance(physical, dict) else None
-        holder = region.get("snippet") if isinstance(region, dict) else None
-        snippet = holder.get("text") if isinstance(holder, dict) else None
-        if isinstance(snippet, str) and snippet:
-            return hashlib.sha256(snippet.encode("utf-8", "surrogatepass")).hexdigest()
-    return ""
-
-
-# Any tool's SARIF log: read from reports only, listed last (the registry gives it the declared kinds).
-TOOLS = (Tool(NAME, reader=SarifReport(), start_order=990),)

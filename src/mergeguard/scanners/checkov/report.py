@@ -1,45 +1,17 @@
-"""Checkov: its offline command line over the scan view, and its JSON report made into findings."""
+"""Checkov's JSON report (`-o json --quiet`) made into findings, each check rated by its exposure."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from mergeguard.core.errors import ParseError
-from mergeguard.core.filekinds import FileKind
 from mergeguard.core.jsonfields import need
 from mergeguard.core.model import Finding, Kind, Location, Severity
-from mergeguard.scanners import detect_secrets
-from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
-from mergeguard.scanners.tool import ConfigFile, Tool
-from mergeguard.scanners.toolconfig import yaml_allow
+from mergeguard.scanners.base import Target, load_json, relative_path
 
 TOOL = "checkov"
-# The IaC that FileKind.IAC covers, plus Dockerfiles and secrets in every file. Left out on purpose:
-# helm and kustomize shell out to `helm`/`kubectl`, which fetch remote charts and bases and talk to a
-# cluster (measured: `kubectl kustomize` connected to localhost:8080 and ran `git fetch` of a GitHub
-# base); the kubernetes framework still checks the plain manifests.
-FRAMEWORKS = (
-    "dockerfile",
-    "secrets",
-    "kubernetes",
-    "terraform",
-    "terraform_json",
-    "cloudformation",
-    "github_actions",
-    "bicep",
-)
-# Every switch that keeps checkov 3.3.30 from reaching the network (each one measured with strace).
-OFFLINE_ENV = {
-    "BC_SKIP_MAPPING": "TRUE",  # no guideline/ID mapping download from api0.prismacloud.io
-    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "True",  # no PyPI version check, made at import time
-    # An API key (from the environment or any .checkov.yaml) turns on the platform: upload of the
-    # code, secret verification, policy download. An empty variable outranks the config files.
-    "BC_API_KEY": "",
-    "CKV_VALIDATE_SECRETS": "",  # secret verification; checkov tests it for truth, so "False" would enable it
-}
-OFFLINE_ARGS = ("--skip-download", "--download-external-modules", "false")
-_REPORT_ARGS = ("--enable-secret-scan-all-files", "--quiet", "--compact", "--output", "json", "--soft-fail")
+SECRETS = "secrets"  # pragma: allowlist secret - the framework name
 
 # Checkov reports a severity only when the platform supplied it (online); it is honoured then.
 REPORTED_SEVERITIES: dict[str, Severity] = {
@@ -93,53 +65,7 @@ CHECK_SEVERITIES: dict[str, Severity] = {
 }
 SECRET_SEVERITY = Severity.HIGH  # every finding of the secrets framework (CKV_SECRET_*)
 DEFAULT_SEVERITY = Severity.MEDIUM  # any other check: a failed security best practice
-_SECRETS = "secrets"  # pragma: allowlist secret - the framework name
 _HASH = re.compile(r"[0-9a-f]{40,64}")
-_DOCKERFILE_CHECK = re.compile(r"CKV2?_DOCKER_\d+")  # the dockerfile framework's checks
-
-
-class CheckovScanner:
-    """`checkov -d` over the scan view: Dockerfiles, IaC, and secrets in every file, offline."""
-
-    name: ClassVar[str] = TOOL
-    executable: ClassVar[str] = TOOL
-    applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.DOCKERFILE, FileKind.IAC, FileKind.ANY})
-    version_args: ClassVar[tuple[str, ...]] = ("--version",)
-    frameworks: ClassVar[tuple[str, ...]] = FRAMEWORKS
-
-    def command(self, exe: str, target: Target) -> Command:
-        # --compact drops code blocks (they hold the first characters of each secret); --soft-fail
-        # exits 0 with findings, but a .checkov.yaml `hard-fail-on`/`soft-fail-on` (honoured, like
-        # `checkov:skip`) makes it 1 again; crashes are 2. HOME is scratch space so a ~/.checkov.yaml,
-        # which outranks the repository's, cannot change the result.
-        scope = ("--directory", str(target.root), "--framework", *self.frameworks)
-        env = {**OFFLINE_ENV, "HOME": str(target.workdir)}
-        report = _REPORT_ARGS if _SECRETS in self.frameworks else _REPORT_ARGS[1:]
-        return Command((exe, *scope, *report, *OFFLINE_ARGS), env=env, ok_exit_codes=frozenset({0, 1}))
-
-    def finding_kinds(self, finding: Finding) -> frozenset[FileKind]:
-        """Secrets are about any file, Dockerfile checks about Dockerfiles, every other check about IaC.
-
-        Checkov reads any file whose name contains "dockerfile" (`dockerfile.py`) as a Dockerfile.
-        """
-        if finding.kind is Kind.SECRET:
-            return frozenset({FileKind.ANY})
-        if _DOCKERFILE_CHECK.fullmatch(finding.rule_id):
-            return frozenset({FileKind.DOCKERFILE})
-        return frozenset({FileKind.IAC})
-
-    def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
-        if not output.report.strip():
-            stderr = _last_line(output.stderr)
-            raise ParseError(f"{TOOL} printed no report (exit {output.exit_code}): {stderr}")
-        return parse_report(output.report, target)
-
-
-class CheckovWithoutSecrets(CheckovScanner):
-    """Checkov without its secrets framework, for when detect-secrets runs (see `overlap`)."""
-
-    applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.DOCKERFILE, FileKind.IAC})
-    frameworks: ClassVar[tuple[str, ...]] = tuple(f for f in FRAMEWORKS if f != _SECRETS)
 
 
 def parse_report(text: str, target: Target) -> list[Finding]:
@@ -176,7 +102,7 @@ def _failed_checks(framework: Any, i: int) -> tuple[str, list[dict[str, Any]]]:
 def _finding(check: dict[str, Any], check_type: str, target: Target, where: str) -> Finding:
     rule_id, title = _text(check, "check_id", where), _text(check, "check_name", where)
     resource = _text(check, "resource", where)
-    secret = check_type == _SECRETS
+    secret = check_type == SECRETS
     path = _path(_text(check, "file_path", where), target)
     start, end = _lines(check, where)
     return Finding(
@@ -243,58 +169,3 @@ def _text(check: dict[str, Any], key: str, where: str) -> str:
 
 def _missing(where: str, key: str) -> ParseError:
     return ParseError(f"{TOOL}: {where}.{key} is missing or not a non-empty string")
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1][:200] if lines else "nothing on stderr"
-
-
-# Its config, allow-listed: everything that loads checks (`external-checks-dir/-git`), downloads
-# modules, talks to the platform (API keys, repo-id, CA bundle) or redirects output is left out.
-_CONFIG = yaml_allow(
-    dict.fromkeys(
-        (
-            *("check", "skip-check", "skip-path", "skip-framework", "skip-cve-package", "hard-fail-on"),
-            *("skip-resources-without-violations", "block-list-secret-scan", "enable-secret-scan-all-files"),
-            *("soft-fail-on", "evaluate-variables"),
-        )
-    )
-)
-TOOLS = (
-    Tool(
-        TOOL,
-        homepage="https://www.checkov.io/",
-        scanner=CheckovScanner(),
-        reader=CheckovScanner(),
-        start_order=10,
-        shard_weight=8,
-        config_files=(ConfigFile(".checkov.yaml", _CONFIG), ConfigFile(".checkov.yml", _CONFIG)),
-        line_concepts={
-            "CKV_DOCKER_7": "image-tag-latest",
-            "CKV_DOCKER_6": "maintainer-deprecated",
-            "CKV_DOCKER_10": "workdir-relative",
-            "CKV2_DOCKER_1": "sudo",
-            "CKV_DOCKER_1": "port-22-exposed",
-            "CKV_DOCKER_4": "add-instead-of-copy",
-            "CKV_DOCKER_9": "apt-instead-of-apt-get",
-            "CKV_DOCKER_5": "update-alone",
-        },
-        file_concepts={
-            "CKV_DOCKER_3": "runs-as-root",
-            "CKV_DOCKER_8": "runs-as-root",
-            "CKV_DOCKER_2": "no-healthcheck",
-        },
-        sarif_kind=Kind.MISCONFIGURATION,
-        # 3.3.30 (checkov/secrets/runner.py): CKV_SECRET_6 base64 entropy, _10 keyword, _19 hex entropy,
-        # _80 random high entropy (its ENTROPY_CHECK_IDS plus the keyword check).
-        secret_heuristics=frozenset({"CKV_SECRET_6", "CKV_SECRET_10", "CKV_SECRET_19", "CKV_SECRET_80"}),
-        # Its secrets framework is its own fork of detect-secrets (bc-detect-secrets) running the same
-        # keyword and entropy plugins: one engine seen twice, not a second opinion; and left out when
-        # detect-secrets runs on every file (scan.overlap).
-        engine=detect_secrets.TOOL,
-        engine_note="Checkov's is a fork",
-        covered_by=detect_secrets.TOOL,
-        lighter=CheckovWithoutSecrets(),
-    ),
-)

@@ -1,0 +1,67 @@
+"""The commands that do not gate: `convert`, `baseline`, `action` and `scanners`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from mergeguard.cli import baseline as baseline_cli
+from mergeguard.cli.gate import write_reports
+from mergeguard.cli.options import NAMES, settings
+from mergeguard.core import baseline
+from mergeguard.core.config import Config
+from mergeguard.core.errors import MergeguardError
+from mergeguard.report import writers
+from mergeguard.scan import imported, pipeline
+from mergeguard.scan.registry import REGISTRY, select
+from mergeguard.scanners.commands import find_executable, probe_version
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    """Another tool's report as SARIF on standard output, or as the files the output flags name."""
+    root = Path(args.root)
+    report = pipeline.ImportedReport(args.tool, args.input, imported.read_report(args.input))
+    result = pipeline.convert(report, root, Config())
+    if not write_reports(args, result):
+        print(writers.render("sarif", result), end="")
+    count = len(result.decision.assessed)
+    print(
+        f"mergeguard: converted {count} finding{'s' if count != 1 else ''} from {args.input}", file=sys.stderr
+    )
+    return 0
+
+
+def run_baseline(args: argparse.Namespace) -> int:
+    """`baseline create | update | prune` on a full scan of PATH."""
+    root = Path(args.path)
+    config = settings(args, root)
+    path = baseline.path_for(args.baseline, root)
+    accepted = baseline.load(path) if path.is_file() else ()
+    request = pipeline.ScanRequest(root, None, select(args.scanners, NAMES.scanners), accepted)
+    return baseline_cli.run(args, request, config, path)
+
+
+def run_action(_args: argparse.Namespace) -> int:
+    """The GitHub Action: its inputs from INPUT_* and its context from GITHUB_*."""
+    from mergeguard.github import action, context  # noqa: PLC0415 - PyGithub only loads for the Action
+
+    return action.run(context.from_env(os.environ))
+
+
+def run_scanners(_args: argparse.Namespace) -> int:
+    """Each scanner's version and executable; exit 1 when one is missing."""
+    missing = 0
+    for scanner in REGISTRY.values():
+        exe = find_executable(scanner.executable)
+        if exe is None:
+            missing += 1
+            print(f"{scanner.name:<15} missing")
+            continue
+        try:
+            version = probe_version(scanner, exe)
+        except MergeguardError as exc:
+            version = f"(version check failed: {exc})"
+        print(f"{scanner.name:<15} {version:<10} {exe}")
+    return 1 if missing else 0

@@ -1,0 +1,101 @@
+"""The commands that gate (`scan`, `merge`, `precommit`): a result, its reports, the verdict's exit status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mergeguard.cli.options import NAMES, options, settings
+from mergeguard.cli.parser import dest
+from mergeguard.core import baseline
+from mergeguard.core.errors import UsageError
+from mergeguard.core.text import plain
+from mergeguard.report import terminal, writers
+from mergeguard.scan import merge, pipeline, precommit, shards
+from mergeguard.scan.registry import select
+from mergeguard.scan.request import build_config, build_request, policy_files
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    """`scan`: the request from the flags, the pipeline, then the verdict (or a shard's report)."""
+    base = None if args.all_files else args.base
+    flags = options(args, Path(args.path), base, shard=_shard(args))
+    files = policy_files(flags)  # PR mode: the merge-base's
+    request = build_request(flags, files)
+    result = pipeline.scan(request, build_config(flags, files))
+    if request.shard is None:
+        return conclude(args, result)
+    recorded = {**vars(args), "base": base}
+    conclude(args, result, {"shard": merge.section(result, request.shard, recorded)})
+    print(f"mergeguard: shard {request.shard.label} written to {plain(args.json)}: `merge` decides")
+    return 0
+
+
+def _shard(args: argparse.Namespace) -> shards.Shard | None:
+    """`--shard I/N`: needs --json, and no image or report (those are not split)."""
+    if args.shard is None:
+        return None
+    if not args.json:
+        raise UsageError("--shard writes a report for `mergeguard merge`: it needs --json FILE")
+    if args.image or args.base_image or args.report or args.base_report:
+        raise UsageError("--shard splits the scanners: it cannot be used with --image or --report")
+    return shards.parse(args.shard)
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    """Shard reports folded into one result: the same dedupe, fingerprints, baseline and policy."""
+    reports = [merge.read(source) for source in args.reports]
+    recorded_flags = merge.consistent(reports)
+    root = Path(args.root if args.root is not None else recorded_flags["path"])
+    recorded = options(argparse.Namespace(**recorded_flags), root, recorded_flags["base"])
+    files = policy_files(recorded)
+    config = build_config(recorded, files)
+    accepted = baseline.resolve(recorded_flags["baseline"], root, files)
+    result = merge.fold(reports, root, config, files, accepted)
+    for line in merge.failures(reports):
+        print(f"mergeguard: {line}", file=sys.stderr)
+    return conclude(args, result)
+
+
+def run_precommit(args: argparse.Namespace) -> int:
+    """The staged files under HEAD's policy, with the fast scanners unless --scanners names others."""
+    with precommit.staged_tree(Path(args.path), args.config, args.baseline) as staged:
+        if not staged.paths:
+            print("mergeguard: PASSED: nothing staged")
+            return 0
+        top, files = staged.policy.root, staged.policy
+        config = settings(args, top, files)
+        chosen = select(args.scanners, NAMES.scanners)
+        if chosen is None:
+            chosen = tuple(n for n in precommit.FAST_SCANNERS if config.enabled(n))
+        accepted = baseline.resolve(args.baseline, top, files)
+        request = pipeline.ScanRequest(staged.root, None, chosen, accepted)
+        return conclude(args, pipeline.scan(request, config))
+
+
+def conclude(
+    args: argparse.Namespace, result: pipeline.ScanResult, extra: dict[str, object] | None = None
+) -> int:
+    """Print the result and its verdict, write the reports, and give the verdict's exit status."""
+    print(terminal.render(result), end="")
+    for change in result.policy_changes:  # names and effects are the change's words: made inert
+        effects = "; ".join(change.effects)
+        note = f"policy change (takes effect after merge): {change.path} ({change.status}): {effects}"
+        print(plain(note, 2000))
+    write_reports(args, result, extra)
+    decision = result.decision
+    print(f"\nmergeguard: {decision.verdict.value.upper()}: {plain(decision.reason)}")
+    return decision.verdict.exit_code
+
+
+def write_reports(
+    args: argparse.Namespace, result: pipeline.ScanResult, extra: dict[str, object] | None = None
+) -> dict[str, str]:
+    """The report files the output flags name (`--json FILE`, …); the texts written, by format."""
+    outputs = [
+        writers.Output(name, value, f"--{name}")
+        for name in writers.WRITERS
+        if (value := getattr(args, dest(name), None))
+    ]
+    return writers.write(result, writers.targets(outputs), writers.RenderContext(sections=extra or {}))

@@ -1,0 +1,59 @@
+"""Checkov's declaration: its scanner, its `.checkov.yaml` allow-list, and its rules' shared concepts."""
+
+from __future__ import annotations
+
+from mergeguard.core.model import Kind
+from mergeguard.scanners.checkov.report import TOOL
+from mergeguard.scanners.checkov.scanner import CheckovScanner, CheckovWithoutSecrets
+from mergeguard.scanners.detect_secrets.scanner import TOOL as DETECT_SECRETS
+from mergeguard.scanners.tool import ConfigFile, Tool
+from mergeguard.scanners.toolconfig import yaml_allow
+
+# Its config, allow-listed: everything that loads checks (`external-checks-dir/-git`), downloads
+# modules, talks to the platform (API keys, repo-id, CA bundle) or redirects output is left out.
+_CONFIG = yaml_allow(
+    dict.fromkeys(
+        (
+            *("check", "skip-check", "skip-path", "skip-framework", "skip-cve-package", "hard-fail-on"),
+            *("skip-resources-without-violations", "block-list-secret-scan", "enable-secret-scan-all-files"),
+            *("soft-fail-on", "evaluate-variables"),
+        )
+    )
+)
+TOOLS = (
+    Tool(
+        TOOL,
+        homepage="https://www.checkov.io/",
+        scanner=CheckovScanner(),
+        reader=CheckovScanner(),
+        start_order=10,
+        shard_weight=8,
+        config_files=(ConfigFile(".checkov.yaml", _CONFIG), ConfigFile(".checkov.yml", _CONFIG)),
+        line_concepts={
+            "CKV_DOCKER_7": "image-tag-latest",
+            "CKV_DOCKER_6": "maintainer-deprecated",
+            "CKV_DOCKER_10": "workdir-relative",
+            "CKV2_DOCKER_1": "sudo",
+            "CKV_DOCKER_1": "port-22-exposed",
+            "CKV_DOCKER_4": "add-instead-of-copy",
+            "CKV_DOCKER_9": "apt-instead-of-apt-get",
+            "CKV_DOCKER_5": "update-alone",
+        },
+        file_concepts={
+            "CKV_DOCKER_3": "runs-as-root",
+            "CKV_DOCKER_8": "runs-as-root",
+            "CKV_DOCKER_2": "no-healthcheck",
+        },
+        sarif_kind=Kind.MISCONFIGURATION,
+        # 3.3.30 (checkov/secrets/runner.py): CKV_SECRET_6 base64 entropy, _10 keyword, _19 hex entropy,
+        # _80 random high entropy (its ENTROPY_CHECK_IDS plus the keyword check).
+        secret_heuristics=frozenset({"CKV_SECRET_6", "CKV_SECRET_10", "CKV_SECRET_19", "CKV_SECRET_80"}),
+        # Its secrets framework is its own fork of detect-secrets (bc-detect-secrets) running the same
+        # keyword and entropy plugins: one engine seen twice, not a second opinion; and left out when
+        # detect-secrets runs on every file (scan.overlap).
+        engine=DETECT_SECRETS,
+        engine_note="Checkov's is a fork",
+        covered_by=DETECT_SECRETS,
+        lighter=CheckovWithoutSecrets(),
+    ),
+)

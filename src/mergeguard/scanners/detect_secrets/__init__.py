@@ -1,0 +1,1 @@
+"""detect-secrets: secrets in the files in scope, less those its `.secrets.baseline` accepts."""

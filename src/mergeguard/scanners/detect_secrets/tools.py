@@ -1,0 +1,82 @@
+"""detect-secrets' declaration: its scanner and reader, and what a `.secrets.baseline` may hold and accept."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mergeguard.core.model import Kind
+from mergeguard.scanners.detect_secrets.scanner import (
+    BASELINE_FILE,
+    TOOL,
+    DetectSecretsReport,
+    DetectSecretsScanner,
+)
+from mergeguard.scanners.tool import ConfigFile, Tool
+from mergeguard.scanners.toolconfig import keep, mapping
+
+
+def baseline_effects(before: bytes | None, after: bytes | None) -> list[str]:
+    """What a change to `.secrets.baseline` would accept once merged: each secret it adds."""
+    old, new = _baseline_secrets(before), _baseline_secrets(after)
+    if new is None:
+        return [f"not readable as a {TOOL} baseline"]
+    added = sorted(new - (old or set()))
+    return [f"accepts a {kind} secret in {path}" for path, kind, _ in added] or ["accepts no more secrets"]
+
+
+def _baseline_secrets(data: bytes | None) -> set[tuple[str, str, str]] | None:
+    try:
+        results = json.loads(data or b"{}").get("results", {})
+        return {
+            (str(path), str(item.get("type")), str(item.get("hashed_secret")))
+            for path, items in results.items()
+            for item in items
+        }
+    except (ValueError, AttributeError, TypeError, RecursionError):
+        return None
+
+
+_BASELINE_KEYS = frozenset({"version", "plugins_used", "filters_used", "results", "generated_at", "exclude"})
+
+
+def _baseline_config(data: bytes, notes: list[str]) -> bytes:
+    """The baseline without custom plugins or filters (`path` entries load Python files)."""
+    baseline = mapping(json.loads(data.decode("utf-8")), empty_ok=False)
+    kept = keep(baseline, dict.fromkeys(_BASELINE_KEYS), notes)
+    for key in ("plugins_used", "filters_used"):
+        entries = kept.get(key)
+        if isinstance(entries, list):
+            safe = [entry for entry in entries if _builtin(entry)]
+            if len(safe) != len(entries):
+                notes.append(f"ignored {len(entries) - len(safe)} custom {key} entr(y/ies)")
+            kept[key] = safe
+    return json.dumps(kept, indent=2).encode("utf-8")
+
+
+def _builtin(entry: Any) -> bool:
+    if not isinstance(entry, dict):
+        return False
+    path = entry.get("path")
+    return path is None or (isinstance(path, str) and path.startswith("detect_secrets."))
+
+
+TOOLS = (
+    Tool(
+        TOOL,
+        homepage="https://github.com/Yelp/detect-secrets",  # pragma: allowlist secret - a tool name
+        scanner=DetectSecretsScanner(),
+        reader=DetectSecretsReport(),
+        start_order=50,
+        shard_weight=6,
+        config_files=(ConfigFile(BASELINE_FILE, _baseline_config),),
+        policy_effects={BASELINE_FILE: baseline_effects},
+        # 1.5.0's keyword plugin and its two entropy plugins (the plugin `type`).
+        secret_heuristics=frozenset(
+            {"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"}
+        ),
+        sarif_kind=Kind.SECRET,
+        precommit=True,
+        per_file=True,
+    ),
+)

@@ -1,0 +1,66 @@
+"""The depth pre-scan of `jsonload`: brackets inside strings never count, however the text is written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mergeguard.core import jsonload
+from mergeguard.core.errors import UsageError
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    return 1 + max(map(_depth, value), default=0) if isinstance(value, list) else 0
+
+
+# Strings made of what the pre-scan must see through: brackets, quotes, runs of backslashes,
+# escapes it deletes (\n), non-ASCII text (raw or escaped) and a surrogate-escaped byte.
+_TEXT = st.text(alphabet=["[", "]", "{", "}", '"', "\\", "\n", "é", "€", "😀", "a", "\udcff"], max_size=8)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(_JSON, st.booleans(), st.sampled_from([None, 1]))
+def test_the_pre_scan_counts_only_the_brackets_outside_strings(
+    value: object, ascii_only: bool, indent: int | None
+) -> None:
+    text, depth = json.dumps(value, ensure_ascii=ascii_only, indent=indent), _depth(value)
+    jsonload.check_bounds(text, max_depth=max(depth, 1))
+    if depth > 1:
+        with pytest.raises(jsonload.JsonProblem, match=f"nested deeper than {depth - 1} levels"):
+            jsonload.check_bounds(text, max_depth=depth - 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r'["\\", [[[]]]]',  # an escaped backslash ends the string: the brackets after it count
+        r'["\\\"[[[[", [[[]]]]',  # escaped backslash, then an escaped quote: still inside the string
+        r'["\"", "\\\\", [[[]]]]',
+        '["", "", "" , [[[]]]]',  # empty strings side by side
+        '{"[": "{", "k": [[[]]]}',
+        '[\n  "é[[[[",\n  [[[]]]\n]',  # non-ASCII text beside brackets
+    ],
+)
+def test_brackets_after_escapes_are_counted_where_they_are(text: str) -> None:
+    assert jsonload.loads(text, "t.json", max_depth=4) is not None
+    with pytest.raises(UsageError, match="nested deeper than 3 levels"):
+        jsonload.loads(text, "t.json", max_depth=3)
+
+
+def test_a_report_starting_later_in_the_text_is_checked_from_its_start() -> None:
+    text = "[[[[[[ banner\n" + json.dumps({"runs": [[{"a": "[[[["}]]})
+    start = text.index("\n") + 1
+    value, _ = jsonload.parse(text, start, max_depth=4)
+    assert value == {"runs": [[{"a": "[[[["}]]}
+    with pytest.raises(jsonload.JsonProblem, match="nested deeper than 3 levels at line 2 column 12"):
+        jsonload.parse(text, start, max_depth=3)
