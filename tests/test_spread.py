@@ -11,7 +11,7 @@ from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.scan import history, overlap, spread
 from mergeguard.scan.runner import run_all, run_job
-from mergeguard.scanners.bandit import BanditScanner
+from mergeguard.scanners.bandit import SKIPPED_RULE, BanditScanner
 from mergeguard.scanners.base import Job, Target
 from mergeguard.scanners.checkov.scanner import FRAMEWORKS, CheckovScanner, CheckovWithoutSecrets
 from mergeguard.scanners.detect_secrets.scanner import DetectSecretsScanner
@@ -81,6 +81,23 @@ def test_bandit_in_chunks_finds_what_one_process_finds(tmp_path: Path) -> None:
     assert len(spread.units([job], 2)) == 2
     assert chunked.status is Status.OK and whole.status is Status.OK
     assert chunked.findings == whole.findings and len(whole.findings) == 90  # B404, B602, B607 x 30
+
+
+def test_bandit_files_it_cannot_check_keep_their_place_whatever_the_chunks(tmp_path: Path) -> None:
+    """Bandit lists unparsable files after every result: in chunks they used to land mid-list."""
+    for i in range(90):
+        body = f'import subprocess\nsubprocess.call("ls {i}", shell=True)\n' if i % 3 == 0 else "x = 1\n"
+        (tmp_path / f"m{i:02}.py").write_text("def broken(:\n" if i in (10, 70) else body, encoding="utf-8")
+    changes = collect(tmp_path, None, ())
+    target = Target(tmp_path, changes.paths(BanditScanner.applies_to), tmp_path, workdir=tmp_path)
+    job = Job(BanditScanner(), target, 300.0)
+    whole = run_job(job)
+    [chunked] = run_all([job], workers=2)
+    skipped = [f.location.path for f in whole.findings if f.rule_id == SKIPPED_RULE]
+    assert skipped == ["m10.py", "m70.py"]
+    assert chunked.findings == whole.findings
+    paths = [f.location.path for f in whole.findings]
+    assert paths == sorted(paths)
 
 
 def test_checkov_without_secrets_runs_no_secrets_framework() -> None:

@@ -69,7 +69,11 @@ class BanditScanner:
             raise ParseError(f"bandit printed JSON that is not a report object ({type(data).__name__})")
         results = _list(data, "results")
         errors = _list(data, "errors")
-        return [_issue(item, target) for item in results] + [_skipped(item, target) for item in errors]
+        findings = [_issue(item, target) for item in results] + [_skipped(item, target) for item in errors]
+        # In file order (stable: a file's own order kept): Bandit lists every result before every
+        # file it could not check, so without this a file list cut in chunks (cores, shards) would
+        # put those in other places than one run does.
+        return sorted(findings, key=lambda finding: finding.location.path)
 
 
 def _load(text: str) -> Any:
