@@ -211,13 +211,16 @@ def test_the_split_is_fixed_balanced_and_complete() -> None:
 def test_the_sharded_workflow_runs_every_shard_and_merges_them_all() -> None:
     workflow = yaml.safe_load((DEMO.parent / "workflows" / "sharded.yml").read_text(encoding="utf-8"))
     scan, fold = workflow["jobs"]["scan"], workflow["jobs"]["merge"]
-    count = int(re.search(r'--shard "\$SHARD/(\d+)"', scan["steps"][1]["run"])[1])  # type: ignore[index]
+    shard = scan["steps"][1]["with"]
+    count = int(re.fullmatch(r"\$\{\{ matrix.shard \}\}/(\d+)", shard["shard"])[1])  # type: ignore[index]
     assert scan["strategy"]["matrix"]["shard"] == list(range(1, count + 1))
+    assert shard["json-file"] == scan["steps"][2]["with"]["path"]  # the report the Action writes is kept
     assert scan["strategy"]["fail-fast"] is False  # a failed shard must not cancel the others' reports
     assert fold["needs"] == "scan" and "!cancelled()" in fold["if"]  # the merge reports a missing shard
     uploaded = scan["steps"][2]["with"]["name"].replace("${{ matrix.shard }}", "*")
     assert fold["steps"][1]["with"]["pattern"] == uploaded
-    assert "mergeguard merge shards/shard-*.json" in fold["steps"][2]["run"]
+    merged = fold["steps"][2]["with"]
+    assert merged["merge-reports"] == "shards/shard-*.json" and merged["fail-on"] == shard["fail-on"]
 
 
 MANY = 170  # Python files: enough for every per-file scanner to be split over 4 shards

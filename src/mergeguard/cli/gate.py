@@ -12,7 +12,7 @@ from mergeguard.core import baseline
 from mergeguard.core.errors import UsageError
 from mergeguard.core.text import plain
 from mergeguard.report import terminal, writers
-from mergeguard.scan import merge, pipeline, precommit, shards
+from mergeguard.scan import merge, merged, pipeline, precommit, shards
 from mergeguard.scan.registry import select
 from mergeguard.scan.request import build_config, build_request, policy_files
 
@@ -38,24 +38,16 @@ def _shard(args: argparse.Namespace) -> shards.Shard | None:
         return None
     if not args.json:
         raise UsageError("--shard writes a report for `mergeguard merge`: it needs --json FILE")
-    if args.image or args.base_image or args.report or args.base_report:
-        raise UsageError("--shard splits the scanners: it cannot be used with --image or --report")
-    return shards.parse(args.shard)
+    return shards.parse(args.shard)  # with --image or --report: refused by `build_request`
 
 
 def run_merge(args: argparse.Namespace) -> int:
     """Shard reports folded into one result: the same dedupe, fingerprints, baseline and policy."""
     reports = [merge.read(source) for source in args.reports]
-    recorded_flags = merge.consistent(reports)
-    root = Path(args.root if args.root is not None else recorded_flags["path"])
-    recorded = options(argparse.Namespace(**recorded_flags), root, recorded_flags["base"])
-    files = policy_files(recorded)
-    config = build_config(recorded, files)
-    accepted = baseline.resolve(recorded_flags["baseline"], root, files)
-    result = merge.fold(reports, root, config, files, accepted)
+    folded = merged.fold(reports, NAMES, None if args.root is None else Path(args.root))
     for line in merge.failures(reports):
         print(f"mergeguard: {line}", file=sys.stderr)
-    return conclude(args, result)
+    return conclude(args, folded.result)
 
 
 def run_precommit(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ class Severity(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return _LABELS[self]  # asked for by every reporter of every finding: looked up, not rebuilt
 
     @classmethod
     def parse(cls, text: str) -> Severity:
@@ -32,6 +32,9 @@ class Severity(enum.IntEnum):
         except KeyError:
             names = ", ".join(s.label for s in cls)
             raise ValueError(f"unknown severity {text!r} (one of: {names})") from None
+
+
+_LABELS = {severity: severity.name.lower() for severity in Severity}
 
 
 class Kind(enum.StrEnum):

@@ -10,12 +10,13 @@ from mergeguard.core.errors import UsageError
 from mergeguard.core.gitrepo import run_git
 from mergeguard.core.policy import FindingStatus
 from mergeguard.core.text import plain
+from mergeguard.github import sharding
 from mergeguard.github.context import ActionContext
 from mergeguard.github.modes import Scope
 from mergeguard.github.publish import ClientFactory, make_client, publish
 from mergeguard.report import markdown, workflow_commands, writers
 from mergeguard.report.workflow_commands import command
-from mergeguard.scan import pipeline, request
+from mergeguard.scan import pipeline, request, shards
 
 SUMMARY_LIMIT = 1024 * 1024  # $GITHUB_STEP_SUMMARY: 1 MiB per step
 NAMES = request.OptionNames(
@@ -27,19 +28,45 @@ NAMES = request.OptionNames(
     base_reports="input base-reports",
     needs_base="inputs base-images and base-reports compare with the base branch: they need `scope: changed`"
     " on a pull request",
+    shard="input shard splits the scanners: it cannot be used with images, base-images or base-reports",
 )
 
 
 def run(ctx: ActionContext, factory: ClientFactory = make_client) -> int:
-    """Scan as the inputs say, write the step's files, publish to GitHub, exit with the verdict's status."""
+    """Scan as the inputs say (or one shard, or merge the shards), write the step's files, publish to
+    GitHub, exit with the verdict's status (a shard: 0 once its report is written, as `scan --shard`)."""
     _trust_workspace(ctx.workspace)
-    options = _options(ctx)
+    shard = sharding.shard_of(ctx)
+    options = _options(ctx, shard)
+    if shard is not None:
+        _require_base(ctx)
+        line = sharding.scan_shard(ctx, options, shard)
+        if ctx.summary_file is not None:
+            _append(ctx.summary_file, f"{line}\n", "GITHUB_STEP_SUMMARY", "the job summary")
+        _write_outputs(ctx, None, {"json": sharding.json_file(ctx)})
+        print(line)
+        return 0
+    if ctx.inputs.merge_reports:
+        targets = writers.targets(_outputs(ctx), ctx.workspace)
+        folded = sharding.fold(ctx, options)
+        return _report(ctx, folded.result, _template(ctx, folded.config, folded.files), targets, factory)
     files = request.policy_files(options)
     settings = request.build_config(options, files)
     template = _template(ctx, settings, files)
     targets = writers.targets(_outputs(ctx), ctx.workspace)  # refused before the scan, not after it
     _require_base(ctx)
     result = pipeline.scan(request.build_request(options, files), settings)
+    return _report(ctx, result, template, targets, factory)
+
+
+def _report(
+    ctx: ActionContext,
+    result: pipeline.ScanResult,
+    template: str | None,
+    targets: dict[writers.Output, Path],
+    factory: ClientFactory,
+) -> int:
+    """The result written, summed up, annotated and published; the verdict's exit status."""
     comment = markdown.render_comment(result, links=markdown_links(ctx), template=template)
     context = writers.RenderContext(links=markdown_links(ctx))
     texts = writers.write(result, targets, context)
@@ -62,7 +89,7 @@ def _trust_workspace(workspace: Path) -> None:
     run_git(Path("/"), "config", "--global", "--add", "safe.directory", str(workspace.resolve()))
 
 
-def _options(ctx: ActionContext) -> request.RequestOptions:
+def _options(ctx: ActionContext, shard: shards.Shard | None = None) -> request.RequestOptions:
     """The inputs as request options: paths in the workspace; the base only in `scope: changed`."""
     inputs = ctx.inputs
     return request.RequestOptions(
@@ -79,6 +106,7 @@ def _options(ctx: ActionContext) -> request.RequestOptions:
         vuln_db_dir=inputs.vuln_db_dir,
         offline=inputs.offline,
         workspace=ctx.workspace,
+        shard=shard,
     )
 
 
@@ -123,15 +151,19 @@ def markdown_links(ctx: ActionContext) -> markdown.LinkContext | None:
     return markdown.LinkContext(server_url=ctx.server_url, repository=ctx.repository, head_sha=ctx.head_sha)
 
 
-def _write_outputs(ctx: ActionContext, result: pipeline.ScanResult, written: dict[str, str]) -> None:
-    assessed = result.decision.assessed
-    values = {
-        "verdict": result.decision.verdict.value,
-        "findings": str(len(assessed)),
-        "new-findings": str(sum(a.status in (FindingStatus.NEW, FindingStatus.EXPIRED) for a in assessed)),
-        "blocking": str(sum(a.blocking for a in assessed)),
-        **{f"{fmt}-file": written.get(fmt, "") for fmt, _ in ctx.inputs.report_files},
-    }
+def _write_outputs(ctx: ActionContext, result: pipeline.ScanResult | None, written: dict[str, str]) -> None:
+    """The step outputs; a shard (no result) has no verdict or counts, only its report's path."""
+    values = {f"{fmt}-file": written.get(fmt, "") for fmt, _ in ctx.inputs.report_files}
+    if result is not None:
+        assessed = result.decision.assessed
+        new = sum(a.status in (FindingStatus.NEW, FindingStatus.EXPIRED) for a in assessed)
+        values = {
+            "verdict": result.decision.verdict.value,
+            "findings": str(len(assessed)),
+            "new-findings": str(new),
+            "blocking": str(sum(a.blocking for a in assessed)),
+            **values,
+        }
     if ctx.output_file is None:
         return
     _append(ctx.output_file, workflow_commands.outputs(values), "GITHUB_OUTPUT", "the step outputs")

@@ -44,6 +44,8 @@ class ActionInputs:
     check_name: str = ""
     annotations: bool = True
     working_directory: str = "."
+    shard: str = ""  # "I/N": scan shard I of N, write json-file, publish nothing ("" = no sharding)
+    merge_reports: str = ""  # shard reports (paths or globs in the workspace) to fold and publish
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,8 @@ def _inputs(env: Mapping[str, str]) -> ActionInputs:
         check_name=get("check-name"),
         annotations=_boolean("annotations", get("annotations", "true")),
         working_directory=get("working-directory", ".") or ".",
+        shard=get("shard"),
+        merge_reports=get("merge-reports"),
     )
 
 

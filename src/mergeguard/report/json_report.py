@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from mergeguard.core.model import Finding
 from mergeguard.core.outcome import Misclassified, Oversized, ScanOutcome
 from mergeguard.core.policy import FindingStatus
 from mergeguard.core.text import shown_tree
+from mergeguard.report.jsontext import dumps_shown
 from mergeguard.vulns import fixplan
 
 if TYPE_CHECKING:
@@ -55,6 +57,11 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 def build(result: ScanResult) -> dict[str, Any]:
     """The whole JSON report (contract version 1); a non-UTF-8 file name shows as `\\xNN`."""
     return shown_tree(_build(result))
+
+
+def dumps(result: ScanResult, sections: Mapping[str, object]) -> str:
+    """The text of `build(result)` with `sections` added at the top level, as `--json` writes it."""
+    return dumps_shown({**_build(result), **sections}, indent=True)[1] + "\n"
 
 
 def _build(result: ScanResult) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from mergeguard.core.text import shown_tree
+
 _NON_ASCII = re.compile(r"[^\x00-\x7e]")  # DEL too, as `json.dumps` does
 
 
@@ -29,6 +31,19 @@ def dumps_compact(value: Any) -> str:
         return _ascii(orjson.dumps(value).decode("utf-8"))
     except orjson.JSONEncodeError:
         return json.dumps(value, separators=(",", ":"))
+
+
+def dumps_shown(value: Any, *, indent: bool) -> tuple[Any, str]:
+    """`shown_tree(value)` and its JSON text (indented or compact), dumped once in the usual case.
+
+    orjson refuses exactly the documents `shown_tree` would change (a string with a surrogate), so a
+    document it writes is already as shown: tens of MB are not dumped once to check and once to write.
+    """
+    try:
+        return value, _ascii(orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else 0).decode("utf-8"))
+    except orjson.JSONEncodeError:
+        value = shown_tree(value)
+        return value, dumps_indented(value) if indent else dumps_compact(value)
 
 
 def _ascii(text: str) -> str:

@@ -11,9 +11,8 @@ import sarif_om as om  # type: ignore[import-untyped]  # generated attrs classes
 from mergeguard.core.changes import Mode
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.policy import Assessed
-from mergeguard.core.text import shown_tree
 from mergeguard.report import sarif_limits, sarif_rules
-from mergeguard.report.sarif_json import dumps_sarif, gzipped_size, to_json
+from mergeguard.report.sarif_json import dumps_sarif, gzipped_size, measured, to_json
 from mergeguard.report.sarif_limits import MAX_GZIP_BYTES, MAX_RESULTS, Planned
 from mergeguard.report.sarif_rules import FINGERPRINT_KEY, MAX_TAGS, SRCROOT, level
 from mergeguard.scan import registry
@@ -63,10 +62,12 @@ def build_sarif(
     budget: int | None = None
     while True:
         keep = sarif_limits.keep(planned, max_results, budget)
-        doc = _document(
-            [_run(tool, o, found, keep[tool], prefix, partial=partial) for tool, o, found in planned]
+        doc, size = measured(
+            _document(
+                [_run(tool, o, found, keep[tool], prefix, partial=partial) for tool, o, found in planned]
+            )
         )
-        size, kept = gzipped_size(doc), sum(keep.values())
+        kept = sum(keep.values())
         if size <= max_gzip_bytes or kept == 0:
             return doc
         # Too big: keep fewer (the most severe of all runs), in proportion to the excess, until it fits.
@@ -76,7 +77,6 @@ def build_sarif(
 def _document(runs: list[dict[str, Any]]) -> dict[str, Any]:
     log = to_json(om.SarifLog(runs=[], version="2.1.0", schema_uri=SCHEMA_URI))
     log["runs"] = runs  # already JSON: converted run by run
-    log = shown_tree(log)
     return {"$schema": log.pop("$schema"), "version": log.pop("version"), **log}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import attr
 
-from mergeguard.report.jsontext import dumps_compact
+from mergeguard.report.jsontext import dumps_compact, dumps_shown
 
 _ALWAYS_WRITTEN = frozenset({"level"})  # equals SARIF's default "warning", yet readers look for it
 
@@ -25,6 +25,13 @@ def gzipped_size(doc: dict[str, Any]) -> int:
     text = dumps_sarif(doc)
     _MEASURED[:] = [(doc, text)]
     return len(gzip.compress(text.encode("ascii"), compresslevel=6, mtime=0))
+
+
+def measured(doc: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The document as written (every string `shown`) and its gzipped size; `dumps_sarif` reuses its text."""
+    doc, text = dumps_shown(doc, indent=False)
+    _MEASURED[:] = [(doc, text + "\n")]
+    return doc, len(gzip.compress(_MEASURED[0][1].encode("ascii"), compresslevel=6, mtime=0))
 
 
 # The last document measured and its text, until it is written (every caller writes what it built).

@@ -10,8 +10,7 @@ from typing import Protocol
 from mergeguard.core.contained import output_inside
 from mergeguard.core.errors import UsageError
 from mergeguard.core.files import write_atomic
-from mergeguard.report import json_report, markdown, sarif
-from mergeguard.report.jsontext import dumps_indented
+from mergeguard.report import json_report, markdown, parallel, sarif
 from mergeguard.scan.pipeline import ScanResult
 
 
@@ -32,6 +31,10 @@ class Writer(Protocol):
     @property
     def description(self) -> str: ...
 
+    @property
+    def apart(self) -> bool:
+        """Whether it shares no work with the other formats (a big result's is rendered in a worker)."""
+
     def render(self, result: ScanResult, context: RenderContext) -> str: ...
 
 
@@ -39,6 +42,7 @@ class Writer(Protocol):
 class SarifWriter:
     name: str = "sarif"
     description: str = "write SARIF 2.1.0 for code scanning here"
+    apart: bool = True
 
     def render(self, result: ScanResult, context: RenderContext) -> str:
         return sarif.dumps_sarif(sarif.build_sarif(result))
@@ -48,15 +52,17 @@ class SarifWriter:
 class JsonWriter:
     name: str = "json"
     description: str = "write the JSON report here"
+    apart: bool = False  # shares the fix plan with Markdown
 
     def render(self, result: ScanResult, context: RenderContext) -> str:
-        return dumps_indented({**json_report.build(result), **context.sections}) + "\n"
+        return json_report.dumps(result, context.sections)
 
 
 @dataclass(frozen=True, slots=True)
 class MarkdownWriter:
     name: str = "markdown"
     description: str = "write the Markdown summary here"
+    apart: bool = False
 
     def render(self, result: ScanResult, context: RenderContext) -> str:
         return markdown.render_summary(result, links=context.links)
@@ -97,10 +103,12 @@ def targets(outputs: Iterable[Output], workspace: Path | None = None) -> dict[Ou
 def write(
     result: ScanResult, where: Mapping[Output, Path], context: RenderContext | None = None
 ) -> dict[str, str]:
-    """Each output rendered once and written atomically; the texts by format (for uploads and stdout)."""
-    texts: dict[str, str] = {}
+    """Each output rendered once (side by side when big) and written atomically; the texts by format."""
+    formats = list(dict.fromkeys(output.format for output in where))
+    apart = [fmt for fmt in formats if fmt in WRITERS and WRITERS[fmt].apart]
+    texts = parallel.render_all(
+        formats, apart, lambda fmt: render(fmt, result, context), len(result.decision.assessed)
+    )
     for output, path in where.items():
-        if output.format not in texts:
-            texts[output.format] = render(output.format, result, context)
         write_atomic(path, texts[output.format])
     return texts

@@ -32,6 +32,7 @@ class OptionNames:
     base_images: str  # a path of `base_images` leaving the workspace: "input base-images"
     base_reports: str  # a path of `base_reports` leaving the workspace: "input base-reports"
     needs_base: str  # the refusal of base images or reports with no base to compare with
+    shard: str = "--shard splits the scanners: it cannot be used with --image or --report"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,9 @@ def build_request(options: RequestOptions, files: basepolicy.PolicyFiles | None 
     """The scan the options ask for; UsageError (one line naming the option) for anything unfit."""
     root, names = options.root, options.names
     files = files if files is not None else policy_files(options)
+    unsplit = options.reports or options.base_reports or any(options.images + options.base_images)
+    if options.shard and unsplit:  # images and imported reports are not split: one job scans them
+        raise UsageError(names.shard)
     scanners = select(options.scanners, names.scanners)
     reports = tuple(read_report(item, names.report, None) for item in options.reports)
     specs = images.parse_specs(options.images, root)

@@ -50,11 +50,11 @@ class Assignment:
     parts: tuple[shard_files.Part, ...] = ()
 
 
-def parse(text: str) -> Shard:
-    """`I/N` with 1 <= I <= N; UsageError otherwise."""
+def parse(text: str, what: str = "--shard") -> Shard:
+    """`I/N` with 1 <= I <= N; UsageError naming `what` (the flag or input) otherwise."""
     match = _SPEC.fullmatch(text.strip())
     if match is None or not 1 <= int(match[1]) <= int(match[2]):
-        raise UsageError(f"--shard {text!r}: expected I/N with 1 <= I <= N (e.g. 2/3)")
+        raise UsageError(f"{what} {text!r}: expected I/N with 1 <= I <= N (e.g. 2/3)")
     return Shard(int(match[1]), int(match[2]))
 
 

@@ -106,13 +106,17 @@ def _entry(group: list[tuple[Package, Finding]]) -> FixEntry:
     pkg, first = group[0]
     eco = ecosystem(pkg.ecosystem)
     advisories = _advisories(group)
-    ordering, key = sort_key(eco.ordering, [pkg.installed, *(v for a in advisories for v in a.fixed_in)])
-    advisories = [PlannedAdvisory(a.id, a.severity, tuple(sorted(a.fixed_in, key=key))) for a in advisories]
+    ordering, key = sort_key(
+        eco.ordering, [pkg.installed, *(v for _, fixed in advisories.values() for v in fixed)]
+    )
     at = key(pkg.installed)
     fixable: list[PlannedAdvisory] = []
     unfixed: list[PlannedAdvisory] = []
-    for advisory in advisories:  # one id each: a partition, not a search of one list for the other
-        (fixable if any(key(f) > at for f in advisory.fixed_in) else unfixed).append(advisory)
+    for advisory_id, (severity, fixed) in advisories.items():  # a partition, not a search of one list
+        planned = PlannedAdvisory(
+            advisory_id, severity, tuple(sorted(fixed, key=key)) if len(fixed) > 1 else fixed
+        )
+        (fixable if any(key(f) > at for f in fixed) else unfixed).append(planned)
     return FixEntry(
         ecosystem=eco.name,
         package=pkg.name,
@@ -126,17 +130,21 @@ def _entry(group: list[tuple[Package, Finding]]) -> FixEntry:
     )
 
 
-def _advisories(group: list[tuple[Package, Finding]]) -> list[PlannedAdvisory]:
-    """One per advisory id (two tools' reports of one advisory are one), at its highest severity."""
-    found: dict[str, PlannedAdvisory] = {}
+def _advisories(group: list[tuple[Package, Finding]]) -> dict[str, tuple[Severity, tuple[str, ...]]]:
+    """Severity and fixed versions by advisory id (two tools' reports of one advisory are one), at its
+    highest severity."""
+    found: dict[str, tuple[Severity, tuple[str, ...]]] = {}
     for pkg, finding in group:
-        fixed = tuple(v.strip() for v in (pkg.fixed or "").split(",") if v.strip())
+        fixed = tuple(v.strip() for v in pkg.fixed.split(",") if v.strip()) if pkg.fixed else ()
         seen = found.get(finding.rule_id)
-        if seen is not None:
-            fixed = tuple(dict.fromkeys((*seen.fixed_in, *fixed)))
-        severity = max(finding.severity, seen.severity) if seen else finding.severity
-        found[finding.rule_id] = PlannedAdvisory(finding.rule_id, severity, fixed)
-    return list(found.values())
+        if seen is None:
+            found[finding.rule_id] = (finding.severity, fixed)
+        else:
+            found[finding.rule_id] = (
+                max(finding.severity, seen[0]),
+                tuple(dict.fromkeys((*seen[1], *fixed))),
+            )
+    return found
 
 
 def _target(fixable: list[PlannedAdvisory], installed: str, key: Callable[[str], Any]) -> str | None:

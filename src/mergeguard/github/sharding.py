@@ -1,0 +1,110 @@
+"""The Action over a matrix: `shard` scans a shard and only writes its report; `merge-reports` folds them."""
+
+from __future__ import annotations
+
+import re
+
+from mergeguard.core.contained import inside
+from mergeguard.core.errors import UsageError
+from mergeguard.core.model import Severity
+from mergeguard.core.text import plain
+from mergeguard.github.context import ActionContext
+from mergeguard.github.modes import Scope
+from mergeguard.report import writers
+from mergeguard.scan import merge, merged, pipeline, request, shards
+
+_PATTERN = re.compile(r"[*?\[]")
+_REPORTS = "input merge-reports"
+
+
+def shard_of(ctx: ActionContext) -> shards.Shard | None:
+    """The `shard` input, refused with `merge-reports` or without `json-file` (the merge step's input)."""
+    inputs = ctx.inputs
+    if inputs.shard and inputs.merge_reports:
+        raise UsageError("inputs shard and merge-reports exclude each other: a step scans a shard or merges")
+    if not inputs.shard:
+        return None
+    if not json_file(ctx):
+        raise UsageError("input shard writes a report for the merge step: it needs input json-file")
+    return shards.parse(inputs.shard, "input shard")
+
+
+def json_file(ctx: ActionContext) -> str:
+    return dict(ctx.inputs.report_files).get("json", "")
+
+
+def scan_shard(ctx: ActionContext, options: request.RequestOptions, shard: shards.Shard) -> str:
+    """Shard `shard` scanned and its report written to `json-file` (exactly what `scan --shard` writes);
+    the line saying so. Nothing reaches GitHub: the merge step publishes."""
+    name = json_file(ctx)
+    targets = writers.targets([writers.Output("json", name, "input json-file")], ctx.workspace)
+    files = request.policy_files(options)
+    settings = request.build_config(options, files)
+    result = pipeline.scan(request.build_request(options, files), settings)
+    recorded = merged.recording(options, ctx.inputs.working_directory)
+    writers.write(
+        result, targets, writers.RenderContext(sections={"shard": merge.section(result, shard, recorded)})
+    )
+    return f"mergeguard: shard {shard.label} written to {plain(name)}: the merge step decides"
+
+
+def fold(ctx: ActionContext, options: request.RequestOptions) -> merged.Folded:
+    """The shard reports `merge-reports` names, folded as `mergeguard merge` folds them (exit 2 or 3 when
+    one is missing, failed or from another scan); each failed scanner named on the log. The step's own
+    scan inputs must be empty or those the shards recorded: the merge never decides under other ones."""
+    if options.reports or options.base_reports or any(options.images + options.base_images):
+        raise UsageError(
+            "input merge-reports scans nothing: images, base-images and base-reports belong in a scan step"
+        )
+    reports = [merge.read(source) for source in report_paths(ctx)]
+    folded = merged.fold(reports, options.names, ctx.root, ctx.workspace)
+    _same_inputs(options, folded.options)
+    if (folded.options.base is None) != (ctx.scope is Scope.ALL):
+        scanned = "every file" if folded.options.base is None else "the changed files"
+        raise UsageError(
+            f"input scope: the shards scanned {scanned}, this step's scope is {ctx.scope.value}: "
+            "give the merge step the shards' scope"
+        )
+    for line in merge.failures(reports):
+        print(f"mergeguard: {line}")
+    return folded
+
+
+def _same_inputs(step: request.RequestOptions, theirs: request.RequestOptions) -> None:
+    """UsageError naming the first input this step gives with another value than the shards recorded."""
+    pairs = {
+        "fail-on": (step.fail_on, theirs.fail_on),
+        "scanners": (_names(step.scanners), _names(theirs.scanners)),
+        "config": (step.config or None, theirs.config or None),
+        "baseline": (step.baseline or None, theirs.baseline or None),
+    }
+    for name, (given, recorded) in pairs.items():
+        if given not in (None, frozenset()) and given != recorded:  # Severity.UNKNOWN is falsy
+            raise UsageError(
+                f"input {name}: the shards scanned with {_shown(recorded)}, this step gives {_shown(given)}: "
+                "give the merge step the shards' inputs or leave it empty"
+            )
+
+
+def _names(text: str | None) -> frozenset[str]:
+    return frozenset(re.split(r"[\s,]+", (text or "").strip())) - {""}
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, frozenset):
+        value = ",".join(sorted(value))
+    label = value.label if isinstance(value, Severity) else value
+    return repr(plain(str(label))) if label not in (None, "") else "the default"
+
+
+def report_paths(ctx: ActionContext) -> list[str]:
+    """Every path or glob match of `merge-reports`, each inside the workspace once symlinks are resolved."""
+    found: list[str] = []
+    for entry in ctx.inputs.merge_reports.split():
+        inside(ctx.workspace, entry, _REPORTS)  # a pattern reaching out is refused even if it matches nothing
+        if _PATTERN.search(entry):
+            matches = sorted(str(path) for path in ctx.workspace.glob(entry))
+        else:
+            matches = [entry]
+        found.extend(str(inside(ctx.workspace, match, _REPORTS)) for match in matches)
+    return found

@@ -1,0 +1,110 @@
+"""Formats rendered side by side: the same texts as one after another, and only where forking is safe."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+
+from mergeguard.core.config import Config
+from mergeguard.core.errors import UsageError
+from mergeguard.report import parallel, writers
+from mergeguard.scan import pipeline
+
+
+def big_result(root: Path, results: int) -> pipeline.ScanResult:
+    """A generated SARIF log of `results` results over 50 rules and 40 files, converted."""
+    rules = [{"id": f"R{r}", "shortDescription": {"text": f"rule {r}"}} for r in range(50)]
+    found = [
+        {
+            "ruleId": f"R{n % 50}",
+            "level": ("error", "warning", "note")[n % 3],
+            "message": {"text": f"problem {n}"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": f"src/m{n % 40}.py"}}}],
+        }
+        for n in range(results)
+    ]  # fmt: skip
+    log = {
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "gen", "rules": rules}}, "results": found}],
+    }
+    report = pipeline.ImportedReport("sarif", "gen.sarif", json.dumps(log))
+    return pipeline.convert(report, root, Config())
+
+
+@pytest.fixture
+def one_spare_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker is forked even on a one-core machine."""
+    monkeypatch.setattr(parallel, "_spare_cores", lambda: 1)
+
+
+@pytest.mark.usefixtures("one_spare_core")
+def test_a_big_result_gives_the_same_files_rendered_side_by_side(tmp_path: Path) -> None:
+    result = big_result(tmp_path, parallel.MIN_FINDINGS + 500)
+    outputs = [writers.Output(fmt, str(tmp_path / f"out.{fmt}"), f"--{fmt}") for fmt in writers.WRITERS]
+    texts = writers.write(result, writers.targets(outputs))
+    alone = {fmt: writers.render(fmt, result) for fmt in writers.WRITERS}
+    assert texts == alone
+    assert {fmt: (tmp_path / f"out.{fmt}").read_text() for fmt in writers.WRITERS} == alone
+    assert len(json.loads(texts["sarif"])["runs"][0]["results"]) == parallel.MIN_FINDINGS + 500
+
+
+def _where(fmt: str) -> str:
+    return f"{fmt} {os.getpid()}"
+
+
+@pytest.mark.usefixtures("one_spare_core")
+def test_formats_that_share_no_work_go_to_a_worker_only_when_big() -> None:
+    formats = ["json", "sarif", "markdown"]
+    texts = parallel.render_all(formats, ["sarif"], _where, parallel.MIN_FINDINGS)
+    assert list(texts) == formats
+    assert texts["json"] == texts["markdown"].replace("markdown", "json") == f"json {os.getpid()}"
+    assert texts["sarif"] != f"sarif {os.getpid()}"  # rendered in another process
+    small = parallel.render_all(formats, ["sarif"], _where, parallel.MIN_FINDINGS - 1)
+    assert small["sarif"] == f"sarif {os.getpid()}"
+    alone = parallel.render_all(["sarif"], ["sarif"], _where, parallel.MIN_FINDINGS)  # nothing to overlap
+    assert alone["sarif"] == f"sarif {os.getpid()}"
+
+
+@pytest.mark.usefixtures("one_spare_core")
+def test_no_fork_while_another_thread_runs() -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        texts = parallel.render_all(["json", "sarif"], ["sarif"], _where, parallel.MIN_FINDINGS)
+    finally:
+        stop.set()
+        other.join()
+    assert texts["sarif"] == f"sarif {os.getpid()}"
+
+
+def _refuse(fmt: str) -> str:
+    if fmt == "sarif":
+        raise UsageError("sarif: cannot render")
+    return fmt
+
+
+@pytest.mark.usefixtures("one_spare_core")
+def test_a_worker_failure_is_the_callers_failure() -> None:
+    with pytest.raises(UsageError, match="sarif: cannot render"):
+        parallel.render_all(["json", "sarif"], ["sarif"], _refuse, parallel.MIN_FINDINGS)
+
+
+_PARENT = os.getpid()
+
+
+def _killed_in_worker(fmt: str) -> str:
+    if os.getpid() != _PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)  # what the kernel's OOM killer does
+    return _where(fmt)
+
+
+@pytest.mark.usefixtures("one_spare_core")
+def test_a_worker_killed_leaves_the_format_to_this_process() -> None:
+    texts = parallel.render_all(["json", "sarif"], ["sarif"], _killed_in_worker, parallel.MIN_FINDINGS)
+    assert texts == {"json": f"json {_PARENT}", "sarif": f"sarif {_PARENT}"}

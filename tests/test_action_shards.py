@@ -1,0 +1,184 @@
+"""The Action over a matrix (issue 11.2): `shard` steps publish nothing, the `merge-reports` step publishes
+the single job's result: one comment, one check run, the same findings, fingerprints and verdict."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.github_server import serving
+from tests.gitutil import GitTree
+from tests.test_action_e2e import TOKEN, outputs, pr_event, run_action
+
+DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo-app"
+FAST = "hadolint,bandit,detect-secrets,gitleaks,trivy-config"
+
+pytestmark = pytest.mark.scanner
+
+
+@pytest.fixture
+def demo_pr(tmp_path: Path) -> tuple[GitTree, dict[str, Any]]:
+    """A pull request that adds the demo app to a repository."""
+    tree = GitTree(tmp_path / "workspace")
+    tree.write("README.md", "# app\n")
+    base = tree.commit("base")
+    shutil.copytree(DEMO, tree.root / "demo-app")
+    head = tree.commit("add the demo app")
+    return tree, pr_event(base, head)
+
+
+def _json(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    for scanner in data["scanners"]:
+        scanner.pop("duration_s")  # the only field that differs from run to run
+    return data
+
+
+def _shards(tree: GitTree, event: dict[str, Any], count: int) -> None:
+    """Every shard run by the Action, against a server that must receive nothing."""
+    (tree.root / "mergeguard.sarif").unlink(missing_ok=True)  # an earlier single run's
+    with serving(TOKEN) as api:
+        for i in range(1, count + 1):
+            shard = {
+                "shard": f"{i}/{count}",
+                "json-file": f"shards/shard-{i}.json",
+                "check-name": "mergeguard",
+            }
+            run = run_action(tree, api, "pull_request", event, scanners=FAST, **shard)
+            assert run.returncode == 0, run.stdout + run.stderr
+            assert not [line for line in run.stdout.splitlines() if line.startswith("::")], run.stdout
+            assert f"mergeguard: shard {i}/{count} written to shards/shard-{i}.json" in run.stdout
+        assert api.writes() == [] and api.check_runs == {} and api.comments_on(7) == []
+    assert not (tree.root / "mergeguard.sarif").exists()  # a shard's SARIF is partial: none is written
+
+
+def test_shards_merged_by_the_action_publish_the_single_jobs_result(
+    demo_pr: tuple[GitTree, dict[str, Any]],
+) -> None:
+    tree, event = demo_pr
+    files = {"json-file": "single.json", "check-name": "mergeguard"}
+    with serving(TOKEN) as api:
+        single = run_action(tree, api, "pull_request", event, scanners=FAST, **files)
+    assert single.returncode == 1, single.stdout + single.stderr
+    _shards(tree, event, 2)
+    summary = tree.root.parent / "home" / "summary.md"
+    assert "mergeguard: shard 2/2 written to shards/shard-2.json" in summary.read_text()
+    with serving(TOKEN) as api:
+        inputs = {
+            "merge-reports": "shards/shard-*.json",
+            "json-file": "merged.json",
+            "check-name": "mergeguard",
+        }
+        merged = run_action(tree, api, "pull_request", event, scanners=FAST, **inputs)
+        assert merged.returncode == single.returncode, merged.stdout + merged.stderr
+        (comment,) = api.comments_on(7)
+        assert comment["body"].startswith("<!-- mergeguard -->")
+        (check,) = api.check_runs.values()
+        assert check["conclusion"] == "failure"
+    one, folded = _json(tree.root / "single.json"), _json(tree.root / "merged.json")
+    assert len(one["findings"]) > 5 and all(f["fingerprint"] for f in one["findings"])
+    assert folded["findings"] == one["findings"]  # every field, fingerprints too
+    assert folded == one  # verdict, reason, scanners, counts
+    assert outputs(tree)["verdict"] == "fail" and (tree.root / "mergeguard.sarif").is_file()
+    assert any(line.startswith("::error ") for line in merged.stdout.splitlines())
+    assert merged.stdout.strip().splitlines()[-1].startswith("mergeguard: FAIL: ")
+    assert TOKEN not in single.stdout + merged.stdout + merged.stderr
+
+
+def test_a_missing_shard_fails_the_merge_naming_it(demo_pr: tuple[GitTree, dict[str, Any]]) -> None:
+    tree, event = demo_pr
+    _shards(tree, event, 3)
+    (tree.root / "shards" / "shard-2.json").unlink()
+    with serving(TOKEN) as api:
+        run = run_action(
+            tree, api, "pull_request", event, scanners=FAST, **{"merge-reports": "shards/*.json"}
+        )
+        assert api.writes() == []
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "missing shard report: 2/3" in run.stderr
+
+
+def test_a_failed_scanner_in_a_shard_fails_the_merge_naming_it(tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "workspace")
+    tree.write(".mergeguard.yml", "scanners:\n  checkov: {timeout: 1}\n")  # Checkov cannot start in 1 s
+    tree.write("infra/main.tf", 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
+    tree.write("Dockerfile", "FROM python:latest\n")
+    head = tree.commit("base")
+    push = {"before": "0" * 40, "after": head}
+    with serving(TOKEN) as api:
+        for i in (1, 2):
+            shard = {"shard": f"{i}/2", "json-file": f"shards/s{i}.json", "scanners": "checkov,hadolint"}
+            assert run_action(tree, api, "push", push, **shard).returncode == 0  # as `scan --shard`
+        assert api.writes() == []
+        reports = {"merge-reports": "shards/s1.json shards/s2.json", "scanners": "checkov,hadolint"}
+        run = run_action(tree, api, "push", push, **reports)
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert re.search(r"shard [12]/2 \(\S+/shards/s[12]\.json\): scanner checkov failed", run.stdout), (
+        run.stdout
+    )
+    assert "checkov" in run.stdout.strip().splitlines()[-1]
+
+
+def test_the_merge_step_decides_under_the_shards_inputs_or_refuses(tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "workspace")
+    tree.write("Dockerfile", "FROM python:latest\nRUN apt-get install curl\n")
+    head = tree.commit("base")
+    push = {"before": "0" * 40, "after": head}
+    scan = {"scanners": "hadolint,trivy-config", "fail-on": "high"}
+    with serving(TOKEN) as api:
+        for i in (1, 2):
+            shard = {"shard": f"{i}/2", "json-file": f"shards/s{i}.json", **scan}
+            assert run_action(tree, api, "push", push, **shard).returncode == 0
+        other = run_action(tree, api, "push", push, **{"merge-reports": "shards/*.json", "fail-on": "low"})
+        assert api.writes() == []
+        same = {"merge-reports": "shards/*.json", "scanners": "trivy-config, hadolint", "json-file": "m.json"}
+        agreed = run_action(tree, api, "push", push, **same)
+    assert other.returncode == 2, other.stdout + other.stderr
+    (line,) = other.stderr.strip().splitlines()
+    assert line == (
+        "mergeguard: error: input fail-on: the shards scanned with 'high', this step gives 'low': "
+        "give the merge step the shards' inputs or leave it empty"
+    )
+    assert agreed.returncode in (0, 1), agreed.stdout + agreed.stderr  # the same scanners, listed apart
+    assert json.loads((tree.root / "m.json").read_text())["fail_on"] == "high"  # the shards' fail-on
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"shard": "1/2"}, "input shard writes a report for the merge step: it needs input json-file"),
+        (
+            {"shard": "1/2", "merge-reports": "shards/*.json", "json-file": "s.json"},
+            "inputs shard and merge-reports exclude each other",
+        ),
+        ({"shard": "3/2", "json-file": "s.json"}, "input shard '3/2': expected I/N"),
+        ({"shard": "1/2", "json-file": "s.json", "images": "app:latest"}, "input shard splits the scanners"),
+        ({"merge-reports": "../outside/*.json"}, "input merge-reports: '../outside/*.json' resolves to"),
+        ({"merge-reports": "/etc/passwd"}, "input merge-reports: '/etc/passwd' resolves to"),
+        ({"merge-reports": "s.json", "images": "app:latest"}, "input merge-reports scans nothing: images"),
+        ({"merge-reports": "s.json", "base-reports": "trivy=b.json"}, "input merge-reports scans nothing"),
+        ({"merge-reports": "escape.json"}, "input merge-reports: 'escape.json' resolves to"),
+    ],
+)
+def test_misused_shard_inputs_are_one_line_and_exit_2(
+    inputs: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    tree = GitTree(tmp_path / "workspace")
+    tree.write("README.md", "# app\n")
+    head = tree.commit("base")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "shard-1.json").write_text("{}")
+    (tree.root / "escape.json").symlink_to(outside / "shard-1.json")  # a symlink the PR committed
+    with serving(TOKEN) as api:
+        run = run_action(tree, api, "push", {"before": "0" * 40, "after": head}, **inputs)
+        assert api.writes() == []
+    assert run.returncode == 2, run.stdout + run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith("mergeguard: error: ") and message in line, line
+    assert "Traceback" not in run.stdout + run.stderr
