@@ -148,6 +148,48 @@ def test_the_merge_step_decides_under_the_shards_inputs_or_refuses(tmp_path: Pat
     assert json.loads((tree.root / "m.json").read_text())["fail_on"] == "high"  # the shards' fail-on
 
 
+def test_merge_reports_are_read_as_users_write_them_and_missing_ones_exit_3(tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "workspace")
+    tree.write("Dockerfile", "FROM python:latest\n")
+    head = tree.commit("base")
+    push = {"before": "0" * 40, "after": head}
+    with serving(TOKEN) as api:
+        for i in (1, 2):
+            shard = {"shard": f"{i}/2", "json-file": f"shards/shard {i}.json", "scanners": "hadolint"}
+            assert run_action(tree, api, "push", push, **shard).returncode == 0
+        lines = (
+            f"shards/shard 1.json\n  {tree.root}/shards/shard 2.json\n"  # a path with a space, one per line
+        )
+        absolute = f"{tree.root}/shards/*.json"  # a glob may be absolute, inside the workspace
+        runs = {
+            "lines": run_action(tree, api, "push", push, scanners="hadolint", **{"merge-reports": lines}),
+            "absolute": run_action(
+                tree, api, "push", push, scanners="hadolint", **{"merge-reports": absolute}
+            ),
+            "no match": run_action(
+                tree, api, "push", push, scanners="hadolint", **{"merge-reports": "out/*.json"}
+            ),
+            "missing": run_action(
+                tree,
+                api,
+                "push",
+                push,
+                scanners="hadolint",
+                **{"merge-reports": "shards/shard 1.json\nshards/s2.json"},
+            ),
+        }
+    for name in ("lines", "absolute"):
+        assert runs[name].returncode == 0, runs[name].stdout + runs[name].stderr  # DL3007 is medium
+        assert "::warning file=Dockerfile,line=1," in runs[name].stdout and "DL3007" in runs[name].stdout
+    assert runs["no match"].returncode == 3
+    assert "input merge-reports: 'out/*.json' matches no shard report" in runs["no match"].stderr
+    assert runs["missing"].returncode == 3
+    assert (
+        "missing shard report: " in runs["missing"].stderr
+        and "shards/s2.json: no such file" in runs["missing"].stderr
+    )
+
+
 @pytest.mark.parametrize(
     ("inputs", "message"),
     [

@@ -123,6 +123,10 @@ def test_a_missing_shard_fails_closed_naming_it(tmp_path: Path, capsys: pytest.C
     assert code == 3
     assert "missing shard report: 3/3" in text
     assert not (tmp_path / "m.json").exists()
+    gone = str(tmp_path / "shard-3-never-written.json")  # its job failed before writing it
+    code, text = _run(["merge", *reports[:2], gone, "--json", str(tmp_path / "m.json")], capsys)
+    assert code == 3 and f"missing shard report: {gone}: no such file" in text
+    assert not (tmp_path / "m.json").exists()
 
 
 def test_a_failed_scanner_in_a_shard_fails_closed_naming_it(

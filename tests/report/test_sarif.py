@@ -27,6 +27,7 @@ from mergeguard.core.gitrepo import Repo
 from mergeguard.core.model import Finding, Kind, Location, Package, Severity, Sighting
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.policy import Assessed, Decision, FindingStatus, Verdict
+from mergeguard.report import sarif_json
 from mergeguard.report.sarif import (
     FINGERPRINT_KEY,
     MAX_RESULTS,
@@ -611,6 +612,19 @@ def test_a_document_over_10_mb_gzipped_is_trimmed_from_the_least_severe() -> Non
     kept = {r["properties"]["severity"] for r in run["results"]}
     assert dropped["results"] == 5000 - len(run["results"]) > 0
     assert "unknown" in dropped["severities"] and "critical" in kept and "unknown" not in kept
+
+
+@pytest.mark.parametrize("filler", ["compressible", "incompressible"])
+@pytest.mark.parametrize("limit", [1_000, 40_000, 200_000, 10_000_000])
+def test_the_measured_size_is_never_below_the_real_one_when_it_fits(filler: str, limit: int) -> None:
+    """`measured` skips or eases the compression when the document fits: the size it gives then still
+    bounds the real gzipped size from above; over the limit it is the real size, for the trim."""
+    rng = random.Random(limit)  # noqa: S311 - filler text, not a secret
+    text = "x " * 30_000 if filler == "compressible" else base64.b64encode(rng.randbytes(45_000)).decode()
+    doc, size = sarif_json.measured({"runs": [{"results": [{"message": {"text": text}}]}]}, limit)
+    real = gzipped_size(doc)
+    assert size >= real if size <= limit else size == real
+    assert (size <= limit) == (real <= limit)
 
 
 def test_size_trimming_keeps_the_most_severe_across_runs() -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from mergeguard.core.contained import inside
-from mergeguard.core.errors import UsageError
+from mergeguard.core.errors import MissingShardError, UsageError
 from mergeguard.core.model import Severity
 from mergeguard.core.text import plain
 from mergeguard.github.context import ActionContext
@@ -98,12 +99,20 @@ def _shown(value: object) -> str:
 
 
 def report_paths(ctx: ActionContext) -> list[str]:
-    """Every path or glob match of `merge-reports`, each inside the workspace once symlinks are resolved."""
+    """Every path or glob match of `merge-reports`, each inside the workspace once symlinks are resolved;
+    a glob that matches nothing is a missing shard (exit 3)."""
     found: list[str] = []
-    for entry in ctx.inputs.merge_reports.split():
+    text = ctx.inputs.merge_reports
+    # One per line when the input has several lines (a path may hold spaces), else space-separated.
+    entries = [line.strip() for line in text.splitlines()] if "\n" in text.strip() else text.split()
+    for entry in filter(None, entries):
         inside(ctx.workspace, entry, _REPORTS)  # a pattern reaching out is refused even if it matches nothing
         if _PATTERN.search(entry):
-            matches = sorted(str(path) for path in ctx.workspace.glob(entry))
+            absolute = Path(entry).is_absolute()  # `Path.glob` takes relative patterns only
+            base, pattern = (Path("/"), entry.lstrip("/")) if absolute else (ctx.workspace, entry)
+            matches = sorted(str(path) for path in base.glob(pattern))
+            if not matches:  # every shard failed before uploading: nothing to trust
+                raise MissingShardError(f"{_REPORTS}: {plain(entry)!r} matches no shard report")
         else:
             matches = [entry]
         found.extend(str(inside(ctx.workspace, match, _REPORTS)) for match in matches)

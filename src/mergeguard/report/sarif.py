@@ -65,7 +65,8 @@ def build_sarif(
         doc, size = measured(
             _document(
                 [_run(tool, o, found, keep[tool], prefix, partial=partial) for tool, o, found in planned]
-            )
+            ),
+            max_gzip_bytes,
         )
         kept = sum(keep.values())
         if size <= max_gzip_bytes or kept == 0:

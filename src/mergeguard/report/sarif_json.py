@@ -27,11 +27,24 @@ def gzipped_size(doc: dict[str, Any]) -> int:
     return len(gzip.compress(text.encode("ascii"), compresslevel=6, mtime=0))
 
 
-def measured(doc: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """The document as written (every string `shown`) and its gzipped size; `dumps_sarif` reuses its text."""
+def measured(doc: dict[str, Any], limit: int) -> tuple[dict[str, Any], int]:
+    """The document as written (every string `shown`) and its gzipped size, or a bound of it that is
+    within `limit` (the full measure only for a document near or over it); `dumps_sarif` reuses its text.
+    """
     doc, text = dumps_shown(doc, indent=False)
     _MEASURED[:] = [(doc, text + "\n")]
-    return doc, len(gzip.compress(_MEASURED[0][1].encode("ascii"), compresslevel=6, mtime=0))
+    data = _MEASURED[0][1].encode("ascii")
+    if _deflate_bound(len(data)) <= limit:  # gzip cannot grow it past the limit: nothing to compress
+        return doc, _deflate_bound(len(data))
+    quick = len(gzip.compress(data, compresslevel=1, mtime=0))  # a third of the default level's time
+    if quick <= limit:  # the default level packs JSON at least as tight as level 1 does
+        return doc, quick
+    return doc, len(gzip.compress(data, compresslevel=6, mtime=0))
+
+
+def _deflate_bound(size: int) -> int:
+    """The most bytes gzip can make of `size` bytes (zlib's `deflateBound` plus gzip's 18-byte frame)."""
+    return size + (size >> 12) + (size >> 14) + (size >> 25) + 13 + 18
 
 
 # The last document measured and its text, until it is written (every caller writes what it built).

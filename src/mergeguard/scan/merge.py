@@ -50,7 +50,10 @@ def section(result: pipeline.ScanResult, shard: shards.Shard, options: dict[str,
 
 
 def read(source: str) -> ShardReport:
-    """A shard report (`scan --shard I/N --json FILE`); UsageError naming the file when it is not one."""
+    """A shard report (`scan --shard I/N --json FILE`); UsageError naming the file when it is not one,
+    MissingShardError (exit 3) when there is no such file (a shard that failed before writing it)."""
+    if source != imported.STDIN and not Path(source).exists():
+        raise MissingShardError(f"merge: missing shard report: {plain(source)}: no such file")
     data = jsonload.loads(imported.read_report(source), plain(source))
     part = data.get("shard") if isinstance(data, dict) else None
     if not isinstance(part, dict):
