@@ -103,18 +103,32 @@ def test_a_missing_shard_fails_the_merge_naming_it(demo_pr: tuple[GitTree, dict[
     assert "missing shard report: 2/3" in run.stderr
 
 
-def test_a_failed_scanner_in_a_shard_fails_the_merge_naming_it(tmp_path: Path) -> None:
+def _two_shards(
+    tmp_path: Path, files: dict[str, str], report: str, **inputs: str
+) -> tuple[GitTree, dict[str, str]]:
+    """A pushed tree of `files` and its two shards, each run by the Action and written to `report`
+    (`{i}` the shard's index), against a server that must receive nothing; the tree and the push."""
     tree = GitTree(tmp_path / "workspace")
-    tree.write(".mergeguard.yml", "scanners:\n  checkov: {timeout: 1}\n")  # Checkov cannot start in 1 s
-    tree.write("infra/main.tf", 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
-    tree.write("Dockerfile", "FROM python:latest\n")
-    head = tree.commit("base")
-    push = {"before": "0" * 40, "after": head}
+    for name, text in files.items():
+        tree.write(name, text)
+    push = {"before": "0" * 40, "after": tree.commit("base")}
     with serving(TOKEN) as api:
         for i in (1, 2):
-            shard = {"shard": f"{i}/2", "json-file": f"shards/s{i}.json", "scanners": "checkov,hadolint"}
-            assert run_action(tree, api, "push", push, **shard).returncode == 0  # as `scan --shard`
+            shard = {"shard": f"{i}/2", "json-file": report.format(i=i), **inputs}
+            run = run_action(tree, api, "push", push, **shard)
+            assert run.returncode == 0, run.stdout + run.stderr  # as `scan --shard`
         assert api.writes() == []
+    return tree, push
+
+
+def test_a_failed_scanner_in_a_shard_fails_the_merge_naming_it(tmp_path: Path) -> None:
+    files = {
+        ".mergeguard.yml": "scanners:\n  checkov: {timeout: 1}\n",  # Checkov cannot start in 1 s
+        "infra/main.tf": 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n',
+        "Dockerfile": "FROM python:latest\n",
+    }
+    tree, push = _two_shards(tmp_path, files, "shards/s{i}.json", scanners="checkov,hadolint")
+    with serving(TOKEN) as api:
         reports = {"merge-reports": "shards/s1.json shards/s2.json", "scanners": "checkov,hadolint"}
         run = run_action(tree, api, "push", push, **reports)
     assert run.returncode == 3, run.stdout + run.stderr
@@ -125,15 +139,10 @@ def test_a_failed_scanner_in_a_shard_fails_the_merge_naming_it(tmp_path: Path) -
 
 
 def test_the_merge_step_decides_under_the_shards_inputs_or_refuses(tmp_path: Path) -> None:
-    tree = GitTree(tmp_path / "workspace")
-    tree.write("Dockerfile", "FROM python:latest\nRUN apt-get install curl\n")
-    head = tree.commit("base")
-    push = {"before": "0" * 40, "after": head}
+    dockerfile = {"Dockerfile": "FROM python:latest\nRUN apt-get install curl\n"}
     scan = {"scanners": "hadolint,trivy-config", "fail-on": "high"}
+    tree, push = _two_shards(tmp_path, dockerfile, "shards/s{i}.json", **scan)
     with serving(TOKEN) as api:
-        for i in (1, 2):
-            shard = {"shard": f"{i}/2", "json-file": f"shards/s{i}.json", **scan}
-            assert run_action(tree, api, "push", push, **shard).returncode == 0
         other = run_action(tree, api, "push", push, **{"merge-reports": "shards/*.json", "fail-on": "low"})
         assert api.writes() == []
         same = {"merge-reports": "shards/*.json", "scanners": "trivy-config, hadolint", "json-file": "m.json"}
@@ -144,19 +153,16 @@ def test_the_merge_step_decides_under_the_shards_inputs_or_refuses(tmp_path: Pat
         "mergeguard: error: input fail-on: the shards scanned with 'high', this step gives 'low': "
         "give the merge step the shards' inputs or leave it empty"
     )
-    assert agreed.returncode in (0, 1), agreed.stdout + agreed.stderr  # the same scanners, listed apart
-    assert json.loads((tree.root / "m.json").read_text())["fail_on"] == "high"  # the shards' fail-on
+    assert agreed.returncode == 1, agreed.stdout + agreed.stderr  # the same scanners, listed apart
+    merged = json.loads((tree.root / "m.json").read_text())
+    assert merged["fail_on"] == "high"  # the shards' fail-on, which this step left empty
+    assert {s["name"] for s in merged["scanners"] if s["status"] == "ok"} == {"hadolint", "trivy-config"}
 
 
 def test_merge_reports_are_read_as_users_write_them_and_missing_ones_exit_3(tmp_path: Path) -> None:
-    tree = GitTree(tmp_path / "workspace")
-    tree.write("Dockerfile", "FROM python:latest\n")
-    head = tree.commit("base")
-    push = {"before": "0" * 40, "after": head}
+    dockerfile = {"Dockerfile": "FROM python:latest\n"}
+    tree, push = _two_shards(tmp_path, dockerfile, "shards/shard {i}.json", scanners="hadolint")
     with serving(TOKEN) as api:
-        for i in (1, 2):
-            shard = {"shard": f"{i}/2", "json-file": f"shards/shard {i}.json", "scanners": "hadolint"}
-            assert run_action(tree, api, "push", push, **shard).returncode == 0
         lines = (
             f"shards/shard 1.json\n  {tree.root}/shards/shard 2.json\n"  # a path with a space, one per line
         )
