@@ -139,23 +139,49 @@ def test_a_failed_scanner_in_a_shard_fails_the_merge_naming_it(tmp_path: Path) -
 
 
 def test_the_merge_step_decides_under_the_shards_inputs_or_refuses(tmp_path: Path) -> None:
-    dockerfile = {"Dockerfile": "FROM python:latest\nRUN apt-get install curl\n"}
-    scan = {"scanners": "hadolint,trivy-config", "fail-on": "high"}
-    tree, push = _two_shards(tmp_path, dockerfile, "shards/s{i}.json", **scan)
+    files = {"Dockerfile": "FROM python:latest\nRUN apt-get install curl\n", "mg.yml": "fail-on: critical\n"}
+    scan = {"scanners": "hadolint,trivy-config", "fail-on": "high", "config": "mg.yml"}
+    tree, push = _two_shards(tmp_path, files, "shards/s{i}.json", **scan)
+    refused = {
+        "fail-on": ("low", "input fail-on: the shards scanned with 'high', this step gives 'low'"),
+        "scanners": (
+            "hadolint",
+            "input scanners: the shards scanned with 'hadolint,trivy-config', this step",
+        ),
+        "config": (
+            "other.yml",  # read in the workspace, wherever the step runs
+            f"input config: the shards scanned with '{tree.root}/mg.yml', "
+            f"this step gives '{tree.root}/other.yml'",
+        ),
+    }
     with serving(TOKEN) as api:
-        other = run_action(tree, api, "push", push, **{"merge-reports": "shards/*.json", "fail-on": "low"})
+        others = {
+            name: run_action(
+                tree,
+                api,
+                "push",
+                push,
+                **{**scan, "fail-on": "", "merge-reports": "shards/*.json", name: value},
+            )
+            for name, (value, _) in refused.items()
+        }
         assert api.writes() == []
-        same = {"merge-reports": "shards/*.json", "scanners": "trivy-config, hadolint", "json-file": "m.json"}
+        same = {
+            "merge-reports": "shards/*.json",
+            "scanners": "trivy-config, hadolint",  # the same scanners, listed apart
+            "config": "./mg.yml",
+            "json-file": "m.json",
+        }
         agreed = run_action(tree, api, "push", push, **same)
-    assert other.returncode == 2, other.stdout + other.stderr
-    (line,) = other.stderr.strip().splitlines()
-    assert line == (
-        "mergeguard: error: input fail-on: the shards scanned with 'high', this step gives 'low': "
-        "give the merge step the shards' inputs or leave it empty"
-    )
-    assert agreed.returncode == 1, agreed.stdout + agreed.stderr  # the same scanners, listed apart
+    for name, (_, message) in refused.items():
+        other = others[name]
+        assert other.returncode == 2, other.stdout + other.stderr
+        (line,) = other.stderr.strip().splitlines()
+        assert line.startswith(f"mergeguard: error: {message}"), line
+        assert line.endswith("give the merge step the shards' inputs or leave it empty"), line
+    assert agreed.returncode == 1, agreed.stdout + agreed.stderr
     merged = json.loads((tree.root / "m.json").read_text())
-    assert merged["fail_on"] == "high"  # the shards' fail-on, which this step left empty
+    assert merged["fail_on"] == "high"  # the shards' input over their config, this step giving none
     assert {s["name"] for s in merged["scanners"] if s["status"] == "ok"} == {"hadolint", "trivy-config"}
 
 

@@ -108,3 +108,24 @@ def _killed_in_worker(fmt: str) -> str:
 def test_a_worker_killed_leaves_the_format_to_this_process() -> None:
     texts = parallel.render_all(["json", "sarif"], ["sarif"], _killed_in_worker, parallel.MIN_FINDINGS)
     assert texts == {"json": f"json {_PARENT}", "sarif": f"sarif {_PARENT}"}
+
+
+def _no_semaphores(*args: object, **kwargs: object) -> None:
+    raise OSError(38, "Function not implemented")  # sem_open in a container without /dev/shm
+
+
+def _no_fork() -> int:
+    raise OSError(11, "Resource temporarily unavailable")  # fork at the process limit
+
+
+@pytest.mark.usefixtures("one_spare_core")
+@pytest.mark.parametrize(
+    ("target", "name", "stand_in"),
+    [(parallel, "ProcessPoolExecutor", _no_semaphores), (os, "fork", _no_fork)],
+)
+def test_no_worker_to_be_had_renders_everything_here(
+    target: object, name: str, stand_in: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(target, name, stand_in)
+    texts = parallel.render_all(["json", "sarif"], ["sarif"], _where, parallel.MIN_FINDINGS)
+    assert texts == {"json": f"json {os.getpid()}", "sarif": f"sarif {os.getpid()}"}

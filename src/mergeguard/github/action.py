@@ -96,8 +96,8 @@ def _options(ctx: ActionContext, shard: shards.Shard | None = None) -> request.R
         ctx.root,
         NAMES,
         base=ctx.base_sha if ctx.scope is Scope.CHANGED else None,  # the policy is then the merge-base's
-        config=inputs.config,
-        baseline=inputs.baseline,
+        config=_in_workspace(ctx, inputs.config),
+        baseline=_in_workspace(ctx, inputs.baseline),
         scanners=inputs.scanners,
         fail_on=inputs.fail_on,
         images=(inputs.images,),
@@ -143,6 +143,12 @@ def _write_summary(ctx: ActionContext, result: pipeline.ScanResult, context: wri
         return
     text = writers.render("markdown", result, context)
     _append(ctx.summary_file, text[:SUMMARY_LIMIT], "GITHUB_STEP_SUMMARY", "the job summary")
+
+
+def _in_workspace(ctx: ActionContext, name: str) -> str:
+    """A file input as action.yml describes it: relative to the workspace, whatever directory the step
+    runs in (the Docker action's is the workspace; `mergeguard action` run elsewhere is not)."""
+    return str(ctx.workspace / name) if name.strip() and not Path(name).is_absolute() else name
 
 
 def markdown_links(ctx: ActionContext) -> markdown.LinkContext | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from mergeguard.github.context import ActionContext
 from mergeguard.github.modes import Scope
 from mergeguard.report import writers
 from mergeguard.scan import merge, merged, pipeline, request, shards
+from mergeguard.scan.registry import select
 
 _PATTERN = re.compile(r"[*?\[]")
 _REPORTS = "input merge-reports"
@@ -75,25 +77,32 @@ def _same_inputs(step: request.RequestOptions, theirs: request.RequestOptions) -
     """UsageError naming the first input this step gives with another value than the shards recorded."""
     pairs = {
         "fail-on": (step.fail_on, theirs.fail_on),
-        "scanners": (_names(step.scanners), _names(theirs.scanners)),
-        "config": (step.config or None, theirs.config or None),
-        "baseline": (step.baseline or None, theirs.baseline or None),
+        "scanners": (_names(step.scanners, step.names), _names(theirs.scanners, step.names)),
+        "config": (_path(step.config), _path(theirs.config)),
+        "baseline": (_path(step.baseline), _path(theirs.baseline)),
     }
     for name, (given, recorded) in pairs.items():
-        if given not in (None, frozenset()) and given != recorded:  # Severity.UNKNOWN is falsy
+        if given is not None and given != recorded:
             raise UsageError(
                 f"input {name}: the shards scanned with {_shown(recorded)}, this step gives {_shown(given)}: "
                 "give the merge step the shards' inputs or leave it empty"
             )
 
 
-def _names(text: str | None) -> frozenset[str]:
-    return frozenset(re.split(r"[\s,]+", (text or "").strip())) - {""}
+def _path(text: str | None) -> str | None:
+    """A path as given, `./` and doubled slashes aside ("./.mergeguard.yml" is ".mergeguard.yml")."""
+    return os.path.normpath(text.strip()) if text and text.strip() else None
+
+
+def _names(text: str | None, names: request.OptionNames) -> frozenset[str] | None:
+    """The scanners a list selects, as `scan` reads it (None: the config's; `none`: the empty set)."""
+    chosen = select(text, names.scanners)
+    return None if chosen is None else frozenset(chosen)
 
 
 def _shown(value: object) -> str:
     if isinstance(value, frozenset):
-        value = ",".join(sorted(value))
+        value = ",".join(sorted(value)) or "none"
     label = value.label if isinstance(value, Severity) else value
     return repr(plain(str(label))) if label not in (None, "") else "the default"
 

@@ -34,10 +34,21 @@ def render_all(formats: Sequence[str], apart: Sequence[str], render: Render, fin
     _RENDER[:] = [render]
     fork = multiprocessing.get_context("fork")
     try:
-        with ProcessPoolExecutor(workers, mp_context=fork, initializer=_default_signals) as pool:
-            pending = {fmt: pool.submit(_render_forked, fmt) for fmt in separate}
+        try:
+            pool = ProcessPoolExecutor(workers, mp_context=fork, initializer=_default_signals)
+        except (OSError, NotImplementedError, ImportError):  # no POSIX semaphores (no /dev/shm): here
+            return {fmt: render(fmt) for fmt in formats}
+        with pool:
+            pending: dict[str, Future[str]] = {}
+            try:
+                for fmt in separate:
+                    pending[fmt] = pool.submit(_render_forked, fmt)
+            except OSError:  # the fork failed (out of processes or memory): the rest is rendered here
+                pass
             texts = {fmt: render(fmt) for fmt in here}
-            texts.update({fmt: _text(job, render, fmt) for fmt, job in pending.items()})
+            texts.update(
+                {fmt: _text(pending[fmt], render, fmt) if fmt in pending else render(fmt) for fmt in separate}
+            )
     finally:
         _RENDER.clear()
     return {fmt: texts[fmt] for fmt in formats}
