@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mergeguard.core.changes import ChangeSet, Mode
+from mergeguard.core.config import Config
 from mergeguard.core.model import Finding, Kind, Location, Package, Severity, Sighting
-from mergeguard.scan import dedupe, equivalence, fingerprints
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.scan import dedupe, equivalence, fingerprints, pipeline
 
 
 def finding(
@@ -118,3 +121,33 @@ def test_old_trivy_ids_normalise() -> None:
     assert equivalence.normalise_rule("trivy-config", "AVD-DS-0026") == "DS-0026"
     assert equivalence.normalise_rule("hadolint", "DL3002") == "DL3002"
     assert equivalence.concept(finding("trivy", "DS002")) == ("file", "runs-as-root")
+
+
+def test_the_order_a_tool_prints_its_findings_in_changes_nothing(tmp_path: Path) -> None:
+    """Checkov's worker pool finishes files in any order: the result is the same whatever the order."""
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\nUSER root\nADD . /app\nRUN pip install x\n")
+    checkov = [
+        finding("checkov", "CKV_DOCKER_3", 1, 4),
+        finding("checkov", "CKV_DOCKER_4", 3, severity=Severity.MEDIUM),
+        finding("checkov", "CKV_DOCKER_2", 1, 4, severity=Severity.LOW),
+        finding("checkov", "CKV_DOCKER_3", 1, 4, path="api/Dockerfile"),
+        finding("checkov", "CKV_DOCKER_3", 1, 4, path="api/Dockerfile", severity=Severity.LOW),  # one kept
+    ]
+    trivy = [
+        finding("trivy-config", "DS-0002", 2),
+        finding("trivy-config", "DS-0026", 1, severity=Severity.LOW),
+    ]
+
+    def concluded(order: list[int]) -> list[tuple[str, str, str, tuple[Sighting, ...]]]:
+        outcomes = [
+            ScanOutcome("trivy-config", Status.OK, tuple(trivy)),
+            ScanOutcome("checkov", Status.OK, tuple(checkov[i] for i in order)),
+        ]
+        changes = ChangeSet(tmp_path, Mode.ALL, ())
+        result = pipeline.conclude(pipeline.ScanRequest(tmp_path), Config(), changes, outcomes)
+        return [(a.finding.rule_id, a.finding.location.path, a.finding.fingerprint, a.finding.also)
+                for a in result.decision.assessed]  # fmt: skip
+
+    printed = concluded([0, 1, 2, 3, 4])
+    assert len(printed) == 4  # DS-0002 + CKV_DOCKER_3, DS-0026 + CKV_DOCKER_2, CKV_DOCKER_4, api's one
+    assert concluded([4, 2, 3, 1, 0]) == printed == concluded([1, 3, 0, 4, 2])

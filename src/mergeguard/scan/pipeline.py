@@ -12,6 +12,7 @@ from mergeguard.core.basepolicy import PolicyFiles
 from mergeguard.core.changes import ChangeSet, Mode, collect
 from mergeguard.core.config import Config
 from mergeguard.core.errors import UsageError
+from mergeguard.core.model import Finding
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.scan import (
     agreement,
@@ -115,7 +116,8 @@ def conclude(
     policy_changes: tuple[policydiff.PolicyChange, ...] = (),
 ) -> ScanResult:
     """The scanners' outcomes to a result: dedupe, fingerprints, baseline, policy (`merge` too)."""
-    merged, folded = dedupe.merge([finding for outcome in outcomes for finding in outcome.findings])
+    found = [finding for outcome in outcomes for finding in sorted(outcome.findings, key=_reading_order)]
+    merged, folded = dedupe.merge(found)
     merged = agreement.apply(merged, config.secret_agreement)  # after dedupe: needs the sightings
     findings = fingerprints.assign(merged, changes.root)
     at_base = preexisting.pinned_at_base(changes, findings)
@@ -134,6 +136,17 @@ def conclude(
     )
     decision = policydiff.gate(decision, policy_changes, config)
     return ScanResult(changes, tuple(outcomes), decision, config, folded, policy_changes)
+
+
+def _reading_order(finding: Finding) -> tuple[str, int, int, int, str, int, str, str, str, str]:
+    """One order for a tool's findings whatever order it printed them in (Checkov's worker pool
+    finishes files in any order): the reports, dedupe's choices and the occurrence indexes of
+    fingerprints are then the same from run to run and for shards merged."""
+    loc = finding.location
+    return (
+        loc.path, loc.start_line, loc.end_line, loc.column or 0, finding.rule_id, -finding.severity,
+        finding.title, finding.message, finding.evidence, finding.commit or "",
+    )  # fmt: skip
 
 
 def _image_jobs(request: ScanRequest, changes: ChangeSet, view: Path, config: Config) -> list[Job]:
