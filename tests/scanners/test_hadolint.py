@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mergeguard.core import dockerfile
 from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.model import Finding, Kind, Severity
 from mergeguard.scanners.base import Target, ToolOutput
@@ -15,7 +16,7 @@ from mergeguard.scanners.hadolint import SEVERITY, HadolintScanner, help_uri
 from tests.golden import FIXTURES, check_golden, check_live
 
 SCANNER = HadolintScanner()
-CASES = ["api", "frontend", "variants", "clean", "heredoc"]
+CASES = ["api", "frontend", "variants", "clean", "heredoc", "unparseable"]
 ROOT = Path("/work/view")
 
 
@@ -87,7 +88,7 @@ def test_clean_dockerfile_yields_nothing(tmp_path: Path) -> None:
 
 
 def test_unparseable_dockerfile_is_a_high_finding_saying_nothing_was_checked(tmp_path: Path) -> None:
-    rows = check_golden(SCANNER, "heredoc", tmp_path, regen=False)
+    rows = check_golden(SCANNER, "unparseable", tmp_path, regen=False)
     assert [(r["rule_id"], r["severity"]) for r in rows] == [("DL1000", "high")]
     assert rows[0]["message"].startswith("hadolint could not parse this file")
     assert "\n" not in rows[0]["message"]
@@ -239,3 +240,63 @@ def test_live_broken_repo_config_fails_the_scanner(tmp_path: Path) -> None:
     files = {"Dockerfile": "FROM debian:12-slim\n", ".hadolint.yaml": "ignored: [DL3008\n"}
     with pytest.raises(ScannerError, match=r"\.hadolint\.yaml"):
         _run_live(tmp_path, files)
+
+
+# --- heredocs: hadolint's parser stops at an instruction right after one (hadolint#960) -----------------
+
+HEREDOC_THEN_FROM = "FROM debian:12\nRUN <<EOT\nset -eux\napt-get update\nEOT\nFROM debian:latest\nUSER 1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "spaced"),
+    [
+        (HEREDOC_THEN_FROM, HEREDOC_THEN_FROM.replace("EOT\nFROM", "EOT\n FROM")),
+        ("FROM d\nRUN <<EOT bash\nx\nEOT\n# c\nUSER 1\n", "FROM d\nRUN <<EOT bash\nx\nEOT\n # c\nUSER 1\n"),
+        (
+            "FROM d\r\nCOPY <<EOF /x\r\ny\r\nEOF\r\nUSER 1\r\n",
+            "FROM d\r\nCOPY <<EOF /x\r\ny\r\nEOF\r\n USER 1\r\n",
+        ),
+        (
+            "FROM d\nRUN a \\\n && cat <<'E' > /x \\\n && b\nz\nE\nCOPY a b\n",
+            "FROM d\nRUN a \\\n && cat <<'E' > /x \\\n && b\nz\nE\n COPY a b\n",
+        ),
+        ("FROM d\nRUN <<EOT\nx\nEOT\n\nUSER 1\n", None),  # a blank line already: nothing to do
+        ("FROM d\nRUN <<EOT\nx\nEOT", None),  # the heredoc ends the file
+        ("FROM d\nRUN cat <<<'a-b'\nUSER 1\n", None),  # a here-string, not a heredoc
+        ("FROM d\nRUN echo $((1<<2))\nLABEL a=<<b\nUSER 1\n", None),  # a shift; LABEL takes no heredoc
+        ("FROM d\nRUN <<EOT\nEOT2\nUSER 1\n", None),  # never closed: nothing after it is an instruction
+    ],
+)
+def test_a_space_before_what_follows_a_heredoc_and_nothing_else(text: str, spaced: str | None) -> None:
+    assert dockerfile.spaced_after_heredocs(text) == spaced
+    if spaced is not None:
+        assert spaced.count("\n") == text.count("\n")  # the same lines: findings keep their numbers
+
+
+@pytest.mark.scanner
+def test_a_valid_heredoc_is_linted_not_reported_unparseable(tmp_path: Path) -> None:
+    """The real hadolint on Dockerfiles with heredocs: every rule runs, at the original paths and lines,
+    with the repository's .hadolint.yaml and inline pragmas still applied; the view is not written."""
+    files = {
+        "Dockerfile": HEREDOC_THEN_FROM,
+        "svc/Dockerfile": "FROM debian:12\nCOPY <<EOF /x\ny\nEOF\n"
+        "# hadolint ignore=DL3007\nFROM debian:latest\nUSER 1\n",
+        "plain/Dockerfile": "FROM debian:latest\nUSER root\n",
+        ".hadolint.yaml": "ignored: [DL3002]\n",
+    }
+    found = {(f.location.path, f.location.start_line, f.rule_id) for f in _run_live(tmp_path, files)}
+    assert found == {
+        ("Dockerfile", 6, "DL3007"),  # the FROM right after the heredoc, at its own line
+        ("plain/Dockerfile", 1, "DL3007"),
+        ("plain/Dockerfile", 2, "DL3066"),  # "root" is not a numeric id
+    }  # no DL1000; DL3007 on svc/Dockerfile ignored by its pragma; DL3002 (USER root) by the config
+    assert (tmp_path / "view" / "Dockerfile").read_text() == HEREDOC_THEN_FROM  # the shared view as it was
+
+
+def test_no_heredoc_runs_in_the_view_itself(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nUSER 1\n")
+    target = Target(
+        root=tmp_path, files=("Dockerfile", "missing/Dockerfile"), repo=tmp_path, workdir=tmp_path / "w"
+    )
+    assert SCANNER.command("/bin/hadolint", target).cwd is None
+    assert not (tmp_path / "w").exists()

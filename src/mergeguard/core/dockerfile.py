@@ -140,3 +140,46 @@ def _dest(path: str) -> str:
 
 def _collapse(text: str) -> str:
     return " ".join(text.replace("\\\n", " ").split())
+
+
+# A heredoc's opening marker: `<<EOF`, `<<-EOF` (closing line may be indented with tabs), quoted
+# `<<"EOF"` / `<<'EOF'`; not a here-string `<<<`.
+_HEREDOC = re.compile(r"(?<!<)<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_.-]*)\2")
+_HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD", "ONBUILD"})
+
+
+def spaced_after_heredocs(text: str) -> str | None:
+    """`text` with one space before each line that starts right after a heredoc's closing line, or
+    None when no line needs one.
+
+    hadolint 2.x cannot parse an instruction or comment that follows a heredoc without a blank line
+    between (hadolint#960, language-docker#99): it reports the whole file as unparseable (DL1000).
+    Docker reads an instruction with a leading space as the same instruction, and lines and line
+    numbers stay as they are.
+    """
+    lines = text.split("\n")
+    escape = "\\"
+    if lines and (directive := _ESCAPE_DIRECTIVE.match(lines[0].strip())):
+        escape = directive.group(1)
+    opened: list[tuple[bool, str]] = []  # (closing line may start with tabs, delimiter), in order
+    keyword, continued, changed = "", False, False
+    for number, line in enumerate(lines):
+        body = line.rstrip("\r")
+        if opened and not continued:  # inside the bodies: look for the next closing line
+            tabs, word = opened[0]
+            if (body.lstrip("\t") if tabs else body) == word:
+                opened.pop(0)
+                following = lines[number + 1] if number + 1 < len(lines) else ""
+                if not opened and following[:1] not in ("", " ", "\t", "\r"):
+                    lines[number + 1] = " " + following
+                    changed = True
+            continue
+        stripped = body.strip()
+        if not continued and (not stripped or stripped.startswith("#")):
+            continue
+        if not continued:
+            keyword = stripped.split(maxsplit=1)[0].upper()
+        if keyword in _HEREDOC_KEYWORDS:
+            opened += [(m.group(1) == "-", m.group(3)) for m in _HEREDOC.finditer(body)]
+        continued = stripped.endswith(escape)
+    return "\n".join(lines) if changed else None

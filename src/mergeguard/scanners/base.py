@@ -46,6 +46,7 @@ class Command:
     env: Mapping[str, str] = field(default_factory=dict)
     ok_exit_codes: frozenset[int] = frozenset({0})
     report_file: Path | None = None
+    cwd: Path | None = None  # where it runs; None: the target's root (the view)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,10 +45,10 @@ def tool_version(exe: str, args: Sequence[str], env: Mapping[str, str] | None = 
 
 
 def run_command(command: Command, cwd: Path, timeout_s: float) -> ToolOutput:
-    """Run `command` in `cwd` (no shell, minimal environment); ScannerError if it cannot start,
-    times out, is cancelled or fails. Its whole process group is ended however it ends."""
+    """Run `command` in its own `cwd` or else `cwd` (no shell, minimal environment); ScannerError if
+    it cannot start, times out, is cancelled or fails. Its whole process group is ended however it ends."""
     env = procs.minimal_env({**_BASE_ENV, **command.env})
-    done = procs.run(command.argv, cwd, env, timeout_s)
+    done = procs.run(command.argv, command.cwd or cwd, env, timeout_s)
     return _finished(command, done.code, _text(done.stdout), _text(done.stderr))
 
 

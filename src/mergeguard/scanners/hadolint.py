@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
-from mergeguard.core import jsonload
+from mergeguard.core import dockerfile, jsonload
+from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.jsonfields import fits
@@ -38,6 +39,8 @@ _CONFIG_ERROR = re.compile(r"Error parsing your config file in\s+'([^']*)'")
 _FIELDS = {"code": str, "level": str, "file": str, "line": int, "column": int, "message": str}
 _DECODER = json.JSONDecoder()
 # Its config: `format`/`no-fail`/`failure-threshold` would change the report mergeguard reads.
+_CONFIG_FILES = (".hadolint.yaml", ".hadolint.yml")  # read from the directory it runs in
+_MAX_SPACED_BYTES = 1_000_000  # a Dockerfile is a few KB; a bigger one is linted as it is
 _CONFIG_KEYS = frozenset(
     {"ignored", "override", "trustedRegistries", "label-schema", "strict-labels", "disable-ignore-pragma"}
 )
@@ -58,13 +61,41 @@ class HadolintScanner:
         # what the gate finds. Inline `# hadolint ignore=` pragmas stay on (no flag disables them).
         nowhere = str(target.workdir / "hadolint-no-user-config")
         env = {"HOME": nowhere, "XDG_CONFIG_HOME": nowhere}
-        return Command(argv=(exe, "-f", "json", "--no-fail", "--", *target.files), env=env)
+        argv = (exe, "-f", "json", "--no-fail", "--", *target.files)
+        return Command(argv=argv, env=env, cwd=_parseable_view(target))
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         """Findings from hadolint's JSON array, or several appended to one file by repeated runs
         (`[][][{…}]`); ScannerError if it ran without the repo's config."""
         _check_config(output.stderr)
         return [_finding(_record(item), target) for item in _results(output.report)]
+
+
+def _parseable_view(target: Target) -> Path | None:
+    """Where hadolint runs when a Dockerfile has a heredoc its parser trips on: a copy of the files
+    it lints, laid out as in the view, each with `dockerfile.spaced_after_heredocs` applied (the same
+    lines, so the same line numbers and paths), and the view's config file. None: no file needs it."""
+    texts = {name: read_regular(target.root / name) for name in target.files}
+    spaced = {name: _spaced(data) for name, data in texts.items() if data is not None and b"<<" in data}
+    if not any(spaced.values()):
+        return None
+    view = target.workdir / "hadolint-view"
+    for name, data in texts.items():
+        if data is not None:
+            copy = view / name  # repo-relative paths the view already holds: they stay inside
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(spaced.get(name) or data)
+    for config in _CONFIG_FILES:
+        if (data := read_regular(target.root / config)) is not None:
+            (view / config).write_bytes(data)
+    return view
+
+
+def _spaced(data: bytes) -> bytes | None:
+    if len(data) > _MAX_SPACED_BYTES:
+        return None
+    text = dockerfile.spaced_after_heredocs(data.decode("utf-8", "surrogateescape"))
+    return None if text is None else text.encode("utf-8", "surrogateescape")
 
 
 def help_uri(code: str) -> str | None:
@@ -167,7 +198,7 @@ TOOLS = (
         reader=HadolintScanner(),
         start_order=90,
         shard_weight=1,
-        config_files=(ConfigFile(".hadolint.yaml", _CONFIG), ConfigFile(".hadolint.yml", _CONFIG)),
+        config_files=tuple(ConfigFile(name, _CONFIG) for name in _CONFIG_FILES),
         line_concepts={
             "DL3007": "image-tag-latest",
             "DL3006": "image-tag-latest",
