@@ -9,7 +9,7 @@ import pytest
 
 from mergeguard.core import dockerfile
 from mergeguard.core.errors import UsageError
-from mergeguard.vulns import images
+from mergeguard.vulns import anchors, images
 from mergeguard.vulns.images import ImageKind, ImageSpec
 from tests.imagebuild import Image, Layer, docker_archive, oci_layout
 
@@ -152,3 +152,34 @@ def test_the_instruction_that_made_a_layer(created_by: str, occurrence: int, lin
 def test_an_escape_directive_changes_the_continuation_character() -> None:
     parsed = dockerfile.parse("# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir `\n  c:\\\nCOPY a b\n")
     assert [(i.keyword, i.line, i.args) for i in parsed][1:] == [("RUN", 3, "dir  c:\\"), ("COPY", 5, "a b")]
+
+
+HEREDOCS = (
+    "FROM python:3.12-slim AS build\n"
+    "RUN pip install build\n"
+    "FROM python:3.12-slim\n"
+    "COPY <<EOF /app/main.py\n"
+    "from flask import Flask\n"
+    "run app\n"
+    "EOF\n"
+    "RUN <<EOT bash\n"
+    "set -eux\n"
+    "pip install --no-cache-dir flask==3.0.3 requests\n"
+    "EOT\n"
+    "USER 10001\n"
+)
+
+
+def test_heredoc_bodies_belong_to_their_instruction() -> None:
+    """A body line is no instruction (`from flask import Flask` starts no stage); a RUN's body is what
+    it runs, so the package it installs is found on its line."""
+    parsed = dockerfile.parse(HEREDOCS)
+    assert [(i.keyword, i.line) for i in parsed] == [
+        ("FROM", 1), ("RUN", 2), ("FROM", 3), ("COPY", 4), ("RUN", 8), ("USER", 12),
+    ]  # fmt: skip
+    assert dockerfile.from_line(parsed) == 3
+    copy, run = parsed[3], parsed[4]
+    assert copy.words == ["<<EOF", "/app/main.py"] and copy.body == "from flask import Flask\nrun app\nEOF\n"
+    assert "requests" in run.text and "requests" not in run.args
+    anchor = anchors.Anchor("Dockerfile", tuple(parsed))
+    assert anchors._install_line("requests", anchor) == 8

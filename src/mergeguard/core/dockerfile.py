@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mergeguard.core import jsonload
 
@@ -25,11 +25,18 @@ _CLASSIC_COPY = re.compile(r"^(COPY|ADD)\s+(?:file|dir|multi):\S*\s+in\s+(\S+)\s
 
 @dataclass(frozen=True, slots=True)
 class Instruction:
-    """One instruction: its keyword (upper case), its arguments on one line, and its first line."""
+    """One instruction: its keyword (upper case), its arguments on one line, its first line, and the
+    bodies of its heredocs (`RUN <<EOF` … `EOF`), closing lines included, as written."""
 
     keyword: str
     args: str
     line: int
+    body: str = ""
+
+    @property
+    def text(self) -> str:
+        """The arguments and the heredoc bodies: what a RUN runs."""
+        return f"{self.args}\n{self.body}" if self.body else self.args
 
     @property
     def words(self) -> list[str]:
@@ -44,15 +51,19 @@ class Instruction:
 
 
 def parse(text: str) -> list[Instruction]:
-    """Every instruction, continuation lines joined; comments and blank lines skipped."""
+    """Every instruction, continuation lines joined, heredoc bodies kept apart in `body` (a body line
+    is never read as an instruction: `from x import y` in a heredoc starts no stage); comments and
+    blank lines skipped."""
     lines = text.splitlines()
-    escape = "\\"
-    if lines and (directive := _ESCAPE_DIRECTIVE.match(lines[0].strip())):
-        escape = directive.group(1)
+    escape = _escape(lines)
+    heredoc = _in_heredocs(lines)
     found: list[Instruction] = []
     parts: list[str] = []
     start = 0
     for number, raw in enumerate(lines, start=1):
+        if heredoc[number - 1] and found:
+            found[-1] = replace(found[-1], body=f"{found[-1].body}{raw}\n")
+            continue
         stripped = raw.strip()
         if not parts and (not stripped or stripped.startswith("#")):
             continue
@@ -67,6 +78,12 @@ def parse(text: str) -> list[Instruction]:
     if parts:
         found += _instruction(" ".join(parts), start)
     return found
+
+
+def _escape(lines: Sequence[str]) -> str:
+    """The escape character: `\\`, or the one a `# escape=` directive on the first line names."""
+    directive = _ESCAPE_DIRECTIVE.match(lines[0].strip()) if lines else None
+    return directive.group(1) if directive else "\\"
 
 
 def final_stage(instructions: Sequence[Instruction]) -> list[Instruction]:
@@ -158,21 +175,30 @@ def spaced_after_heredocs(text: str) -> str | None:
     numbers stay as they are.
     """
     lines = text.split("\n")
-    escape = "\\"
-    if lines and (directive := _ESCAPE_DIRECTIVE.match(lines[0].strip())):
-        escape = directive.group(1)
+    inside = _in_heredocs(lines)
+    changed = False
+    for number in range(len(lines) - 1):
+        if inside[number] and not inside[number + 1] and lines[number + 1][:1] not in ("", " ", "\t", "\r"):
+            lines[number + 1] = " " + lines[number + 1]
+            changed = True
+    return "\n".join(lines) if changed else None
+
+
+def _in_heredocs(lines: Sequence[str]) -> list[bool]:
+    """For each line, whether it is a heredoc's body or closing line (what follows a RUN, COPY or ADD
+    naming `<<WORD`, up to a line that is WORD; `<<-WORD`: tabs before it allowed). A heredoc that is
+    never closed runs to the end."""
+    escape = _escape(lines)
+    inside = [False] * len(lines)
     opened: list[tuple[bool, str]] = []  # (closing line may start with tabs, delimiter), in order
-    keyword, continued, changed = "", False, False
+    keyword, continued = "", False
     for number, line in enumerate(lines):
         body = line.rstrip("\r")
-        if opened and not continued:  # inside the bodies: look for the next closing line
+        if opened and not continued:
+            inside[number] = True
             tabs, word = opened[0]
             if (body.lstrip("\t") if tabs else body) == word:
                 opened.pop(0)
-                following = lines[number + 1] if number + 1 < len(lines) else ""
-                if not opened and following[:1] not in ("", " ", "\t", "\r"):
-                    lines[number + 1] = " " + following
-                    changed = True
             continue
         stripped = body.strip()
         if not continued and (not stripped or stripped.startswith("#")):
@@ -182,4 +208,4 @@ def spaced_after_heredocs(text: str) -> str | None:
         if keyword in _HEREDOC_KEYWORDS:
             opened += [(m.group(1) == "-", m.group(3)) for m in _HEREDOC.finditer(body)]
         continued = stripped.endswith(escape)
-    return "\n".join(lines) if changed else None
+    return inside

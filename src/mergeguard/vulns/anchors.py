@@ -147,10 +147,10 @@ def _install_line(package: str, anchor: Anchor | None) -> int | None:
     """The final stage's RUN line naming the package, else the first one installing from a manifest."""
     if anchor is None:
         return None
-    runs = [ins for ins in anchor.stage if ins.keyword == "RUN" and _INSTALLERS.search(ins.args)]
+    runs = [ins for ins in anchor.stage if ins.keyword == "RUN" and _INSTALLERS.search(ins.text)]
     name = re.compile(rf"(?<![\w.-]){re.escape(package)}(?![\w-])", re.IGNORECASE)
-    named = [ins.line for ins in runs if name.search(ins.args)]
-    manifests = [ins.line for ins in runs if _MANIFESTS.search(ins.args)]
+    named = [ins.line for ins in runs if name.search(ins.text)]
+    manifests = [ins.line for ins in runs if _MANIFESTS.search(ins.text)]
     found = named or manifests
     return found[0] if found else None
 
