@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -260,6 +261,10 @@ HEREDOC_THEN_FROM = "FROM debian:12\nRUN <<EOT\nset -eux\napt-get update\nEOT\nF
             "FROM d\nRUN a \\\n && cat <<'E' > /x \\\n && b\nz\nE\nCOPY a b\n",
             "FROM d\nRUN a \\\n && cat <<'E' > /x \\\n && b\nz\nE\n COPY a b\n",
         ),
+        (
+            "FROM d\nRUN a \\\n# c\n && cat <<E\nz\nE\nUSER 1\n",
+            "FROM d\nRUN a \\\n# c\n && cat <<E\nz\nE\n USER 1\n",
+        ),
         ("FROM d\nRUN <<EOT\nx\nEOT\n\nUSER 1\n", None),  # a blank line already: nothing to do
         ("FROM d\nRUN <<EOT\nx\nEOT", None),  # the heredoc ends the file
         ("FROM d\nRUN cat <<<'a-b'\nUSER 1\n", None),  # a here-string, not a heredoc
@@ -294,9 +299,12 @@ def test_a_valid_heredoc_is_linted_not_reported_unparseable(tmp_path: Path) -> N
 
 
 def test_no_heredoc_runs_in_the_view_itself(tmp_path: Path) -> None:
+    """Nor does a heredoc when one of the files cannot be copied: hadolint sees them where they are."""
+    (tmp_path / "Dockerfile").write_text(HEREDOC_THEN_FROM)
+    target = Target(root=tmp_path, files=("Dockerfile",), repo=tmp_path, workdir=tmp_path / "w")
+    assert SCANNER.command("/bin/hadolint", target).cwd == tmp_path / "w" / "hadolint-view"
+    with_missing = replace(target, files=("Dockerfile", "missing/Dockerfile"), workdir=tmp_path / "v")
+    assert SCANNER.command("/bin/hadolint", with_missing).cwd is None
     (tmp_path / "Dockerfile").write_text("FROM debian:12\nUSER 1\n")
-    target = Target(
-        root=tmp_path, files=("Dockerfile", "missing/Dockerfile"), repo=tmp_path, workdir=tmp_path / "w"
-    )
-    assert SCANNER.command("/bin/hadolint", target).cwd is None
-    assert not (tmp_path / "w").exists()
+    assert SCANNER.command("/bin/hadolint", replace(target, workdir=tmp_path / "u")).cwd is None
+    assert not (tmp_path / "v").exists() and not (tmp_path / "u").exists()

@@ -185,9 +185,9 @@ def spaced_after_heredocs(text: str) -> str | None:
 
 
 def _in_heredocs(lines: Sequence[str]) -> list[bool]:
-    """For each line, whether it is a heredoc's body or closing line (what follows a RUN, COPY or ADD
-    naming `<<WORD`, up to a line that is WORD; `<<-WORD`: tabs before it allowed). A heredoc that is
-    never closed runs to the end."""
+    """For each line, whether it is a heredoc's body or closing line (what follows a RUN, COPY or ADD,
+    or an ONBUILD of one, naming `<<WORD`, up to a line that is WORD; `<<-WORD`: tabs before it
+    allowed). A heredoc that is never closed runs to the end."""
     escape = _escape(lines)
     inside = [False] * len(lines)
     opened: list[tuple[bool, str]] = []  # (closing line may start with tabs, delimiter), in order
@@ -201,8 +201,8 @@ def _in_heredocs(lines: Sequence[str]) -> list[bool]:
                 opened.pop(0)
             continue
         stripped = body.strip()
-        if not continued and (not stripped or stripped.startswith("#")):
-            continue
+        if stripped.startswith("#") or (not continued and not stripped):
+            continue  # a comment, also inside a continued instruction (as `parse` reads it)
         if not continued:
             keyword = stripped.split(maxsplit=1)[0].upper()
         if keyword in _HEREDOC_KEYWORDS:

@@ -77,14 +77,13 @@ def _parseable_view(target: Target) -> Path | None:
     lines, so the same line numbers and paths), and the view's config file. None: no file needs it."""
     texts = {name: read_regular(target.root / name) for name in target.files}
     spaced = {name: _spaced(data) for name, data in texts.items() if data is not None and b"<<" in data}
-    if not any(spaced.values()):
+    if not any(spaced.values()) or None in texts.values():  # one it cannot copy: linted where it is
         return None
     view = target.workdir / "hadolint-view"
     for name, data in texts.items():
-        if data is not None:
-            copy = view / name  # repo-relative paths the view already holds: they stay inside
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_bytes(spaced.get(name) or data)
+        copy = view / name  # repo-relative paths the view already holds: they stay inside
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(spaced.get(name) or data or b"")
     for config in _CONFIG_FILES:
         if (data := read_regular(target.root / config)) is not None:
             (view / config).write_bytes(data)
