@@ -14,7 +14,7 @@ from mergeguard.github import sharding
 from mergeguard.github.context import ActionContext
 from mergeguard.github.modes import Scope
 from mergeguard.github.publish import ClientFactory, make_client, publish
-from mergeguard.report import markdown, workflow_commands, writers
+from mergeguard.report import markdown, markdown_text, workflow_commands, writers
 from mergeguard.report.workflow_commands import command
 from mergeguard.scan import pipeline, request, shards
 
@@ -42,7 +42,9 @@ def run(ctx: ActionContext, factory: ClientFactory = make_client) -> int:
         _require_base(ctx)
         line = sharding.scan_shard(ctx, options, shard)
         if ctx.summary_file is not None:
-            _append(ctx.summary_file, f"{line}\n", "GITHUB_STEP_SUMMARY", "the job summary")
+            _append(
+                ctx.summary_file, f"{markdown_text.escape(line)}\n", "GITHUB_STEP_SUMMARY", "the job summary"
+            )
         _write_outputs(ctx, None, {"json": sharding.json_file(ctx)})
         print(line)
         return 0
