@@ -26,8 +26,7 @@ def run_scan(args: argparse.Namespace) -> int:
     result = pipeline.scan(request, build_config(flags, files))
     if request.shard is None:
         return conclude(args, result)
-    recorded = {**vars(args), "base": base}
-    conclude(args, result, {"shard": merge.section(result, request.shard, recorded)})
+    conclude(args, result, merged.shard_section(result, request.shard, flags, args.path))
     print(f"mergeguard: shard {request.shard.label} written to {plain(args.json)}: `merge` decides")
     return 0
 

@@ -150,7 +150,7 @@ def _write_summary(ctx: ActionContext, result: pipeline.ScanResult, context: wri
 def _in_workspace(ctx: ActionContext, name: str) -> str:
     """A file input as action.yml describes it: relative to the workspace, whatever directory the step
     runs in (the Docker action's is the workspace; `mergeguard action` run elsewhere is not)."""
-    return str(ctx.workspace / name) if name.strip() and not Path(name).is_absolute() else name
+    return str(ctx.workspace / name) if name.strip() else name  # an absolute name stays as it is
 
 
 def markdown_links(ctx: ActionContext) -> markdown.LinkContext | None:

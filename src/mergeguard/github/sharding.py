@@ -44,10 +44,8 @@ def scan_shard(ctx: ActionContext, options: request.RequestOptions, shard: shard
     files = request.policy_files(options)
     settings = request.build_config(options, files)
     result = pipeline.scan(request.build_request(options, files), settings)
-    recorded = merged.recording(options, ctx.inputs.working_directory)
-    writers.write(
-        result, targets, writers.RenderContext(sections={"shard": merge.section(result, shard, recorded)})
-    )
+    sections = merged.shard_section(result, shard, options, ctx.inputs.working_directory)
+    writers.write(result, targets, writers.RenderContext(sections=sections))
     return f"mergeguard: shard {shard.label} written to {plain(name)}: the merge step decides"
 
 
@@ -55,7 +53,7 @@ def fold(ctx: ActionContext, options: request.RequestOptions) -> merged.Folded:
     """The shard reports `merge-reports` names, folded as `mergeguard merge` folds them (exit 2 or 3 when
     one is missing, failed or from another scan); each failed scanner named on the log. The step's own
     scan inputs must be empty or those the shards recorded: the merge never decides under other ones."""
-    if options.reports or options.base_reports or any(options.images + options.base_images):
+    if options.unsplit:
         raise UsageError(
             "input merge-reports scans nothing: images, base-images and base-reports belong in a scan step"
         )
@@ -115,14 +113,14 @@ def report_paths(ctx: ActionContext) -> list[str]:
     # One per line when the input has several lines (a path may hold spaces), else space-separated.
     entries = [line.strip() for line in text.splitlines()] if "\n" in text.strip() else text.split()
     for entry in filter(None, entries):
-        inside(ctx.workspace, entry, _REPORTS)  # a pattern reaching out is refused even if it matches nothing
-        if _PATTERN.search(entry):
-            absolute = Path(entry).is_absolute()  # `Path.glob` takes relative patterns only
-            base, pattern = (Path("/"), entry.lstrip("/")) if absolute else (ctx.workspace, entry)
-            matches = sorted(str(path) for path in base.glob(pattern))
-            if not matches:  # every shard failed before uploading: nothing to trust
-                raise MissingShardError(f"{_REPORTS}: {plain(entry)!r} matches no shard report")
-        else:
-            matches = [entry]
+        resolved = inside(ctx.workspace, entry, _REPORTS)  # a pattern reaching out: refused, match or not
+        if not _PATTERN.search(entry):
+            found.append(str(resolved))
+            continue
+        absolute = Path(entry).is_absolute()  # `Path.glob` takes relative patterns only
+        base, pattern = (Path("/"), entry.lstrip("/")) if absolute else (ctx.workspace, entry)
+        matches = sorted(str(path) for path in base.glob(pattern))
+        if not matches:  # every shard failed before uploading: nothing to trust
+            raise MissingShardError(f"{_REPORTS}: {plain(entry)!r} matches no shard report")
         found.extend(str(inside(ctx.workspace, match, _REPORTS)) for match in matches)
     return found

@@ -12,6 +12,7 @@ from mergeguard.core.config import Config
 from mergeguard.core.model import Severity
 from mergeguard.scan import merge, pipeline
 from mergeguard.scan.request import OptionNames, RequestOptions, build_config, policy_files
+from mergeguard.scan.shards import Shard
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,15 @@ def recorded_options(recorded: dict[str, Any], root: Path, names: OptionNames) -
     )
 
 
-def recording(options: RequestOptions, path: str) -> dict[str, Any]:
+def shard_section(
+    result: pipeline.ScanResult, shard: Shard, options: RequestOptions, path: str
+) -> dict[str, Any]:
+    """The `shard` section of a shard's report (CLI and Action alike), its options recorded as
+    `recorded_options` reads them back; `path` the scanned directory as its caller names it."""
+    return {"shard": merge.section(result, shard, _recording(options, path))}
+
+
+def _recording(options: RequestOptions, path: str) -> dict[str, Any]:
     """What a shard records of its request options (`merge.OPTIONS`), `path` as its caller names it."""
     fail_on = options.fail_on.label if options.fail_on is not None else None
     return {

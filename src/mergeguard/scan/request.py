@@ -59,6 +59,11 @@ class RequestOptions:
     # None (the CLI): paths as the user's shell gives them, anywhere.
     workspace: Path | None = None
 
+    @property
+    def unsplit(self) -> bool:
+        """Images or imported reports asked for: one job scans them; shards split (and merges fold) none."""
+        return bool(self.reports or self.base_reports or any(self.images + self.base_images))
+
 
 def policy_files(options: RequestOptions) -> basepolicy.PolicyFiles:
     """Where the policy is read: at the merge-base in PR mode (the change wrote the tree), else the tree."""
@@ -84,8 +89,7 @@ def build_request(options: RequestOptions, files: basepolicy.PolicyFiles | None 
     """The scan the options ask for; UsageError (one line naming the option) for anything unfit."""
     root, names = options.root, options.names
     files = files if files is not None else policy_files(options)
-    unsplit = options.reports or options.base_reports or any(options.images + options.base_images)
-    if options.shard and unsplit:  # images and imported reports are not split: one job scans them
+    if options.shard and options.unsplit:
         raise UsageError(names.shard)
     scanners = select(options.scanners, names.scanners)
     reports = tuple(read_report(item, names.report, None) for item in options.reports)
