@@ -7,7 +7,6 @@
 # official images); it could not be resolved against Docker Hub from the machine that wrote this.
 # To move it: `docker buildx imagetools inspect python:3.11-slim` and copy the index digest.
 ARG BASE=python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
-# checkov:skip=CKV_DOCKER_7: the base is the ARG above, pinned by digest; Checkov does not read ARG defaults
 FROM ${BASE} AS build
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

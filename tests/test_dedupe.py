@@ -64,6 +64,13 @@ def test_line_concepts_merge_per_line_only() -> None:
     ]
 
 
+def test_copy_of_several_sources_to_a_non_directory_is_one_problem() -> None:
+    merged, _ = dedupe.merge(
+        [finding("trivy-config", "DS-0011", 4, severity=Severity.CRITICAL), finding("hadolint", "DL3021", 4)]
+    )
+    assert [(f.tools, f.severity) for f in merged] == [(("trivy-config", "hadolint"), Severity.CRITICAL)]
+
+
 def test_the_same_secret_at_the_same_place_is_one_finding() -> None:
     reports = [
         finding(tool, rule, 17, path="api/app.py", kind=Kind.SECRET)

@@ -152,6 +152,11 @@ def test_the_instruction_that_made_a_layer(created_by: str, occurrence: int, lin
 def test_an_escape_directive_changes_the_continuation_character() -> None:
     parsed = dockerfile.parse("# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir `\n  c:\\\nCOPY a b\n")
     assert [(i.keyword, i.line, i.args) for i in parsed][1:] == [("RUN", 3, "dir  c:\\"), ("COPY", 5, "a b")]
+    # Parser directives head the file in any order; the first other line (a comment) ends them.
+    after_syntax = dockerfile.parse("# syntax=docker/dockerfile:1\n# escape=`\nFROM x\nRUN a `\n  b\n")
+    assert [(i.keyword, i.args) for i in after_syntax] == [("FROM", "x"), ("RUN", "a  b")]
+    too_late = dockerfile.parse("# a comment\n# escape=`\nFROM x\nRUN a `\n  b\n")
+    assert [(i.keyword, i.args) for i in too_late] == [("FROM", "x"), ("RUN", "a `"), ("B", "")]
 
 
 HEREDOCS = (
@@ -183,3 +188,84 @@ def test_heredoc_bodies_belong_to_their_instruction() -> None:
     assert "requests" in run.text and "requests" not in run.args
     anchor = anchors.Anchor("Dockerfile", tuple(parsed))
     assert anchors._install_line("requests", anchor) == 8
+
+
+DIGEST = "@sha256:" + "9c" * 32
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "expected"),
+    [
+        ("FROM alpine:3.20\n", 1, None),
+        ("FROM alpine\n", 1, 1),
+        ("FROM alpine:latest\n", 1, 1),
+        ("FROM registry:5000/team/app\n", 1, 1),  # a port is no tag
+        ("FROM registry:5000/team/app:1.2\n", 1, None),
+        (f"FROM alpine{DIGEST}\n", 1, None),
+        (f"ARG BASE=python:3.11-slim{DIGEST}\nFROM ${{BASE}} AS build\nFROM build\n", 2, None),
+        ('ARG BASE="python:3.11"\nFROM $BASE\n', 2, None),  # quoted, and without braces
+        ("ARG REG=docker.io\nARG BASE=${REG}/alpine:3.20\nFROM ${BASE}\n", 3, None),  # an arg in an arg
+        ("ARG BASE\nFROM ${BASE}\n", 2, 2),  # no default: the build supplies it
+        ("FROM ${NOWHERE}\n", 1, 1),  # never declared
+        ("FROM ${BASE:-alpine:3.20}\n", 1, None),
+        ("ARG TAG=3.20\nFROM alpine:${TAG}\n", 2, None),
+        ("ARG SUFFIX\nFROM alpine${SUFFIX:+:$SUFFIX}\n", 2, 2),
+        ("FROM alpine:3.20\nARG BASE=alpine:3.20\nFROM ${BASE}\n", 1, 3),  # an ARG after FROM: not for FROMs
+        ("ARG B=alpine:3.20\nFROM ${B} AS one\nFROM one\nFROM scratch\nFROM debian\n", 2, 5),  # moves on
+        ("FROM --platform=$BUILDPLATFORM golang:1.23 AS build\nFROM BUILD\n", 1, None),  # any case
+        ("FROM alpine\nRUN true\n", 2, 2),  # no FROM on that line: left where it is
+    ],
+)
+def test_the_first_unpinned_base_with_the_build_args_read(text: str, line: int, expected: int | None) -> None:
+    assert dockerfile.unpinned_from(dockerfile.parse(text), line) == expected
+
+
+@pytest.mark.parametrize(
+    ("run", "runs_sudo"),
+    [
+        (
+            "RUN apt-get update && apt-get install -y --no-install-recommends sudo && rm -rf /var/lib/apt",
+            False,
+        ),
+        ("RUN apk add sudo", False),
+        ("RUN echo sudo", False),
+        ("RUN useradd -G sudo bob", False),
+        ("RUN <<EOF\napt-get install -y sudo\nEOF", False),
+        ("RUN sudo apt-get update", True),
+        ("RUN apt-get update && sudo apt-get install x", True),
+        ("RUN sh -c 'sudo ls'", True),  # inside a string a shell runs
+        ("RUN X=1 sudo ls", True),
+        ("RUN env A=b sudo ls", True),
+        ("RUN timeout 5 sudo ls", True),
+        ("RUN /usr/bin/sudo ls", True),
+        ("RUN ls | xargs sudo rm", True),
+        ('RUN ["sudo", "ls"]', True),
+        ("RUN if true; then sudo ls; fi", True),
+        ("RUN <<EOF\napt-get install sudo\nsudo ls\nEOF", True),
+        ("RUN echo 'unclosed", True),  # a shell it cannot read: assumed to run it
+    ],
+)
+def test_whether_a_run_runs_a_command(run: str, runs_sudo: bool) -> None:
+    [ins] = [i for i in dockerfile.parse(f"FROM alpine:3.20\n{run}\n") if i.keyword == "RUN"]
+    assert dockerfile.runs(ins, "sudo") is runs_sudo
+
+
+def test_the_base_of_a_stage_through_stages_and_build_args() -> None:
+    text = (
+        "ARG WIN=mcr.microsoft.com/windows/servercore:ltsc2019\nARG OTHER\n"
+        "FROM ${WIN} AS build\nRUN a\nFROM build AS test\nRUN b\n"
+        "FROM debian:12 AS linux\nRUN c\nFROM ${OTHER}\nRUN d\n"
+    )
+    parsed = dockerfile.parse(text)
+    bases = [dockerfile.stage_base(parsed, line) for line in (1, 4, 6, 8, 10)]
+    win = "mcr.microsoft.com/windows/servercore:ltsc2019"
+    assert bases == [None, win, win, "debian:12", None]
+    assert [
+        dockerfile.is_windows_image(b) for b in (win, "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-1809")
+    ] == [
+        True,
+        True,
+    ]
+    assert not dockerfile.is_windows_image("debian:12")
+    paths = ("C:/app", "c:\\app", "\\\\srv\\share", "app", "/app")
+    assert [dockerfile.is_windows_absolute(p) for p in paths] == [True, True, True, False, False]

@@ -9,11 +9,13 @@ from typing import ClassVar
 
 import pytest
 
+from mergeguard.core.errors import ScannerError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.outcome import Status
 from mergeguard.scan.runner import run_all, run_job
 from mergeguard.scanners.base import Command, Job, Target, ToolOutput, load_json
+from mergeguard.scanners.commands import run_command
 
 
 class ScriptScanner:
@@ -84,6 +86,28 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert time.monotonic() - started < 10
     time.sleep(3.5)
     assert not marker.exists()
+
+
+def test_further_runs_of_a_command_follow_the_first(tmp_path: Path) -> None:
+    """`Command.then`: the tool again with other arguments; reports back to back, the last failure's
+    status; a failing run fails the command, and the runs share the time allowed."""
+    exe = script(
+        tmp_path,
+        'echo "{\\"run\\": \\"$1\\"}"\necho "note $1" >&2\n'
+        '[ "$1" = b ] && exit 1\n[ "$1" = c ] && sleep 30\nexit 0\n',
+    )
+    output = run_command(
+        Command((exe, "a"), ok_exit_codes=frozenset({0, 1}), then=((exe, "b"), (exe, "a"))), tmp_path, 30
+    )
+    assert (output.report.split(), output.stderr, output.exit_code) == (
+        ['{"run":', '"a"}', '{"run":', '"b"}', '{"run":', '"a"}'],
+        "note a\nnote b\nnote a\n",
+        1,
+    )
+    with pytest.raises(ScannerError, match=r"exited with status 1"):
+        run_command(Command((exe, "a"), then=((exe, "b"),)), tmp_path, 30)
+    with pytest.raises(ScannerError, match=r"^timed out after 1s \(in run 2 of 2\)$"):
+        run_command(Command((exe, "a"), then=((exe, "c"),)), tmp_path, 1)
 
 
 def test_missing_tool_is_a_failure_not_an_empty_result(tmp_path: Path) -> None:

@@ -74,8 +74,9 @@ def test_an_unknown_tool_is_a_usage_error_listing_the_known_ones() -> None:
         ("sarif", '{"version": "2.0.0", "runs": []}', "SARIF version '2.0.0' is not 2.1.0"),
         (
             "sarif",
-            '{"runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"ruleId": "r"}]}]}',
-            "has no location with a file",
+            '{"runs": [{"tool": {"driver": {"name": "x"}}, "results": '
+            '[{"ruleId": "r", "locations": [{"physicalLocation": 1}]}]}]}',
+            "runs[0].results[0].locations[0].physicalLocation is not",
         ),
         (
             "grype",
@@ -94,6 +95,11 @@ def test_an_unknown_tool_is_a_usage_error_listing_the_known_ones() -> None:
             "dependencies[0].vulns[0].id is missing",
         ),
         ("safety", '{"vulnerabilities": [{"vulnerability_id": "1"}]}', "package_name is missing"),
+        (
+            "trivy",
+            '{"ClusterName": "", "Resources": [{"Namespace": "default", "Kind": "Service", "Results": []}]}',
+            "a Kubernetes cluster report (`trivy k8s`: ClusterName, Resources) names the cluster's resources",
+        ),
         (
             "trivy",
             '{"Results": [{"Target": "r.txt", "Vulnerabilities": [{"VulnerabilityID": "CVE-1"}]}]}',

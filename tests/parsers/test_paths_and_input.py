@@ -66,6 +66,103 @@ def test_percent_encoded_and_root_prefixed_file_uris() -> None:
     assert found[0].location.path == "routes/my products.js"
 
 
+def _sarif(*results: dict[str, object], **tool: object) -> str:
+    return json.dumps(
+        {
+            "version": "2.1.0",
+            "runs": [{"tool": {"driver": {"name": "Dockle"}, **tool}, "results": list(results)}],
+        }
+    )
+
+
+def _at(uri: str, line: int = 3) -> dict[str, object]:
+    return {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": line}}}
+
+
+def test_a_sarif_result_is_placed_at_its_first_location_that_names_a_file() -> None:
+    """SARIF allows a result without a place (Dockle's image checks): it is kept at `unplaced/TOOL`,
+    as are web addresses (a DAST tool's); a logical location before a file's is passed over."""
+    logical = {"logicalLocations": [{"name": "main"}]}
+    text = _sarif(
+        {"ruleId": "a", "message": {"text": "m"}},
+        {"ruleId": "b", "message": {"text": "m"}, "locations": [logical, _at("src/app.py", 7)]},
+        {"ruleId": "c", "message": {"text": "m"}, "locations": [_at("https://example.com/login")]},
+        {"ruleId": "d", "message": {"text": "m"}, "locations": [_at("https://example.com/"), _at("a.py")]},
+    )
+    found = parse_file("sarif", text, Path("/repo"), "x.sarif")
+    assert [(f.rule_id, f.location.path, f.location.start_line) for f in found] == [
+        ("a", "unplaced/dockle", 1),
+        ("b", "src/app.py", 7),
+        ("c", "unplaced/dockle", 1),
+        ("d", "a.py", 3),
+    ]
+
+
+def test_an_absolute_file_uri_loses_the_directory_the_tool_ran_in() -> None:
+    """ShiftLeft's scan writes absolute URIs and says where it ran (`invocations[].workingDirectory`)."""
+    result = {"ruleId": "r", "message": {"text": "m"}, "locations": [_at("file:///home/ci/app/dojo/x.py")]}
+    run = {
+        "tool": {"driver": {"name": "scan"}},
+        "invocations": [{"executionSuccessful": True, "workingDirectory": {"uri": "file:///home/ci/app"}}],
+        "results": [result],
+    }
+    found = parse_file("sarif", json.dumps({"version": "2.1.0", "runs": [run]}), Path("/elsewhere"), "x")
+    assert [f.location.path for f in found] == ["dojo/x.py"]
+
+
+def test_a_rule_reference_into_an_extension_finds_that_extensions_rule() -> None:
+    """SARIF 3.52.7: `rule.toolComponent.index` names a `tool.extensions` entry, `rule.index` its rule."""
+    scored = {"id": "py/code-injection", "properties": {"security-severity": "9.3"}}
+    extensions = [{"name": "other", "rules": [{"id": "o"}]}, {"name": "pack", "rules": [{"id": "x"}, scored]}]
+    driver = {"name": "CodeQL", "rules": [{"id": "drv/0"}, {"id": "drv/1"}]}
+    by_index = {
+        "rule": {"index": 1, "toolComponent": {"index": 1}},
+        "message": {"text": "m"},
+        "locations": [_at("a.py")],
+    }
+    by_name = {
+        "rule": {"index": 1, "toolComponent": {"name": "pack"}},
+        "message": {"text": "m"},
+        "locations": [_at("a.py")],
+    }
+    plain = {"rule": {"index": 1}, "message": {"text": "m"}, "locations": [_at("a.py")]}
+    text = json.dumps(
+        {
+            "version": "2.1.0",
+            "runs": [
+                {"tool": {"driver": driver, "extensions": extensions}, "results": [by_index, by_name, plain]}
+            ],
+        }
+    )
+    found = parse_file("sarif", text, Path("/repo"), "x.sarif")
+    assert [(f.rule_id, f.severity.label) for f in found] == [
+        ("py/code-injection", "critical"),
+        ("py/code-injection", "critical"),
+        ("drv/1", "medium"),
+    ]
+
+
+@pytest.mark.parametrize("root", ["C:/work/proj", "c:/Work/Proj/"])
+def test_a_report_made_on_windows_is_placed_under_a_windows_root(root: str) -> None:
+    sarif = _sarif(
+        {"ruleId": "r", "message": {"text": "m"}, "locations": [_at("file:///C:/work/proj/one/x.js")]}
+    )
+    record: dict[str, object] = {
+        "filename": "C:\\work\\proj\\one\\one.py",
+        "test_id": "B101",
+        "test_name": "assert_used",
+    }
+    record |= {"issue_severity": "LOW", "issue_confidence": "HIGH", "issue_text": "a", "line_number": 2}
+    bandit = json.dumps({"results": [{**record, "line_range": [2]}], "errors": []})
+    assert [f.location.path for f in parse_file("sarif", sarif, Path(root), "x.sarif")] == ["one/x.js"]
+    assert [f.location.path for f in parse_file("bandit", bandit, Path(root), "b.json")] == ["one/one.py"]
+    for tool, text in (("sarif", sarif), ("bandit", bandit)):  # elsewhere, or no --root: one clear line
+        with pytest.raises(UsageError, match="is an absolute Windows path outside --root"):
+            parse_file(tool, text, Path("/repo"), "x")
+        with pytest.raises(UsageError, match="is an absolute Windows path outside --root"):
+            parse_file(tool, text, Path("C:/work/other"), "x")
+
+
 def test_a_banner_before_and_after_the_json_is_skipped() -> None:
     # Safety 3 prints its deprecation notice before and after; pip-audit 1.x a summary line before.
     assert (

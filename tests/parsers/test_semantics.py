@@ -164,3 +164,25 @@ def test_hadolint_runs_appended_to_one_file_are_all_read() -> None:
         "hadolint", (REPORTS / "hadolint" / "concatenated-runs.json").read_text(), ROOT, "h"
     )
     assert sorted(f.rule_id for f in findings) == ["DL3016", "DL3059"]
+
+
+@pytest.mark.parametrize(
+    ("severity", "label"),
+    [
+        (None, "high"),
+        ("high", "high"),
+        ("Critical", "critical"),
+        ("low", "low"),
+        ({"cvssv3": {"base_severity": "MEDIUM"}}, "medium"),
+    ],
+)
+def test_safety_severity_as_null_a_word_or_cvss(severity: object, label: str) -> None:
+    record = {"vulnerability_id": "1", "package_name": "a", "analyzed_version": "1.0", "severity": severity}
+    [finding] = parse_file("safety", json.dumps({"vulnerabilities": [record]}), ROOT, "s.json")
+    assert finding.severity.label == label
+
+
+def test_safety_severity_of_another_type_is_refused() -> None:
+    record = {"vulnerability_id": "1", "package_name": "a", "analyzed_version": "1.0", "severity": 7}
+    with pytest.raises(UsageError, match=r"severity is neither null, a severity word nor an object"):
+        parse_file("safety", json.dumps({"vulnerabilities": [record]}), ROOT, "s.json")

@@ -26,7 +26,7 @@ from mergeguard.scanners.commands import find_executable, run_command
 from tests.golden import FIXTURES, check_golden, check_live
 
 SCANNER = CheckovScanner()
-CASES = ["microservice", "suppressed", "no-iac"]
+CASES = ["microservice", "suppressed", "no-iac", "build-args", "rechecks"]
 ROOT = Path("/scan/view")
 TARGET = Target(root=ROOT, files=("Dockerfile",), repo=ROOT, workdir=Path("/scratch"))
 CLEAR_SECRETS = ["AKIAQZ7ONXJ3KPL4MWRT", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY"]
@@ -93,6 +93,14 @@ def checkov_or_skip() -> str:
         # CKV_DOCKER_2 by the .checkov.yaml at the root of the scanned directory.
         ("suppressed", [("Dockerfile", "CKV_DOCKER_4", 4)]),
         ("no-iac", []),  # nothing checkov knows: it prints a bare summary
+        # Checkov fails CKV_DOCKER_7 on `FROM ${BASE}` in both files, blind to the ARG defaults: in
+        # one every FROM is pinned once they are read (no finding), in the other the finding moves
+        # to `FROM ${TOOLS}`, an arg without a default (line 7).
+        ("build-args", [("tools/Dockerfile", "CKV_DOCKER_7", 7)]),
+        # Checkov fails "sudo isn't used" on the RUN that installs sudo (line 3) as on the one that
+        # runs it (4), and "absolute WORKDIR" on `C:/app` (4) as on `app` (6): the first of each is
+        # left out.
+        ("rechecks", [("Dockerfile", "CKV2_DOCKER_1", 4), ("windows/Dockerfile", "CKV_DOCKER_10", 6)]),
     ],
 )
 def test_golden(case: str, expected: list[Any], tmp_path: Path, regen_golden: bool) -> None:
@@ -112,7 +120,35 @@ def test_report_shapes_are_the_ones_checkov_prints() -> None:
         case: type(json.loads((FIXTURES / "checkov" / f"{case}.report").read_text(encoding="utf-8")))
         for case in CASES
     }
-    assert shapes == {"microservice": list, "suppressed": dict, "no-iac": dict}
+    assert shapes == {
+        "microservice": list,
+        "suppressed": dict,
+        "no-iac": dict,
+        "build-args": dict,
+        "rechecks": dict,
+    }
+
+
+def test_checkov_itself_fails_the_latest_check_on_build_args() -> None:
+    """The recorded report holds the false alarms the adapter reads away (else the case tests nothing)."""
+    report = json.loads((FIXTURES / "checkov" / "build-args.report").read_text(encoding="utf-8"))
+    latest = [c for c in report["results"]["failed_checks"] if c["check_id"] == "CKV_DOCKER_7"]
+    assert sorted((c["file_path"], c["file_line_range"][0]) for c in latest) == [
+        ("/Dockerfile", 5),
+        ("/tools/Dockerfile", 5),
+    ]
+
+
+def test_latest_check_left_as_reported_when_the_dockerfile_cannot_be_read(tmp_path: Path) -> None:
+    target = Target(root=tmp_path, files=("Dockerfile",), repo=tmp_path, workdir=tmp_path)
+    latest = check(check_id="CKV_DOCKER_7", file_line_range=[3, 3])
+    assert [f.location.start_line for f in parse(framework("dockerfile", latest), target)] == [3]
+    (tmp_path / "real").write_text("ARG B=alpine:3.20\nFROM ${B}\nFROM ${B}\n", encoding="utf-8")
+    (tmp_path / "Dockerfile").symlink_to(tmp_path / "real")  # not followed: read as unreadable
+    assert [f.location.start_line for f in parse(framework("dockerfile", latest), target)] == [3]
+    (tmp_path / "Dockerfile").unlink()
+    (tmp_path / "real").rename(tmp_path / "Dockerfile")
+    assert parse(framework("dockerfile", latest), target) == []
 
 
 def test_microservice_findings_in_detail(tmp_path: Path) -> None:

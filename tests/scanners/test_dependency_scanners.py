@@ -179,6 +179,35 @@ def test_pip_audit_offline_with_nothing_pinned_reads_an_empty_list(tmp_path: Pat
     assert command.argv.count("-r") == 1 and {"--disable-pip", "--no-deps"} <= set(command.argv)
 
 
+def test_pip_audit_runs_once_per_version_of_a_package_and_reads_the_runs_as_one(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("packaging==24.1\nflask==3.1.2\n")
+    (tmp_path / "tests.txt").write_text("packaging==23.1\n")
+    target = Target(tmp_path, ("requirements.txt", "tests.txt"), tmp_path, workdir=tmp_path)
+    command = PipAuditScanner().command("pip-audit", target)
+    audited = [Path(argv[argv.index("-r") + 1]).read_text() for argv in (command.argv, *command.then)]
+    assert audited == ["packaging==24.1\nflask==3.1.2\n", "packaging==23.1\n"]
+    first = {"dependencies": [{"name": "packaging", "version": "24.1", "vulns": []}], "fixes": []}
+    vuln = {
+        "id": "GHSA-aaaa-bbbb-cccc",
+        "fix_versions": ["23.2"],
+        "aliases": ["CVE-2099-1"],
+        "description": "x",
+    }
+    second = {"dependencies": [{"name": "packaging", "version": "23.1", "vulns": [vuln]}], "fixes": []}
+    findings = PipAuditScanner().parse(
+        ToolOutput(f"{json.dumps(first)}\n{json.dumps(second)}", exit_code=1), target
+    )
+    assert [(f.rule_id, f.location.path, f.location.start_line) for f in findings] == [
+        ("GHSA-aaaa-bbbb-cccc", "tests.txt", 1)
+    ]
+    skipped = {
+        "dependencies": [{"name": "packaging", "skip_reason": "Dependency not found on PyPI"}],
+        "fixes": [],
+    }
+    with pytest.raises(ScannerError, match=r"could not check 1 of 2 dependencies \(packaging"):
+        PipAuditScanner().parse(ToolOutput(f"{json.dumps(first)}\n{json.dumps(skipped)}"), target)
+
+
 @pytest.mark.scanner
 @pytest.mark.parametrize(
     ("requirements", "reason"),
@@ -187,6 +216,12 @@ def test_pip_audit_offline_with_nothing_pinned_reads_an_empty_list(tmp_path: Pat
         ("mergeguard-test-no-such-package-4b1d==1.0\n", "could not check 1 of 1 dependencies"),
         # An unpinned requirement beside a pin no longer hides the pin's failure (nor causes one).
         ("flask>=2\nmergeguard-test-no-such-package-4b1d==1.0\n", "answered 404 Not Found for each"),
+        # Two versions of one package: pip-audit refuses them in one run ("duplicate requirements");
+        # in two runs both are asked about (and neither is on PyPI).
+        (
+            "mergeguard-test-no-such-package-4b1d==1.0\nmergeguard-test-no-such-package-4b1d==2.0\n",
+            "could not check 2 of 2 dependencies",
+        ),
     ],
 )
 def test_the_real_pip_audit_fails_closed(requirements: str, reason: str, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from mergeguard.scanners.hadolint import SEVERITY, HadolintScanner, help_uri
 from tests.golden import FIXTURES, check_golden, check_live
 
 SCANNER = HadolintScanner()
-CASES = ["api", "frontend", "variants", "clean", "heredoc", "unparseable"]
+CASES = ["api", "frontend", "variants", "clean", "heredoc", "unparseable", "windows"]
 ROOT = Path("/work/view")
 
 

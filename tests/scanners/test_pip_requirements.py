@@ -44,20 +44,44 @@ def test_each_requirement_without_an_exact_pin_says_why(line: str, name: str, wh
 
 
 @pytest.mark.parametrize(
-    ("line", "requirement"),
+    ("line", "requirement", "audited"),
     [
-        ("Flask==3.1.2", "Flask==3.1.2"),
-        ("flask[async] == 3.1.2  # web", "flask[async]==3.1.2"),
-        ('urllib3==1.26.5 ; python_version >= "3"', 'urllib3==1.26.5; python_version >= "3"'),
-        ("urllib3===1.26.5", "urllib3===1.26.5"),
-        ("urllib3==1.26.5 --hash=sha256:aa \\\n    --hash=sha256:bb", "urllib3==1.26.5"),
+        ("Flask==3.1.2", "Flask==3.1.2", "flask==3.1.2"),
+        ("flask[async] == 3.1.2  # web", "flask[async]==3.1.2", "flask==3.1.2"),
+        (
+            'urllib3==1.26.5 ; python_version >= "3"',
+            'urllib3==1.26.5; python_version >= "3"',
+            "urllib3==1.26.5",
+        ),
+        ("urllib3===1.26.5", "urllib3===1.26.5", "urllib3===1.26.5"),
+        ("urllib3==1.26.5 --hash=sha256:aa \\\n    --hash=sha256:bb", "urllib3==1.26.5", "urllib3==1.26.5"),
     ],
 )
-def test_exact_pins_go_to_the_audit_without_hashes_or_comments(line: str, requirement: str) -> None:
+def test_exact_pins_go_to_the_audit_without_hashes_comments_extras_or_markers(
+    line: str, requirement: str, audited: str
+) -> None:
     found = pip_requirements.parse(f"{line}\n", "requirements.txt")
     assert found.unpinned == ()
     assert [(p.requirement, p.line) for p in found.pins] == [(requirement, 1)]
-    assert found.audit_file() == f"{requirement}\n"
+    assert found.audit_files() == [f"{audited}\n"]
+
+
+def test_a_package_pinned_at_two_versions_is_audited_at_each_in_its_own_file(tmp_path: Path) -> None:
+    """pip-audit refuses one package at two versions in a run: two services of a monorepo, or a pin
+    per Python version (markers left out, so the pin for the other Python is audited too)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "requirements.txt").write_text("packaging==24.1\nflask==3.1.2\nnumpy==1.24.4\n")
+    (tmp_path / "b" / "requirements.txt").write_text(
+        'Packaging==23.1\nFlask[async]==3.1.2\nnumpy==1.24.4; python_version < "3.9"\n'
+        'numpy==1.26.4; python_version >= "3.9"\npackaging==24.1\n'
+    )
+    found = pip_requirements.read(tmp_path, ["a/requirements.txt", "b/requirements.txt"])
+    assert found.audit_files() == [
+        "packaging==24.1\nflask==3.1.2\nnumpy==1.24.4\n",
+        "packaging==23.1\nnumpy==1.26.4\n",
+    ]
+    assert pip_requirements.Requirements().audit_files() == [""]  # nothing pinned: one empty file
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,9 @@ CONFIG_CASES: dict[str, list[tuple[str, str, int]]] = {
     "clean-dockerfile": [],
     "trivyignore": DS[:1],  # DS-0026 is in its .trivyignore
     "lowercase-dockerfile": [("worker/dockerfile", rule, 1) for _, rule, _ in DS],
+    # Trivy calls `WORKDIR C:/app` (line 4) relative as well as `WORKDIR app` (line 6); on Windows
+    # only the second is.
+    "windows-workdir": [("Dockerfile", "DS-0009", 6)],
 }
 AWS = [("app/settings.py", "aws-access-key-id", 8), ("app/settings.py", "aws-secret-access-key", 9)]
 SECRET_CASES: dict[str, list[tuple[str, str, int]]] = {

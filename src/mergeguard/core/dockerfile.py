@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from mergeguard.core import jsonload
 
 _ESCAPE_DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*([\\`])\s*$", re.IGNORECASE)
+_DIRECTIVE = re.compile(r"^#\s*[A-Za-z][A-Za-z0-9_-]*\s*=\s*\S.*$")  # `# syntax=…`, `# check=…`
 _INSTRUCTION = re.compile(r"^\s*([A-Za-z]+)(?:\s+(.*))?$", re.DOTALL)
 _FLAG = re.compile(r"^--[a-z-]+(=\S*)?$")
 _RUN_FLAGS = re.compile(r"^(?:--[a-z-]+(?:=\S*)?\s+)+")
@@ -20,6 +21,19 @@ _BUILD_ARGS = re.compile(r"^\|\d+\s+(?:\S+=\S*\s+)*")
 _SHELL = re.compile(r"^(?:/bin/(?:ba)?sh\s+-c\s+)")
 _NOP = re.compile(r"^#\(nop\)\s*")
 _BUILDKIT = re.compile(r"\s*#\s*buildkit\s*$")
+# A build arg in a FROM line: `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME:+word}`.
+_ARG_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::([-+])([^}]*))?\}|([A-Za-z_]\w*))")
+_DIGEST = re.compile(r"@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
+_WINDOWS_IMAGE = re.compile(r"windows|nanoserver|servercore|ltsc\d{4}")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+_OPERATOR_CHARS = frozenset("&|;()!{}")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# Words after which the next word is still a command: wrappers that run their arguments, and the
+# shell's own keywords before a command.
+_WRAPPERS = frozenset(
+    {"env", "exec", "nohup", "time", "command", "xargs", "nice", "timeout", "stdbuf", "chroot",
+     "if", "then", "else", "elif", "do", "while", "until", "!"}
+)  # fmt: skip
 _CLASSIC_COPY = re.compile(r"^(COPY|ADD)\s+(?:file|dir|multi):\S*\s+in\s+(\S+)\s*$", re.IGNORECASE)
 
 
@@ -81,9 +95,14 @@ def parse(text: str) -> list[Instruction]:
 
 
 def _escape(lines: Sequence[str]) -> str:
-    """The escape character: `\\`, or the one a `# escape=` directive on the first line names."""
-    directive = _ESCAPE_DIRECTIVE.match(lines[0].strip()) if lines else None
-    return directive.group(1) if directive else "\\"
+    """The escape character: `\\`, or the one an `# escape=` parser directive names (directives
+    head the file, in any order: `# syntax=` may come first; the first other line ends them)."""
+    for line in lines:
+        if directive := _ESCAPE_DIRECTIVE.match(line.strip()):
+            return directive.group(1)
+        if not _DIRECTIVE.match(line.strip()):
+            break
+    return "\\"
 
 
 def final_stage(instructions: Sequence[Instruction]) -> list[Instruction]:
@@ -96,6 +115,133 @@ def from_line(instructions: Sequence[Instruction]) -> int:
     """The line of the final stage's FROM (1 when there is none)."""
     stage = final_stage(instructions)
     return stage[0].line if stage and stage[0].keyword == "FROM" else 1
+
+
+def unpinned_from(instructions: Sequence[Instruction], line: int) -> int | None:
+    """The line of the first FROM, from the one on `line` on, whose image is not pinned to a tag or
+    digest; None when every one is (or names an earlier stage, or `scratch`).
+
+    Build args are read as a build without `--build-arg` reads them: the defaults of the ARGs
+    declared before the first FROM (the only ones a FROM can use), `${NAME:-word}` and
+    `${NAME:+word}` as Docker expands them. An arg without a default is not pinned: the build
+    supplies it. `line` itself is returned when no FROM starts there.
+    """
+    froms = [ins for ins in instructions if ins.keyword == "FROM"]
+    if not any(ins.line == line for ins in froms):
+        return line
+    defaults = _global_args(instructions)
+    stages: set[str] = set()
+    for ins in froms:
+        words = ins.words
+        image = _expanded(words[0], defaults) if words else None
+        pinned = image is not None and (image.lower() in stages or image == "scratch" or _pinned(image))
+        if ins.line >= line and not pinned:
+            return ins.line
+        if len(words) == 3 and words[1].upper() == "AS":
+            stages.add(words[2].lower())
+    return None
+
+
+def _expanded(text: str, defaults: Mapping[str, str | None]) -> str | None:
+    """`text` with `$NAME`, `${NAME}`, `${NAME:-word}` and `${NAME:+word}` replaced; None when a
+    name has no known value (and no `:-` word) or a `$` is left that is not one of these."""
+    unknown = False
+
+    def value(match: re.Match[str]) -> str:
+        nonlocal unknown
+        name = match.group(1) or match.group(4)
+        current, modifier, word = defaults.get(name), match.group(2), match.group(3) or ""
+        if modifier == "-":
+            return current or word
+        if current is None:
+            unknown = True
+            return ""
+        return (word if current else "") if modifier == "+" else current
+
+    expanded = _ARG_REFERENCE.sub(value, text)
+    return None if unknown or "$" in expanded else expanded
+
+
+def _pinned(image: str) -> bool:
+    """Whether an image reference names a digest, or a tag other than `latest`."""
+    if _DIGEST.search(image):
+        return True
+    tag = image.rsplit("/", 1)[-1].partition(":")[2]
+    return bool(tag) and tag != "latest"
+
+
+def stage_base(instructions: Sequence[Instruction], line: int) -> str | None:
+    """The image the stage holding `line` is built on, through earlier stages (`FROM build`) and
+    the build args' defaults; None before any FROM or when an arg has no default."""
+    defaults = _global_args(instructions)
+    bases: dict[str, str | None] = {}
+    base: str | None = None
+    for ins in instructions:
+        if ins.line > line:
+            break
+        if ins.keyword != "FROM":
+            continue
+        words = ins.words
+        image = _expanded(words[0], defaults) if words else None
+        base = bases.get(image.lower(), image) if image is not None else None
+        if len(words) == 3 and words[1].upper() == "AS":
+            bases[words[2].lower()] = base
+    return base
+
+
+def is_windows_image(image: str) -> bool:
+    """Whether an image reference names a Windows base (`windows/servercore`, `…-nanoserver-1809`)."""
+    return _WINDOWS_IMAGE.search(image.lower()) is not None
+
+
+def is_windows_absolute(path: str) -> bool:
+    """Whether a path is absolute on Windows: a drive (`C:\\app`, `c:/app`) or a UNC share."""
+    return _WINDOWS_DRIVE.match(path) is not None or path.startswith(("\\\\", "//"))
+
+
+def runs(ins: Instruction, command: str) -> bool:
+    """Whether a RUN may run `command`: the word in a command's place (first, or after `&&`, `;`,
+    a pipe, a newline, variable assignments or a wrapper such as `env`, `xargs`, `exec`), or inside
+    a quoted string (`sh -c "sudo …"`); True when the shell cannot be read. As an argument
+    (`apt-get install sudo`, `echo sudo`) it is not run."""
+    for line in run_command_lines(ins):
+        try:
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            tokens = list(lexer)
+        except ValueError:
+            return True
+        in_place = True
+        for token in tokens:
+            if token and set(token) <= _OPERATOR_CHARS:
+                in_place = True
+            elif " " in token or "\t" in token:
+                if command in token.split():
+                    return True
+                in_place = False
+            elif in_place and token.rsplit("/", 1)[-1] == command:
+                return True
+            elif in_place and not (token in _WRAPPERS or _ASSIGNMENT.match(token) or token.startswith("-")):
+                in_place = token.isdigit()  # `timeout 5 sudo …`: a wrapper's number
+    return False
+
+
+def run_command_lines(ins: Instruction) -> list[str]:
+    """A RUN's shell lines: its command (exec form joined) and each line of its heredoc bodies."""
+    return [run_command(ins), *ins.body.splitlines()]
+
+
+def _global_args(instructions: Sequence[Instruction]) -> dict[str, str | None]:
+    """The ARGs declared before the first FROM, the only ones a FROM can use: name → default."""
+    defaults: dict[str, str | None] = {}
+    for ins in instructions:
+        if ins.keyword == "FROM":
+            break
+        if ins.keyword == "ARG":
+            for word in ins.words:
+                name, has_value, value = word.partition("=")
+                defaults[name] = _expanded(value, defaults) if has_value else None
+    return defaults
 
 
 def layer_instruction(created_by: str, stage: Sequence[Instruction], occurrence: int = 0) -> int | None:

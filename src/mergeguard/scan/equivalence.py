@@ -26,6 +26,7 @@ LINE_CONCEPTS = frozenset(
         "sudo",
         "port-22-exposed",
         "add-instead-of-copy",
+        "copy-sources-to-non-directory",
         "apk-no-cache",
         "apt-get-no-install-recommends",
         "apt-instead-of-apt-get",

@@ -16,6 +16,7 @@ from mergeguard.core.model import Finding
 from mergeguard.vulns.database import VulnDb
 
 _JSON_START = re.compile(r"^[ \t]*[\[{]", re.MULTILINE)
+_WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,10 @@ class Command:
     ok_exit_codes: frozenset[int] = frozenset({0})
     report_file: Path | None = None
     cwd: Path | None = None  # where it runs; None: the target's root (the view)
+    # More runs of the tool, one after another, each with its own argv and the rest as above: for
+    # a tool that takes one input set per run. Their reports follow the first back to back (each a
+    # JSON value), stderr likewise; the exit status is the last non-zero one.
+    then: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +96,10 @@ def relative_path(reported: str, target: Target) -> str:
     text = reported.replace("\\", "/")
     root = target.root.as_posix().rstrip("/") + "/"
     if text.startswith(root):
+        text = text[len(root) :]
+    elif _WINDOWS_ABSOLUTE.match(text):  # a report made on Windows: placed only under a --root C:/…
+        if not text.lower().startswith(root.lower()):
+            raise ParseError(f"path {reported!r} is an absolute Windows path outside --root")
         text = text[len(root) :]
     while text.startswith(("/", "./")):
         text = text[1:] if text.startswith("/") else text[2:]

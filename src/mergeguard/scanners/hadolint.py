@@ -13,6 +13,7 @@ from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.jsonfields import fits
 from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.scanners import reread
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
 from mergeguard.scanners.reading import load_all
 from mergeguard.scanners.tool import ConfigFile, Tool
@@ -68,7 +69,13 @@ class HadolintScanner:
         """Findings from hadolint's JSON array, or several appended to one file by repeated runs
         (`[][][{…}]`); ScannerError if it ran without the repo's config."""
         _check_config(output.stderr)
-        return [_finding(_record(item), target) for item in _results(output.report)]
+        findings = [_finding(_record(item), target) for item in _results(output.report)]
+        return reread.recheck(findings, target.root, _recheck)
+
+
+def _recheck(finding: Finding) -> reread.Recheck | None:
+    """ShellCheck's checks (SC…) are asked again: a Windows stage's RUN lines are no POSIX shell."""
+    return reread.posix_shell if finding.rule_id.startswith("SC") else None
 
 
 def _parseable_view(target: Target) -> Path | None:
@@ -205,6 +212,7 @@ TOOLS = (
             "DL3000": "workdir-relative",
             "DL3004": "sudo",
             "DL3020": "add-instead-of-copy",
+            "DL3021": "copy-sources-to-non-directory",
             "DL3019": "apk-no-cache",
             "DL3015": "apt-get-no-install-recommends",
             "DL3027": "apt-instead-of-apt-get",

@@ -19,7 +19,6 @@ _T = TypeVar("_T")
 # no line starts at column 0 (the nested lines of a cut-off pretty-printed report must not pass).
 _LINE_START = re.compile(r"^[\[{]", re.MULTILINE)
 _INDENTED_START = re.compile(r"^[ \t]+(?=[\[{])", re.MULTILINE)
-_WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:/")
 
 
 def load_report(text: str, tool: str) -> Any:
@@ -73,7 +72,8 @@ def repo_path(reported: str, target: Target, tool: str) -> str:
     """A reported path made repo-relative POSIX: Windows separators, `./`, the root, a leading `/`.
 
     A leading `/` is the scan root (Checkov, Grype and others write paths that way) unless the path
-    starts with `--root` itself. An absolute Windows path (`C:/…`) cannot be placed: an error.
+    starts with `--root` itself. An absolute Windows path (`C:/…`) is placed only under a `--root`
+    that names it (a report made on Windows, read elsewhere); any other is an error.
     """
     return _repo_path(reported, target.root, tool)  # a report names few paths, each many times
 
@@ -81,11 +81,8 @@ def repo_path(reported: str, target: Target, tool: str) -> str:
 @functools.lru_cache(maxsize=65_536)
 def _repo_path(reported: str, root: Path, tool: str) -> str:
     target = Target(root, (), root)
-    text = reported.replace("\\", "/")
-    if _WINDOWS_ABSOLUTE.match(text):
-        raise ParseError(f"{tool}: path {reported!r} is an absolute Windows path outside --root")
     try:
-        return relative_path(text, target)
+        return relative_path(reported, target)
     except ParseError as exc:
         raise ParseError(f"{tool}: {exc}") from None
 

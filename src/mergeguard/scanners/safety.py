@@ -83,8 +83,10 @@ def _cve(value: Any, where: str) -> tuple[str, dict[str, Any] | None]:
 def _severity(value: Any, where: str) -> Severity:
     if value is None:
         return DEFAULT_SEVERITY
+    if isinstance(value, str) and value.strip().upper() in SEVERITIES:  # a plain word, as some tools write it
+        return SEVERITIES[value.strip().upper()]
     if not isinstance(value, dict):
-        raise ParseError(f"{TOOL}: {where}.severity is neither null nor an object")
+        raise ParseError(f"{TOOL}: {where}.severity is neither null, a severity word nor an object")
     cvss = value.get("cvssv3") or value.get("cvssv2") or {}
     word = cvss.get("base_severity") if isinstance(cvss, dict) else None
     return SEVERITIES.get(str(word).upper(), DEFAULT_SEVERITY) if word else DEFAULT_SEVERITY

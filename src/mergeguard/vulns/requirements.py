@@ -59,10 +59,22 @@ class Requirements:
     pins: tuple[Pin, ...] = ()
     unpinned: tuple[Unpinned, ...] = ()
 
-    def audit_file(self) -> str:
-        """The pins as one requirements file, each package and marker set once (pip-audit refuses repeats)."""
-        lines = dict.fromkeys(pin.requirement for pin in self.pins)
-        return "".join(f"{line}\n" for line in lines)
+    def audit_files(self) -> list[str]:
+        """The pins as requirements files for the auditing tool, each package once per file.
+
+        pip-audit refuses a package pinned at two versions in one run (two services of a monorepo,
+        or a pin per Python version), so the first file holds each package's first version, the
+        next its second, and so on: one file when no package has two. Markers and extras are left
+        out: pip-audit skips a pin whose markers do not match its own Python, and a pin for another
+        Python or platform is audited too. No pin at all: one empty file.
+        """
+        layers: list[dict[str, str]] = []
+        for line, name in dict.fromkeys((_audit_line(pin), pin.name) for pin in self.pins):
+            free = next((layer for layer in layers if name not in layer), None)
+            if free is None:
+                layers.append(free := {})
+            free[name] = line
+        return ["".join(f"{line}\n" for line in layer.values()) for layer in layers] or [""]
 
     def line_of(self, name: str, version: str) -> tuple[str, int] | None:
         """(path, line) of the first pin of `name` (at `version` if it is pinned so), if any."""
@@ -70,6 +82,12 @@ class Requirements:
         named = [pin for pin in self.pins if pin.name == wanted]
         exact = [pin for pin in named if pin.version == version] or named
         return (exact[0].path, exact[0].line) if exact else None
+
+
+def _audit_line(pin: Pin) -> str:
+    """`name==version` (or `===`), as the pin asks for it."""
+    operator = "===" if f"==={pin.version}" in pin.requirement.replace(" ", "") else "=="
+    return f"{pin.name}{operator}{pin.version}"
 
 
 def read(root: Path, paths: Iterable[str]) -> Requirements:

@@ -8,6 +8,7 @@ from typing import Any
 from mergeguard.core.errors import ParseError
 from mergeguard.core.jsonfields import need
 from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.scanners import reread
 from mergeguard.scanners.base import Target, load_json, relative_path
 
 TOOL = "checkov"
@@ -66,6 +67,12 @@ CHECK_SEVERITIES: dict[str, Severity] = {
 SECRET_SEVERITY = Severity.HIGH  # every finding of the secrets framework (CKV_SECRET_*)
 DEFAULT_SEVERITY = Severity.MEDIUM  # any other check: a failed security best practice
 _HASH = re.compile(r"[0-9a-f]{40,64}")
+# Checks Checkov gets wrong on some Dockerfiles, decided again by reading the file (`reread`).
+RECHECKS: dict[str, reread.Recheck] = {
+    "CKV_DOCKER_7": reread.latest,  # blind to ARG defaults: `FROM ${BASE}` with BASE pinned
+    "CKV_DOCKER_10": reread.relative_workdir,  # `WORKDIR C:\\app` is absolute on Windows
+    "CKV2_DOCKER_1": reread.sudo,  # " sudo " anywhere in a RUN: `apt-get install sudo` runs none
+}
 
 
 def parse_report(text: str, target: Target) -> list[Finding]:
@@ -79,7 +86,7 @@ def parse_report(text: str, target: Target) -> list[Finding]:
         check_type, checks = _failed_checks(framework, i)
         for j, check in enumerate(checks):
             findings.append(_finding(check, check_type, target, f"[{i}].failed_checks[{j}]"))
-    return findings
+    return reread.recheck(findings, target.root, lambda f: RECHECKS.get(f.rule_id))
 
 
 def _nothing_scanned(summary: dict[str, Any]) -> list[Finding]:

@@ -24,14 +24,14 @@ from mergeguard.core.filekinds import FileKind
 from mergeguard.core.model import Finding, Location
 from mergeguard.scanners.base import Command, Target, ToolOutput
 from mergeguard.scanners.pip_audit import report as pip_audit
-from mergeguard.scanners.reading import load_report
+from mergeguard.scanners.reading import load_all
 from mergeguard.scanners.trivy import deps as trivy_deps
 from mergeguard.vulns import database as vulndb
 from mergeguard.vulns import requirements as pip_requirements
 
 NAME = "pip-audit"
 _ERROR = re.compile(r"^ERROR:[\w.]+:(.*)$", re.MULTILINE)
-AUDIT_FILE = "pinned-requirements.txt"  # in the scanner's scratch directory
+AUDIT_FILE = "pinned-requirements-{}.txt"  # in the scanner's scratch directory, one per run
 # pip-audit 2.10 says "not found on PyPI" exactly when PyPI's JSON API answered 404 for NAME/VERSION;
 # for every dependency at once that is a mirror or proxy without that API (measured here), not PyPI.
 _NOT_FOUND = "Dependency not found on PyPI"
@@ -57,20 +57,37 @@ class PipAuditScanner:
                 "pip-audit asks PyPI about every dependency and --offline forbids the network; turn it "
                 f"off for offline runs (scanners: pip-audit: false): {trivy_deps.NAME} checks the same files"
             )
-        pinned = target.workdir / AUDIT_FILE  # with no pin at all, pip-audit reads nothing, offline
-        pinned.write_text(requirements.audit_file(), encoding="utf-8")
         argv = (exe, "-f", "json", "--progress-spinner", "off", "--disable-pip", "--no-deps")
-        return Command((*argv, "-r", str(pinned)), ok_exit_codes=frozenset({0, 1}))
+        runs = []  # one run per file: a package pinned at two versions is audited at each
+        for number, text in enumerate(requirements.audit_files(), start=1):
+            pinned = target.workdir / AUDIT_FILE.format(number)  # no pin at all: it reads nothing, offline
+            pinned.write_text(text, encoding="utf-8")
+            runs.append((*argv, "-r", str(pinned)))
+        return Command(runs[0], ok_exit_codes=frozenset({0, 1}), then=tuple(runs[1:]))
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         errors = _ERROR.findall(output.stderr)
         if output.exit_code != 0 and errors:  # a requirement it refused: unpinned, unreadable
             raise ScannerError(f"pip-audit: {errors[-1].strip()}")
-        report = _without_editables(load_report(output.report, NAME))
+        report = _without_editables(_joined(load_all(output.report, NAME)))
         _fail_on_skips(report)
         requirements = pip_requirements.read(target.root, target.files)
         found = [_placed(f, requirements, target) for f in pip_audit.parse_report(json.dumps(report), target)]
         return [*found, *pip_requirements.findings(NAME, requirements)]
+
+
+def _joined(reports: list[Any]) -> Any:
+    """The runs' reports (one run per audit file) as one: their dependencies and fixes, in order."""
+    if len(reports) == 1:
+        return reports[0]
+    for report in reports:  # the first of another shape: pip_audit.parse_report names what is wrong
+        lists = [report.get(key, []) for key in _LISTS] if isinstance(report, dict) else [None]
+        if not all(isinstance(items, list) for items in lists):
+            return report
+    return {key: [item for report in reports for item in report.get(key, [])] for key in _LISTS}
+
+
+_LISTS = ("dependencies", "fixes")
 
 
 def _without_editables(report: Any) -> Any:

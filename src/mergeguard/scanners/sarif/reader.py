@@ -65,7 +65,15 @@ class _Run:
         rules = [r for c in (driver, *extensions) for r in objects(c.get("rules"), NAME, f"{where} rules")]
         self.rules = {r["id"]: r for r in rules if isinstance(r.get("id"), str)}
         self.driver_rules = objects(driver.get("rules"), NAME, f"{where}.tool.driver.rules")
+        self.extension_rules = [(e, objects(e.get("rules"), NAME, f"{where} rules")) for e in extensions]
         self.bases = _bases(field(run, "originalUriBaseIds", dict, NAME, where))
+        # Absolute URIs lose the longest of these they start with: the declared bases, then the
+        # directories the tool ran in (`invocations[].workingDirectory`, ShiftLeft's absolute URIs).
+        invocations = objects(run.get("invocations"), NAME, f"{where}.invocations")
+        ran_in = _bases({str(i): inv.get("workingDirectory") for i, inv in enumerate(invocations)})
+        self.absolute_bases = sorted(
+            {b for b in (*self.bases.values(), *ran_in.values()) if _SCHEME.match(b)}, key=len, reverse=True
+        )
         self.artifacts = objects(run.get("artifacts"), NAME, f"{where}.artifacts")
         self.run, self.target, self.where = run, target, where
         # What each rule says, read once: (the rule, kept so its id is not reused; tags, title, help URI).
@@ -115,9 +123,10 @@ class _Run:
         rule_id = field(result, "ruleId", str, NAME, where) or field(reference, "id", str, NAME, where)
         if rule_id:
             return rule_id, self.rules.get(rule_id, _NO_RULE)
+        component = self._component_rules(field(reference, "toolComponent", dict, NAME, f"{where}.rule"))
         for index in (reference.get("index"), result.get("ruleIndex")):
-            if isinstance(index, int) and 0 <= index < len(self.driver_rules):
-                rule = self.driver_rules[index]
+            if isinstance(index, int) and 0 <= index < len(component):
+                rule = component[index]
                 named = rule.get("id") or rule.get("name")
                 return (named if isinstance(named, str) and named else f"rule-{index}"), rule
         message = _text(result.get("message"))
@@ -128,23 +137,37 @@ class _Run:
                     return named, rule
         return (message[:80] or "unknown"), _NO_RULE
 
+    def _component_rules(self, component: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rules of the tool component a rule reference names (§3.52.7: `index` into
+        `tool.extensions`, or its `name`); the driver's when it names none or none that exists."""
+        index, name = component.get("index"), component.get("name")
+        for i, (extension, rules) in enumerate(self.extension_rules):
+            if (isinstance(index, int) and index == i) or (
+                index is None and name and extension.get("name") == name
+            ):
+                return rules
+        return self.driver_rules
+
     def _location(self, result: dict[str, Any], where: str) -> Location:
         if (plain := _plain_location(result)) is not None:  # the usual shape, read at a third of the cost
             uri, base_id, start, end, column = plain
             path = self._paths.get((uri, base_id)) or self._path(uri, base_id)
-            self._paths[uri, base_id] = path
-            return Location(path, start, end, column or None)
-        locations = objects(result.get("locations"), NAME, f"{where}.locations")
-        physical = field(locations[0], "physicalLocation", dict, NAME, where) if locations else {}
-        artifact = field(physical, "artifactLocation", dict, NAME, f"{where}.physicalLocation")
-        uri = field(artifact, "uri", str, NAME, where) or self._artifact_uri(artifact, where)
-        if not uri:
-            raise ParseError(f"{NAME}: {where} has no location with a file")
-        region = field(physical, "region", dict, NAME, where)
-        start = field(region, "startLine", int, NAME, f"{where}.region")
-        column = field(region, "startColumn", int, NAME, f"{where}.region")
-        path = self._path(uri, field(artifact, "uriBaseId", str, NAME, where))
-        return Location(path, start, field(region, "endLine", int, NAME, f"{where}.region"), column or None)
+            if path is not None:
+                self._paths[uri, base_id] = path
+                return Location(path, start, end, column or None)
+        for i, location in enumerate(objects(result.get("locations"), NAME, f"{where}.locations")):
+            at = f"{where}.locations[{i}]"
+            physical = field(location, "physicalLocation", dict, NAME, at)
+            artifact = field(physical, "artifactLocation", dict, NAME, f"{at}.physicalLocation")
+            uri = field(artifact, "uri", str, NAME, at) or self._artifact_uri(artifact, at)
+            path = self._path(uri, field(artifact, "uriBaseId", str, NAME, at)) if uri else None
+            if path is None:
+                continue  # no file: a logical location, a web address (DAST); the next may name one
+            region = field(physical, "region", dict, NAME, at)
+            start = field(region, "startLine", int, NAME, f"{at}.region")
+            column = field(region, "startColumn", int, NAME, f"{at}.region")
+            return Location(path, start, field(region, "endLine", int, NAME, f"{at}.region"), column or None)
+        return Location(unplaced_path(self.tool))  # SARIF allows a result without one: kept
 
     def _artifact_uri(self, artifact: dict[str, Any], where: str) -> str:
         index = artifact.get("index")
@@ -152,23 +175,32 @@ class _Run:
             return str(field(self.artifacts[index], "location", dict, NAME, where).get("uri") or "")
         return ""
 
-    def _path(self, uri: str, base_id: str) -> str:
+    def _path(self, uri: str, base_id: str) -> str | None:
         """A relative URI is relative to its base (an undefined `%SRCROOT%` is the scan root); an
-        absolute `file:` URI loses the base it starts with, else --root, else a leading `/`."""
+        absolute `file:` URI loses the base or working directory it starts with, else --root, else a
+        leading `/`. None:
+        the URI is not a file's (`https:`)."""
         base = self.bases.get(base_id, "")
         if not _SCHEME.match(uri) and not uri.startswith("/"):
             prefix = base if base and not _SCHEME.match(base) else ""
             return repo_path(unquote(prefix + uri), self.target, NAME)
-        for known in sorted(self.bases.values(), key=len, reverse=True):
-            if _SCHEME.match(known) and uri.startswith(known):
+        for known in self.absolute_bases:
+            if uri.startswith(known):
                 return repo_path(unquote(uri[len(known) :]), self.target, NAME)
         parts = urlsplit(uri)
         if parts.scheme not in ("", "file"):
-            raise ParseError(f"{NAME}: location {uri!r} is not a file")
+            return None
         return repo_path(re.sub(r"^/([A-Za-z]:/)", r"\1", unquote(parts.path)), self.target, NAME)
 
 
 _INT_OR_NONE = frozenset({int, type(None)})
+UNPLACED_PREFIX = "unplaced/"  # where a result that names no file is placed, followed by its tool
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+
+
+def unplaced_path(tool: str) -> str:
+    """`unplaced/TOOL`: the place of a result that names no file (Dockle's image checks, say)."""
+    return UNPLACED_PREFIX + (_UNSAFE.sub("_", tool.lower()).strip("._") or NAME)
 
 
 def _plain_location(result: dict[str, Any]) -> tuple[str, str, int, int, int] | None:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar
 from mergeguard.core.errors import ParseError
 from mergeguard.core.jsonfields import or_empty
 from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.scanners import reread
 from mergeguard.scanners.base import Target, ToolOutput, load_json, relative_path
 from mergeguard.scanners.trivy.vulnerabilities import vulnerabilities
 
@@ -33,6 +34,13 @@ _NON_FINDING_STATUSES = frozenset({"PASS", "EXCEPTION"})
 _TRIVY_KEYS = frozenset({"SchemaVersion", "ArtifactName", "ArtifactType", "Results"})
 
 
+# Checks Trivy gets wrong on some Dockerfiles, decided again by reading the file (`reread`): its
+# relative-WORKDIR check calls a Windows `WORKDIR C:\\app` relative.
+RECHECKS: dict[str, reread.Recheck] = dict.fromkeys(
+    ("DS-0009", "DS009"), reread.relative_workdir
+)  # Windows WORKDIR
+
+
 class TrivyReport:
     """Any Trivy JSON report a user hands to `convert`: misconfigurations, secrets and vulnerabilities."""
 
@@ -40,6 +48,12 @@ class TrivyReport:
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         report = load_json(output.report, self.name)
+        if isinstance(report, dict) and "ClusterName" in report and "Results" not in report:
+            raise ParseError(
+                f"{self.name}: a Kubernetes cluster report (`trivy k8s`: ClusterName, Resources) names the"
+                " cluster's resources, not the repository's files: convert a report of the manifests"
+                " (`trivy config`) or of each image (`trivy image`) instead"
+            )
         if isinstance(report, dict) and not _TRIVY_KEYS & report.keys():
             raise ParseError(
                 f"{self.name}: the JSON has none of a Trivy report's keys ({', '.join(sorted(_TRIVY_KEYS))})"
@@ -74,9 +88,12 @@ def _result(
     misconfigurations = _records(result, "Misconfigurations", tool, where)
     secrets = _records(result, "Secrets", tool, where)
     path = _path(result, tool, where, target) if misconfigurations or secrets else ""
-    for j, record in enumerate(misconfigurations):
-        if _failed(record, tool, f"{where}.Misconfigurations[{j}]"):
-            findings.append(_misconfiguration(record, tool, path, f"{where}.Misconfigurations[{j}]"))
+    failed = [
+        _misconfiguration(record, tool, path, f"{where}.Misconfigurations[{j}]")
+        for j, record in enumerate(misconfigurations)
+        if _failed(record, tool, f"{where}.Misconfigurations[{j}]")
+    ]
+    findings += reread.recheck(failed, target.root, lambda f: RECHECKS.get(f.rule_id)) if failed else []
     for j, record in enumerate(secrets):
         findings.append(_secret(record, tool, path, f"{where}.Secrets[{j}]"))
     return findings

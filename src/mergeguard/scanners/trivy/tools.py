@@ -57,6 +57,7 @@ _CONFIG = Tool(
         "DS-0010": "sudo",
         "DS-0004": "port-22-exposed",
         "DS-0005": "add-instead-of-copy",
+        "DS-0011": "copy-sources-to-non-directory",
         "DS-0025": "apk-no-cache",
         "DS-0029": "apt-get-no-install-recommends",
         "DS-0017": "update-alone",

@@ -1,0 +1,89 @@
+"""Dockerfile checks some tools get wrong, decided again by reading the Dockerfile as a build does.
+
+Checkov does not read build args (`FROM ${BASE}` with a pinned default fails its `latest` check) and
+reads " sudo " anywhere in a RUN as running sudo (`apt-get install sudo`); Checkov and Trivy call a
+Windows `WORKDIR C:\\app` relative; hadolint runs ShellCheck on a Windows stage's `cmd` lines. Each
+such finding is checked against the Dockerfile in the scanned view: kept, moved to the line the
+problem really is on, or left out. A Dockerfile that cannot be read again (a symlink, over 1 MB)
+keeps its findings as the tool reported them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from mergeguard.core import dockerfile
+from mergeguard.core.basepolicy import read_regular
+from mergeguard.core.dockerfile import Instruction
+from mergeguard.core.model import Finding
+
+_MAX_BYTES = 1 << 20
+
+# What a check says is wrong at a finding's line, asked again: the finding (moved) or None (wrong).
+Recheck = Callable[[Finding, Sequence[Instruction]], Finding | None]
+Choice = Callable[[Finding], Recheck | None]  # the recheck a finding gets, if any
+
+
+def latest(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
+    """A base image untagged or `latest`, with the ARG defaults read; the tool stopped at the first
+    FROM it failed, so the finding moves to the first from there that is unpinned (none: wrong)."""
+    loc = finding.location
+    line = dockerfile.unpinned_from(instructions, loc.start_line)
+    if line is None:
+        return None
+    return replace(finding, location=replace(loc, start_line=line, end_line=line))
+
+
+def sudo(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
+    """sudo run by a RUN, not named in it (`apt-get install sudo`)."""
+    run = _at(instructions, finding, "RUN")
+    return finding if run is None or dockerfile.runs(run, "sudo") else None
+
+
+def relative_workdir(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
+    """A WORKDIR that is relative, where a Windows path (`C:\\app`) is absolute."""
+    workdir = _at(instructions, finding, "WORKDIR")
+    words = workdir.words if workdir is not None else []
+    return None if words and dockerfile.is_windows_absolute(words[0]) else finding
+
+
+def posix_shell(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
+    """A shell-script check (ShellCheck's SC…), meaningless in a stage built on a Windows image,
+    whose RUN lines are `cmd` or PowerShell."""
+    base = dockerfile.stage_base(instructions, finding.location.start_line)
+    return None if base is not None and dockerfile.is_windows_image(base) else finding
+
+
+def recheck(
+    findings: list[Finding], root: Path, rechecks: Callable[[Finding], Recheck | None]
+) -> list[Finding]:
+    """`findings` with those `rechecks` names a recheck for decided again against their Dockerfile."""
+    parsed: dict[str, list[Instruction] | None] = {}
+    kept = []
+    for finding in findings:
+        check = rechecks(finding)
+        path = finding.location.path
+        if check is not None and path not in parsed:
+            parsed[path] = _instructions(root / path)
+        instructions = parsed.get(path) if check is not None else None
+        if check is None or not instructions:
+            kept.append(finding)
+        elif (again := check(finding, instructions)) is not None:
+            kept.append(again)
+    return kept
+
+
+def _at(instructions: Sequence[Instruction], finding: Finding, keyword: str) -> Instruction | None:
+    """The `keyword` instruction the finding points at (its first line within the finding's lines)."""
+    loc = finding.location
+    last = max(loc.start_line, loc.end_line)
+    return next((i for i in instructions if i.keyword == keyword and loc.start_line <= i.line <= last), None)
+
+
+def _instructions(path: Path) -> list[Instruction] | None:
+    data = read_regular(path)
+    if data is None or len(data) > _MAX_BYTES:
+        return None
+    return dockerfile.parse(data.decode("utf-8", "surrogateescape"))
