@@ -10,6 +10,7 @@ import pytest
 from mergeguard.core.errors import UsageError
 from mergeguard.core.model import Severity
 from mergeguard.github.context import from_env
+from mergeguard.github.modes import Scope
 
 BASE, HEAD, MERGE = "b" * 40, "c" * 40, "d" * 40
 
@@ -90,7 +91,6 @@ def test_events(tmp_path: Path, event: str, payload: object, scope: str, base: s
             "pull_request.number is missing or not a number",
         ),
         ("pull_request", [], {}, "not a JSON object"),
-        ("merge_group", {}, {}, "merge_group.base_sha is missing"),
         ("push", {}, {"fail-on": "severe"}, "input fail-on: unknown severity 'severe'"),
         ("push", {}, {"upload-sarif": "yes"}, "input upload-sarif: 'yes' is not true or false"),
         ("push", {}, {"comment": "always"}, "input comment: 'always' is not one of"),
@@ -103,6 +103,16 @@ def test_bad_event_or_input_is_one_clear_line(
     with pytest.raises(UsageError) as caught:
         from_env(env_with(tmp_path, event, payload, **inputs))
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_scope_input_is_read_in_any_letter_case(tmp_path: Path) -> None:
+    assert from_env(env_with(tmp_path, "push", {}, scope="Changed")).inputs.scope is Scope.CHANGED
+
+
+def test_a_merge_group_without_base_sha_is_a_full_scan(tmp_path: Path) -> None:
+    """octokit's `merge_group` example has no `base_sha`: only `scope: changed` needs one (it says so)."""
+    ctx = from_env(env_with(tmp_path, "merge_group", {"merge_group": {"head_sha": HEAD}}))
+    assert (ctx.base_sha, ctx.scope) == (None, Scope.ALL)
 
 
 def test_unparseable_event_file_names_the_line(tmp_path: Path) -> None:

@@ -174,6 +174,28 @@ def test_scanners_none_with_nothing_to_gate_on_is_exit_2_not_a_pass(
     assert "nothing would be checked" in result.stderr
 
 
+def test_a_checkout_without_the_pull_requests_code_is_exit_2_not_a_pass(
+    workspace: tuple[GitTree, str, str],
+) -> None:
+    """Under pull_request_target actions/checkout checks out the base branch: an empty range would
+    pass a pull request nobody looked at (and say so in a PASS comment)."""
+    tree, base, head = workspace
+    tree.git("checkout", "-q", base)
+    with serving(TOKEN) as api:
+        result = run_action(tree, api, "pull_request_target", pr_event(base, head))
+        assert api.writes() == []
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"HEAD {base[:12]} is neither its head {head[:12]} nor GitHub's merge commit" in result.stderr
+    assert "Traceback" not in result.stderr
+    tree.git("checkout", "-q", head)  # the head itself, or GitHub's merge commit of it: scanned
+    with serving(TOKEN) as api:
+        assert run_action(tree, api, "pull_request_target", pr_event(base, head)).returncode == 1
+    tree.git("checkout", "-q", base)
+    tree.git("merge", "-q", "--no-ff", "-m", "Merge into base", head)
+    with serving(TOKEN) as api:
+        assert run_action(tree, api, "pull_request", pr_event(base, head)).returncode == 1
+
+
 def test_the_images_input_reaches_the_scan(workspace: tuple[GitTree, str, str]) -> None:
     """An image named in `images` is scanned: a file that is no image fails trivy-image, naming it."""
     tree, _, head = workspace

@@ -207,3 +207,35 @@ def test_real_scanners_a_keyword_alone_is_medium_an_aws_key_several_tools_saw_st
     assert {a.finding.fingerprint for a in on.decision.assessed} == {
         a.finding.fingerprint for a in off.decision.assessed
     }
+
+
+SHA512 = (
+    "e09fa32f0a0eab2b879ccbbc4d0e4fb9751486eedda75e35fac65802cc9faa26"
+    "6425edf83e261137a2f4d16281ce2c1a5f4502930fe75154723da014214f0655"
+)  # nginx's signing key checksum, as docker-library/nginx publishes it
+
+
+@pytest.mark.parametrize(
+    ("line", "lowered"),
+    [
+        (f'KEY_SHA512="{SHA512}"', True),
+        (f"ENV NODE_CHECKSUM {SHA512[:64]}", True),
+        (f"sha256sums=('{SHA512[:64]}')", True),
+        (f'API_KEY="{SHA512[:64]}"', False),  # a hex credential under a credential's name
+        (f'CONSUMER_SECRET="{SHA512[:64]}"', False),  # "sum" inside a word is no checksum's name
+        (f'KEY_SHA512="{SHA512[:63]}"', False),  # no digest's length
+    ],
+)
+def test_a_checksum_two_generic_heuristics_saw_is_medium(line: str, lowered: bool, tmp_path: Path) -> None:
+    (tmp_path / "install.sh").write_text(f"#!/bin/sh\n{line}\n")
+    seen = [
+        secret("detect-secrets", "Hex High Entropy String", 2, "install.sh"),
+        secret("gitleaks", "generic-api-key", 2, "install.sh"),
+    ]
+    merged, _ = dedupe.merge(seen)
+    (one,) = agreement.apply(merged, True, tmp_path)
+    assert one.severity is (Severity.MEDIUM if lowered else Severity.HIGH)
+    if lowered:
+        assert one.severity_note is not None and "a checksum (" in one.severity_note.reason
+    provider = agreement.apply([secret("gitleaks", "aws-access-token", 2, "install.sh")], True, tmp_path)
+    assert provider[0].severity is Severity.HIGH  # a provider's format is never taken for a checksum

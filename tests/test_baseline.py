@@ -102,6 +102,27 @@ def test_expiry_ends_on_the_day() -> None:
     assert not BaselineEntry(FP, "t", "r", "p", "why").expired(dt.date(2999, 1, 1))
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2027-01-31",
+        "'2027-01-31'",
+        "2027-01-31T00:00:00Z",
+        "2027-01-31 23:30:00",
+        "2027-01-31T10:00:00-05:00",
+    ],
+)
+def test_an_expiry_written_as_a_timestamp_is_its_day(written: str, tmp_path: Path) -> None:
+    path = tmp_path / "b.yml"
+    path.write_text(
+        f"version: 1\nentries:\n- fingerprint: {FP}\n  tool: bandit\n  rule: B602\n  path: api/app.py\n"
+        f"  reason: tracked\n  expires: {written}\n"
+    )
+    [entry] = baseline.load(path)
+    assert entry.expires == dt.date(2027, 1, 31)
+    assert not entry.expired(dt.date(2027, 1, 30)) and entry.expired(dt.date(2027, 1, 31))
+
+
 def test_update_keeps_reasons_and_prune_drops_stale() -> None:
     edited = BaselineEntry(FP, "bandit", "B602", "api/app.py", "reason edited by hand")
     fresh = [

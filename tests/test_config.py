@@ -8,7 +8,7 @@ import pytest
 
 from mergeguard.core import config
 from mergeguard.core.errors import ConfigError
-from mergeguard.core.model import Severity
+from mergeguard.core.model import Kind, Severity
 
 KNOWN = ("hadolint", "checkov", "bandit")
 
@@ -36,6 +36,15 @@ def test_full_config(tmp_path: Path) -> None:
     assert loaded.timeout_for("hadolint") == 120
 
 
+def test_enumerated_values_are_read_in_any_letter_case(tmp_path: Path) -> None:
+    loaded = load(tmp_path, "fail-on: CRITICAL\npolicy-changes: Block\nfail-on-kind:\n  Secret: Medium\n")
+    assert loaded.fail_on is Severity.CRITICAL
+    assert loaded.policy_changes == "block"
+    assert loaded.threshold(Kind.SECRET) is Severity.MEDIUM
+    with pytest.raises(ConfigError, match=r":3: fail-on-kind.SECRET: appears twice"):
+        load(tmp_path, "fail-on-kind:\n  secret: high\n  SECRET: low\n")
+
+
 def test_empty_file_means_defaults(tmp_path: Path) -> None:
     loaded = load(tmp_path, "# nothing yet\n")
     assert loaded.fail_on is Severity.HIGH
@@ -48,7 +57,16 @@ def test_empty_file_means_defaults(tmp_path: Path) -> None:
     [
         ("fail-on: high\nfail_on: low\n", 2, "fail_on", "unknown key"),
         ("fail-on: severe\n", 1, "fail-on", "unknown severity 'severe'"),
-        ("fail-on: [high]\n", 1, "fail-on", "must be a severity"),
+        ("fail-on: [high]\n", 1, "fail-on", "must be a severity, got a list"),
+        ("timeout: [1]\n", 1, "timeout", "whole number of seconds, got a list"),
+        ("fail-on: !env HIGH\n", 1, "fail-on", "got 'HIGH' tagged !env (a tag mergeguard does not read)"),
+        (
+            "timeout: !!python/name:os.system 5\n",
+            1,
+            "timeout",
+            "tagged tag:yaml.org,2002:python/name:os.system",
+        ),
+        ("? [a, b]\n: 1\n", 1, "(top level)", "has a key that is a list, not a name"),
         ("timeout: soon\n", 1, "timeout", "whole number of seconds"),
         ("timeout: -5\n", 1, "timeout", "from 1 to 86400"),
         ("timeout: 0\n", 1, "timeout", "from 1 to 86400, got 0"),  # 0 would kill every scanner at once

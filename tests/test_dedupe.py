@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mergeguard.core.changes import ChangeSet, Mode
 from mergeguard.core.config import Config
 from mergeguard.core.model import Finding, Kind, Location, Package, Severity, Sighting
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.scan import dedupe, equivalence, fingerprints, pipeline
+from mergeguard.scanners.commands import find_executable
+from tests.gitutil import GitTree
 
 
 def finding(
@@ -69,6 +73,34 @@ def test_copy_of_several_sources_to_a_non_directory_is_one_problem() -> None:
         [finding("trivy-config", "DS-0011", 4, severity=Severity.CRITICAL), finding("hadolint", "DL3021", 4)]
     )
     assert [(f.tools, f.severity) for f in merged] == [(("trivy-config", "hadolint"), Severity.CRITICAL)]
+
+
+def test_one_kubernetes_problem_per_resource_whichever_tool_and_range() -> None:
+    """Checkov reports the whole resource, Trivy the pod spec or the container: both end where the
+    resource ends. Another resource of the same file (its own last line) stays apart."""
+    path = "deploy/exporter.yaml"
+    merged, folded = dedupe.merge(
+        [
+            finding("checkov", "CKV_K8S_19", 1, 11, path=path),
+            finding("trivy-config", "KSV-0009", 6, 11, path=path),
+            finding("trivy-config", "KSV-0009", 18, 25, path=path),
+            finding("checkov", "CKV_K8S_22", 1, 11, path=path, severity=Severity.MEDIUM),
+            finding("trivy-config", "KSV-0014", 10, 11, path=path),
+        ]
+    )
+    assert folded == 2
+    assert [(f.rule_id, f.location.start_line, f.tools) for f in merged] == [
+        ("KSV-0009", 6, ("trivy-config", "checkov")),  # the narrower report leads
+        ("KSV-0009", 18, ("trivy-config",)),
+        ("KSV-0014", 10, ("trivy-config", "checkov")),
+    ]
+
+
+def test_a_kubernetes_problem_has_one_fingerprint_whichever_tool_reported_it(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nspec:\n  hostNetwork: true\n")
+    by_checkov = fingerprints.assign([finding("checkov", "CKV_K8S_19", 1, 4, path="pod.yaml")], tmp_path)
+    by_trivy = fingerprints.assign([finding("trivy-config", "KSV-0009", 3, 4, path="pod.yaml")], tmp_path)
+    assert by_checkov[0].fingerprint == by_trivy[0].fingerprint
 
 
 def test_the_same_secret_at_the_same_place_is_one_finding() -> None:
@@ -158,3 +190,36 @@ def test_the_order_a_tool_prints_its_findings_in_changes_nothing(tmp_path: Path)
     printed = concluded([0, 1, 2, 3, 4])
     assert len(printed) == 4  # DS-0002 + CKV_DOCKER_3, DS-0026 + CKV_DOCKER_2, CKV_DOCKER_4, api's one
     assert concluded([4, 2, 3, 1, 0]) == printed == concluded([1, 3, 0, 4, 2])
+
+
+POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: exporter
+  namespace: monitoring
+spec:
+  hostNetwork: true
+  hostPID: true
+  containers:
+  - name: app
+    image: quay.io/prometheus/node-exporter:v1.6.1
+"""
+
+
+@pytest.mark.scanner
+def test_real_checkov_and_trivy_on_a_pod_give_one_finding_per_problem(tmp_path: Path) -> None:
+    missing = [tool for tool in ("checkov", "trivy") if find_executable(tool) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed (make install)")
+    tree = GitTree(tmp_path / "repo")
+    tree.write("deploy/exporter.yaml", POD)
+    tree.commit()
+    result = pipeline.scan(pipeline.ScanRequest(tree.root, scanners=("checkov", "trivy-config")), Config())
+    assert [o.status for o in result.outcomes if o.scanner in ("checkov", "trivy-config")] == [Status.OK] * 2
+    host = [
+        a.finding
+        for a in result.decision.assessed
+        if equivalence.concept(a.finding) == ("resource", "k8s-host-network")
+    ]
+    assert [set(f.tools) for f in host] == [{"checkov", "trivy-config"}]
+    assert result.merged >= 9  # host network and PID, limits, requests, escalation, root, seccomp, UID

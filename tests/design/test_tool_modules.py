@@ -107,6 +107,7 @@ def test_declarations_name_known_concepts_and_tools() -> None:
     for tool in registry.TOOLS.values():
         assert set(tool.line_concepts.values()) <= equivalence.LINE_CONCEPTS, tool.name
         assert set(tool.file_concepts.values()) <= equivalence.FILE_CONCEPTS, tool.name
+        assert set(tool.resource_concepts.values()) <= equivalence.RESOURCE_CONCEPTS, tool.name
         for other in (tool.checks_as, tool.engine, tool.covered_by):
             assert other is None or other in registry.TOOLS, (tool.name, other)
         declared_files = {f.name for f in tool.config_files}

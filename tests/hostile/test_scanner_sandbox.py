@@ -243,6 +243,12 @@ def test_secrets_baseline_loses_custom_plugins_and_filters_but_keeps_results() -
     assert "word_list" not in laid_out
 
 
+def test_a_secrets_baseline_with_nothing_to_drop_is_copied_as_written() -> None:
+    """Other scanners report on the copy (a hash Gitleaks matches): its lines must be the file's."""
+    text = b'{"version": "1.5.0", "plugins_used": [{"name": "AWSKeyDetector"}],\n "results": {}}\n'
+    assert toolconfig.sanitize(".secrets.baseline", text) == text
+
+
 def test_bandit_ini_keeps_skips_and_drops_output_and_baseline() -> None:
     text = b"[bandit]\nskips = B101,B603\ntests = B102\noutput = /tmp/x\nbaseline = b.json\nformat = txt\n"
     laid_out = toolconfig.sanitize(".bandit", text).decode()

@@ -26,7 +26,7 @@ from mergeguard.scanners.commands import find_executable, run_command
 from tests.golden import FIXTURES, check_golden, check_live
 
 SCANNER = CheckovScanner()
-CASES = ["microservice", "suppressed", "no-iac", "build-args", "rechecks"]
+CASES = ["microservice", "suppressed", "no-iac", "build-args", "rechecks", "rereads"]
 ROOT = Path("/scan/view")
 TARGET = Target(root=ROOT, files=("Dockerfile",), repo=ROOT, workdir=Path("/scratch"))
 CLEAR_SECRETS = ["AKIAQZ7ONXJ3KPL4MWRT", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY"]
@@ -101,6 +101,8 @@ def checkov_or_skip() -> str:
         # runs it (4), and "absolute WORKDIR" on `C:/app` (4) as on `app` (6): the first of each is
         # left out.
         ("rechecks", [("Dockerfile", "CKV2_DOCKER_1", 4), ("windows/Dockerfile", "CKV_DOCKER_10", 6)]),
+        # Checkov fails every ADD: the checksummed download (line 6) is left out, `ADD ./src` kept.
+        ("rereads", [("Dockerfile", "CKV_DOCKER_4", 7)]),
     ],
 )
 def test_golden(case: str, expected: list[Any], tmp_path: Path, regen_golden: bool) -> None:
@@ -126,6 +128,7 @@ def test_report_shapes_are_the_ones_checkov_prints() -> None:
         "no-iac": dict,
         "build-args": dict,
         "rechecks": dict,
+        "rereads": dict,
     }
 
 

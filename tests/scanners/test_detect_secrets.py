@@ -15,6 +15,7 @@ from mergeguard.scanners.base import Target, ToolOutput
 from mergeguard.scanners.commands import find_executable, run_command
 from mergeguard.scanners.detect_secrets.scanner import (
     DEFAULT_SEVERITY,
+    DOCUMENTED_EXAMPLES,
     SEVERITIES,
     DetectSecretsScanner,
     accepted_in_baseline,
@@ -149,6 +150,24 @@ def test_named_files_are_scanned_outside_git_whatever_their_names(tmp_path: Path
     output = run_command(SCANNER.command(exe_or_skip(), target), tmp_path, timeout_s=120)
     found = sorted((f.location.path, f.rule_id) for f in SCANNER.parse(output, target))
     assert found == [("-dash.env", "Secret Keyword"), ("sub dir/ünï.py", "AWS Access Key")]
+
+
+def test_the_aws_documentation_example_keys_are_no_secrets(tmp_path: Path) -> None:
+    """detect-secrets reports AWS's documented example key pair as an AWS key (Gitleaks and Trivy
+    do not); a real-shaped key beside it still is one."""
+    text = (
+        "e.g. AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"  # pragma: allowlist secret
+        "KEY = AKIAI44QH8DHBEXAMPLE\n"  # pragma: allowlist secret
+        "REAL = AKIAQ4ZR7XK2MB5NWT3J\n"  # pragma: allowlist secret
+    )
+    (tmp_path / "README.md").write_text(text, encoding="utf-8")
+    target = Target(root=tmp_path, files=("README.md",), repo=tmp_path)
+    output = run_command(SCANNER.command(exe_or_skip(), target), tmp_path, timeout_s=120)
+    reported = {r["hashed_secret"] for rs in json.loads(output.report)["results"].values() for r in rs}
+    assert DOCUMENTED_EXAMPLES & reported  # what the tool itself reports
+    assert [(f.location.start_line, f.rule_id) for f in SCANNER.parse(output, target)] == [
+        (3, "AWS Access Key")
+    ]
 
 
 # --- parsing ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from mergeguard.scanners.hadolint import SEVERITY, HadolintScanner, help_uri
 from tests.golden import FIXTURES, check_golden, check_live
 
 SCANNER = HadolintScanner()
-CASES = ["api", "frontend", "variants", "clean", "heredoc", "unparseable", "windows"]
+CASES = ["api", "frontend", "variants", "clean", "heredoc", "unparseable", "windows", "rereads"]
 ROOT = Path("/work/view")
 
 

@@ -110,6 +110,8 @@ def _entry(reader: yamlfile.NodeReader, node: yaml.Node, key: str) -> BaselineEn
 
 def _date(reader: yamlfile.NodeReader, node: yaml.Node, key: str) -> dt.date:
     value = reader.scalar(node, key, (dt.date, str), "a date (YYYY-MM-DD)", lambda v: v)
+    if isinstance(value, dt.datetime):  # a timestamp (`2026-12-31T00:00:00Z`): its day, as written
+        return value.date()
     if isinstance(value, dt.date):
         return value
     try:

@@ -164,9 +164,11 @@ class _Reader(yamlfile.NodeReader):
         known = [k.value for k in Kind]
         result = {}
         for name, (name_node, value) in self.mapping(node, key).items():
-            if name not in known:
+            if name.lower() not in known:  # any letter case, as `fail-on`'s severities
                 self.fail(name_node, f"{key}.{name}", f"unknown kind (known: {', '.join(known)})")
-            result[Kind(name)] = self.severity(value, f"{key}.{name}")
+            if Kind(name.lower()) in result:
+                self.fail(name_node, f"{key}.{name}", "appears twice")
+            result[Kind(name.lower())] = self.severity(value, f"{key}.{name}")
         return MappingProxyType(result)
 
     def severity(self, node: yaml.Node, key: str) -> Severity:
@@ -179,7 +181,7 @@ class _Reader(yamlfile.NodeReader):
         return self.scalar(node, key, int, "a whole number of seconds", timeout_seconds)
 
     def policy_changes(self, node: yaml.Node, key: str) -> str:
-        value = self.text(node, key, f"one of {', '.join(POLICY_CHANGES)}")
+        value = self.text(node, key, f"one of {', '.join(POLICY_CHANGES)}").lower()
         if value not in POLICY_CHANGES:
             self.fail(node, key, f"must be one of {', '.join(POLICY_CHANGES)}, got {value!r}")
         return value

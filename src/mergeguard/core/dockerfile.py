@@ -28,6 +28,7 @@ _WINDOWS_IMAGE = re.compile(r"windows|nanoserver|servercore|ltsc\d{4}")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 _OPERATOR_CHARS = frozenset("&|;()!{}")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SCRIPT_FLAG = re.compile(r"^-[a-z]*c$")  # `sh -c`, `bash -lc`, `su -c`: the next word is a script
 # Words after which the next word is still a command: wrappers that run their arguments, and the
 # shell's own keywords before a command.
 _WRAPPERS = frozenset(
@@ -201,29 +202,65 @@ def is_windows_absolute(path: str) -> bool:
 
 def runs(ins: Instruction, command: str) -> bool:
     """Whether a RUN may run `command`: the word in a command's place (first, or after `&&`, `;`,
-    a pipe, a newline, variable assignments or a wrapper such as `env`, `xargs`, `exec`), or inside
-    a quoted string (`sh -c "sudo …"`); True when the shell cannot be read. As an argument
-    (`apt-get install sudo`, `echo sudo`) it is not run."""
-    for line in run_command_lines(ins):
-        try:
-            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
-            lexer.whitespace_split = True
-            tokens = list(lexer)
-        except ValueError:
-            return True
-        in_place = True
-        for token in tokens:
-            if token and set(token) <= _OPERATOR_CHARS:
-                in_place = True
-            elif " " in token or "\t" in token:
-                if command in token.split():
-                    return True
-                in_place = False
-            elif in_place and token.rsplit("/", 1)[-1] == command:
+    a pipe, a newline, variable assignments or a wrapper such as `env`, `xargs`, `exec`), also in
+    a script a shell is handed (`sh -c "sudo …"`, `eval`); True when the shell cannot be read. As
+    an argument (`apt-get install sudo`, `echo "add a sudo user"`) it is not run."""
+    return any(_line_runs(line, command) for line in run_command_lines(ins))
+
+
+def _line_runs(line: str, command: str, depth: int = 0) -> bool:
+    try:
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:
+        return True
+    in_place, previous = True, ""
+    for token in tokens:
+        if token and set(token) <= _OPERATOR_CHARS:
+            in_place = True
+        elif _SCRIPT_FLAG.match(previous) or previous == "eval":  # a script: read as one
+            if depth > 3 or _line_runs(token, command, depth + 1):
                 return True
-            elif in_place and not (token in _WRAPPERS or _ASSIGNMENT.match(token) or token.startswith("-")):
-                in_place = token.isdigit()  # `timeout 5 sudo …`: a wrapper's number
+            in_place = False
+        elif in_place and token.rsplit("/", 1)[-1] == command:
+            return True
+        elif in_place and not (token in _WRAPPERS or _ASSIGNMENT.match(token) or token.startswith("-")):
+            in_place = token.isdigit()  # `timeout 5 sudo …`: a wrapper's number
+        previous = token
     return False
+
+
+def assignments(ins: Instruction) -> list[tuple[str, str]]:
+    """The (name, value) pairs an ENV or ARG sets: `NAME=value …`, or the old `ENV NAME value`."""
+    words = ins.words
+    if not words:
+        return []
+    if "=" not in words[0]:
+        return [(words[0], " ".join(words[1:]))]
+    return [(name, value) for name, _, value in (word.partition("=") for word in words)]
+
+
+def add_sources(instructions: Sequence[Instruction], line: int) -> list[str] | None:
+    """The sources of the ADD on `line` with the build args' defaults read (the ARGs before the first
+    FROM, then the stage's own before that line); None: no ADD there, or an arg without a default."""
+    add = next((ins for ins in instructions if ins.keyword == "ADD" and ins.line == line), None)
+    if add is None or len(add.words) < 2:
+        return None
+    global_args = _global_args(instructions)
+    defaults: dict[str, str | None] = dict(global_args)
+    for ins in instructions:
+        if ins.line >= line:
+            break
+        if ins.keyword == "FROM":  # a stage starts with the global args only
+            defaults = dict(global_args)
+        elif ins.keyword == "ARG":  # before the first FROM: the global args again, the same values
+            for word in ins.words:
+                name, has_value, value = word.partition("=")
+                if has_value:
+                    defaults[name] = _expanded(value, defaults)
+    sources = [_expanded(word, defaults) for word in add.words[:-1]]
+    return [source for source in sources if source is not None] if None not in sources else None
 
 
 def run_command_lines(ins: Instruction) -> list[str]:

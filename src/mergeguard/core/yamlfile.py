@@ -38,6 +38,8 @@ class NodeReader:
             self.fail(node, key, "must be a mapping")
         items: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, key, f"has a key that is {shown(key_node)}, not a name")
             name = str(key_node.value)
             where = f"{key}.{name}" if key != "(top level)" else name
             if allowed and name not in allowed:
@@ -58,7 +60,7 @@ class NodeReader:
         """The scalar's value, checked to be a `kind` (bool is not an int here) and converted."""
         value = _scalar_value(node)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            self.fail(node, key, f"must be {what}, got {node.value!r}")
+            self.fail(node, key, f"must be {what}, got {shown(node)}")
         try:
             return convert(value)
         except ValueError as exc:
@@ -74,10 +76,23 @@ class NodeReader:
         return str(node.value)
 
 
+def shown(node: yaml.Node) -> str:
+    """A value as an error message names it: a scalar as written (with a tag YAML's safe schema does
+    not know), else what it is."""
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    tag = str(node.tag)
+    known = tag in SafeConstructor.yaml_constructors
+    own = "" if known else f" tagged {tag} (a tag mergeguard does not read)"
+    return f"{str(node.value)!r}{own}"
+
+
 def _scalar_value(node: yaml.Node) -> object:
     if not isinstance(node, yaml.ScalarNode):
         return node  # a mapping or list where a scalar belongs: fails the type check
     try:  # a bare constructor: a whole SafeLoader per scalar costs more than the rest of the read
         return SafeConstructor().construct_object(node)
-    except (ValueError, OverflowError):  # a date that is no date, an integer past 4,300 digits
-        return node
+    except (ValueError, OverflowError, yaml.YAMLError):  # a date that is no date, an integer past
+        return node  # 4,300 digits, a tag the safe schema does not know (`!env`, `!!python/name:…`)

@@ -174,8 +174,9 @@ def _commits(name: str, event: dict[str, Any], sha: str, path: str) -> tuple[str
         base = _field(event, ("pull_request", "base", "sha"), str, path)
         head = _field(event, ("pull_request", "head", "sha"), str, path)
         return base, head, number
-    if name == "merge_group":
-        return _field(event, ("merge_group", "base_sha"), str, path), sha, None
+    if name == "merge_group":  # a base only matters for `scope: changed`, which says so when it is missing
+        base = dig(event, ("merge_group", "base_sha"))
+        return (base if isinstance(base, str) and base else None), sha, None
     if name == "push":
         before = event.get("before")
         return (before if isinstance(before, str) and before != _ZERO_SHA else None), sha, None

@@ -36,11 +36,12 @@ class CommentMode(StrEnum):
 
 
 def parse_scope(text: str) -> Scope | None:
-    """The `scope` input ("" = decided by the event: changed on pull requests, all otherwise)."""
+    """The `scope` input, case-insensitive ("" = decided by the event: changed on pull requests,
+    all otherwise)."""
     if not text:
         return None
     try:
-        return Scope(text)
+        return Scope(text.lower())
     except ValueError:
         raise UsageError(f"input scope: {text!r} is not one of {', '.join(Scope)}") from None
 

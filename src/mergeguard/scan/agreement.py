@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
+from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.model import Finding, Kind, Severity, SeverityNote
 from mergeguard.scan import registry
 
@@ -18,16 +21,31 @@ from mergeguard.scan import registry
 # secrets: they neither get lowered nor agree. They key on the same variable-name words as the keyword
 # plugins (`SECRET_KEY = "…"`), so their agreement with one would say nothing new.
 LOWERED_TO = Severity.MEDIUM
+# A hex digest (MD5 to SHA-512) given to a name that says it is one: `KEY_SHA512="e09f…"`,
+# `sha256sum: 4f2a…`, `ENV NODE_CHECKSUM 9c1b…` (generic entropy rules see a random string).
+_DIGEST_WORD = r"(?:sha(?:1|224|256|384|512)?(?:sums?)?|md5(?:sums?)?|checksums?|digest|hash|sums?)"
+_CHECKSUM = re.compile(
+    rf"\b((?:[a-z0-9]+[_.-])*{_DIGEST_WORD}(?:[_.-][a-z0-9]+)*)"  # the word a part of the name
+    r"[\"']?\s*[:=\s]\s*[(\"']*\s*"
+    r"([0-9a-f]{128}|[0-9a-f]{96}|[0-9a-f]{64}|[0-9a-f]{56}|[0-9a-f]{40}|[0-9a-f]{32})(?![0-9a-z])",
+    re.IGNORECASE,
+)
+_MAX_BYTES = 2 * 1024 * 1024  # as detect-secrets' per-file limit
 
 
-def apply(findings: Sequence[Finding], enabled: bool = True) -> list[Finding]:
-    """The findings with each secret only one tool's generic heuristics saw lowered to `LOWERED_TO`.
+def apply(findings: Sequence[Finding], enabled: bool = True, root: Path | None = None) -> list[Finding]:
+    """The findings with each secret only one tool's generic heuristics saw lowered to `LOWERED_TO`,
+    and each that generic heuristics alone saw on a checksum (a hex digest given to a name such as
+    `KEY_SHA512`, read from its line under `root`) however many tools saw it.
 
     Runs after `dedupe.merge`, so a finding's `also` lists every other report of the same secret. A
     secret keeps its severity when a second tool saw it or when any report is a provider-specific
     rule. The fingerprint is not built from the severity, so baselines keep matching.
     """
-    return [_lowered(f) if enabled else f for f in findings]
+    if not enabled:
+        return list(findings)
+    lines = _Lines(root)
+    return [_lowered(f, lines) for f in findings]
 
 
 def heuristic(tool: str, rule_id: str) -> bool:
@@ -48,7 +66,7 @@ def _engine_notes(tools: list[str]) -> str:
     return f", one engine: {'; '.join(notes)}" if notes else ""
 
 
-def _lowered(finding: Finding) -> Finding:
+def _lowered(finding: Finding, lines: _Lines) -> Finding:
     if finding.kind is not Kind.SECRET or finding.severity <= LOWERED_TO:
         return finding
     reports = list(
@@ -56,10 +74,32 @@ def _lowered(finding: Finding) -> Finding:
     )
     if not all(heuristic(tool, rule) for tool, rule in reports):
         return finding
+    if checksum := _CHECKSUM.search(lines.line(finding.location.path, finding.location.start_line)):
+        name, digits = checksum.group(1), len(checksum.group(2))
+        reason = f"a checksum ({digits} hex digits given to {name}), seen only by generic heuristics"
+        return replace(finding, severity=LOWERED_TO, severity_note=SeverityNote(finding.severity, reason))
     if len({_engine(tool) for tool, _ in reports}) > 1:
         return finding
     note = SeverityNote(finding.severity, _reason(reports))
     return replace(finding, severity=LOWERED_TO, severity_note=note)
+
+
+class _Lines:
+    """The scanned files' lines, each file read once (a regular file, at most `_MAX_BYTES`)."""
+
+    def __init__(self, root: Path | None) -> None:
+        self._root = root
+        self._files: dict[str, list[str]] = {}
+
+    def line(self, path: str, number: int) -> str:
+        if self._root is None:
+            return ""
+        if path not in self._files:
+            data = read_regular(self._root / path)
+            text = data.decode("utf-8", "replace") if data is not None and len(data) <= _MAX_BYTES else ""
+            self._files[path] = text.splitlines()
+        lines = self._files[path]
+        return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 def _reason(reports: list[tuple[str, str]]) -> str:

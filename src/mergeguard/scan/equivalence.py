@@ -36,6 +36,26 @@ LINE_CONCEPTS = frozenset(
     }
 )
 FILE_CONCEPTS = frozenset({"runs-as-root", "no-healthcheck"})
+# One per Kubernetes resource: Checkov reports the whole resource, Trivy the pod spec or the container,
+# and every report of one resource ends on the resource's last line (the key, with the file).
+RESOURCE_CONCEPTS = frozenset(
+    {
+        "k8s-privileged",
+        "k8s-host-pid",
+        "k8s-host-ipc",
+        "k8s-host-network",
+        "k8s-privilege-escalation",
+        "k8s-default-namespace",
+        "k8s-writable-root-filesystem",
+        "k8s-runs-as-root",
+        "k8s-no-seccomp",
+        "k8s-low-uid",
+        "k8s-no-cpu-requests",
+        "k8s-no-cpu-limits",
+        "k8s-no-memory-requests",
+        "k8s-no-memory-limits",
+    }
+)
 
 
 def _by_rule(tools: Mapping[str, Tool]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -44,6 +64,7 @@ def _by_rule(tools: Mapping[str, Tool]) -> dict[tuple[str, str], tuple[str, str]
     for tool in tools.values():
         found |= {(tool.name, rule): ("line", name) for rule, name in tool.line_concepts.items()}
         found |= {(tool.name, rule): ("file", name) for rule, name in tool.file_concepts.items()}
+        found |= {(tool.name, rule): ("resource", name) for rule, name in tool.resource_concepts.items()}
     return found
 
 
@@ -73,6 +94,8 @@ def group_key(finding: Finding) -> tuple[object, ...] | None:
         return (scope, name, loc.path)
     if scope == "advisory" and (pkg := finding.package) is not None:
         return (scope, name, loc.path, pkg.name.lower(), pkg.installed)
+    if scope == "resource":
+        return (scope, name, loc.path, max(loc.start_line, loc.end_line))
     return (scope, name, loc.path, loc.start_line)
 
 
@@ -86,7 +109,7 @@ def identity(finding: Finding) -> tuple[str, str | None]:
     if found is None:
         return (f"{finding.tool}\x1f{finding.rule_id}", finding.evidence or None)
     scope, name = found
-    if scope == "file":
+    if scope in ("file", "resource"):  # resources of one file: told apart by the occurrence index
         return (f"concept:{name}", "")
     if scope == "advisory" and (pkg := finding.package) is not None:
         return ("advisory", f"{pkg.name.lower()}@{pkg.installed}#{name}")

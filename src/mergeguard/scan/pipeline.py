@@ -118,7 +118,7 @@ def conclude(
     """The scanners' outcomes to a result: dedupe, fingerprints, baseline, policy (`merge` too)."""
     found = [finding for outcome in outcomes for finding in sorted(outcome.findings, key=_reading_order)]
     merged, folded = dedupe.merge(found)
-    merged = agreement.apply(merged, config.secret_agreement)  # after dedupe: needs the sightings
+    merged = agreement.apply(merged, config.secret_agreement, changes.root)  # after dedupe: the sightings
     findings = fingerprints.assign(merged, changes.root)
     at_base = preexisting.pinned_at_base(changes, findings)
     in_base_image = (

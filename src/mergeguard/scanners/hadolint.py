@@ -74,7 +74,12 @@ class HadolintScanner:
 
 
 def _recheck(finding: Finding) -> reread.Recheck | None:
-    """ShellCheck's checks (SC…) are asked again: a Windows stage's RUN lines are no POSIX shell."""
+    """ShellCheck's checks (SC…) are asked again (a Windows stage's RUN lines are no POSIX shell), and
+    "COPY instead of ADD" (an ADD of a URL a build arg names, or checksummed, is what ADD is for)."""
+    if finding.rule_id == "DL3020":
+        return reread.remote_add
+    if finding.rule_id == "DL3025":  # on a HEALTHCHECK line: not CMD's exec-form advice
+        return reread.exec_form
     return reread.posix_shell if finding.rule_id.startswith("SC") else None
 
 

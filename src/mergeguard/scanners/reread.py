@@ -2,14 +2,16 @@
 
 Checkov does not read build args (`FROM ${BASE}` with a pinned default fails its `latest` check) and
 reads " sudo " anywhere in a RUN as running sudo (`apt-get install sudo`); Checkov and Trivy call a
-Windows `WORKDIR C:\\app` relative; hadolint runs ShellCheck on a Windows stage's `cmd` lines. Each
-such finding is checked against the Dockerfile in the scanned view: kept, moved to the line the
-problem really is on, or left out. A Dockerfile that cannot be read again (a symlink, over 1 MB)
-keeps its findings as the tool reported them.
+Windows `WORKDIR C:\\app` relative; hadolint runs ShellCheck on a Windows stage's `cmd` lines; Trivy
+takes a PGP key fingerprint in `ENV GPG_KEY` for a secret; all three call a checksummed download
+with ADD (`ADD --checksum=sha256:… URL`) a misuse of ADD. Each such finding is checked against the
+Dockerfile in the scanned view: kept, moved to the line the problem really is on, or left out. A
+Dockerfile that cannot be read again (a symlink, over 1 MB) keeps its findings as reported.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +22,10 @@ from mergeguard.core.dockerfile import Instruction
 from mergeguard.core.model import Finding
 
 _MAX_BYTES = 1 << 20
+_PGP_NAME = re.compile(r"gpg|pgp", re.IGNORECASE)
+_KEY_IDS = re.compile(r"(?:(?:0x)?[0-9A-Fa-f]{8,40}\s*)+")
+_CHECKSUM = re.compile(r"(?:^|\s)--checksum=sha(?:256|384|512):[0-9a-fA-F]+(?:\s|$)")
+_REMOTE = re.compile(r"(?:https?://|git@)", re.IGNORECASE)
 
 # What a check says is wrong at a finding's line, asked again: the finding (moved) or None (wrong).
 Recheck = Callable[[Finding, Sequence[Instruction]], Finding | None]
@@ -54,6 +60,39 @@ def posix_shell(finding: Finding, instructions: Sequence[Instruction]) -> Findin
     whose RUN lines are `cmd` or PowerShell."""
     base = dockerfile.stage_base(instructions, finding.location.start_line)
     return None if base is not None and dockerfile.is_windows_image(base) else finding
+
+
+def public_key_id(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
+    """A secret in an ENV or ARG, where every value it sets is a PGP key's id or fingerprint under a
+    GPG/PGP name (`ENV GPG_KEY 7169605F…`, in every official Python image): public, as keyservers
+    publish it."""
+    ins = _at(instructions, finding, "ENV") or _at(instructions, finding, "ARG")
+    pairs = dockerfile.assignments(ins) if ins is not None else []
+    public = pairs and all(_PGP_NAME.search(name) and _KEY_IDS.fullmatch(value) for name, value in pairs)
+    return None if public else finding
+
+
+def verified_add(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
+    """ADD where COPY would do, where the ADD downloads a URL and checks what it got against a
+    checksum (`ADD --checksum=sha256:… https://…`): what ADD is for."""
+    add = _at(instructions, finding, "ADD")
+    return None if add is not None and _CHECKSUM.search(add.args) else finding
+
+
+def remote_add(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
+    """hadolint's "COPY instead of ADD for files and folders", where the source is a URL a build arg
+    names (`ARG UV=https://…` then `ADD $UV …`: hadolint does not read the default)."""
+    add = _at(instructions, finding, "ADD")
+    sources = dockerfile.add_sources(instructions, add.line) if add is not None else None
+    if sources and all(_REMOTE.match(source) for source in sources):
+        return None
+    return verified_add(finding, instructions)
+
+
+def exec_form(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
+    """hadolint's "JSON notation for CMD and ENTRYPOINT", where the line is a HEALTHCHECK's `CMD`
+    (`HEALTHCHECK CMD true`), which Docker runs through the shell either way."""
+    return None if _at(instructions, finding, "HEALTHCHECK") is not None else finding
 
 
 def recheck(

@@ -84,11 +84,12 @@ class Tool:
     `scanner` runs it (None: mergeguard only reads its reports); `reader` reads its report, the same
     for a live run and for `convert`/`scan --report` (None: not offered to `convert`).
     `start_order`: scanners start lowest first (slowest first). `shard_weight`: relative run time
-    for `--shard` (None: the default weight). `line_concepts`/`file_concepts`: rule id -> the name of
-    a concept in `scan.equivalence`; `checks_as`: the tool whose rule ids its findings carry (a
-    converted or image report checked with the same checks); `rule_id` writes a rule id the way the
-    concept tables do. `secrets_join`: its secrets may be one problem with other tools' at the same
-    place. `precommit`: run by default before a commit (fast, no database, no network).
+    for `--shard` (None: the default weight). `line_concepts`/`file_concepts`/`resource_concepts`
+    (one per Kubernetes resource): rule id -> the name of a concept in `scan.equivalence`;
+    `checks_as`: the tool whose rule ids its findings carry (a converted or image report checked
+    with the same checks); `rule_id` writes a rule id the way the concept tables do. `secrets_join`:
+    its secrets may be one problem with other tools' at the same place. `precommit`: run by default
+    before a commit (fast, no database, no network).
     `per_file`: looks at one file at a time, so a long file list may be split into chunks.
     """
 
@@ -101,6 +102,7 @@ class Tool:
     config_files: tuple[ConfigFile, ...] = ()
     line_concepts: Mapping[str, str] = field(default_factory=dict)
     file_concepts: Mapping[str, str] = field(default_factory=dict)
+    resource_concepts: Mapping[str, str] = field(default_factory=dict)
     checks_as: str | None = None
     rule_id: Callable[[str], str] = _same
     secrets_join: bool = True

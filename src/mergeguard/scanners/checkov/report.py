@@ -72,6 +72,7 @@ RECHECKS: dict[str, reread.Recheck] = {
     "CKV_DOCKER_7": reread.latest,  # blind to ARG defaults: `FROM ${BASE}` with BASE pinned
     "CKV_DOCKER_10": reread.relative_workdir,  # `WORKDIR C:\\app` is absolute on Windows
     "CKV2_DOCKER_1": reread.sudo,  # " sudo " anywhere in a RUN: `apt-get install sudo` runs none
+    "CKV_DOCKER_4": reread.verified_add,  # every ADD, a checksummed download too
 }
 
 

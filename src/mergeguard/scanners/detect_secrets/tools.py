@@ -41,7 +41,8 @@ _BASELINE_KEYS = frozenset({"version", "plugins_used", "filters_used", "results"
 
 
 def _baseline_config(data: bytes, notes: list[str]) -> bytes:
-    """The baseline without custom plugins or filters (`path` entries load Python files)."""
+    """The baseline without custom plugins or filters (`path` entries load Python files); as written
+    when it has none, so the other scanners' findings on it keep their lines."""
     baseline = mapping(json.loads(data.decode("utf-8")), empty_ok=False)
     kept = keep(baseline, dict.fromkeys(_BASELINE_KEYS), notes)
     for key in ("plugins_used", "filters_used"):
@@ -51,7 +52,7 @@ def _baseline_config(data: bytes, notes: list[str]) -> bytes:
             if len(safe) != len(entries):
                 notes.append(f"ignored {len(entries) - len(safe)} custom {key} entr(y/ies)")
             kept[key] = safe
-    return json.dumps(kept, indent=2).encode("utf-8")
+    return data if kept == baseline else json.dumps(kept, indent=2).encode("utf-8")
 
 
 def _builtin(entry: Any) -> bool:

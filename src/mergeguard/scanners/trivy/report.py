@@ -34,11 +34,12 @@ _NON_FINDING_STATUSES = frozenset({"PASS", "EXCEPTION"})
 _TRIVY_KEYS = frozenset({"SchemaVersion", "ArtifactName", "ArtifactType", "Results"})
 
 
-# Checks Trivy gets wrong on some Dockerfiles, decided again by reading the file (`reread`): its
-# relative-WORKDIR check calls a Windows `WORKDIR C:\\app` relative.
-RECHECKS: dict[str, reread.Recheck] = dict.fromkeys(
-    ("DS-0009", "DS009"), reread.relative_workdir
-)  # Windows WORKDIR
+# Checks Trivy gets wrong on some Dockerfiles, decided again by reading the file (`reread`).
+RECHECKS: dict[str, reread.Recheck] = {
+    **dict.fromkeys(("DS-0009", "DS009"), reread.relative_workdir),  # Windows `WORKDIR C:\\app`
+    **dict.fromkeys(("DS-0031", "DS031"), reread.public_key_id),  # `ENV GPG_KEY <fingerprint>`
+    **dict.fromkeys(("DS-0005", "DS005"), reread.verified_add),  # `ADD --checksum=… URL`
+}
 
 
 class TrivyReport:
