@@ -95,9 +95,7 @@ def exec_form(finding: Finding, instructions: Sequence[Instruction]) -> Finding 
     return None if _at(instructions, finding, "HEALTHCHECK") is not None else finding
 
 
-def recheck(
-    findings: list[Finding], root: Path, rechecks: Callable[[Finding], Recheck | None]
-) -> list[Finding]:
+def recheck(findings: list[Finding], root: Path, rechecks: Choice) -> list[Finding]:
     """`findings` with those `rechecks` names a recheck for decided again against their Dockerfile."""
     parsed: dict[str, list[Instruction] | None] = {}
     kept = []
