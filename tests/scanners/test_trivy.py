@@ -310,3 +310,35 @@ def test_secret_fields_and_evidence_follow_the_masked_match_not_the_line() -> No
     (found,) = parse_report(sec(), "trivy-secret", TARGET)
     got = (found.tool, found.kind, found.title, found.message, found.help_uri)
     assert got == ("trivy-secret", Kind.SECRET, "GitHub PAT", "GitHub PAT", None)
+
+
+def _env_secret(cause: str, line: int) -> dict[str, Any]:
+    """A DS-0031 as Trivy 0.76 writes it, its cause quoted (as for an image's configuration)."""
+    code = {"Lines": [{"Number": line, "Content": cause, "IsCause": True}]}
+    return {
+        "ID": "DS-0031", "Title": "Secrets passed via `build-args` or envs", "Severity": "CRITICAL",
+        "Message": "Possible exposure of secret env", "Status": "FAIL",
+        "CauseMetadata": {"StartLine": line, "EndLine": line, "Code": code},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cause", "kept"),
+    [
+        ("ENV GPG_KEY 7169605F62C751356D054A26A821E680E5FA6305", False),  # every official Python image
+        ('ENV GPG_KEYS="A35CE5B7 0x4ED778F539E3634C779C87C6D7062848A1AB005C"', False),
+        ("ENV GPG_KEY=7169605F62C751356D054A26A821E680E5FA6305 DB_PASSWORD=changeme", True),
+        ("ENV GPG_TOKEN=not-a-key-id", True),
+        ("ENV API_KEY 7169605F62C751356D054A26A821E680E5FA6305", True),  # hex, but no GPG/PGP name
+    ],
+)
+def test_a_pgp_key_id_in_env_is_no_secret_wherever_trivy_quotes_it(cause: str, kept: bool) -> None:
+    """Read from the cause Trivy quotes, so an image's configuration (no Dockerfile to read) too."""
+    result = {
+        "Target": "app:1 (alpine 3.18)",
+        "Class": "config",
+        "Misconfigurations": [_env_secret(cause, 4)],
+    }
+    report = {"ArtifactName": "app:1", "ArtifactType": "container_image", "Results": [result]}
+    found = parse_report(json.dumps(report), "trivy-image", TARGET)
+    assert [f.rule_id for f in found] == (["DS-0031"] if kept else [])

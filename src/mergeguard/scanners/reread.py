@@ -2,11 +2,12 @@
 
 Checkov does not read build args (`FROM ${BASE}` with a pinned default fails its `latest` check) and
 reads " sudo " anywhere in a RUN as running sudo (`apt-get install sudo`); Checkov and Trivy call a
-Windows `WORKDIR C:\\app` relative; hadolint runs ShellCheck on a Windows stage's `cmd` lines; Trivy
-takes a PGP key fingerprint in `ENV GPG_KEY` for a secret; all three call a checksummed download
-with ADD (`ADD --checksum=sha256:… URL`) a misuse of ADD. Each such finding is checked against the
-Dockerfile in the scanned view: kept, moved to the line the problem really is on, or left out. A
-Dockerfile that cannot be read again (a symlink, over 1 MB) keeps its findings as reported.
+Windows `WORKDIR C:\\app` relative; hadolint runs ShellCheck on a Windows stage's `cmd` lines; all
+three call a checksummed download with ADD (`ADD --checksum=sha256:… URL`) a misuse of ADD. Each
+such finding is checked against the Dockerfile in the scanned view: kept, moved to the line the
+problem really is on, or left out. A Dockerfile that cannot be read again (a symlink, over 1 MB)
+keeps its findings as reported. Trivy's secret-in-ENV on a PGP key id (`ENV GPG_KEY 7169…`) is judged
+on the instruction Trivy quotes (`sets_public_key_ids`), which an image's configuration has too.
 """
 
 from __future__ import annotations
@@ -62,14 +63,11 @@ def posix_shell(finding: Finding, instructions: Sequence[Instruction]) -> Findin
     return None if base is not None and dockerfile.is_windows_image(base) else finding
 
 
-def public_key_id(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
-    """A secret in an ENV or ARG, where every value it sets is a PGP key's id or fingerprint under a
-    GPG/PGP name (`ENV GPG_KEY 7169605F…`, in every official Python image): public, as keyservers
-    publish it."""
-    ins = _at(instructions, finding, "ENV") or _at(instructions, finding, "ARG")
-    pairs = dockerfile.assignments(ins) if ins is not None else []
-    public = pairs and all(_PGP_NAME.search(name) and _KEY_IDS.fullmatch(value) for name, value in pairs)
-    return None if public else finding
+def sets_public_key_ids(ins: Instruction) -> bool:
+    """Whether an ENV or ARG sets only PGP key ids or fingerprints, each under a GPG/PGP name
+    (`ENV GPG_KEY 7169605F…`, in every official Python image): public, as keyservers publish them."""
+    pairs = dockerfile.assignments(ins) if ins.keyword in ("ENV", "ARG") else []
+    return bool(pairs) and all(_PGP_NAME.search(name) and _KEY_IDS.fullmatch(value) for name, value in pairs)
 
 
 def verified_add(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:

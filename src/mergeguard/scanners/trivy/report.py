@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, ClassVar, TypeVar
 
+from mergeguard.core import dockerfile
 from mergeguard.core.errors import ParseError
-from mergeguard.core.jsonfields import or_empty
+from mergeguard.core.jsonfields import dig, objects_in, or_empty
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners import reread
 from mergeguard.scanners.base import Target, ToolOutput, load_json, relative_path
@@ -34,10 +36,10 @@ _NON_FINDING_STATUSES = frozenset({"PASS", "EXCEPTION"})
 _TRIVY_KEYS = frozenset({"SchemaVersion", "ArtifactName", "ArtifactType", "Results"})
 
 
+_SECRET_IN_ENV = re.compile(r"^(?:AVD-)?DS-?0*31$", re.IGNORECASE)
 # Checks Trivy gets wrong on some Dockerfiles, decided again by reading the file (`reread`).
 RECHECKS: dict[str, reread.Recheck] = {
     **dict.fromkeys(("DS-0009", "DS009"), reread.relative_workdir),  # Windows `WORKDIR C:\\app`
-    **dict.fromkeys(("DS-0031", "DS031"), reread.public_key_id),  # `ENV GPG_KEY <fingerprint>`
     **dict.fromkeys(("DS-0005", "DS005"), reread.verified_add),  # `ADD --checksum=… URL`
 }
 
@@ -92,12 +94,24 @@ def _result(
     failed = [
         _misconfiguration(record, tool, path, f"{where}.Misconfigurations[{j}]")
         for j, record in enumerate(misconfigurations)
-        if _failed(record, tool, f"{where}.Misconfigurations[{j}]")
+        if _failed(record, tool, f"{where}.Misconfigurations[{j}]") and not _public_key_ids(record)
     ]
     findings += reread.recheck(failed, target.root, lambda f: RECHECKS.get(f.rule_id)) if failed else []
     for j, record in enumerate(secrets):
         findings.append(_secret(record, tool, path, f"{where}.Secrets[{j}]"))
     return findings
+
+
+def _public_key_ids(record: dict[str, Any]) -> bool:
+    """A secret-in-ENV (DS-0031) whose cause, as Trivy quotes it, sets only PGP key ids under GPG/PGP
+    names (`ENV GPG_KEY 7169605F…`, in every official Python image): public, not a secret. The
+    quoted cause serves a Dockerfile and an image's configuration (its base's ENV) alike."""
+    if not _SECRET_IN_ENV.match(str(record.get("ID") or record.get("AVDID") or "")):
+        return False
+    lines = objects_in(dig(record, ("CauseMetadata", "Code", "Lines")))
+    causes = [str(line.get("Content", "")) for line in lines if line.get("IsCause")]
+    instructions = [ins for cause in causes for ins in dockerfile.parse(cause)]
+    return bool(instructions) and all(reread.sets_public_key_ids(ins) for ins in instructions)
 
 
 def _misconfiguration(record: dict[str, Any], tool: str, path: str, where: str) -> Finding:
