@@ -52,6 +52,41 @@ def test_changed_lines_of_a_path_with_spaces_and_odd_characters(tree: GitTree) -
     assert result.commit_range is not None and result.commit_range.count == 1
 
 
+def test_an_added_line_that_reads_like_a_file_header_is_content(tree: GitTree) -> None:
+    """`++ b/docs.txt` added to a file shows as `+++ b/docs.txt` in the patch: read as a header, the
+    lines after it were credited to another file and a new `shell=True` looked pre-existing."""
+    tree.write("app.py", 'import os\n"""\n++ b/docs.txt\n\x0c+++ b/nowhere\n"""\nos.system("x")\n')
+    tree.commit("pr")
+    result = changes.collect(tree.root, "base", [])
+    assert result.lookup("app.py").lines == frozenset({2, 3, 4, 5, 6})  # type: ignore[union-attr]
+    assert [f.path for f in result.files] == ["app.py"]
+
+
+@pytest.mark.parametrize(
+    "name", ["evil\u2028.py", "cfg\x85.py", "form\x0cfeed.py", "v\x0btab.py", "r\x1eec.py"]
+)
+def test_a_name_with_a_character_python_splits_lines_at_keeps_its_lines(tree: GitTree, name: str) -> None:
+    """git writes these unquoted (or quoted, for controls); only `\\n` ends a patch line."""
+    tree.write(name, "a = 1\nb = 2\n")
+    tree.commit("pr")
+    assert changes.collect(tree.root, "base", []).lookup(name).lines == frozenset({1, 2})  # type: ignore[union-attr]
+
+
+def test_a_file_moved_out_of_an_excluded_place_is_the_changes_every_line(tree: GitTree) -> None:
+    """Moved as it is, a file keeps its lines (a rename adds none): out of `tests/fixtures/**`, which
+    nobody judged, into the code, every line is the change's. A move between judged places is not."""
+    tree.write("tests/fixtures/vuln.py", "import os\nos.system(input())\n")
+    tree.commit("a fixture")
+    tree.git("branch", "-f", "base")
+    (tree.root / "src").mkdir()
+    tree.git("mv", "tests/fixtures/vuln.py", "src/run.py")
+    tree.git("mv", "app.py", "src/app.py")
+    tree.commit("move them")
+    result = changes.collect(tree.root, "base", ["tests/fixtures/**"])
+    assert result.lookup("src/run.py").lines == frozenset({1, 2})  # type: ignore[union-attr]
+    assert result.lookup("src/app.py").lines == frozenset()  # type: ignore[union-attr]
+
+
 def test_merge_base_is_used_not_the_base_tip(tree: GitTree) -> None:
     tree.git("checkout", "-q", "-b", "feature")
     tree.write("feature.py", "a = 1\n")

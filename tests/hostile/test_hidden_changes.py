@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,40 @@ def test_gitattributes_in_the_change_do_not_hide_its_lines(
     assert tools == {"detect-secrets", "gitleaks"}  # Gitleaks reads the commits: --text there too
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        'DOC = """\n++ b/docs/usage.txt\n"""\n',  # shown as `+++ b/docs/usage.txt` in the patch
+        "# \x0c+++ b/nowhere\n",  # a form feed: a line break to Python, not to git
+    ],
+)
+def test_an_added_line_that_reads_like_a_diff_header_hides_nothing_after_it(
+    tree: GitTree, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    tree.write("app.py", BASE_CODE + content + f'AWS_KEY = "{KEY}"\n')
+    tree.commit("a header in the content")
+    code, report = scan(tree, capsys, "trivy-secret")
+    assert code == 1, report["reason"]
+    assert {(f["path"], f["status"]) for f in report["findings"]} == {("app.py", "new")}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", ["back\\slash.py", "x\\..\\..\\y.py", "evil\u2028.py", "cfg\x85.py"])
+def test_a_name_a_tool_or_python_could_misread_keeps_its_findings_in_the_change(
+    tree: GitTree, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A backslash is part of a Linux file's name (not a separator to turn into `/`, which took the
+    file out of the change); U+2028 and U+0085 are in names git writes unquoted."""
+    source = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
+    tree.write(name, f'{source}\nAWS_KEY = "{KEY}"\n')
+    tree.commit("an odd name")
+    code, report = scan(tree, capsys, "bandit,trivy-secret")
+    assert code == 1, report["reason"]
+    assert report["findings_out_of_scope"] == 0
+    blocking = {(f["path"], f["rule_id"], f["status"]) for f in report["findings"] if f["blocking"]}  # type: ignore[attr-defined]
+    assert blocking == {(name, "B602", "new"), (name, "aws-access-key-id", "new")}
+    assert all(s["status"] == "ok" for s in report["scanners"] if s["name"] in ("bandit", "trivy-secret"))  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("scanner", ["detect-secrets", "trivy-secret"])
 def test_a_nul_byte_does_not_hide_a_file_from_the_secret_scanners(
     tree: GitTree, capsys: pytest.CaptureFixture[str], scanner: str
@@ -79,3 +114,73 @@ def test_the_view_turns_nul_bytes_of_text_into_spaces_and_leaves_real_binaries(t
         assert (view / "logo.png").read_bytes() == png
         assert (view / "notes.txt").read_bytes() == b"a b\nline two\n"  # same lines and columns
     assert (tree.root / "notes.txt").read_bytes() == b"a\x00b\nline two\n"  # the tree is never touched
+
+
+def test_the_view_re_encodes_utf16_text_as_utf8(tree: GitTree) -> None:
+    """Windows tools write UTF-16: its every other byte is NUL, so as spaces it read `a w s _ …`."""
+    text = f"aws_access_key_id = {KEY}\r\nline two\r\n"
+    tree.write("with-bom.txt", text.encode("utf-16"))  # a byte order mark, little-endian here
+    tree.write("no-bom.txt", text.encode("utf-16-le"))
+    tree.write("big-endian.txt", text.encode("utf-16-be"))
+    tree.commit("UTF-16 files")
+    with scan_view(changes.collect(tree.root, "base", [])) as view:
+        for name in ("with-bom.txt", "no-bom.txt", "big-endian.txt"):
+            assert (view / name).read_bytes() == text.encode("utf-8"), name
+
+
+def test_a_big_text_file_with_a_nul_byte_is_still_read_by_the_secret_scanners(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past 10 MB it was laid out as it is, and every secret scanner skipped it as binary."""
+    filler = b"# padding line of a generated file, nothing to see here 0123456789\n" * 170_000  # 11.5 MB
+    tree.write("dump.sql", b"\x00" + filler + f"aws_access_key_id = {KEY}\n".encode())
+    tree.commit("a big file with a NUL")
+    code, report = scan(tree, capsys, "trivy-secret")
+    assert code == 1, report["reason"]
+    assert {(f["path"], f["status"]) for f in report["findings"]} == {("dump.sql", "new")}  # type: ignore[attr-defined]
+
+
+def test_the_changes_own_inline_suppressions_are_not_honoured_and_are_listed(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`# nosec`, `pragma: allowlist secret`, `gitleaks:allow` on lines the change adds switched its
+    findings off; like its config edits, they count once merged. Lines and columns stay."""
+    tree.write(
+        "app.py",
+        "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)  # nosec\n"
+        f'\nAWS_KEY = "{KEY}"  # pragma: allowlist secret gitleaks:allow\n',
+    )
+    tree.commit("suppressed by the change itself")
+    code, report = scan(tree, capsys, "bandit,detect-secrets,gitleaks,trivy-secret")
+    assert code == 1, report["reason"]
+    blocking = {(f["rule_id"], f["start_line"]) for f in report["findings"] if f["blocking"]}  # type: ignore[attr-defined]
+    assert ("B602", 5) in blocking and ("aws-access-key-id", 7) in blocking
+    tools = {t for f in report["findings"] if f["start_line"] == 7 for t in f["tools"]}  # type: ignore[attr-defined]
+    assert {"detect-secrets", "gitleaks", "trivy-secret"} <= tools
+    changes_listed: list[dict[str, Any]] = report["policy_changes"]  # type: ignore[assignment]
+    [listed] = changes_listed
+    assert (listed["path"], listed["status"]) == ("app.py", "suppresses")
+    assert [e.split(" (")[0] for e in listed["effects"]] == [
+        "line 5 adds bandit's inline suppression",
+        "line 7 adds detect-secrets's inline suppression",
+        "line 7 adds gitleaks's inline suppression",
+    ]
+
+
+def test_inline_suppressions_already_at_the_base_keep_working(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree.write(
+        "tool.py",
+        "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)  # nosec\n",
+    )
+    tree.commit("accepted at the base")
+    tree.git("branch", "-f", "base")
+    tree.write(
+        "tool.py",
+        "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)  # nosec\n# x\n",
+    )
+    tree.commit("an unrelated line")
+    code, report = scan(tree, capsys, "bandit")
+    assert code == 0, report["reason"]
+    assert report["policy_changes"] == []

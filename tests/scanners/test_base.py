@@ -30,6 +30,14 @@ def test_relative_path(reported: str, expected: str) -> None:
     assert relative_path(reported, TARGET) == expected
 
 
+def test_a_backslash_is_part_of_a_scanned_files_name() -> None:
+    """On Linux `back\\slash.py` is one file: read as `back/slash.py` it fell out of the change."""
+    target = Target(root=Path("/tmp/view/src"), files=("back\\slash.py", "x\\..\\y.py"), repo=Path("/repo"))
+    assert relative_path("./back\\slash.py", target) == "back\\slash.py"
+    assert relative_path("/tmp/view/src/x\\..\\y.py", target) == "x\\..\\y.py"  # not ../y.py
+    assert relative_path("app\\win\\x.py", target) == "app/win/x.py"  # a Windows report's separators
+
+
 @pytest.mark.parametrize("reported", ["../etc/passwd", "app/../../x", "", "/", "./"])
 def test_paths_outside_the_root_are_parse_errors(reported: str) -> None:
     with pytest.raises(ParseError):

@@ -133,6 +133,10 @@ def test_git_command_scans_the_range_of_the_repository_with_it_trusted() -> None
     # --text: the change's .gitattributes cannot hide its lines (-diff, binary)
     assert argv[argv.index("--log-opts") + 1] == f"--text --no-textconv {'a' * 40}..{'b' * 40}"
     assert argv[argv.index("--platform") + 1] == "none"  # no `git ls-remote`
+    assert "--ignore-gitleaks-allow" in argv  # the range's `gitleaks:allow` is the change's own
+    assert (
+        "--ignore-gitleaks-allow" not in SCANNER.command("/bin/gitleaks", TARGET).argv
+    )  # full scan: honoured
     # the git directory, not the work tree, whose .gitleaks.toml/.gitleaksignore the change wrote
     assert argv[-2:] == ("--", str(REPO / ".git"))
     assert COMMON in " ".join(argv)
@@ -390,7 +394,11 @@ def test_a_subdirectory_scan_drops_findings_outside_it(gitleaks: str, tmp_path: 
 
 
 @pytest.mark.scanner
-def test_gitleaksignore_and_gitleaks_allow_work_in_git_mode(gitleaks: str, tmp_path: Path) -> None:
+def test_gitleaksignore_works_in_git_mode_and_the_ranges_own_gitleaks_allow_does_not(
+    gitleaks: str, tmp_path: Path
+) -> None:
+    """Every line Gitleaks reads in a range is one the change added: a `gitleaks:allow` there is the
+    change's own suppression, not honoured before merge (as a `# nosec` it adds)."""
     tree = GitTree(tmp_path / "repo")
     tree.write("README.md", "docs\n")
     base = tree.commit("start")
@@ -398,8 +406,8 @@ def test_gitleaksignore_and_gitleaks_allow_work_in_git_mode(gitleaks: str, tmp_p
     tree.write("b.py", KEY_ID.rstrip("\n") + "  # gitleaks:allow\n")
     tree.write("c.py", KEY_ID)
     tree.write(".gitleaksignore", "a.py:aws-access-token:1\n")
-    head = tree.commit("three secrets, two accepted")
-    assert secrets_found(scan_range(gitleaks, tree, base, head)) == [("c.py", head)]
+    head = tree.commit("three secrets, one accepted")
+    assert secrets_found(scan_range(gitleaks, tree, base, head)) == [("b.py", head), ("c.py", head)]
 
 
 @pytest.mark.scanner

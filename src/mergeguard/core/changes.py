@@ -87,8 +87,12 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
     head = gitrepo.head_commit(repo)
     commits = CommitRange(base, head, gitrepo.commit_count(repo, base))
     lines = gitrepo.added_lines(repo, base)
-    paths = gitrepo.changed_files(repo, base)
-    return _build(root, paths, exclude, repo=repo, commits=commits, lines=lines)
+    changed = gitrepo.changed_files(repo, base)
+    matcher = compile_globs(exclude)
+    for path, old in changed.items():  # moved out of an excluded place: every line is the change's
+        if old is not None and matcher(old) and not matcher(path):
+            lines[path] = _all_lines(root / path)
+    return _build(root, list(changed), exclude, repo=repo, commits=commits, lines=lines)
 
 
 def _build(
@@ -112,6 +116,16 @@ def _build(
             touched = lines.get(path, frozenset()) if mode is Mode.CHANGED else None
             kept.append(ChangedFile(path, classify(path, _head(full)), touched))
     return ChangeSet(root, mode, tuple(kept), tuple(dropped), repo, commits, tuple(exclude))
+
+
+def _all_lines(path: Path) -> frozenset[int]:
+    """Every line number of a file (a renamed file whose old place was not judged)."""
+    try:
+        with path.open("rb") as handle:
+            count = sum(1 for _ in handle)
+    except OSError:
+        return frozenset()
+    return frozenset(range(1, count + 1))
 
 
 def _nonempty(changes: ChangeSet, tracked: bool) -> ChangeSet:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mergeguard.core.errors import UsageError
 
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")  # old count, new start, new count
 _GIT_TIMEOUT_S = 120.0
 # The change's own .gitattributes must not hide its lines: `-diff`, `binary` or a textconv driver
 # would turn a file's diff into "Binary files differ" (or a filter's output), and a file with a NUL
@@ -84,25 +84,27 @@ _SHALLOW_FIX = (
 )
 
 
-def changed_files(repo: Repo, base: str) -> list[str]:
-    """Files added, copied, modified or renamed (new name) in base..HEAD, under the prefix.
+def changed_files(repo: Repo, base: str) -> dict[str, str | None]:
+    """Files added, copied, modified or renamed in base..HEAD, under the prefix: each new name, and
+    the name a renamed file had at the base (None for the others).
 
     Binary files count too (diffed as text): a NUL byte must not hide a secret from the scanners.
     """
     numstat = repo.git(
         "diff", *_DIFF_AS_TEXT, "-z", "--numstat", "-M", "--diff-filter=ACMRT", base, "HEAD", "--"
     )
-    files = []
+    files: dict[str, str | None] = {}
     fields = iter(numstat.split("\0"))
     for entry in fields:
         if not entry:
             continue
         _added, _deleted, path = entry.split("\t", 2)
+        old = None
         if not path:  # a rename: the old and new names follow as their own fields
-            next(fields)
+            old = next(fields)
             path = next(fields)
         if path.startswith(repo.prefix):  # numstat marks a binary file "-" even with --text: kept
-            files.append(path[len(repo.prefix) :])
+            files[path[len(repo.prefix) :]] = old.removeprefix(repo.prefix) if old is not None else None
     return files
 
 
@@ -117,7 +119,7 @@ def commit_count(repo: Repo, base: str) -> int:
 
 
 def _adds_text(numstat: str) -> bool:
-    return any(line.split("\t", 1)[0] not in ("-", "0") for line in numstat.splitlines() if "\t" in line)
+    return any(line.split("\t", 1)[0] not in ("-", "0") for line in numstat.split("\n") if "\t" in line)
 
 
 def head_commit(repo: Repo) -> str:
@@ -125,20 +127,34 @@ def head_commit(repo: Repo) -> str:
 
 
 def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
-    """Per changed file (relative to the prefix), the HEAD line numbers base..HEAD added or changed."""
+    """Per changed file (relative to the prefix), the HEAD line numbers base..HEAD added or changed.
+
+    Read as git writes the patch: lines end at `\n` only (a name or a line may hold U+2028, a form
+    feed, or any other character Python would split at), and a hunk's lines are counted off its
+    header, so an added line that reads `++ b/other` (shown as `+++ b/other`) is content, never a
+    file header that would credit what follows to another file.
+    """
     scope = repo.prefix or "."
     diff = repo.git("diff", *_DIFF_AS_TEXT, "-U0", "-M", "--no-color", base, "HEAD", "--", scope)
     lines: dict[str, set[int]] = {}
     current: set[int] | None = None
-    for text in diff.splitlines():
-        if text.startswith("+++ "):
+    left = 0  # lines of the current hunk still to come
+    for text in diff.split("\n"):
+        if left:
+            left -= not text.startswith("\\")  # "\ No newline at end of file" is not counted
+            continue
+        if text.startswith("diff --git "):
+            current = None
+        elif text.startswith("+++ "):
             path = _diff_path(text[4:])
             current = None
             if path is not None and path.startswith(repo.prefix):
                 current = lines.setdefault(path[len(repo.prefix) :], set())
-        elif current is not None and (match := _HUNK.match(text)):
-            start, count = int(match.group(1)), int(match.group(2) or "1")
-            current.update(range(start, start + count))
+        elif match := _HUNK.match(text):
+            removed, start, count = (int(n) if n else 1 for n in match.group(1, 2, 3))
+            left = removed + count
+            if current is not None:
+                current.update(range(start, start + count))
     return {path: frozenset(numbers) for path, numbers in lines.items()}
 
 

@@ -49,7 +49,8 @@ class Kind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """Where a finding is: a repo-relative POSIX path and a 1-based line range."""
+    """Where a finding is: a repo-relative POSIX path and a 1-based line range (adapters turn a
+    Windows report's backslashes into `/`; one left is part of a name, as Linux allows)."""
 
     path: str
     start_line: int = 1
@@ -57,7 +58,7 @@ class Location:
     column: int | None = None
 
     def __post_init__(self) -> None:
-        if not self.path or self.path.startswith("/") or "\\" in self.path:
+        if not self.path or self.path.startswith("/"):
             raise ValueError(f"location path must be repo-relative POSIX, got {self.path!r}")
         if self.start_line < 1:
             object.__setattr__(self, "start_line", 1)

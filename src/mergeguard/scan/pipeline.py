@@ -134,6 +134,7 @@ def conclude(
         in_base_image=in_base_image,
         image_scanners=frozenset(name for name, tool in TOOLS.items() if tool.scans_images),
     )
+    policy_changes = (*policy_changes, *policydiff.inline_suppressions(changes))
     decision = policydiff.gate(decision, policy_changes, config)
     return ScanResult(changes, tuple(outcomes), decision, config, folded, policy_changes)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
 import tempfile
@@ -10,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mergeguard.core.basepolicy import PolicyFiles, read_regular
-from mergeguard.core.changes import ChangeSet
+from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
+from mergeguard.scan import suppressions
 from mergeguard.scan.registry import TOOLS, config_files
 from mergeguard.scanners.tool import ConfigFile
 from mergeguard.scanners.toolconfig import sanitize
@@ -25,7 +27,9 @@ TOOL_CONFIG_FILES = tuple(dict.fromkeys((*config_files(), *_MANIFESTS)))
 # Manifests whose change's copy is scanned, with a tool's settings in them put back to the base's.
 _BASE_SETTINGS = tuple(f for tool in TOOLS.values() for f in tool.config_files if f.base_settings)
 _SNIFF_BYTES = 8000  # as far as git looks for a NUL byte to call a file binary
-_MAX_TEXT_BYTES = 10_000_000
+_MAX_TEXT_BYTES = 10_000_000  # a UTF-16 file re-encoded in memory
+_MAX_NUL_TEXT_BYTES = 256_000_000  # text with NUL bytes, copied in chunks
+_CHUNK_BYTES = 1 << 20
 
 
 @contextmanager
@@ -50,7 +54,22 @@ def scan_view(changes: ChangeSet, policy: PolicyFiles | None = None) -> Iterator
         for declared in _BASE_SETTINGS:
             if policy is not None and policy.from_base and declared.name in in_scope:
                 _keep_base_settings(declared, view / declared.name, changes.root / declared.name, policy)
+        if changes.mode is Mode.CHANGED:
+            _blank_inline_suppressions(view, [f for f in changes.files if f.lines and f.path not in configs])
         yield view
+
+
+def _blank_inline_suppressions(view: Path, files: Iterable[ChangedFile]) -> None:
+    """The change's own inline suppressions (`# nosec` on a line it adds) blanked in the view."""
+    for changed in files:
+        copy = view / changed.path
+        data = read_regular(copy)
+        if data is None or len(data) > _MAX_TEXT_BYTES:
+            continue
+        blanked = suppressions.blanked(data, changed.lines or ())
+        if blanked is not None:
+            copy.unlink()  # a hard link to the work tree's file: never written through
+            copy.write_bytes(blanked)
 
 
 def _policy_copy(path: Path, policy: PolicyFiles | None) -> bytes | None:
@@ -83,9 +102,7 @@ def _populate(root: Path, view: Path, paths: Iterable[str]) -> None:
     for path in dict.fromkeys(paths):
         source, dest = root / path, view / path
         dest.parent.mkdir(parents=True, exist_ok=True)
-        text = _text_with_nul(source)
-        if text is not None:
-            dest.write_bytes(text)
+        if _lay_out_text(source, dest):
             continue
         try:
             os.link(source, dest)
@@ -93,22 +110,54 @@ def _populate(root: Path, view: Path, paths: Iterable[str]) -> None:
             shutil.copyfile(source, dest)
 
 
-def _text_with_nul(path: Path) -> bytes | None:
-    """A text file's bytes with its NUL bytes as spaces; None for any other file.
-
-    The secret scanners skip a file with a NUL byte as binary (measured: detect-secrets, Gitleaks
-    and Trivy all do), so one NUL byte would hide a whole file of secrets. Lines and columns stay.
+def _lay_out_text(source: Path, dest: Path) -> bool:
+    """`source` written to `dest` as text the secret scanners read, when it is text they would skip
+    as binary (measured: detect-secrets, Gitleaks and Trivy skip a file with a NUL byte): UTF-16 (a
+    byte order mark, or every other byte NUL, as Windows tools write it) re-encoded as UTF-8, and
+    the NUL bytes of other text as spaces. Lines stay, and columns too for the NULs. False: nothing
+    written (no NUL in its first 8,000 bytes, too big, or not text: an image, an archive).
     """
     try:
-        with path.open("rb") as handle:
-            if b"\0" not in handle.read(_SNIFF_BYTES) or path.stat().st_size > _MAX_TEXT_BYTES:
-                return None
-            handle.seek(0)
-            data = handle.read().replace(b"\0", b" ")
+        with source.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+        size = source.stat().st_size
     except OSError:
-        return None
+        return False
+    if b"\0" not in head:
+        return False
+    if (encoding := _utf16(head)) is not None and size <= _MAX_TEXT_BYTES:
+        try:
+            dest.write_bytes(source.read_bytes().decode(encoding).encode("utf-8", "surrogatepass"))
+            return True
+        except (UnicodeError, OSError):
+            dest.unlink(missing_ok=True)
+    return size <= _MAX_NUL_TEXT_BYTES and _spaces_for_nul(source, dest)
+
+
+def _utf16(head: bytes) -> str | None:
+    """The UTF-16 codec `head` is written in, if it is: by its byte order mark, else by NULs."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    even, odd = head[0::2], head[1::2]
+    if odd and odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even and even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def _spaces_for_nul(source: Path, dest: Path) -> bool:
+    """`source` copied to `dest` in chunks with each NUL a space; False (nothing left) when it is not
+    UTF-8 text."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None  # a real binary (an image, an archive): laid out as it is
-    return data
+        with source.open("rb") as src, dest.open("wb") as out:
+            while chunk := src.read(_CHUNK_BYTES):
+                chunk = chunk.replace(b"\0", b" ")
+                decoder.decode(chunk)
+                out.write(chunk)
+            decoder.decode(b"", final=True)
+    except (UnicodeDecodeError, OSError):
+        dest.unlink(missing_ok=True)
+        return False
+    return True

@@ -92,7 +92,13 @@ def load_json(text: str, tool: str) -> Any:
 
 
 def relative_path(reported: str, target: Target) -> str:
-    """A tool-reported path made repo-relative POSIX (absolute, `./`, leading `/`, Windows)."""
+    """A tool-reported path made repo-relative POSIX (absolute, `./`, leading `/`, Windows).
+
+    A backslash is a Windows separator unless the name is one of the scanned files as written: on
+    Linux `back\\slash.py` is a file of its own, and read as `back/slash.py` it would fall out of scope.
+    """
+    if (named := as_scanned(reported, target)) is not None:
+        return named
     text = reported.replace("\\", "/")
     root = target.root.as_posix().rstrip("/") + "/"
     if text.startswith(root):
@@ -107,6 +113,18 @@ def relative_path(reported: str, target: Target) -> str:
     if not text or clean.startswith("../") or ".." in PurePosixPath(clean).parts:
         raise ParseError(f"path {reported!r} is outside the scanned directory")
     return _named_file(clean, target) if "\ufffd" in clean else clean
+
+
+def as_scanned(reported: str, target: Target) -> str | None:
+    """A reported path holding a backslash as one of the target's files, as written (only the root,
+    `./` or a leading `/` taken off); None when it is not one."""
+    if "\\" not in reported:
+        return None
+    root = target.root.as_posix().rstrip("/") + "/"
+    text = reported.removeprefix(root)
+    while text.startswith(("/", "./")):
+        text = text[1:] if text.startswith("/") else text[2:]
+    return text if text in target.files else None
 
 
 def _named_file(path: str, target: Target) -> str:

@@ -223,6 +223,7 @@ TOOLS = (
             "DL3027": "apt-instead-of-apt-get",
         },
         file_concepts={"DL3002": "runs-as-root"},
+        inline_suppressions=(r"hadolint\s+ignore\s*=",),
         sarif_kind=Kind.MISCONFIGURATION,
         precommit=True,
     ),

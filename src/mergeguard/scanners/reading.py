@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from mergeguard.core import jsonload
 from mergeguard.core.errors import ParseError
 from mergeguard.core.jsonfields import need_list, or_empty
-from mergeguard.scanners.base import Target, relative_path
+from mergeguard.scanners.base import Target, as_scanned, relative_path
 
 _T = TypeVar("_T")
 # Where a report may start: a line beginning with `[` or `{`. A banner line can start with `[`
@@ -75,6 +75,8 @@ def repo_path(reported: str, target: Target, tool: str) -> str:
     starts with `--root` itself. An absolute Windows path (`C:/…`) is placed only under a `--root`
     that names it (a report made on Windows, read elsewhere); any other is an error.
     """
+    if (named := as_scanned(reported, target)) is not None:  # `back\\slash.py`: a Linux file's name
+        return named
     return _repo_path(reported, target.root, tool)  # a report names few paths, each many times
 
 

@@ -123,6 +123,9 @@ class Tool:
     lighter: Scanner | None = None
     # scan.policydiff: what a change to one of its config files (by name) would do to the policy.
     policy_effects: Mapping[str, PolicyEffects] = field(default_factory=dict)
+    # scan.policydiff: the comments that make the tool skip a finding on their line (regular
+    # expressions, any case): one the change adds is reported with its policy edits.
+    inline_suppressions: tuple[str, ...] = ()
     # scan.pipeline: the jobs for the images given (`--image`), and the outcomes' annotation.
     image_jobs: ImageJobs | None = None
     annotate: Annotate | None = None

@@ -56,7 +56,10 @@ class GitleaksScanner:
         # copies (the merge-base's) are used instead: `--config` here, `.gitleaksignore` from ./.
         config = target.root / ".gitleaks.toml"
         own = ("--config", str(config)) if config.is_file() and config.stat().st_size else ()
-        argv = (exe, "git", *_COMMON, *own, "--platform", "none", "--log-opts", _log_range(commits))
+        # `--ignore-gitleaks-allow`: every line it reads is one the change added, so a `gitleaks:allow`
+        # there is the change's own suppression, not honoured before it is merged (scan.suppressions).
+        argv = (exe, "git", *_COMMON, *own, "--platform", "none", "--ignore-gitleaks-allow")
+        argv = (*argv, "--log-opts", _log_range(commits))
         source = git_dir(target.repo)
         return Command((*argv, "--", str(source)), env=trust_repository(target.repo, source))
 

@@ -54,6 +54,7 @@ TOOLS = (
         shard_weight=2,
         config_files=(ConfigFile(".gitleaks.toml", _config), ConfigFile(_IGNORE_FILE)),
         policy_effects={_IGNORE_FILE: line_ignores},
+        inline_suppressions=(r"gitleaks:allow",),
         # Gitleaks 8's keyword-and-entropy catch-all; Gitleaks 7 named its counterpart by description.
         secret_heuristics=frozenset({"generic-api-key", "Generic Credential"}),
         sarif_kind=Kind.SECRET,

@@ -82,6 +82,7 @@ _CONFIG = Tool(
     },
     rule_id=rule_id,
     sarif_kind=Kind.MISCONFIGURATION,
+    inline_suppressions=(r"trivy:ignore:",),
     policy_effects={".trivyignore": line_ignores},
 )
 # Slowest first: an image scan takes tens of seconds (its jobs, one per image, are made by
