@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,19 @@ def test_a_kubernetes_problem_has_one_fingerprint_whichever_tool_reported_it(tmp
     by_checkov = fingerprints.assign([finding("checkov", "CKV_K8S_19", 1, 4, path="pod.yaml")], tmp_path)
     by_trivy = fingerprints.assign([finding("trivy-config", "KSV-0009", 3, 4, path="pod.yaml")], tmp_path)
     assert by_checkov[0].fingerprint == by_trivy[0].fingerprint
+
+
+def test_a_secret_keeps_the_commit_that_added_it_whichever_report_leads() -> None:
+    """Gitleaks reads the range's commits: merged under Trivy's report (no commit), the commit stays,
+    so the secret is new in PR mode even where the change's diff does not show its line."""
+    seen = [
+        replace(
+            finding("trivy-secret", "aws-access-key-id", 7, kind=Kind.SECRET), severity=Severity.CRITICAL
+        ),
+        replace(finding("gitleaks", "aws-access-token", 7, kind=Kind.SECRET), commit="c0ffee"),
+    ]
+    (one,) = dedupe.merge(seen)[0]
+    assert (one.tool, one.commit) == ("trivy-secret", "c0ffee")
 
 
 def test_the_same_secret_at_the_same_place_is_one_finding() -> None:

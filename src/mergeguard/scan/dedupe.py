@@ -33,7 +33,10 @@ def _fold(group: list[Finding]) -> Finding:
     also = tuple(dict.fromkeys((*primary.also, *sightings, *(s for f in others for s in f.also))))
     cwes = tuple(dict.fromkeys(c for f in group for c in (*f.cwe_ids,)))
     cves = tuple(dict.fromkeys(c for f in group for c in (*f.cve_ids,)))
-    return replace(primary, also=also, cwe_ids=cwes, cve_ids=cves)
+    # A commit of the range that added it (Gitleaks reads the history) stays with the problem, so a
+    # secret the change committed is new whichever report leads.
+    commit = primary.commit or next((f.commit for f in others if f.commit), None)
+    return replace(primary, also=also, cwe_ids=cwes, cve_ids=cves, commit=commit)
 
 
 def _rank(finding: Finding) -> tuple[int, int]:
