@@ -13,6 +13,7 @@ from mergeguard.core.errors import ConfigError
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.policy import decide
+from mergeguard.core.sources import SourceLines
 from mergeguard.report import json_report, sarif
 from mergeguard.report.markdown import render_comment, render_summary
 from mergeguard.scan import agreement, dedupe, fingerprints
@@ -233,9 +234,11 @@ def test_a_checksum_two_generic_heuristics_saw_is_medium(line: str, lowered: boo
         secret("gitleaks", "generic-api-key", 2, "install.sh"),
     ]
     merged, _ = dedupe.merge(seen)
-    (one,) = agreement.apply(merged, True, tmp_path)
+    (one,) = agreement.apply(merged, True, SourceLines(tmp_path))
     assert one.severity is (Severity.MEDIUM if lowered else Severity.HIGH)
     if lowered:
         assert one.severity_note is not None and "a checksum (" in one.severity_note.reason
-    provider = agreement.apply([secret("gitleaks", "aws-access-token", 2, "install.sh")], True, tmp_path)
+    provider = agreement.apply(
+        [secret("gitleaks", "aws-access-token", 2, "install.sh")], True, SourceLines(tmp_path)
+    )
     assert provider[0].severity is Severity.HIGH  # a provider's format is never taken for a checksum

@@ -32,6 +32,21 @@ def test_moving_lines_keeps_the_fingerprint(tmp_path: Path) -> None:
     assert len(before) == 32
 
 
+def test_a_line_is_the_line_the_tool_numbered(tmp_path: Path) -> None:
+    """Tools and git count lines at `\\n`: a form feed (PEP 8 allows one) or U+2028 before the
+    finding is no line break, so the finding's own line is read, not the one above it."""
+    (tmp_path / "plain.py").write_text("import os\nos.system(x)\n")
+    (tmp_path / "ff.py").write_text("import os\x0c\u2028\nos.system(x)\n")
+    plain, with_ff = assign([finding("plain.py", 2), finding("ff.py", 2)], tmp_path)
+    moved = assign([finding("plain.py", 2)], tmp_path)[0]
+    (tmp_path / "plain.py").write_text("import os\r\nos.system(x)\r\n")  # CRLF reads the same
+    assert assign([finding("plain.py", 2)], tmp_path)[0].fingerprint == moved.fingerprint == plain.fingerprint
+    (tmp_path / "plain.py").write_text("import os\nos.system(y)\n")
+    assert assign([finding("plain.py", 2)], tmp_path)[0].fingerprint != plain.fingerprint  # the line counts
+    (tmp_path / "ff.py").write_text("import os\x0c\u2028\nos.system(y)\n")
+    assert assign([finding("ff.py", 2)], tmp_path)[0].fingerprint != with_ff.fingerprint  # its own line
+
+
 def test_changing_the_offending_line_changes_it(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("subprocess.call(cmd, shell=True)\n")
     before = assign([finding("a.py", 1)], tmp_path)[0].fingerprint

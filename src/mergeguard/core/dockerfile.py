@@ -127,20 +127,30 @@ def unpinned_from(instructions: Sequence[Instruction], line: int) -> int | None:
     `${NAME:+word}` as Docker expands them. An arg without a default is not pinned: the build
     supplies it. `line` itself is returned when no FROM starts there.
     """
-    froms = [ins for ins in instructions if ins.keyword == "FROM"]
-    if not any(ins.line == line for ins in froms):
+    froms = _froms(instructions)
+    if not any(ins.line == line for ins, _, _ in froms):
         return line
-    defaults = _global_args(instructions)
     stages: set[str] = set()
-    for ins in froms:
-        words = ins.words
-        image = _expanded(words[0], defaults) if words else None
+    for ins, image, alias in froms:
         pinned = image is not None and (image.lower() in stages or image == "scratch" or _pinned(image))
         if ins.line >= line and not pinned:
             return ins.line
-        if len(words) == 3 and words[1].upper() == "AS":
-            stages.add(words[2].lower())
+        if alias:
+            stages.add(alias)
     return None
+
+
+def _froms(instructions: Sequence[Instruction]) -> list[tuple[Instruction, str | None, str]]:
+    """Each FROM with its image, the global build args' defaults read (None: an arg without one),
+    and its stage name (`AS build`, lower-cased; "" for none)."""
+    defaults = _global_args(instructions)
+    found = []
+    for ins in instructions:
+        if ins.keyword == "FROM":
+            words = ins.words
+            alias = words[2].lower() if len(words) == 3 and words[1].upper() == "AS" else ""
+            found.append((ins, _expanded(words[0], defaults) if words else None, alias))
+    return found
 
 
 def _expanded(text: str, defaults: Mapping[str, str | None]) -> str | None:
@@ -174,19 +184,14 @@ def _pinned(image: str) -> bool:
 def stage_base(instructions: Sequence[Instruction], line: int) -> str | None:
     """The image the stage holding `line` is built on, through earlier stages (`FROM build`) and
     the build args' defaults; None before any FROM or when an arg has no default."""
-    defaults = _global_args(instructions)
     bases: dict[str, str | None] = {}
     base: str | None = None
-    for ins in instructions:
+    for ins, image, alias in _froms(instructions):
         if ins.line > line:
             break
-        if ins.keyword != "FROM":
-            continue
-        words = ins.words
-        image = _expanded(words[0], defaults) if words else None
         base = bases.get(image.lower(), image) if image is not None else None
-        if len(words) == 3 and words[1].upper() == "AS":
-            bases[words[2].lower()] = base
+        if alias:
+            bases[alias] = base
     return base
 
 
@@ -248,19 +253,17 @@ def add_sources(instructions: Sequence[Instruction], line: int) -> list[str] | N
     if add is None or len(add.words) < 2:
         return None
     global_args = _global_args(instructions)
-    defaults: dict[str, str | None] = dict(global_args)
+    defaults = dict(global_args)
     for ins in instructions:
         if ins.line >= line:
             break
         if ins.keyword == "FROM":  # a stage starts with the global args only
             defaults = dict(global_args)
         elif ins.keyword == "ARG":  # before the first FROM: the global args again, the same values
-            for word in ins.words:
-                name, has_value, value = word.partition("=")
-                if has_value:
-                    defaults[name] = _expanded(value, defaults)
+            _declare(ins, defaults)
     sources = [_expanded(word, defaults) for word in add.words[:-1]]
-    return [source for source in sources if source is not None] if None not in sources else None
+    known = [source for source in sources if source is not None]
+    return known if len(known) == len(sources) else None
 
 
 def run_command_lines(ins: Instruction) -> list[str]:
@@ -275,10 +278,19 @@ def _global_args(instructions: Sequence[Instruction]) -> dict[str, str | None]:
         if ins.keyword == "FROM":
             break
         if ins.keyword == "ARG":
-            for word in ins.words:
-                name, has_value, value = word.partition("=")
-                defaults[name] = _expanded(value, defaults) if has_value else None
+            _declare(ins, defaults)
     return defaults
+
+
+def _declare(arg: Instruction, defaults: dict[str, str | None]) -> None:
+    """An ARG's names into `defaults`: its value (expanded), or, with none, the default a name
+    already has (a stage re-declaring a global arg) else None (the build supplies it)."""
+    for word in arg.words:
+        name, has_value, value = word.partition("=")
+        if has_value:
+            defaults[name] = _expanded(value, defaults)
+        else:
+            defaults.setdefault(name, None)
 
 
 def layer_instruction(created_by: str, stage: Sequence[Instruction], occurrence: int = 0) -> int | None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 
-from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.model import Finding, Kind, Severity, SeverityNote
+from mergeguard.core.sources import SourceLines
 from mergeguard.scan import registry
 
 # Each tool declares its generic secret heuristics (`Tool.secret_heuristics`): rules that fire on any
@@ -30,13 +29,14 @@ _CHECKSUM = re.compile(
     r"([0-9a-f]{128}|[0-9a-f]{96}|[0-9a-f]{64}|[0-9a-f]{56}|[0-9a-f]{40}|[0-9a-f]{32})(?![0-9a-z])",
     re.IGNORECASE,
 )
-_MAX_BYTES = 2 * 1024 * 1024  # as detect-secrets' per-file limit
 
 
-def apply(findings: Sequence[Finding], enabled: bool = True, root: Path | None = None) -> list[Finding]:
+def apply(
+    findings: Sequence[Finding], enabled: bool = True, sources: SourceLines | None = None
+) -> list[Finding]:
     """The findings with each secret only one tool's generic heuristics saw lowered to `LOWERED_TO`,
     and each that generic heuristics alone saw on a checksum (a hex digest given to a name such as
-    `KEY_SHA512`, read from its line under `root`) however many tools saw it.
+    `KEY_SHA512`, read from its line in `sources`) however many tools saw it.
 
     Runs after `dedupe.merge`, so a finding's `also` lists every other report of the same secret. A
     secret keeps its severity when a second tool saw it or when any report is a provider-specific
@@ -44,8 +44,7 @@ def apply(findings: Sequence[Finding], enabled: bool = True, root: Path | None =
     """
     if not enabled:
         return list(findings)
-    lines = _Lines(root)
-    return [_lowered(f, lines) for f in findings]
+    return [_lowered(f, sources) for f in findings]
 
 
 def heuristic(tool: str, rule_id: str) -> bool:
@@ -66,7 +65,7 @@ def _engine_notes(tools: list[str]) -> str:
     return f", one engine: {'; '.join(notes)}" if notes else ""
 
 
-def _lowered(finding: Finding, lines: _Lines) -> Finding:
+def _lowered(finding: Finding, sources: SourceLines | None) -> Finding:
     if finding.kind is not Kind.SECRET or finding.severity <= LOWERED_TO:
         return finding
     reports = list(
@@ -74,7 +73,8 @@ def _lowered(finding: Finding, lines: _Lines) -> Finding:
     )
     if not all(heuristic(tool, rule) for tool, rule in reports):
         return finding
-    if checksum := _CHECKSUM.search(lines.line(finding.location.path, finding.location.start_line)):
+    line = sources.line(finding.location.path, finding.location.start_line) if sources else ""
+    if checksum := _CHECKSUM.search(line):
         name, digits = checksum.group(1), len(checksum.group(2))
         reason = f"a checksum ({digits} hex digits given to {name}), seen only by generic heuristics"
         return replace(finding, severity=LOWERED_TO, severity_note=SeverityNote(finding.severity, reason))
@@ -82,24 +82,6 @@ def _lowered(finding: Finding, lines: _Lines) -> Finding:
         return finding
     note = SeverityNote(finding.severity, _reason(reports))
     return replace(finding, severity=LOWERED_TO, severity_note=note)
-
-
-class _Lines:
-    """The scanned files' lines, each file read once (a regular file, at most `_MAX_BYTES`)."""
-
-    def __init__(self, root: Path | None) -> None:
-        self._root = root
-        self._files: dict[str, list[str]] = {}
-
-    def line(self, path: str, number: int) -> str:
-        if self._root is None:
-            return ""
-        if path not in self._files:
-            data = read_regular(self._root / path)
-            text = data.decode("utf-8", "replace") if data is not None and len(data) <= _MAX_BYTES else ""
-            self._files[path] = text.splitlines()
-        lines = self._files[path]
-        return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 def _reason(reports: list[tuple[str, str]]) -> str:

@@ -9,10 +9,11 @@ from operator import attrgetter
 from pathlib import Path
 
 from mergeguard.core.model import Finding
+from mergeguard.core.sources import SourceLines
 from mergeguard.scan.equivalence import identity
 
 
-def assign(findings: Sequence[Finding], root: Path) -> list[Finding]:
+def assign(findings: Sequence[Finding], root: Path, sources: SourceLines | None = None) -> list[Finding]:
     """Each finding with its fingerprint set, in the same order.
 
     The fingerprint is sha256 over the rule's identity, the path and the offending content: the
@@ -21,7 +22,7 @@ def assign(findings: Sequence[Finding], root: Path) -> list[Finding]:
     A problem several tools report has one identity whichever of them found it (see
     `equivalence.identity`). Identical keys in one file get an occurrence index, in line order.
     """
-    sources = _Sources(root)
+    sources = sources or SourceLines(root)
     keys = [_key(f, sources) for f in findings]
     lines = [f.location.start_line for f in findings]
     seen: dict[str, int] = {}
@@ -46,27 +47,8 @@ def _with_fingerprint(finding: Finding, digest: str) -> Finding:
     return Finding(*values)
 
 
-def _key(finding: Finding, sources: _Sources) -> str:
+def _key(finding: Finding, sources: SourceLines) -> str:
     namespace, content = identity(finding)
-    if content is None:
-        content = sources.line(finding.location.path, finding.location.start_line)
+    if content is None:  # normalised: inner whitespace folded, so re-indenting keeps the identity
+        content = " ".join(sources.line(finding.location.path, finding.location.start_line).split())
     return "\x1f".join((namespace, finding.location.path, content))
-
-
-class _Sources:
-    """Reads each source file once, on demand."""
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-        self._lines: dict[str, list[str]] = {}
-
-    def line(self, path: str, number: int) -> str:
-        if path not in self._lines:
-            try:
-                text = (self._root / path).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                text = ""
-            self._lines[path] = text.splitlines()
-        lines = self._lines[path]
-        # Normalised: inner whitespace folded, so re-indenting a line keeps its identity.
-        return " ".join(lines[number - 1].split()) if 0 < number <= len(lines) else ""

@@ -14,6 +14,7 @@ from mergeguard.core.config import Config
 from mergeguard.core.errors import UsageError
 from mergeguard.core.model import Finding
 from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.core.sources import SourceLines
 from mergeguard.scan import (
     agreement,
     dedupe,
@@ -118,8 +119,9 @@ def conclude(
     """The scanners' outcomes to a result: dedupe, fingerprints, baseline, policy (`merge` too)."""
     found = [finding for outcome in outcomes for finding in sorted(outcome.findings, key=_reading_order)]
     merged, folded = dedupe.merge(found)
-    merged = agreement.apply(merged, config.secret_agreement, changes.root)  # after dedupe: the sightings
-    findings = fingerprints.assign(merged, changes.root)
+    sources = SourceLines(changes.root)  # each file read once, for every stage that reads lines
+    merged = agreement.apply(merged, config.secret_agreement, sources)  # after dedupe: the sightings
+    findings = fingerprints.assign(merged, changes.root, sources)
     at_base = preexisting.pinned_at_base(changes, findings)
     in_base_image = (
         preexisting.advisories_of(f for o in base_outcomes for f in o.findings) if base_outcomes else None
@@ -134,7 +136,7 @@ def conclude(
         in_base_image=in_base_image,
         image_scanners=frozenset(name for name, tool in TOOLS.items() if tool.scans_images),
     )
-    policy_changes = (*policy_changes, *policydiff.inline_suppressions(changes))
+    policy_changes = (*policy_changes, *policydiff.inline_suppressions(changes, sources))
     decision = policydiff.gate(decision, policy_changes, config)
     return ScanResult(changes, tuple(outcomes), decision, config, folded, policy_changes)
 

@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from mergeguard.core import baseline, config
-from mergeguard.core.basepolicy import PolicyFiles, parse_bytes, read_regular
+from mergeguard.core.basepolicy import PolicyFiles, parse_bytes
 from mergeguard.core.blocks import BlockRule
 from mergeguard.core.changes import ChangeSet, Mode
 from mergeguard.core.policy import Decision
+from mergeguard.core.sources import SourceLines
 from mergeguard.scan import registry, suppressions
 from mergeguard.scan.scope_dir import TOOL_CONFIG_FILES
 from mergeguard.scanners.tool import PolicyEffects
 
 _MAX_EFFECTS = 20
-_MAX_SOURCE_BYTES = 2 * 1024 * 1024
 _HEAD = "HEAD"
 
 
@@ -54,7 +54,7 @@ def compare(files: PolicyFiles | None, known: Collection[str]) -> tuple[PolicyCh
     return tuple(found.values())
 
 
-def inline_suppressions(changes: ChangeSet) -> tuple[PolicyChange, ...]:
+def inline_suppressions(changes: ChangeSet, sources: SourceLines) -> tuple[PolicyChange, ...]:
     """The changed files whose added lines hold a tool's inline suppression (`# nosec`,
     `gitleaks:allow`, `checkov:skip=`…): like an edit to a config file, not honoured in this scan
     (`scan.suppressions`) and listed for a reviewer (none outside PR mode)."""
@@ -62,13 +62,10 @@ def inline_suppressions(changes: ChangeSet) -> tuple[PolicyChange, ...]:
         return ()
     found = []
     for changed in changes.files:
-        data = read_regular(changes.root / changed.path) if changed.lines else None
-        lines = data.decode("utf-8", "replace").split("\n") if data and len(data) <= _MAX_SOURCE_BYTES else []
         effects = [
             f"line {number} adds {tool}'s inline suppression ({marker}), not honoured until merged"
             for number in sorted(changed.lines or ())
-            if 0 < number <= len(lines)
-            for tool, marker in suppressions.found(lines[number - 1])
+            for tool, marker in suppressions.found(sources.line(changed.path, number))
         ]
         if effects:
             found.append(PolicyChange(changed.path, "suppresses", _bounded(effects)))

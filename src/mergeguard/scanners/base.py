@@ -100,15 +100,12 @@ def relative_path(reported: str, target: Target) -> str:
     if (named := as_scanned(reported, target)) is not None:
         return named
     text = reported.replace("\\", "/")
-    root = target.root.as_posix().rstrip("/") + "/"
-    if text.startswith(root):
-        text = text[len(root) :]
-    elif _WINDOWS_ABSOLUTE.match(text):  # a report made on Windows: placed only under a --root C:/…
-        if not text.lower().startswith(root.lower()):
+    root = _root_prefix(target)
+    if _WINDOWS_ABSOLUTE.match(text) and not text.startswith(root):  # a report made on Windows
+        if not text.lower().startswith(root.lower()):  # placed only under a --root C:/…, any case
             raise ParseError(f"path {reported!r} is an absolute Windows path outside --root")
-        text = text[len(root) :]
-    while text.startswith(("/", "./")):
-        text = text[1:] if text.startswith("/") else text[2:]
+        text = root + text[len(root) :]
+    text = _below(text, root)
     clean = PurePosixPath(text).as_posix()
     if not text or clean.startswith("../") or ".." in PurePosixPath(clean).parts:
         raise ParseError(f"path {reported!r} is outside the scanned directory")
@@ -120,11 +117,20 @@ def as_scanned(reported: str, target: Target) -> str | None:
     `./` or a leading `/` taken off); None when it is not one."""
     if "\\" not in reported:
         return None
-    root = target.root.as_posix().rstrip("/") + "/"
-    text = reported.removeprefix(root)
+    text = _below(reported, _root_prefix(target))
+    return text if text in target.files else None
+
+
+def _root_prefix(target: Target) -> str:
+    return target.root.as_posix().rstrip("/") + "/"
+
+
+def _below(text: str, root: str) -> str:
+    """`text` without the root it starts with, then without leading `/` and `./`."""
+    text = text.removeprefix(root)
     while text.startswith(("/", "./")):
         text = text[1:] if text.startswith("/") else text[2:]
-    return text if text in target.files else None
+    return text
 
 
 def _named_file(path: str, target: Target) -> str:

@@ -36,9 +36,10 @@ class Pin:
 
     name: str  # canonical (PEP 503)
     version: str
-    requirement: str  # what the auditing tool is given: name, extras, ==version, markers
+    requirement: str  # as written, less hashes and comments: name, extras, ==version, markers
     path: str
     line: int
+    operator: str = "=="  # or "===" (arbitrary equality)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,9 @@ class Requirements:
         Python or platform is audited too. No pin at all: one empty file.
         """
         layers: list[dict[str, str]] = []
-        for line, name in dict.fromkeys((_audit_line(pin), pin.name) for pin in self.pins):
+        for line, name in dict.fromkeys(
+            (f"{pin.name}{pin.operator}{pin.version}", pin.name) for pin in self.pins
+        ):
             free = next((layer for layer in layers if name not in layer), None)
             if free is None:
                 layers.append(free := {})
@@ -82,12 +85,6 @@ class Requirements:
         named = [pin for pin in self.pins if pin.name == wanted]
         exact = [pin for pin in named if pin.version == version] or named
         return (exact[0].path, exact[0].line) if exact else None
-
-
-def _audit_line(pin: Pin) -> str:
-    """`name==version` (or `===`), as the pin asks for it."""
-    operator = "===" if f"==={pin.version}" in pin.requirement.replace(" ", "") else "=="
-    return f"{pin.name}{operator}{pin.version}"
 
 
 def read(root: Path, paths: Iterable[str]) -> Requirements:
@@ -181,7 +178,7 @@ def _pinned(requirement: Requirement, spec: str, path: str, number: int) -> Pin 
         return Unpinned(name, text, why, path, number)
     specifiers = list(requirement.specifier)
     if len(specifiers) == 1 and specifiers[0].operator in ("==", "===") and "*" not in specifiers[0].version:
-        return Pin(name, specifiers[0].version, str(requirement), path, number)
+        return Pin(name, specifiers[0].version, str(requirement), path, number, specifiers[0].operator)
     if not specifiers:
         why = "no version is given, so the newest release at install time is installed"
     else:

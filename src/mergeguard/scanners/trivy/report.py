@@ -36,12 +36,18 @@ _NON_FINDING_STATUSES = frozenset({"PASS", "EXCEPTION"})
 _TRIVY_KEYS = frozenset({"SchemaVersion", "ArtifactName", "ArtifactType", "Results"})
 
 
-_SECRET_IN_ENV = re.compile(r"^(?:AVD-)?DS-?0*31$", re.IGNORECASE)
-# Checks Trivy gets wrong on some Dockerfiles, decided again by reading the file (`reread`).
+_ID = re.compile(r"^(?:AVD-)?([A-Z]+)-?0*(\d+)$")
+# Checks Trivy gets wrong on some Dockerfiles, decided again by reading the file (`reread`), by id.
 RECHECKS: dict[str, reread.Recheck] = {
-    **dict.fromkeys(("DS-0009", "DS009"), reread.relative_workdir),  # Windows `WORKDIR C:\\app`
-    **dict.fromkeys(("DS-0005", "DS005"), reread.verified_add),  # `ADD --checksum=… URL`
+    "DS-0009": reread.relative_workdir,  # Windows `WORKDIR C:\\app`
+    "DS-0005": reread.verified_add,  # `ADD --checksum=… URL`
 }
+
+
+def rule_id(rule: str) -> str:
+    """An id written as 0.76 writes it (DS-0002), whatever version wrote it (DS002, AVD-DS-0002)."""
+    match = _ID.match(rule.upper())
+    return f"{match.group(1)}-{int(match.group(2)):04d}" if match else rule
 
 
 class TrivyReport:
@@ -96,7 +102,8 @@ def _result(
         for j, record in enumerate(misconfigurations)
         if _failed(record, tool, f"{where}.Misconfigurations[{j}]") and not _public_key_ids(record)
     ]
-    findings += reread.recheck(failed, target.root, lambda f: RECHECKS.get(f.rule_id)) if failed else []
+    if failed:
+        findings += reread.recheck(failed, target.root, lambda f: RECHECKS.get(rule_id(f.rule_id)))
     for j, record in enumerate(secrets):
         findings.append(_secret(record, tool, path, f"{where}.Secrets[{j}]"))
     return findings
@@ -106,7 +113,7 @@ def _public_key_ids(record: dict[str, Any]) -> bool:
     """A secret-in-ENV (DS-0031) whose cause, as Trivy quotes it, sets only PGP key ids under GPG/PGP
     names (`ENV GPG_KEY 7169605F…`, in every official Python image): public, not a secret. The
     quoted cause serves a Dockerfile and an image's configuration (its base's ENV) alike."""
-    if not _SECRET_IN_ENV.match(str(record.get("ID") or record.get("AVDID") or "")):
+    if rule_id(str(record.get("ID") or record.get("AVDID") or "")) != "DS-0031":
         return False
     lines = objects_in(dig(record, ("CauseMetadata", "Code", "Lines")))
     causes = [str(line.get("Content", "")) for line in lines if line.get("IsCause")]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from mergeguard.core.model import Kind
 from mergeguard.scanners.ignorefiles import line_ignores
 from mergeguard.scanners.tool import ConfigFile, Tool
@@ -12,7 +10,7 @@ from mergeguard.scanners.trivy.db_age import with_database_age
 from mergeguard.scanners.trivy.deps import TrivyDepsScanner
 from mergeguard.scanners.trivy.fs import TrivyConfigScanner, TrivySecretScanner
 from mergeguard.scanners.trivy.image import TrivyImageScanner, tool_jobs
-from mergeguard.scanners.trivy.report import TrivyReport
+from mergeguard.scanners.trivy.report import TrivyReport, rule_id
 
 _HOMEPAGE = "https://trivy.dev/"
 # trivy.yaml (read only if ever un-disabled): no policies, data, server, tokens, registries or caches.
@@ -23,18 +21,11 @@ _CONFIG_KEYS: Allowed = {
     "scan": frozenset({"skip-dirs", "skip-files"}),
     "vulnerability": frozenset({"ignore-unfixed", "ignore-status", "type"}),
 }
-_ID = re.compile(r"^(?:AVD-)?([A-Z]+)-?0*(\d+)$")
 
 
 def _ignore_yaml(data: bytes, notes: list[str]) -> bytes:
     mapping(load_yaml(data))  # IDs, paths and statements only: kept as written once readable
     return data
-
-
-def rule_id(rule: str) -> str:
-    """An id written as 0.76 writes it (DS-0002), whatever version wrote it (DS002, AVD-DS-0002)."""
-    match = _ID.match(rule.upper())
-    return f"{match.group(1)}-{int(match.group(2)):04d}" if match else rule
 
 
 # Trivy's ignore files and config serve all its scans: declared once, with the config scan.
