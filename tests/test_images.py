@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.core import dockerfile
+from mergeguard.core import dockerfile, dockerstages, imagehistory, shellcommands
 from mergeguard.core.errors import UsageError
 from mergeguard.vulns import anchors, images
 from mergeguard.vulns.images import ImageKind, ImageSpec
@@ -146,7 +146,7 @@ def test_instructions_keep_their_first_line_and_join_continuations() -> None:
 )
 def test_the_instruction_that_made_a_layer(created_by: str, occurrence: int, line: int | None) -> None:
     stage = dockerfile.final_stage(dockerfile.parse(DOCKERFILE))
-    assert dockerfile.layer_instruction(created_by, stage, occurrence) == line
+    assert imagehistory.layer_instruction(created_by, stage, occurrence) == line
 
 
 def test_an_escape_directive_changes_the_continuation_character() -> None:
@@ -217,7 +217,7 @@ DIGEST = "@sha256:" + "9c" * 32
     ],
 )
 def test_the_first_unpinned_base_with_the_build_args_read(text: str, line: int, expected: int | None) -> None:
-    assert dockerfile.unpinned_from(dockerfile.parse(text), line) == expected
+    assert dockerstages.unpinned_from(dockerfile.parse(text), line) == expected
 
 
 @pytest.mark.parametrize(
@@ -250,7 +250,7 @@ def test_the_first_unpinned_base_with_the_build_args_read(text: str, line: int, 
 )
 def test_whether_a_run_runs_a_command(run: str, runs_sudo: bool) -> None:
     [ins] = [i for i in dockerfile.parse(f"FROM alpine:3.20\n{run}\n") if i.keyword == "RUN"]
-    assert dockerfile.runs(ins, "sudo") is runs_sudo
+    assert shellcommands.runs(ins, "sudo") is runs_sudo
 
 
 def test_the_base_of_a_stage_through_stages_and_build_args() -> None:
@@ -260,15 +260,15 @@ def test_the_base_of_a_stage_through_stages_and_build_args() -> None:
         "FROM debian:12 AS linux\nRUN c\nFROM ${OTHER}\nRUN d\n"
     )
     parsed = dockerfile.parse(text)
-    bases = [dockerfile.stage_base(parsed, line) for line in (1, 4, 6, 8, 10)]
+    bases = [dockerstages.stage_base(parsed, line) for line in (1, 4, 6, 8, 10)]
     win = "mcr.microsoft.com/windows/servercore:ltsc2019"
     assert bases == [None, win, win, "debian:12", None]
     assert [
-        dockerfile.is_windows_image(b) for b in (win, "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-1809")
+        dockerstages.is_windows_image(b) for b in (win, "mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-1809")
     ] == [
         True,
         True,
     ]
-    assert not dockerfile.is_windows_image("debian:12")
+    assert not dockerstages.is_windows_image("debian:12")
     paths = ("C:/app", "c:\\app", "\\\\srv\\share", "app", "/app")
-    assert [dockerfile.is_windows_absolute(p) for p in paths] == [True, True, True, False, False]
+    assert [dockerstages.is_windows_absolute(p) for p in paths] == [True, True, True, False, False]

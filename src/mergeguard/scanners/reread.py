@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from mergeguard.core import dockerfile
+from mergeguard.core import dockerfile, dockerstages, shellcommands
 from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.dockerfile import Instruction
 from mergeguard.core.model import Finding
@@ -37,7 +37,7 @@ def latest(finding: Finding, instructions: Sequence[Instruction]) -> Finding | N
     """A base image untagged or `latest`, with the ARG defaults read; the tool stopped at the first
     FROM it failed, so the finding moves to the first from there that is unpinned (none: wrong)."""
     loc = finding.location
-    line = dockerfile.unpinned_from(instructions, loc.start_line)
+    line = dockerstages.unpinned_from(instructions, loc.start_line)
     if line is None:
         return None
     return replace(finding, location=replace(loc, start_line=line, end_line=line))
@@ -46,27 +46,27 @@ def latest(finding: Finding, instructions: Sequence[Instruction]) -> Finding | N
 def sudo(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
     """sudo run by a RUN, not named in it (`apt-get install sudo`)."""
     run = _at(instructions, finding, "RUN")
-    return finding if run is None or dockerfile.runs(run, "sudo") else None
+    return finding if run is None or shellcommands.runs(run, "sudo") else None
 
 
 def relative_workdir(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
     """A WORKDIR that is relative, where a Windows path (`C:\\app`) is absolute."""
     workdir = _at(instructions, finding, "WORKDIR")
     words = workdir.words if workdir is not None else []
-    return None if words and dockerfile.is_windows_absolute(words[0]) else finding
+    return None if words and dockerstages.is_windows_absolute(words[0]) else finding
 
 
 def posix_shell(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
     """A shell-script check (ShellCheck's SC…), meaningless in a stage built on a Windows image,
     whose RUN lines are `cmd` or PowerShell."""
-    base = dockerfile.stage_base(instructions, finding.location.start_line)
-    return None if base is not None and dockerfile.is_windows_image(base) else finding
+    base = dockerstages.stage_base(instructions, finding.location.start_line)
+    return None if base is not None and dockerstages.is_windows_image(base) else finding
 
 
 def sets_public_key_ids(ins: Instruction) -> bool:
     """Whether an ENV or ARG sets only PGP key ids or fingerprints, each under a GPG/PGP name
     (`ENV GPG_KEY 7169605F…`, in every official Python image): public, as keyservers publish them."""
-    pairs = dockerfile.assignments(ins) if ins.keyword in ("ENV", "ARG") else []
+    pairs = dockerstages.assignments(ins) if ins.keyword in ("ENV", "ARG") else []
     return bool(pairs) and all(_PGP_NAME.search(name) and _KEY_IDS.fullmatch(value) for name, value in pairs)
 
 
@@ -81,7 +81,7 @@ def remote_add(finding: Finding, instructions: Sequence[Instruction]) -> Finding
     """hadolint's "COPY instead of ADD for files and folders", where the source is a URL a build arg
     names (`ARG UV=https://…` then `ADD $UV …`: hadolint does not read the default)."""
     add = _at(instructions, finding, "ADD")
-    sources = dockerfile.add_sources(instructions, add.line) if add is not None else None
+    sources = dockerstages.add_sources(instructions, add.line) if add is not None else None
     if sources and all(_REMOTE.match(source) for source in sources):
         return None
     return verified_add(finding, instructions)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mergeguard.core import dockerfile
+from mergeguard.core import dockerfile, imagehistory
 from mergeguard.core.dockerfile import Instruction
 from mergeguard.core.jsonfields import as_object, items, objects_in, or_default
 from mergeguard.core.model import Finding, Kind, Location
@@ -140,7 +140,7 @@ def _layer_line(diff_id: str, origins: Origins, anchor: Anchor | None) -> int | 
     if anchor is None or diff_id not in origins.layers:
         return None
     created_by, occurrence = origins.layers[diff_id]
-    return dockerfile.layer_instruction(created_by, anchor.stage, occurrence)
+    return imagehistory.layer_instruction(created_by, anchor.stage, occurrence)
 
 
 def _install_line(package: str, anchor: Anchor | None) -> int | None:
@@ -207,7 +207,7 @@ def _history(report: dict[str, Any]) -> dict[str, tuple[str, int]]:
     seen: dict[tuple[str, str], int] = {}
     layers = {}
     for diff_id, created_by in reversed(list(zip(diff_ids, made, strict=True))):
-        key = dockerfile.normalise_history(created_by)
+        key = imagehistory.normalise_history(created_by)
         layers[diff_id] = (created_by, seen.get(key, 0))  # counted from the last layer
         seen[key] = seen.get(key, 0) + 1
     return layers
