@@ -11,11 +11,8 @@ from mergeguard.core.dockerfile import Instruction
 
 # A build arg in a FROM line: `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME:+word}`.
 _ARG_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::([-+])([^}]*))?\}|([A-Za-z_]\w*))")
-
 _DIGEST = re.compile(r"@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
-
 _WINDOWS_IMAGE = re.compile(r"windows|nanoserver|servercore|ltsc\d{4}")
-
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 

@@ -11,13 +11,9 @@ from mergeguard.core.dockerfile import Instruction, collapse, run_command
 # file:ab12… in /app ", "|1 ARG=v /bin/sh -c pip install …") and BuildKit's ("RUN /bin/sh -c pip
 # install … # buildkit", "COPY requirements.txt . # buildkit").
 _BUILD_ARGS = re.compile(r"^\|\d+\s+(?:\S+=\S*\s+)*")
-
 _SHELL = re.compile(r"^(?:/bin/(?:ba)?sh\s+-c\s+)")
-
 _NOP = re.compile(r"^#\(nop\)\s*")
-
 _BUILDKIT = re.compile(r"\s*#\s*buildkit\s*$")
-
 _CLASSIC_COPY = re.compile(r"^(COPY|ADD)\s+(?:file|dir|multi):\S*\s+in\s+(\S+)\s*$", re.IGNORECASE)
 
 

@@ -8,9 +8,7 @@ import shlex
 from mergeguard.core.dockerfile import Instruction, run_command_lines
 
 _OPERATOR_CHARS = frozenset("&|;()!{}")
-
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-
 _SCRIPT_FLAG = re.compile(r"^-[a-z]*c$")  # `sh -c`, `bash -lc`, `su -c`: the next word is a script
 
 # Words after which the next word is still a command: wrappers that run their arguments, and the
