@@ -55,6 +55,18 @@ def test_only_the_advisory_the_pull_request_brings_is_new(repo: GitTree, tmp_pat
     assert statuses(repo, tmp_path) == {"h11": "pre-existing", "setuptools": "new"}
 
 
+def test_a_downgrade_to_a_version_the_base_pin_starts_with_is_new(tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "downgrade")
+    tree.write(
+        "uv.lock", "version = 1\n\n" + H11.replace("0.14.0", "0.14.01") + "\n" + SETUPTOOLS + "\n# 76.1.0\n"
+    )
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write("uv.lock", "version = 1\n\n" + H11 + "\n" + SETUPTOOLS)  # h11 0.14.01 -> 0.14.0
+    tree.commit("downgrade h11")
+    assert statuses(tree, tmp_path) == {"h11": "new", "setuptools": "pre-existing"}
+
+
 def test_a_new_manifest_makes_every_advisory_new(tmp_path: Path) -> None:
     tree = GitTree(tmp_path / "fresh")
     tree.write("README.md", "x\n")

@@ -154,7 +154,7 @@ def test_a_template_inside_the_workspace_still_works(tree: GitTree) -> None:
         assert "custom comment" in api.comments_on(7)[0]["body"]
 
 
-def test_a_template_the_pull_request_rewrites_is_read_at_the_merge_base(tree: GitTree) -> None:
+def test_a_template_the_pull_request_rewrites_is_read_at_the_base(tree: GitTree) -> None:
     tree.write(".github/comment.md.j2", "base template: {{ verdict }}\n")
     with_config(tree, ".github/comment.md.j2").commit("base")
     tree.write(".github/comment.md.j2", "all clear, merge away\n")

@@ -184,3 +184,31 @@ def test_inline_suppressions_already_at_the_base_keep_working(
     code, report = scan(tree, capsys, "bandit")
     assert code == 0, report["reason"]
     assert report["policy_changes"] == []
+
+
+def test_syntax_bandit_cannot_read_added_to_a_file_makes_its_skipped_file_finding_new(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """3.12 syntax appended (Bandit on 3.11 checks nothing in the file) is the change's: not pre-existing."""
+    tree.write("app.py", BASE_CODE + "\ntype Cmd = str\n\n\ndef run(x: Cmd) -> int:\n    return x\n")
+    tree.commit("newer syntax")
+    code, report = scan(tree, capsys, "bandit")
+    found = [(f["rule_id"], f["start_line"], f["end_line"], f["status"]) for f in report["findings"]]  # type: ignore[attr-defined]
+    assert found == [("skipped-file", 1, 11, "new")]
+    assert code == 1
+
+
+def test_a_secret_committed_and_deleted_again_is_found_with_no_file_left_in_scope(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tree is back to the base, but the secret stays in the history the merge brings in."""
+    secret = "aws_secret_access_key = " + "Tq9vXb2LmR7kP4sW8nZ3" + "yH6cJ1dF5gA0eU2iO7rQ"
+    tree.write("creds.ini", f"[default]\naws_access_key_id = {KEY}\n{secret}\n")
+    tree.commit("add credentials")
+    tree.git("rm", "-q", "creds.ini")
+    tree.commit("remove them again")
+    assert changes.collect(tree.root, "base", []).files == ()
+    code, report = scan(tree, capsys, "gitleaks")
+    found = {(f["path"], f["status"]) for f in report["findings"]}  # type: ignore[attr-defined]
+    assert found == {("creds.ini", "new")}
+    assert code == 1

@@ -1,4 +1,4 @@
-"""A pull request cannot switch the gate off: in PR mode the policy is the merge-base's, not the change's.
+"""A pull request cannot switch the gate off: in PR mode the policy is the base's, not the change's.
 
 Each case adds a secret and, in the same change, one edit to the policy that would let it pass if
 mergeguard read the change's tree. The full scan of the same tree (which does read the tree, as
@@ -222,7 +222,7 @@ def test_errors_name_the_copy_that_is_wrong(tmp_path: Path, capsys: pytest.Captu
     assert cli.main(["scan", str(tree.root), "--base", base]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        f"mergeguard: error: .mergeguard.yml (merge-base {base[:7]}):2: policy-changes: "
+        f"mergeguard: error: .mergeguard.yml (base {base[:7]}):2: policy-changes: "
         "must be one of warn, block, got 'sometimes'"
     ]
     tree.write(".mergeguard.yml", "fail-on: high\n")
@@ -345,3 +345,23 @@ def test_what_the_change_wrote_is_inert_in_the_policy_section(
     for raw in ("<img", "<script", "@org-team", "](https", "a|b.py", "\n- item"):
         assert raw not in section
     assert "&#60;img src=x&#62;" in section and "&#60;script&#62;" in section
+
+
+def test_forking_from_an_old_commit_does_not_bring_its_laxer_policy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The change's author picks its fork point; the policy is the base branch's as it stands now."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("README.md", "# app\n")
+    tree.write(".mergeguard.yml", "exclude: ['**']\n")  # lax, once
+    old = tree.commit("lax policy")
+    tree.write(".mergeguard.yml", config_text(SECRET_SCANNERS))
+    tree.commit("strict policy")
+    tree.git("branch", "base")
+    tree.git("checkout", "-q", "-b", "change", old)  # forks before the strict policy
+    tree.write(SECRET_FILE, f'AWS_KEY = "{KEY}"\n')
+    tree.commit("add credentials")
+    code, report, _ = scan(tree, capsys, "--base", "base")
+    assert code == 1, report["reason"]
+    assert {f["path"] for f in report["findings"] if f["blocking"]} == {SECRET_FILE}
+    assert report["policy_changes"] == []  # the change edits no policy file

@@ -21,7 +21,7 @@ def run_scan(args: argparse.Namespace) -> int:
     """`scan`: the request from the flags, the pipeline, then the verdict (or a shard's report)."""
     base = None if args.all_files else args.base
     flags = options(args, Path(args.path), base, shard=_shard(args))
-    files = policy_files(flags)  # PR mode: the merge-base's
+    files = policy_files(flags)  # PR mode: the base's
     request = build_request(flags, files)
     result = pipeline.scan(request, build_config(flags, files))
     if request.shard is None:

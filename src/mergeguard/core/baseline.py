@@ -55,7 +55,7 @@ def path_for(named: str | None, root: Path) -> Path:
 def resolve(named: str | None, root: Path, files: PolicyFiles | None = None) -> tuple[BaselineEntry, ...]:
     """The named baseline (which must exist), else ROOT's default one if present, else none.
 
-    In PR mode (`files` read at the merge-base) the base's copy is read: absent there, none.
+    In PR mode (`files` read at the base) the base's copy is read: absent there, none.
     """
     path = path_for(named, root)
     loaded = files.load(path, load) if files and files.from_base else None

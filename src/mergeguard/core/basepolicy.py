@@ -1,4 +1,4 @@
-"""Reads the policy's files where a pull request cannot have written them: at the merge-base commit."""
+"""Reads the policy's files where a pull request cannot have written them: at the base branch's commit."""
 
 from __future__ import annotations
 
@@ -20,9 +20,12 @@ _REGULAR = ("100644", "100755")  # git modes of regular files: a symlink (120000
 class PolicyFiles:
     """The policy's files (config, baseline, scanner configs) and where they are read.
 
-    `base` is the merge-base commit in PR mode: every file inside the repository is then read
-    from it, never from the change's tree; a file absent there counts as absent. With `base`
-    None (full scans) the work tree is read, as the files stand.
+    `base` is the base ref's own commit in PR mode (the branch the change goes into, as it stands):
+    every file inside the repository is then read from it, never from the change's tree; a file
+    absent there counts as absent. Not the merge-base: the change's author picks where it forks,
+    and an old fork point would bring an old, laxer policy, while the merge keeps the branch's own.
+    `merge_base` is where the change starts (what `scan.policydiff` compares HEAD with). With
+    `base` None (full scans) the work tree is read, as the files stand.
     """
 
     root: Path
@@ -30,6 +33,7 @@ class PolicyFiles:
     baseline: Path  # the baseline file: named, or ROOT/.mergeguard-baseline.yml
     repo: gitrepo.Repo | None = None
     base: str | None = None
+    merge_base: str | None = None  # None: `base`
 
     @property
     def from_base(self) -> bool:
@@ -48,9 +52,9 @@ class PolicyFiles:
         return None
 
     def label(self, path: Path) -> str:
-        """How messages name `path`: `PATH (merge-base abc1234)` when it is read from the base."""
+        """How messages name `path`: `PATH (base abc1234)` when it is read from the base."""
         rel = self.repo_path(path) if self.from_base else None
-        return f"{rel} (merge-base {str(self.base)[:7]})" if rel is not None else str(path)
+        return f"{rel} (base {str(self.base)[:7]})" if rel is not None else str(path)
 
     def read(self, path: Path) -> bytes | None:
         """The policy's copy of `path`: at the base in PR mode (outside the repository: on disk)."""
@@ -79,7 +83,7 @@ class PolicyFiles:
 def locate(
     root: Path, base_ref: str | None, config_name: str | None, baseline_name: str | None
 ) -> PolicyFiles:
-    """The policy's files for a scan of `root`: at merge-base(base_ref, HEAD), or in the tree."""
+    """The policy's files for a scan of `root`: at `base_ref`'s commit, or in the tree."""
     config_path, baseline_path = config.path_for(config_name, root), baseline.path_for(baseline_name, root)
     if base_ref is None:
         return PolicyFiles(root, config_path, baseline_path)
@@ -88,7 +92,8 @@ def locate(
     repo = gitrepo.open_repo(root)
     if repo is None:
         raise UsageError(f"{root}: --base needs a git repository (use --all-files elsewhere)")
-    return PolicyFiles(root, config_path, baseline_path, repo, gitrepo.merge_base(repo, base_ref))
+    fork = gitrepo.merge_base(repo, base_ref)  # first: it names the fix when the base is not fetched
+    return PolicyFiles(root, config_path, baseline_path, repo, gitrepo.commit_of(repo, base_ref), fork)
 
 
 def parse_bytes(data: bytes, name: str, label: str, loader: Callable[[Path], T]) -> T:

@@ -83,7 +83,7 @@ def resolve(
 ) -> Config:
     """The named config file (which must exist), else ROOT/.mergeguard.yml if present, else defaults.
 
-    In PR mode (`files` read at the merge-base) the base's copy is read: absent there, defaults.
+    In PR mode (`files` read at the base) the base's copy is read: absent there, defaults.
     """
     path = path_for(named, root)
     loaded = files.load(path, lambda copy: load(copy, known_scanners)) if files and files.from_base else None

@@ -66,6 +66,11 @@ def tracked_files(repo: Repo) -> list[str]:
     return files
 
 
+def commit_of(repo: Repo, ref: str) -> str:
+    """The commit `ref` names (UsageError when it names none)."""
+    return repo.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+
+
 def merge_base(repo: Repo, base_ref: str) -> str:
     """merge-base(base_ref, HEAD), or UsageError naming the fix for a shallow clone."""
     try:

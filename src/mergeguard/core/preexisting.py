@@ -48,10 +48,13 @@ def _base_lines(changes: ChangeSet, path: str) -> list[str]:
 
 
 def _pinned(lines: list[str], name: str, version: str) -> bool:
+    """Whether a line names the package and it or one of the next `_NEARBY` names the version, as a
+    whole word: the base's `django==4.2.16` does not pin `4.2.1`."""
     wanted = normalise(name)
+    exact = re.compile(rf"(?<![\w.+!-]){re.escape(version)}(?![\w.+!-])")
     for index, line in enumerate(lines):
         tokens = {normalise(t) for t in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)}
-        if wanted in tokens and any(version in near for near in lines[index : index + _NEARBY + 1]):
+        if wanted in tokens and any(exact.search(near) for near in lines[index : index + _NEARBY + 1]):
             return True
     return False
 

@@ -99,7 +99,7 @@ def _options(ctx: ActionContext, shard: shards.Shard | None = None) -> request.R
     return request.RequestOptions(
         ctx.root,
         NAMES,
-        base=ctx.base_sha if ctx.scope is Scope.CHANGED else None,  # the policy is then the merge-base's
+        base=ctx.base_sha if ctx.scope is Scope.CHANGED else None,  # the policy is then the base's
         config=_in_workspace(ctx, inputs.config),
         baseline=_in_workspace(ctx, inputs.baseline),
         scanners=inputs.scanners,
@@ -147,7 +147,7 @@ def _outputs(ctx: ActionContext) -> list[writers.Output]:
 
 def _template(ctx: ActionContext, settings: config.Config, files: basepolicy.PolicyFiles) -> str | None:
     """The config's comment template, a regular file inside the workspace: in `scope: changed` the
-    merge-base's copy, since the pull request wrote the tree (and could make its comment say PASS)."""
+    base's copy, since the pull request wrote the tree (and could make its comment say PASS)."""
     if settings.comment_template is None:
         return None
     name, what = str(ctx.root / settings.comment_template), f"{settings.source}: comment-template"
@@ -156,7 +156,7 @@ def _template(ctx: ActionContext, settings: config.Config, files: basepolicy.Pol
     inside(ctx.workspace, name, what)
     data = files.read(Path(name))
     if data is None:
-        raise UsageError(f"{what}: {name!r} is not a regular file at the merge-base {str(files.base)[:7]}")
+        raise UsageError(f"{what}: {name!r} is not a regular file at the base {str(files.base)[:7]}")
     return text_of(data, name, what)
 
 

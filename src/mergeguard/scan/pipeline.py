@@ -206,7 +206,7 @@ def _job(scanner: Scanner, request: ScanRequest, changes: ChangeSet, view: Path,
     if not _selected(scanner.name, request.scanners, config):
         return Job(scanner, None, timeout, skip_reason="not selected")
     files, oversized = sizelimit.split(scanner, changes.root, changes.paths(scanner.applies_to))
-    if not files:
+    if not files and not _reads_range(scanner.name, changes):
         kinds = ", ".join(sorted(k.value for k in scanner.applies_to))
         reason = oversized.describe() if oversized else f"no files of kind {kinds} in scope"
         return Job(scanner, None, timeout, skip_reason=reason)
@@ -215,6 +215,12 @@ def _job(scanner: Scanner, request: ScanRequest, changes: ChangeSet, view: Path,
     repo_top, prefix = (changes.repo.top, changes.repo.prefix) if changes.repo else (changes.root, "")
     target = Target(view, files, repo_top, prefix, changes.commit_range, workdir, request.vuln_db)
     return Job(scanner, target, timeout)
+
+
+def _reads_range(name: str, changes: ChangeSet) -> bool:
+    """A tool that reads the PR's commits has work with no file in scope: the commits may add some."""
+    commits = changes.commit_range
+    return TOOLS[name].reads_commits and commits is not None and commits.count > 0
 
 
 _IMAGE_TOOLS = frozenset(name for name, tool in TOOLS.items() if tool.image_jobs is not None)

@@ -34,7 +34,7 @@ Describe = Callable[[bytes | None, bytes | None, str], list[str] | None]  # None
 
 
 def compare(files: PolicyFiles | None, known: Collection[str]) -> tuple[PolicyChange, ...]:
-    """The policy files that differ between the merge-base and HEAD (none outside PR mode).
+    """The policy files the change edits: different at HEAD than at the merge-base (none outside PR mode).
 
     The change's own config and baseline must still validate: an error in them is a ConfigError
     or BaselineError naming the file, as it would be once merged.
@@ -46,7 +46,7 @@ def compare(files: PolicyFiles | None, known: Collection[str]) -> tuple[PolicyCh
         rel = files.repo_path(path)
         if rel is None or rel in found:
             continue
-        before, after = files.blob(str(files.base), rel), files.blob(_HEAD, rel)
+        before, after = files.blob(str(files.merge_base or files.base), rel), files.blob(_HEAD, rel)
         effects = describe(before, after, rel) if before != after else None
         if effects is not None:
             status = "added" if before is None else "deleted" if after is None else "modified"

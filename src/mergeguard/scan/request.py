@@ -66,7 +66,7 @@ class RequestOptions:
 
 
 def policy_files(options: RequestOptions) -> basepolicy.PolicyFiles:
-    """Where the policy is read: at the merge-base in PR mode (the change wrote the tree), else the tree."""
+    """Where the policy is read: at the base in PR mode (the change wrote the tree), else the tree."""
     return basepolicy.locate(options.root, options.base, options.config or None, options.baseline or None)
 
 

@@ -36,7 +36,7 @@ _CHUNK_BYTES = 1 << 20
 def scan_view(changes: ChangeSet, policy: PolicyFiles | None = None) -> Iterator[Path]:
     """A temporary directory holding the in-scope files (hard links, copies across devices).
 
-    The scanners' own config files are the policy's copies (the merge-base's in PR mode: the
+    The scanners' own config files are the policy's copies (the base's in PR mode: the
     change cannot configure the scanners that judge it), cut down by `toolconfig.sanitize`.
     """
     with tempfile.TemporaryDirectory(prefix="mergeguard-view-") as tmp:

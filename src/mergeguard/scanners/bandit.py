@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+from pathlib import Path
 from typing import Any, ClassVar
 
 from mergeguard.core.errors import ParseError, ScannerError
@@ -162,11 +163,30 @@ def _skipped(item: object, target: Target) -> Finding:
         rule_id=SKIPPED_RULE,
         severity=SKIPPED_SEVERITY,
         title="File not checked by Bandit",
-        message=f"Bandit checked nothing in this file, so any issue in it went unseen: {reason}",
-        location=Location(path),
+        message=f"Bandit checked nothing in this file, so any issue in it went unseen: {reason}"
+        + _why(reason),
+        location=Location(path, 1, _line_count(target.root / path)),  # the whole file: new if it changed
         kind=Kind.CODE,
         evidence=reason,  # whole-file finding: identified by why, not by whatever line 1 says
     )
+
+
+def _why(reason: str) -> str:
+    if "syntax error" not in reason:
+        return ""
+    return (
+        " (Bandit parses with the Python it runs on: syntax newer than that Python, such as 3.12's"
+        " `type` statements, reads as an error; install Bandit on the project's Python)"
+    )
+
+
+def _line_count(path: Path) -> int:
+    """How many lines the file has (1 when it cannot be read: a report converted elsewhere)."""
+    try:
+        with path.open("rb") as handle:
+            return max(1, sum(1 for _ in handle))
+    except OSError:
+        return 1
 
 
 def _ini(data: bytes, notes: list[str]) -> bytes:

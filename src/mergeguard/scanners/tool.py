@@ -118,6 +118,9 @@ class Tool:
     sarif_kind: Kind | None = None
     # core.policy: scans a built image whole, so its findings stay in scope in PR mode.
     scans_images: bool = False
+    # scan.pipeline: in PR mode reads the range's commits, not the files, so it runs even when no
+    # file is in scope (a secret committed and deleted again leaves none, but stays in history).
+    reads_commits: bool = False
     # scan.overlap: when the tool `covered_by` is selected and given every file, `lighter` runs instead.
     covered_by: str | None = None
     lighter: Scanner | None = None

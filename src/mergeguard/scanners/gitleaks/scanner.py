@@ -53,7 +53,7 @@ class GitleaksScanner:
         # `--platform none`: no `git ls-remote` to build links nobody reads. The source is the git
         # directory, not the work tree: Gitleaks reads `.gitleaks.toml` and `.gitleaksignore` from
         # its source whatever flags say, and the work tree's copies are the change's. The view's
-        # copies (the merge-base's) are used instead: `--config` here, `.gitleaksignore` from ./.
+        # copies (the base's) are used instead: `--config` here, `.gitleaksignore` from ./.
         config = target.root / ".gitleaks.toml"
         own = ("--config", str(config)) if config.is_file() and config.stat().st_size else ()
         # `--ignore-gitleaks-allow`: every line it reads is one the change added, so a `gitleaks:allow`

@@ -52,6 +52,7 @@ TOOLS = (
         reader=GitleaksScanner(),
         start_order=70,
         shard_weight=2,
+        reads_commits=True,
         config_files=(ConfigFile(".gitleaks.toml", _config), ConfigFile(_IGNORE_FILE)),
         policy_effects={_IGNORE_FILE: line_ignores},
         inline_suppressions=(r"gitleaks:allow",),
