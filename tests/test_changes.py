@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -184,6 +185,17 @@ def test_yaml_is_iac_only_with_a_manifest_marker() -> None:
     assert FileKind.IAC in classify("k8s/deploy.yaml", b"apiVersion: apps/v1\nkind: Deployment\n")
     assert FileKind.IAC not in classify("config/settings.yaml", b"debug: true\n")
     assert classify("notes.txt") == frozenset({FileKind.ANY})
+
+
+def test_a_manifest_is_iac_in_json_and_behind_any_number_of_comment_lines(tmp_path: Path) -> None:
+    """A pod in JSON, or behind 70 comment lines (past any fixed head), is still for the IaC scanners."""
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}
+    (tmp_path / "pod.json").write_text(json.dumps(pod))
+    (tmp_path / "padded.yaml").write_text("# padding " * 700 + "\napiVersion: v1\nkind: Pod\n")
+    (tmp_path / "across.yaml").write_text("#" * ((1 << 20) - 5) + "\napiVersion: v1\n")  # across two blocks
+    (tmp_path / "settings.json").write_text('{"debug": true}')
+    found = {f.path: FileKind.IAC in f.kinds for f in changes.collect(tmp_path, None, []).files}
+    assert found == {"pod.json": True, "padded.yaml": True, "across.yaml": True, "settings.json": False}
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from mergeguard.core import gitrepo, globs
 from mergeguard.core.errors import UsageError
-from mergeguard.core.filekinds import FileKind, classify
+from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, classify
 
-_SNIFF_BYTES = 4096
+_SNIFF_BLOCK = 1 << 20
+_MARKER_REACH = 256  # longer than any IAC_MARKERS match
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
 
 
@@ -139,11 +140,21 @@ def _nonempty(changes: ChangeSet, tracked: bool) -> ChangeSet:
 
 
 def _head(path: Path) -> bytes:
+    """What `classify` needs of a YAML or JSON file's content: up to its first IaC marker (b"" for
+    other names). Read in blocks to the end, not a fixed head: a manifest behind 70 comment lines
+    is still a manifest to the scanners (their parsers read it whole)."""
+    if not path.name.lower().endswith(SNIFFED_SUFFIXES):
+        return b""
+    read = b""
     try:
         with path.open("rb") as handle:
-            return handle.read(_SNIFF_BYTES)
+            while block := handle.read(_SNIFF_BLOCK):
+                read = read[-_MARKER_REACH:] + block  # a marker across two blocks is found too
+                if IAC_MARKERS.search(read):
+                    return read
     except OSError:
-        return b""
+        pass
+    return b""
 
 
 def _walk(root: Path) -> list[str]:

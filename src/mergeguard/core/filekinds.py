@@ -50,7 +50,12 @@ _LOCKFILES = frozenset(
 )
 _COMPOSE = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$")
 _IAC_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".bicep")
-_IAC_MARKERS = (b"apiVersion:", b"AWSTemplateFormatVersion", b"Resources:")
+# Anywhere in a YAML or JSON file: a Kubernetes manifest's `apiVersion` (YAML or JSON) or a
+# CloudFormation template's keys. Scanned to the end: comments before the manifest hide nothing.
+IAC_MARKERS = re.compile(
+    rb'(?m)^\s*(?:- )?apiVersion\s*:|"apiVersion"\s*:|AWSTemplateFormatVersion|^Resources\s*:'
+)
+SNIFFED_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 _NOT_DOCKERFILE = (".py", ".md", ".txt", ".json", ".yml", ".yaml", ".toml", ".sh", ".go", ".js", ".ts", ".rs")
@@ -67,7 +72,8 @@ def is_dockerfile(name: str) -> bool:
 
 
 def classify(path: str, head: bytes = b"") -> frozenset[FileKind]:
-    """The kinds of `path`; `head` is the start of its content, used to recognise YAML IaC."""
+    """The kinds of `path`; `head` is its content (`sniff` in `core.changes`), to recognise YAML and
+    JSON IaC (only read for names ending in `SNIFFED_SUFFIXES`)."""
     posix = PurePosixPath(path)
     name = posix.name.lower()
     kinds = {FileKind.ANY}
@@ -94,6 +100,6 @@ def _is_iac(posix: PurePosixPath, name: str, head: bytes) -> bool:
     parts = posix.parts
     if ".github" in parts and "workflows" in parts:
         return True
-    if name.endswith((".yaml", ".yml", ".json")) and not _COMPOSE.match(name):
-        return any(marker in head for marker in _IAC_MARKERS)
+    if name.endswith(SNIFFED_SUFFIXES) and not _COMPOSE.match(name):
+        return IAC_MARKERS.search(head) is not None
     return False
