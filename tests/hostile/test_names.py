@@ -7,17 +7,21 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mergeguard.cli import main as cli
+from mergeguard.core.errors import ScannerError
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.policy import Assessed, FindingStatus
 from mergeguard.core.text import path_bytes, plain, shown
 from mergeguard.report import markdown
 from mergeguard.report.workflow_commands import annotation_commands
+from mergeguard.scan import scope_dir
 from tests.gitutil import GitTree
 
 AWS_KEY_ID = "AKIA" + "QYLPMN5HFIUJXZ2K"  # fake, shaped like a real one
@@ -150,3 +154,47 @@ def test_any_name_is_inert_markdown_and_a_faithful_uri(raw: bytes) -> None:
     cell.encode("utf-8")
     assert "\n" not in cell and "<" not in cell and "|" not in cell
     assert unquote_to_bytes(quote(path_bytes(name), safe="/")) == raw
+
+
+def _deep(top: str, length: int) -> str:
+    """A relative path of `length` characters: 200-character directories, made through directory
+    descriptors (no absolute path that long is ever passed to the system), and a file `x.py`."""
+    parts = ["d" * 199 + str(i % 10) for i in range((length - 4) // 201)]
+    parts.append("e" * (length - 4 - 201 * len(parts) - 1))
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        for part in parts:
+            os.mkdir(part, dir_fd=fd)
+            fd, old = os.open(part, os.O_RDONLY, dir_fd=fd), fd
+            os.close(old)
+        with os.fdopen(os.open("x.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as handle:
+            handle.write("import subprocess\nsubprocess.call(input(), shell=True)\n")
+    finally:
+        os.close(fd)
+    return "/".join([*parts, "x.py"])
+
+
+def test_a_name_past_the_path_limit_fails_the_scan_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past PATH_MAX under the checkout it could be neither classified nor scanned: exit 3, not a pass."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("README.md", "x\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    rel = _deep(str(tree.root), 4090)
+    tree.commit("deep")
+    assert cli.main(["scan", str(tree.root), "--base", "base", "--scanners", "bandit"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith(": could not be read: File name too long"), err
+    assert rel[:20] in err[0]
+
+
+def test_a_file_the_scan_view_cannot_hold_fails_the_scan_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "r").mkdir()
+    rel = _deep(str(tmp_path / "r"), 3800)
+    view = tmp_path / "v"
+    view.mkdir()
+    deep_view = _deep(str(view), 400).removesuffix("/x.py")  # view + rel: past the limit
+    with pytest.raises(ScannerError, match="could not be laid out for the scanners: File name too long"):
+        scope_dir._populate(tmp_path / "r", view / deep_view, [rel])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mergeguard.core import gitrepo, globs
-from mergeguard.core.errors import UsageError
+from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, classify
 
 _SNIFF_BLOCK = 1 << 20
@@ -113,10 +114,21 @@ def _build(
         full = root / path
         if matcher(path):
             dropped.append(path)
-        elif full.is_file() and not full.is_symlink():
+        elif _regular(full, path):
             touched = lines.get(path, frozenset()) if mode is Mode.CHANGED else None
             kept.append(ChangedFile(path, classify(path, _head(full)), touched))
     return ChangeSet(root, mode, tuple(kept), tuple(dropped), repo, commits, tuple(exclude))
+
+
+def _regular(full: Path, path: str) -> bool:
+    """Whether `full` is a regular file (a symlink is not). A name that cannot even be asked about
+    (past the system's path limit) fails the scan naming it: dropped, its change would pass unseen."""
+    try:
+        return stat.S_ISREG(os.lstat(full).st_mode)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise ScannerError(f"{path}: could not be read: {exc.strerror}") from None
 
 
 def _all_lines(path: Path) -> frozenset[int]:

@@ -36,8 +36,8 @@ class BaselineError(FileError):
 class ScannerError(MergeguardError):
     """A scanner that could not give a trustworthy result (missing, crashed, timed out, unparseable).
 
-    Raised inside adapters and the runner, and turned into a failed `ScanOutcome` there; it never
-    escapes to the top as an exception.
+    Raised inside adapters and the runner, and turned into a failed `ScanOutcome` there. Raised
+    before any scanner runs (a file the scan view cannot hold), it ends the command with exit 3.
     """
 
     exit_code = 3

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mergeguard.core.basepolicy import PolicyFiles, read_regular
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
+from mergeguard.core.errors import ScannerError
 from mergeguard.scan import suppressions
 from mergeguard.scan.registry import TOOLS, config_files
 from mergeguard.scanners.tool import ConfigFile
@@ -99,15 +100,23 @@ def _write_config(view: Path, name: str, data: bytes | None) -> None:
 
 
 def _populate(root: Path, view: Path, paths: Iterable[str]) -> None:
+    """Each file into the view; a file that cannot be (a name past the system's path limit once
+    under the view's directory, a full disk) fails the scan naming it: no scanner would see it."""
     for path in dict.fromkeys(paths):
-        source, dest = root / path, view / path
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if _lay_out_text(source, dest):
-            continue
         try:
-            os.link(source, dest)
-        except OSError:
-            shutil.copyfile(source, dest)
+            _place(root / path, view / path)
+        except OSError as exc:
+            raise ScannerError(f"{path}: could not be laid out for the scanners: {exc.strerror}") from None
+
+
+def _place(source: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if _lay_out_text(source, dest):
+        return
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)
 
 
 def _lay_out_text(source: Path, dest: Path) -> bool:
