@@ -159,6 +159,10 @@ def test_base_needs_a_git_repository(tmp_path: Path) -> None:
         ("svc/Containerfile", FileKind.DOCKERFILE),
         ("Dockerfile.prod", FileKind.DOCKERFILE),
         ("api.dockerfile", FileKind.DOCKERFILE),
+        ("deploy/api-Dockerfile", FileKind.DOCKERFILE),  # what `docker build -f` is given
+        ("docker/prod_Dockerfile", FileKind.DOCKERFILE),
+        ("Dockerfile-windows", FileKind.DOCKERFILE),
+        ("Containerfile", FileKind.DOCKERFILE),
         ("docker-compose.yml", FileKind.COMPOSE),
         ("compose.prod.yaml", FileKind.COMPOSE),
         ("src/app.py", FileKind.PYTHON),
@@ -175,10 +179,36 @@ def test_classify(path: str, kind: FileKind) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["src/dockerfile.py", "docs/Dockerfile.md", "dockerfile_test.go", "Dockerfile.json"]
+    "path",
+    [
+        "src/dockerfile.py",
+        "docs/Dockerfile.md",
+        "dockerfile_test.go",
+        "Dockerfile.json",
+        "Dockerfile.dockerignore",
+        "mydockerfile",
+        *("Dockerfile-windows.template", "Dockerfile.j2", "Dockerfile.tmpl", "alpine.Dockerfile.in"),
+    ],
 )
-def test_code_named_after_dockerfiles_is_not_one(path: str) -> None:
+def test_code_and_templates_named_after_dockerfiles_are_not_one(path: str) -> None:
+    """A template (docker-library's `Dockerfile-linux.template`) is not buildable: hadolint calls it
+    unparseable, a blocking false alarm."""
     assert FileKind.DOCKERFILE not in classify(path)
+
+
+@pytest.mark.parametrize(
+    ("head", "python"),
+    [
+        (b"#!/usr/bin/env python3\nimport os\n", True),
+        (b"#!/usr/bin/python3.12 -u\n", True),
+        (b"#!/bin/sh\nexec python3 x.py\n", False),
+        (b"#!/usr/bin/env pythonista\n", False),
+        (b"print('no shebang')\n", False),
+    ],
+)
+def test_a_script_without_extension_is_python_by_its_shebang(head: bytes, python: bool) -> None:
+    assert (FileKind.PYTHON in classify("bin/deploy", head)) is python
+    assert FileKind.PYTHON not in classify("bin/deploy.sh", head)  # an extension decides
 
 
 def test_yaml_is_iac_only_with_a_manifest_marker() -> None:

@@ -212,3 +212,28 @@ def test_a_secret_committed_and_deleted_again_is_found_with_no_file_left_in_scop
     found = {(f["path"], f["status"]) for f in report["findings"]}  # type: ignore[attr-defined]
     assert found == {("creds.ini", "new")}
     assert code == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "scanners", "rule"),
+    [
+        (
+            "bin/deploy",
+            "#!/usr/bin/env python3\nimport subprocess\nsubprocess.call(input(), shell=True)\n",
+            "bandit",
+            "B602",
+        ),
+        ("deploy/api-Dockerfile", 'FROM ubuntu:22.04\nUSER root\nCMD ["bash"]\n', "trivy-config", "DS-0002"),
+        ("docker/prod_Dockerfile", "FROM ubuntu:22.04\nRUN sudo rm -rf /tmp/cache\n", "hadolint", "DL3004"),
+    ],
+)
+def test_code_under_a_name_its_scanner_would_not_pick_is_still_scanned(
+    tree: GitTree, capsys: pytest.CaptureFixture[str], path: str, content: str, scanners: str, rule: str
+) -> None:
+    """A Python script without `.py` (run by its `#!`), a Dockerfile named for `docker build -f`."""
+    tree.write(path, content)
+    tree.commit("an unusual name")
+    code, report = scan(tree, capsys, scanners)
+    found = {(f["path"], f["rule_id"], f["status"]) for f in report["findings"]}  # type: ignore[attr-defined]
+    assert (path, rule, "new") in found
+    assert code == 1

@@ -152,10 +152,13 @@ def _nonempty(changes: ChangeSet, tracked: bool) -> ChangeSet:
 
 
 def _head(path: Path) -> bytes:
-    """What `classify` needs of a YAML or JSON file's content: up to its first IaC marker (b"" for
-    other names). Read in blocks to the end, not a fixed head: a manifest behind 70 comment lines
-    is still a manifest to the scanners (their parsers read it whole)."""
-    if not path.name.lower().endswith(SNIFFED_SUFFIXES):
+    """What `classify` needs of a file's content: an extensionless file's first bytes (a `#!` line),
+    a YAML or JSON file's up to its first IaC marker, read in blocks to the end (a manifest behind 70
+    comment lines is still one to the scanners, whose parsers read it whole); b"" for other names."""
+    name = path.name.lower()
+    if "." not in name:  # a script's `#!` line
+        return _first_bytes(path, 256)
+    if not name.endswith(SNIFFED_SUFFIXES):
         return b""
     read = b""
     try:
@@ -167,6 +170,14 @@ def _head(path: Path) -> bytes:
     except OSError:
         pass
     return b""
+
+
+def _first_bytes(path: Path, count: int) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(count)
+    except OSError:
+        return b""
 
 
 def _walk(root: Path) -> list[str]:

@@ -58,22 +58,44 @@ IAC_MARKERS = re.compile(
 SNIFFED_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-_NOT_DOCKERFILE = (".py", ".md", ".txt", ".json", ".yml", ".yaml", ".toml", ".sh", ".go", ".js", ".ts", ".rs")
+# Dockerfile, Containerfile and their variants: Dockerfile.prod, api.Dockerfile, api-Dockerfile,
+# prod_Dockerfile, Dockerfile-windows (names `docker build -f` is given); what the Trivy scans are
+# told is a Dockerfile (scanners.trivy.fs) is the same pattern.
+DOCKERFILE_NAME = r"(?i:([^/]*[._-])?(docker|container)file([._-][^/]*)?)"
+_DOCKERFILE_NAME = re.compile(DOCKERFILE_NAME)
+_NOT_DOCKERFILE = (
+    ".py",
+    ".md",
+    ".txt",
+    ".json",
+    ".yml",
+    ".yaml",
+    ".toml",
+    ".sh",
+    ".go",
+    ".js",
+    ".ts",
+    ".rs",
+    ".dockerignore",
+)
+# Templates a Dockerfile is generated from (docker-library's `Dockerfile-linux.template`): not
+# buildable as they stand, and not read as Dockerfiles (hadolint reports them unparseable).
+_TEMPLATE = (".template", ".tmpl", ".tpl", ".j2", ".jinja", ".jinja2", ".in", ".erb", ".mustache", ".gotmpl")
+# An extensionless script run by Python (`bin/deploy`): Python code Bandit reads.
+_PYTHON_SHEBANG = re.compile(rb"#![^\n]*\bpython[0-9.]*(\s|$)")
 
 
 def is_dockerfile(name: str) -> bool:
-    """Dockerfile, Containerfile and their variants (Dockerfile.prod, api.Dockerfile); not dockerfile.py."""
+    """Whether a file name is a Dockerfile's (see DOCKERFILE_NAME); not dockerfile.py, not a template."""
     lower = name.lower()
-    if lower.endswith(_NOT_DOCKERFILE):
+    if lower.endswith(_NOT_DOCKERFILE + _TEMPLATE):
         return False
-    return lower.startswith(("dockerfile", "containerfile")) or lower.endswith(
-        (".dockerfile", ".containerfile")
-    )
+    return _DOCKERFILE_NAME.fullmatch(name) is not None
 
 
 def classify(path: str, head: bytes = b"") -> frozenset[FileKind]:
-    """The kinds of `path`; `head` is its content (`sniff` in `core.changes`), to recognise YAML and
-    JSON IaC (only read for names ending in `SNIFFED_SUFFIXES`)."""
+    """The kinds of `path`; `head` is what `core.changes` read of its content: to recognise YAML and
+    JSON IaC (names ending in `SNIFFED_SUFFIXES`) and Python scripts without an extension."""
     posix = PurePosixPath(path)
     name = posix.name.lower()
     kinds = {FileKind.ANY}
@@ -81,7 +103,7 @@ def classify(path: str, head: bytes = b"") -> frozenset[FileKind]:
         kinds.add(FileKind.DOCKERFILE)
     elif _COMPOSE.match(name):
         kinds.add(FileKind.COMPOSE)
-    elif name.endswith((".py", ".pyw")):
+    elif name.endswith((".py", ".pyw")) or ("." not in name and _PYTHON_SHEBANG.match(head)):
         kinds.add(FileKind.PYTHON)
     if _REQUIREMENTS.match(name) or (posix.parent.name == "requirements" and name.endswith((".txt", ".in"))):
         kinds.add(FileKind.PY_REQUIREMENTS)

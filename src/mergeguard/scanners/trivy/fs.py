@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from mergeguard.core.filekinds import FileKind
+from mergeguard.core.filekinds import DOCKERFILE_NAME, FileKind
 from mergeguard.core.model import Finding
 from mergeguard.scanners.base import Command, Target, ToolOutput
 from mergeguard.scanners.trivy.report import parse_report
 
 # Trivy's own Dockerfile patterns miss a lower-case `dockerfile`, which mergeguard classifies as one.
-DOCKERFILE_PATTERN = r"dockerfile:(?i)(^|/)(docker|container)file[^/]*$"
+DOCKERFILE_PATTERN = f"dockerfile:(^|/){DOCKERFILE_NAME}$"  # the names mergeguard takes for Dockerfiles
 _DOCKERFILE_CHECK = re.compile(r"(AVD-)?DS-?\d+")  # Trivy's Dockerfile checks: DS-0002 (older: AVD-DS-0002)
 
 
