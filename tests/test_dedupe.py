@@ -11,7 +11,7 @@ from mergeguard.core.changes import ChangeSet, Mode
 from mergeguard.core.config import Config
 from mergeguard.core.model import Finding, Kind, Location, Package, Severity, Sighting
 from mergeguard.core.outcome import ScanOutcome, Status
-from mergeguard.scan import dedupe, equivalence, fingerprints, pipeline
+from mergeguard.scan import dedupe, equivalence, fingerprints, pipeline, resources
 from mergeguard.scanners.commands import find_executable
 from tests.gitutil import GitTree
 
@@ -237,3 +237,64 @@ def test_real_checkov_and_trivy_on_a_pod_give_one_finding_per_problem(tmp_path: 
     ]
     assert [set(f.tools) for f in host] == [{"checkov", "trivy-config"}]
     assert result.merged >= 9  # host network and PID, limits, requests, escalation, root, seccomp, UID
+
+
+DEPLOYMENT_THEN_POD = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d, namespace: prod}
+spec:
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      containers:
+      - name: c
+        image: nginx:1.25
+        securityContext: {privileged: true}
+      nodeSelector:
+        kubernetes.io/os: linux
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: prod}
+spec:
+  containers:
+  - name: c
+    image: nginx:1.25
+    securityContext: {privileged: true}
+  volumes:
+  - name: data
+    emptyDir: {}
+"""
+
+
+@pytest.mark.scanner
+def test_a_container_that_is_not_last_in_its_resource_is_still_one_problem(tmp_path: Path) -> None:
+    """Trivy's container range ends before the resource does (kubernetes-sigs/metrics-server's
+    deployment: `nodeSelector` after the containers): merged by the resource, not the last line."""
+    missing = [tool for tool in ("checkov", "trivy") if find_executable(tool) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed (make install)")
+    tree = GitTree(tmp_path / "repo")
+    tree.write("deploy/app.yaml", DEPLOYMENT_THEN_POD)
+    tree.commit()
+    result = pipeline.scan(pipeline.ScanRequest(tree.root, scanners=("checkov", "trivy-config")), Config())
+    privileged = [
+        a.finding
+        for a in result.decision.assessed
+        if equivalence.concept(a.finding) == ("resource", "k8s-privileged")
+    ]
+    assert sorted(
+        (f.location.start_line, set(f.tools) == {"checkov", "trivy-config"}) for f in privileged
+    ) == [
+        (10, True),
+        (21, True),
+    ]
+
+
+def test_resources_are_documents_and_the_items_of_a_list() -> None:
+    text = (
+        "kind: List\nitems:\n- kind: Pod\n  spec: {}\n- kind: Pod\n  spec:\n    containers:\n    - name: c\n"
+    )
+    text += "metadata: {}\n---\nkind: Pod\n...\n"
+    assert resources.starts(text.split("\n")) == [3, 5, 10, 12]

@@ -7,9 +7,10 @@ from dataclasses import replace
 
 from mergeguard.core.model import Finding, Sighting
 from mergeguard.scan.equivalence import group_key
+from mergeguard.scan.resources import Resources
 
 
-def merge(findings: Sequence[Finding]) -> tuple[list[Finding], int]:
+def merge(findings: Sequence[Finding], resources: Resources | None = None) -> tuple[list[Finding], int]:
     """One finding per problem, in first-seen order, and how many reports were folded into others.
 
     The finding kept is the most severe report, then the one pointing at the fewest lines (the USER
@@ -18,7 +19,7 @@ def merge(findings: Sequence[Finding]) -> tuple[list[Finding], int]:
     """
     groups: dict[object, list[Finding]] = {}
     for index, finding in enumerate(findings):
-        key = group_key(finding)
+        key = group_key(finding, resources)
         groups.setdefault(key if key is not None else ("alone", index), []).append(finding)
     merged = [_fold(group) for group in groups.values()]
     return merged, len(findings) - len(merged)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from mergeguard.core.model import Finding, Kind
 from mergeguard.core.preexisting import advisory_id
 from mergeguard.scan.registry import TOOLS
+from mergeguard.scan.resources import Resources
 from mergeguard.scanners.tool import Tool
 
 # The concepts: each tool names its rules for them (`Tool.line_concepts`, `Tool.file_concepts`).
@@ -36,8 +37,8 @@ LINE_CONCEPTS = frozenset(
     }
 )
 FILE_CONCEPTS = frozenset({"runs-as-root", "no-healthcheck"})
-# One per Kubernetes resource: Checkov reports the whole resource, Trivy the pod spec or the container,
-# and every report of one resource ends on the resource's last line (the key, with the file).
+# One per Kubernetes resource: Checkov reports the whole resource, Trivy the pod spec or the container;
+# the key is the resource the report starts in (`scan.resources`), with the file.
 RESOURCE_CONCEPTS = frozenset(
     {
         "k8s-privileged",
@@ -83,8 +84,12 @@ def concept(finding: Finding) -> tuple[str, str] | None:
     return _BY_RULE.get((tool, normalise_rule(tool, finding.rule_id)))
 
 
-def group_key(finding: Finding) -> tuple[object, ...] | None:
-    """Findings with the same key (within one scan) are one problem; None: only itself."""
+def group_key(finding: Finding, resources: Resources | None = None) -> tuple[object, ...] | None:
+    """Findings with the same key (within one scan) are one problem; None: only itself.
+
+    `resources` tells which resource of a manifest a line is in; without it (findings of no scanned
+    tree) a resource is known by its last line, where whole-resource reports and most others end.
+    """
     found = concept(finding)
     if found is None:
         return None
@@ -95,7 +100,8 @@ def group_key(finding: Finding) -> tuple[object, ...] | None:
     if scope == "advisory" and (pkg := finding.package) is not None:
         return (scope, name, loc.path, pkg.name.lower(), pkg.installed)
     if scope == "resource":
-        return (scope, name, loc.path, max(loc.start_line, loc.end_line))
+        where = resources.index(loc.path, loc.start_line) if resources else max(loc.start_line, loc.end_line)
+        return (scope, name, loc.path, where)
     return (scope, name, loc.path, loc.start_line)
 
 

@@ -28,6 +28,7 @@ from mergeguard.scan import (
     sizelimit,
 )
 from mergeguard.scan.registry import REGISTRY, TOOLS
+from mergeguard.scan.resources import Resources
 from mergeguard.scan.runner import run_all
 from mergeguard.scan.scope_dir import scan_view
 from mergeguard.scanners.base import Job, Scanner, Target
@@ -118,8 +119,8 @@ def conclude(
 ) -> ScanResult:
     """The scanners' outcomes to a result: dedupe, fingerprints, baseline, policy (`merge` too)."""
     found = [finding for outcome in outcomes for finding in sorted(outcome.findings, key=_reading_order)]
-    merged, folded = dedupe.merge(found)
     sources = SourceLines(changes.root)  # each file read once, for every stage that reads lines
+    merged, folded = dedupe.merge(found, Resources(sources))
     merged = agreement.apply(merged, config.secret_agreement, sources)  # after dedupe: the sightings
     findings = fingerprints.assign(merged, changes.root, sources)
     at_base = preexisting.pinned_at_base(changes, findings)
