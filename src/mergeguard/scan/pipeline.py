@@ -22,6 +22,7 @@ from mergeguard.scan import (
     imported,
     misclassified,
     overlap,
+    placeholders,
     policydiff,
     shard_files,
     shards,
@@ -122,6 +123,7 @@ def conclude(
     sources = SourceLines(changes.root)  # each file read once, for every stage that reads lines
     merged, folded = dedupe.merge(found, Resources(sources))
     merged = agreement.apply(merged, config.secret_agreement, sources)  # after dedupe: the sightings
+    merged = placeholders.apply(merged, sources)  # a placeholder, a sample password, a key's header
     findings = fingerprints.assign(merged, changes.root, sources)
     at_base = preexisting.pinned_at_base(changes, findings)
     in_base_image = (

@@ -1,0 +1,120 @@
+"""Secrets that are not: a placeholder, a URL's sample password, a private key's header with no key,
+a vendor's published example credential.
+
+Read again from the finding's line (the tools match a shape, not a value): each is lowered to low,
+with the reason, never dropped. Measured on public files the tests never saw: Slack's documented
+`T00000000/B00000000/XXXX…` webhook, `ghp_` + 36 `x`, Twilio's `ACxxxx…` in READMEs; the
+`postgres://postgres:postgres@127.0.0.1` of CI service containers; CyberChef's
+`"-----BEGIN RSA PRIVATE KEY-----"` string constant (detect-secrets rated it critical); the Azure
+Storage emulator's key in dotnet/aspire (three tools, critical).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+
+from mergeguard.core.model import Finding, Kind, Severity, SeverityNote
+from mergeguard.core.sources import SourceLines
+
+LOWERED_TO = Severity.LOW
+# A run of one character standing for the value: `xxxxxxxx`, `00000000`, `XXXXXXXX`, `********`.
+_FILLER = re.compile(r"([xX0*#.])\1{7,}")
+# What could be a credential: a run of the characters keys are written in (`_`, `-`, `/`, `.` and
+# `:` split it: `ghp_` from its value, a URL's parts from each other).
+_TOKEN = re.compile(r"[A-Za-z0-9+=]{16,}")
+_RANDOM_BITS = 3.0  # Shannon entropy per character above which a token looks random (a real key: 4+)
+_URL_CREDENTIAL = re.compile(r"\b[a-z][a-z0-9+.-]*://([^:@/\s\"'`]+):([^@/\s\"'`]+)@", re.IGNORECASE)
+_SAMPLE_PASSWORDS = frozenset(
+    {"password", "passwd", "pass", "secret", "changeme", "example", "test", "postgres", "mysql",
+     "root", "admin", "user", "guest", "redis", "rabbitmq", "pwd", "xxx", "***", "..."}
+)  # fmt: skip
+_VARIABLE = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[^<>]*>|%\(?[A-Za-z_]+\)?s?)$")
+_PEM_HEADER = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY( BLOCK)?-----")
+_PEM_END = re.compile(r"-----END[ A-Z0-9_-]{0,100}-----")
+_BASE64 = re.compile(r"[A-Za-z0-9+/=]{16,}")
+_KEY_BODY_CHARS = 64  # a real key's body: hundreds of base64 characters
+_KEY_LINES = 100  # how far below its header a key's body is looked for
+# sha256 of credentials their vendors publish for everyone to use, valid for no account: Azurite's
+# (the Azure Storage emulator's) `devstoreaccount1` key, in every project tested against it.
+_PUBLISHED = {
+    "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059": "the Azure Storage emulator's key",
+}
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}")
+
+
+def apply(findings: Sequence[Finding], sources: SourceLines) -> list[Finding]:
+    """The findings with each secret that is one of the three lowered to `LOWERED_TO`."""
+    return [_judged(f, sources) for f in findings]
+
+
+def _judged(finding: Finding, sources: SourceLines) -> Finding:
+    if finding.kind is not Kind.SECRET or finding.severity <= LOWERED_TO:
+        return finding
+    loc = finding.location
+    line = sources.line(loc.path, loc.start_line)
+    rule = f"{finding.rule_id} {finding.title}".lower()
+    if published := _published(line):
+        reason: str | None = f"a documented example credential ({published})"
+    elif "private" in rule and (header := _PEM_HEADER.search(line)):
+        below = sources.lines(loc.path)[loc.start_line : loc.start_line + _KEY_LINES]
+        reason = (
+            None
+            if _has_key_body([line[header.end() :], *below])
+            else "a private key's header with no key after it"
+        )
+    elif "basic auth" in rule:
+        reason = _sample_url_password(line)
+    else:
+        reason = _placeholder(line)
+    if reason is None:
+        return finding
+    return replace(finding, severity=LOWERED_TO, severity_note=SeverityNote(finding.severity, reason))
+
+
+def _published(line: str) -> str | None:
+    """What published credential the line holds, if it holds one and nothing else that looks random."""
+    tokens = _LONG_TOKEN.findall(line)
+    names = [_PUBLISHED.get(hashlib.sha256(token.encode()).hexdigest()) for token in tokens]
+    return names[0] if names and all(names) else None
+
+
+def _placeholder(line: str) -> str | None:
+    """Why the line holds only a placeholder: a filler run and nothing random-looking; else None."""
+    filler = _FILLER.search(line)
+    if filler is None or any(_entropy(token) > _RANDOM_BITS for token in _TOKEN.findall(line)):
+        return None
+    return f"a placeholder ({filler.group(1)!r} repeated), no random-looking value on its line"
+
+
+def _sample_url_password(line: str) -> str | None:
+    """Why every credential in a URL on the line is a sample (the user name again, a word such as
+    `password`, a variable); None when one is not."""
+    found = _URL_CREDENTIAL.findall(line)
+    if not found or not all(_sample(user, password) for user, password in found):
+        return None
+    return "a sample password in a URL (the user name again, a placeholder word or a variable)"
+
+
+def _sample(user: str, password: str) -> bool:
+    return password == user or password.lower() in _SAMPLE_PASSWORDS or _VARIABLE.match(password) is not None
+
+
+def _has_key_body(lines: Sequence[str]) -> bool:
+    """Whether base64 follows a key's header (on its line, then below it, up to the END line)."""
+    count = 0
+    for text in lines:
+        end = _PEM_END.search(text)
+        count += sum(len(run) for run in _BASE64.findall(text[: end.start()] if end else text))
+        if count >= _KEY_BODY_CHARS or end:
+            break
+    return count >= _KEY_BODY_CHARS
+
+
+def _entropy(token: str) -> float:
+    counts = Counter(token)
+    return -sum(n / len(token) * math.log2(n / len(token)) for n in counts.values())

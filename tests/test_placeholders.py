@@ -1,0 +1,94 @@
+"""Secrets that are not (a placeholder, a URL's sample password, a key's header alone, a published
+example) are lowered to low with the reason; the same shapes with real-looking values keep theirs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from typing import Any
+
+import pytest
+
+from mergeguard.cli import main as cli
+from tests.gitutil import GitTree
+
+X = "x"
+# Shapes of files measured on public repositories (see scan/placeholders.py), values split so that
+# no scanner reads this file as holding them.
+PLACEHOLDERS = {
+    "README.md": (
+        "## Setup\n\n"
+        "SLACK_WEBHOOK=https://hooks.slack.com/services/T00000000/B00000000/" + "X" * 24 + "\n\n"
+        "GITHUB_TOKEN=ghp_" + X * 36 + "\n\n"
+        "TWILIO_ACCOUNT_SID=AC" + X * 32 + "\n\n"
+        "DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/dbname\n\n"
+        "REDIS=redis://user:password@localhost:6379/0\n"
+    ),
+    "rsa.mjs": 'export const args = [{\n    name: "Key",\n    value: "-----BEGIN RSA '
+    + 'PRIVATE KEY-----"\n}];\n',
+    "Emulator.cs": (
+        '    const string Azurite = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey='
+        + "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+        + ';BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;";\n'
+    ),
+}
+REAL_LOOKING = {
+    "prod.env": (
+        "SLACK_WEBHOOK=https://hooks.slack.com/services/T0A1B2C3D/B0E4F5G6H/" + "aB3dE5fG7hJ9kL1mN3pQ5rS7\n"
+        "DATABASE_URL=postgres://app:" + "Xk9vB2mQ7pLw4Rt8@db.prod.example.com:5432/app\n"
+        "NOTE=xxxxxxxxxxxx GITHUB_TOKEN=ghp_"
+        + "R4nd0mL00k1ngT0k3nV4lu3xyzABCD123456\n"  # a filler does not hide it
+    ),
+}
+
+
+def _pem() -> str:
+    body = base64.encodebytes(os.urandom(600)).decode()  # a key's shape: hundreds of base64 characters
+    return f"-----BEGIN RSA {'PRIVATE'} KEY-----\n{body}-----END RSA {'PRIVATE'} KEY-----\n"
+
+
+@pytest.fixture(scope="module")
+def findings(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], dict[str, Any]]:
+    tree = GitTree(tmp_path_factory.mktemp("placeholders") / "repo")
+    for name, text in {**PLACEHOLDERS, **REAL_LOOKING, "key.pem": _pem()}.items():
+        tree.write(name, text)
+    tree.commit("secrets and not")
+    out = tree.root.parent / "r.json"
+    scanners = "detect-secrets,gitleaks,trivy-secret"
+    assert cli.main(["scan", str(tree.root), "--all-files", "--scanners", scanners, "--json", str(out)]) == 1
+    report = json.loads(out.read_text(encoding="utf-8"))
+    return {(f["path"], f["start_line"]): f for f in report["findings"]}
+
+
+pytestmark = pytest.mark.scanner
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        (("README.md", 3), "a placeholder ('0' repeated)"),  # Slack's documented webhook
+        (("README.md", 5), "a placeholder ('x' repeated)"),
+        (("README.md", 7), "a placeholder ('x' repeated)"),
+        (("README.md", 9), "a sample password in a URL"),  # a CI service container's database
+        (("README.md", 11), "a sample password in a URL"),
+        (("rsa.mjs", 3), "a private key's header with no key after it"),
+        (("Emulator.cs", 1), "a documented example credential (the Azure Storage emulator's key)"),
+    ],
+)
+def test_what_is_not_a_secret_is_low_and_says_why(
+    findings: dict[tuple[str, int], dict[str, Any]], where: tuple[str, int], reason: str
+) -> None:
+    finding = findings[where]
+    assert finding["severity"] == "low" and not finding["blocking"]
+    assert finding["severity_note"]["original"] in ("high", "critical")
+    assert finding["severity_note"]["reason"].startswith(reason)
+
+
+@pytest.mark.parametrize("where", [("prod.env", 1), ("prod.env", 2), ("prod.env", 3), ("key.pem", 1)])
+def test_the_same_shapes_with_real_looking_values_keep_their_severity(
+    findings: dict[tuple[str, int], dict[str, Any]], where: tuple[str, int]
+) -> None:
+    finding = findings[where]
+    assert finding["severity"] in ("high", "critical") and finding["blocking"], finding
+    assert finding.get("severity_note") is None
