@@ -70,6 +70,14 @@ class ChangeSet:
         """The file in scope at `path`, if any."""
         return self._by_path.get(path)
 
+    def touched(self, path: str, start: int, end: int) -> bool:
+        """Whether the change touched a line from `start` to `end` of `path` (a file in scope with
+        no line numbers counts whole; a file not in scope, not at all)."""
+        changed = self._by_path.get(path)
+        if changed is None or changed.lines is None:
+            return changed is not None
+        return any(line in changed.lines for line in range(start, end + 1))
+
     def is_excluded(self, path: str) -> bool:
         """Whether the config's exclude globs cover `path`."""
         return self._excluded(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from mergeguard.core.baseline import BaselineEntry
@@ -90,14 +90,16 @@ def decide(
     at_base: frozenset[tuple[str, str, str]] = frozenset(),
     in_base_image: frozenset[tuple[str, str, str]] | None = None,
     image_scanners: frozenset[str] = frozenset(),
+    rescanned: Callable[[Finding], bool | None] | None = None,
 ) -> Decision:
     """Tag every in-scope finding, then answer pass, fail (blocking findings) or error.
 
-    `image_scanners` names the tools that scan a built image whole (the registry's `scans_images`).
+    `image_scanners` names the tools that scan a built image whole (the registry's `scans_images`);
+    `rescanned` says whether a finding is new by the base's copy of its file (`scan.basescan`).
     """
     today = today or dt.date.today()
     accepted = {entry.fingerprint: entry for entry in baseline}
-    rules = _Rules(config, accepted, today, at_base, in_base_image, image_scanners)
+    rules = _Rules(config, accepted, today, at_base, in_base_image, image_scanners, rescanned)
     assessed = tuple(_assess(f, changes, rules) for f in findings if _in_scope(f, changes, rules))
     failed = tuple(o for o in outcomes if o.status is Status.FAILED)
     blocking = sum(a.blocking for a in assessed)
@@ -138,6 +140,8 @@ class _Rules:
     at_base: frozenset[tuple[str, str, str]]
     in_base_image: frozenset[tuple[str, str, str]] | None = None  # None: no base-branch image given
     image_scanners: frozenset[str] = frozenset()  # tools whose findings are of an image, scanned whole
+    # scan.basescan: new (True) or pre-existing (False) by the base's copy of its file; None: no say
+    rescanned: Callable[[Finding], bool | None] | None = None
 
 
 def _assess(finding: Finding, changes: ChangeSet, rules: _Rules) -> Assessed:
@@ -197,11 +201,10 @@ def _is_new(finding: Finding, changes: ChangeSet, rules: _Rules) -> bool:
             return True
     if (pkg := finding.package) is not None and changes.lookup(path) is not None:
         return (path, normalise(pkg.name), pkg.installed) not in rules.at_base
-    changed = changes.lookup(path)
-    if changed is None or changed.lines is None:
-        return changed is not None
+    if rules.rescanned is not None and (said := rules.rescanned(finding)) is not None:
+        return said
     loc = finding.location
-    return any(line in changed.lines for line in range(loc.start_line, loc.end_line + 1))
+    return changes.touched(path, loc.start_line, loc.end_line)
 
 
 def _stale(

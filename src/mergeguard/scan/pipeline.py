@@ -17,6 +17,7 @@ from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.sources import SourceLines
 from mergeguard.scan import (
     agreement,
+    basescan,
     dedupe,
     fingerprints,
     imported,
@@ -95,7 +96,9 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
         share = shards.assigned(jobs, request.shard, is_selected)  # all jobs when not sharded
         jobs = list(share.jobs)  # a shard's scanners; a split per-file scanner on its part of the files
         base_jobs = _base_image_jobs(request, changes, view, config)
-        ran = run_all([*jobs, *base_jobs])
+        # Not in a shard: its findings are judged when the shards are merged, with no base scan.
+        rescan = basescan.plan(changes, request.policy, view, config, jobs if not request.shard else ())
+        ran = run_all([*jobs, *base_jobs, *rescan.jobs])
     own = zip(jobs, ran[: len(jobs)], strict=True)
     checked = [
         sizelimit.noted(misclassified.partition(outcome, job.scanner, changes), job.scanner, changes)
@@ -104,8 +107,12 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
     for tool in TOOLS.values():
         checked = tool.annotate(checked, request.vuln_db) if tool.annotate else checked
     outcomes = [*checked, *imported]
-    base_outcomes = [*ran[len(jobs) :], *base_imported]
-    result = conclude(request, config, changes, outcomes, base_outcomes, policy_changes=policy_changes)
+    rescanned = len(ran) - len(rescan.jobs)
+    base_outcomes = [*ran[len(jobs) : rescanned], *base_imported]
+    compared = basescan.compare(rescan, ran[rescanned:], checked, changes)
+    result = conclude(
+        request, config, changes, outcomes, base_outcomes, policy_changes=policy_changes, compared=compared
+    )
     return replace(result, shard_parts=share.parts)
 
 
@@ -117,6 +124,7 @@ def conclude(
     base_outcomes: Sequence[ScanOutcome] = (),
     *,
     policy_changes: tuple[policydiff.PolicyChange, ...] = (),
+    compared: basescan.Comparison | None = None,
 ) -> ScanResult:
     """The scanners' outcomes to a result: dedupe, fingerprints, baseline, policy (`merge` too)."""
     found = [finding for outcome in outcomes for finding in sorted(outcome.findings, key=_reading_order)]
@@ -138,6 +146,7 @@ def conclude(
         at_base=at_base,
         in_base_image=in_base_image,
         image_scanners=frozenset(name for name, tool in TOOLS.items() if tool.scans_images),
+        rescanned=compared.new if compared else None,
     )
     policy_changes = (*policy_changes, *policydiff.inline_suppressions(changes, sources))
     decision = policydiff.gate(decision, policy_changes, config)

@@ -209,6 +209,7 @@ TOOLS = (
         reader=HadolintScanner(),
         start_order=90,
         shard_weight=1,
+        rescans_base=True,
         config_files=tuple(ConfigFile(name, _CONFIG) for name in _CONFIG_FILES),
         line_concepts={
             "DL3007": "image-tag-latest",

@@ -121,6 +121,9 @@ class Tool:
     # scan.pipeline: in PR mode reads the range's commits, not the files, so it runs even when no
     # file is in scope (a secret committed and deleted again leaves none, but stays in history).
     reads_commits: bool = False
+    # scan.basescan: in PR mode its findings in a changed Dockerfile or IaC file are compared with
+    # its findings in the base's copy of that file (a misconfiguration scanner).
+    rescans_base: bool = False
     # scan.overlap: when the tool `covered_by` is selected and given every file, `lighter` runs instead.
     covered_by: str | None = None
     lighter: Scanner | None = None

@@ -28,6 +28,7 @@ TOOLS = (
         reader=CheckovScanner(),
         start_order=10,
         shard_weight=8,
+        rescans_base=True,
         config_files=(ConfigFile(".checkov.yaml", _CONFIG), ConfigFile(".checkov.yml", _CONFIG)),
         line_concepts={
             "CKV_DOCKER_7": "image-tag-latest",

@@ -41,6 +41,7 @@ _CONFIG = Tool(
     start_order=30,
     shard_weight=3,
     config_files=_CONFIG_FILES,
+    rescans_base=True,
     line_concepts={
         "DS-0001": "image-tag-latest",
         "DS-0022": "maintainer-deprecated",

@@ -1,0 +1,145 @@
+"""What a pull request did not bring into a Dockerfile or IaC file: the same scanners on the base's copy.
+
+In PR mode a finding is new when the change touched one of its lines. Two kinds of finding defeat
+that rule: one about something absent (deleting a `USER app` line leaves "runs as root" on the
+untouched FROM line: a pull request that removed the fix passed) and one about a whole resource (a
+new image tag inside a Deployment made its old "no security context" new: blocked for nothing).
+So each changed Dockerfile and IaC file the merge-base also has is laid out as it was there, with
+the same scanner configs, and scanned by the tools that declare `rescans_base`. Per (tool, rule,
+file): as many reports at the base as now, pre-existing wherever they land; more now, the ones on
+changed lines are new, and all of them when too few are on changed lines to make up the difference.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mergeguard.core.basepolicy import PolicyFiles
+from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
+from mergeguard.core.config import Config
+from mergeguard.core.filekinds import FileKind
+from mergeguard.core.model import Finding, Kind
+from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.scan.registry import TOOLS
+from mergeguard.scan.scope_dir import TOOL_CONFIG_FILES
+from mergeguard.scanners.base import Job, Scanner, Target
+
+_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.IAC})
+Key = tuple[str, str, str]  # tool, rule id, path
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The base scans to run beside the change's: one job per tool, on the files the base also has."""
+
+    jobs: tuple[Job, ...] = ()
+
+
+def plan(
+    changes: ChangeSet, policy: PolicyFiles | None, view: Path, config: Config, running: Iterable[Job]
+) -> Plan:
+    """Jobs scanning the base's copies of the changed Dockerfiles and IaC files with the tools of the
+    `running` jobs that declare `rescans_base` (PR mode only)."""
+    commits = changes.commit_range
+    names = list(dict.fromkeys(job.scanner.name for job in running if job.target is not None))
+    if changes.mode is not Mode.CHANGED or commits is None or policy is None or not policy.from_base:
+        return Plan()
+    names = [name for name in names if TOOLS[name].rescans_base]
+    wanted = [f for f in changes.files if f.kinds & _KINDS]
+    base_view = view.parent / "base-files" / "src"
+    present = _lay_out(wanted, policy, commits.base, changes, base_view) if names and wanted else []
+    if not present:
+        return Plan()
+    for name in TOOL_CONFIG_FILES:  # the same scanner configs as the change's scan: the policy's
+        if (view / name).is_file():
+            (base_view / name).write_bytes((view / name).read_bytes())
+    jobs = []
+    for name in names:
+        scanner: Scanner | None = TOOLS[name].lighter or TOOLS[name].scanner  # Checkov: no secrets framework
+        if scanner is None:
+            continue
+        mine = tuple(f.path for f in present if f.kinds & scanner.applies_to)
+        if mine:
+            workdir = view.parent / f"base-{name}"
+            workdir.mkdir()
+            repo_top, prefix = (changes.repo.top, changes.repo.prefix) if changes.repo else (changes.root, "")
+            target = Target(base_view, mine, repo_top, prefix, None, workdir)
+            jobs.append(Job(scanner, target, config.timeout_for(name)))
+    return Plan(tuple(jobs))
+
+
+def _lay_out(
+    wanted: Sequence[ChangedFile], policy: PolicyFiles, base: str, changes: ChangeSet, view: Path
+) -> list[ChangedFile]:
+    """The files the base also has (under the same name), written into `view` as the base has them."""
+    prefix = changes.repo.prefix if changes.repo else ""
+    present = []
+    for changed in wanted:
+        data = policy.blob(base, prefix + changed.path)
+        if data is None:
+            continue  # new in the change (or renamed): every line is the change's, the line rule holds
+        dest = view / changed.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+        present.append(changed)
+    return present
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Per (tool, rule, file) scanned at the base: how many more reports now, and how many of those
+    now are on lines the change touched."""
+
+    surplus: dict[Key, int]
+    touched: dict[Key, int]
+
+    def new(self, finding: Finding) -> bool | None:
+        """True: new, False: pre-existing, None: not for this comparison to say (the line rule does)."""
+        path = finding.location.path
+        reports = [(finding.tool, finding.rule_id), *((s.tool, s.rule_id) for s in finding.also)]
+        keys = [(tool, rule, path) for tool, rule in reports if (tool, rule, path) in self.surplus]
+        if not keys:
+            return None
+        if all(self.surplus[key] <= 0 for key in keys):
+            return False
+        return True if any(self.surplus[key] > self.touched[key] for key in keys) else None
+
+
+def compare(
+    plan: Plan, base: Sequence[ScanOutcome], now: Sequence[ScanOutcome], changes: ChangeSet
+) -> Comparison:
+    """The comparison of the change's reports with the base's, for the tools whose base scan ran."""
+    scanned = {
+        (job.scanner.name, path): True
+        for job, outcome in zip(plan.jobs, base, strict=True)
+        if outcome.status is Status.OK and job.target is not None
+        for path in job.target.files
+    }
+    before = Counter(_keys(base))
+    after = Counter(k for k in _keys(now) if (k[0], k[2]) in scanned)
+    touched = Counter(
+        k for k, f in _keyed(now) if (k[0], k[2]) in scanned and changes.touched(k[2], *_lines(f))
+    )
+    keys = {*after, *(k for k in before if (k[0], k[2]) in scanned)}
+    return Comparison({k: after[k] - before[k] for k in keys}, {k: touched[k] for k in keys})
+
+
+def _keyed(outcomes: Sequence[ScanOutcome]) -> list[tuple[Key, Finding]]:
+    """The misconfigurations reported (a secret or an advisory is judged its own way, by its line)."""
+    return [
+        ((f.tool, f.rule_id, f.location.path), f)
+        for o in outcomes
+        for f in o.findings
+        if f.kind is not Kind.SECRET and f.package is None
+    ]
+
+
+def _keys(outcomes: Sequence[ScanOutcome]) -> list[Key]:
+    return [key for key, _ in _keyed(outcomes)]
+
+
+def _lines(finding: Finding) -> tuple[int, int]:
+    return finding.location.start_line, finding.location.end_line

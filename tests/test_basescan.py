@@ -1,0 +1,108 @@
+"""PR mode judges a changed Dockerfile's and manifest's misconfigurations against the base's copy:
+a deleted fix is new wherever its finding lands, an old problem inside a changed resource is not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mergeguard.cli import main as cli
+from mergeguard.scanners.commands import find_executable
+from tests.gitutil import GitTree
+
+pytestmark = pytest.mark.scanner
+
+DOCKERFILE = 'FROM ubuntu:22.04\nRUN useradd -m app\nUSER app\nCMD ["bash"]\n'
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: prod}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25.3
+        securityContext: {privileged: true}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _tools() -> None:
+    missing = [tool for tool in ("trivy", "hadolint", "checkov") if find_executable(tool) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed (make install)")
+
+
+def pr(tmp_path: Path, files: dict[str, str], changed: dict[str, str | None]) -> GitTree:
+    tree = GitTree(tmp_path / "repo")
+    for name, text in files.items():
+        tree.write(name, text)
+    tree.commit("base")
+    tree.git("branch", "base")
+    for name, new in changed.items():
+        if new is None:
+            tree.git("rm", "-q", name)
+        else:
+            tree.write(name, new)
+    tree.commit("the change")
+    return tree
+
+
+def scan(tree: GitTree, *extra: str) -> tuple[int, list[dict[str, Any]]]:
+    out = tree.root.parent / "r.json"
+    scanners = "hadolint,trivy-config,checkov"
+    code = cli.main(
+        ["scan", str(tree.root), "--base", "base", "--scanners", scanners, "--json", str(out), *extra]
+    )
+    return code, json.loads(out.read_text(encoding="utf-8"))["findings"]
+
+
+def statuses(findings: list[dict[str, Any]], rule: str) -> list[str]:
+    return [f["status"] for f in findings if rule in (f["rule_id"], *(s["rule_id"] for s in f["also"]))]
+
+
+def test_deleting_the_user_line_makes_runs_as_root_new_though_it_lands_on_an_untouched_line(
+    tmp_path: Path,
+) -> None:
+    tree = pr(tmp_path, {"Dockerfile": DOCKERFILE}, {"Dockerfile": DOCKERFILE.replace("USER app\n", "")})
+    code, findings = scan(tree)
+    root = [f for f in findings if f["rule_id"] == "DS-0002"]
+    assert [(f["start_line"], f["status"], f["blocking"]) for f in root] == [(1, "new", True)]
+    assert code == 1
+
+
+def test_an_old_problem_in_a_resource_the_change_touched_stays_pre_existing(tmp_path: Path) -> None:
+    """Only the image tag changes (metrics-server's `:master` -> `:v0.7.2`): the privileged container
+    was there before, and the line rule alone made it new because its range holds the changed line."""
+    tree = pr(
+        tmp_path, {"deploy/web.yaml": DEPLOYMENT}, {"deploy/web.yaml": DEPLOYMENT.replace("1.25.3", "1.25.4")}
+    )
+    code, findings = scan(tree)
+    assert set(statuses(findings, "KSV-0017")) == {"pre-existing"}
+    assert not [f for f in findings if f["blocking"]]
+    assert code == 0
+
+
+def test_a_second_instance_of_a_problem_the_base_has_once_is_the_only_new_one(tmp_path: Path) -> None:
+    second = DEPLOYMENT.replace("metadata: {name: web,", "metadata: {name: api,").replace(
+        "app: web", "app: api"
+    )
+    tree = pr(tmp_path, {"deploy/web.yaml": DEPLOYMENT}, {"deploy/web.yaml": DEPLOYMENT + "---\n" + second})
+    code, findings = scan(tree)
+    privileged = sorted(
+        (f["start_line"], f["status"]) for f in findings if f["rule_id"] in ("KSV-0017", "CKV_K8S_16")
+    )
+    assert privileged == [(10, "pre-existing"), (23, "new")]
+    assert code == 1
+
+
+def test_a_file_new_in_the_change_is_judged_by_its_lines(tmp_path: Path) -> None:
+    tree = pr(tmp_path, {"README.md": "x\n"}, {"Dockerfile": DOCKERFILE.replace("USER app\n", "")})
+    code, findings = scan(tree)
+    assert statuses(findings, "DS-0002") == ["new"]
+    assert code == 1
