@@ -109,6 +109,42 @@ def test_all_files_takes_tracked_regular_files_only(tree: GitTree) -> None:
     assert all(f.lines is None for f in result.files)
 
 
+def test_a_link_inside_the_repository_is_scanned_under_its_name_and_one_out_is_not(tree: GitTree) -> None:
+    tree.write("lib/real.py", "r = 1\n")
+    (tree.root / "lib" / "util.py").symlink_to("../app.py")
+    (tree.root / "vendored").symlink_to("lib")  # a directory link: each regular file under it
+    (tree.root / "passwd.py").symlink_to("/etc/passwd")
+    (tree.root / "git.cfg").symlink_to(".git/config")
+    tree.commit("links")
+    result = changes.collect(tree.root, None, [])
+    assert [f.path for f in result.files if "/" in f.path] == [
+        "lib/real.py",
+        "lib/util.py",
+        "vendored/real.py",
+    ]
+    assert not {"passwd.py", "git.cfg"} & {f.path for f in result.files}
+
+
+def test_in_pr_mode_a_link_brings_the_lines_of_its_target(tree: GitTree) -> None:
+    """A new link counts every line; an old link counts the lines the change touched behind it,
+    even when its target sits in an excluded place."""
+    tree.write("tests/fixtures/evil.py", "a = 1\n")
+    (tree.root / "src").mkdir()
+    (tree.root / "src" / "old_link.py").symlink_to("../tests/fixtures/evil.py")
+    tree.commit("an innocent link")
+    tree.git("branch", "-f", "base")
+    (tree.root / "src" / "new_link.py").symlink_to("../app.py")
+    tree.write("tests/fixtures/evil.py", "a = 1\nimport os\nos.system(input())\n")
+    tree.commit("evil behind the old link")
+    result = changes.collect(tree.root, "base", ["tests/**"])
+    lines = {f.path: f.lines for f in result.files}
+    assert lines["src/old_link.py"] == frozenset({2, 3})
+    assert lines["src/new_link.py"] == frozenset(
+        range(1, 1 + len((tree.root / "app.py").read_text().splitlines()))
+    )
+    assert "tests/fixtures/evil.py" not in lines
+
+
 def test_subdirectory_scan_is_relative_to_it(tree: GitTree) -> None:
     tree.write("svc/api/Dockerfile", "FROM scratch\n")
     tree.commit("svc")

@@ -237,3 +237,27 @@ def test_code_under_a_name_its_scanner_would_not_pick_is_still_scanned(
     found = {(f["path"], f["rule_id"], f["status"]) for f in report["findings"]}  # type: ignore[attr-defined]
     assert (path, rule, "new") in found
     assert code == 1
+
+
+def test_code_reached_through_a_link_into_an_excluded_place_is_scanned_under_the_links_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`src/helpers.py -> ../tests/fixtures/helpers.py`, the base excluding `tests/`: imported from the
+    product, so judged as the product's (it passed: every scanner skipped, nothing in scope)."""
+    git = GitTree(tmp_path / "repo")
+    git.write(".mergeguard.yml", "exclude: ['tests/**']\n")
+    git.write("app.py", BASE_CODE)
+    git.commit("base")
+    git.git("branch", "base")
+    git.write(
+        "tests/fixtures/helpers.py",
+        "import subprocess\n\n\ndef run(x):\n    return subprocess.call(x, shell=True)\n",
+    )
+    (git.root / "src").mkdir()
+    (git.root / "src" / "helpers.py").symlink_to("../tests/fixtures/helpers.py")
+    git.commit("a helper, by a link")
+    code, report = scan(git, capsys, "bandit")
+    found = {(f["path"], f["rule_id"], f["status"]) for f in report["findings"]}  # type: ignore[attr-defined]
+    assert ("src/helpers.py", "B602", "new") in found
+    assert not any(path.startswith("tests/") for path, _, _ in found)
+    assert code == 1

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mergeguard.core import gitrepo, globs
+from mergeguard.core import gitrepo, globs, links
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, classify
 
@@ -90,7 +90,9 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
     repo = gitrepo.open_repo(root)
     if base_ref is None:
         paths = gitrepo.tracked_files(repo) if repo else _walk(root)
-        return _nonempty(_build(root, paths, exclude, repo=repo), tracked=repo is not None)
+        linked = _linked(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK)) if repo else []
+        changes = _build(root, paths, exclude, repo=repo, linked=[name for _, name, _ in linked])
+        return _nonempty(changes, tracked=repo is not None)
     if repo is None:
         raise UsageError(f"{root}: --base needs a git repository (use --all-files elsewhere)")
     base = gitrepo.merge_base(repo, base_ref)
@@ -102,7 +104,37 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
     for path, old in changed.items():  # moved out of an excluded place: every line is the change's
         if old is not None and matcher(old) and not matcher(path):
             lines[path] = _all_lines(root / path)
-    return _build(root, list(changed), exclude, repo=repo, commits=commits, lines=lines)
+    in_links = _changed_through_links(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK), changed, lines)
+    paths = [p for p in changed if p not in in_links]
+    return _build(root, paths, exclude, repo=repo, commits=commits, lines=lines, linked=list(in_links))
+
+
+def _linked(root: Path, names: Sequence[str]) -> list[tuple[str, str, Path]]:
+    """(link, name as scanned, file read) of every file the tracked symlinks `names` lead to in the repo."""
+    found = []
+    for link in names:
+        resolved = links.target(root, root / link)
+        found += [(link, name, real) for name, real in links.files(link, resolved)] if resolved else []
+    return found
+
+
+def _changed_through_links(
+    root: Path, names: Sequence[str], changed: Mapping[str, str | None], lines: dict[str, frozenset[int]]
+) -> list[str]:
+    """The files reached through tracked symlinks that the change touched, their lines put in `lines`:
+    every line behind a link the change added or re-pointed, else the lines it touched in the target."""
+    base = root.resolve()
+    found = []
+    for link, name, real in _linked(root, names):
+        target = real.relative_to(base).as_posix()
+        if link in changed:
+            lines[name] = _all_lines(real)
+        elif target in changed:
+            lines[name] = lines.get(target, frozenset())
+        else:
+            continue
+        found.append(name)
+    return found
 
 
 def _build(
@@ -113,16 +145,18 @@ def _build(
     repo: gitrepo.Repo | None,
     commits: CommitRange | None = None,
     lines: dict[str, frozenset[int]] | None = None,
+    linked: Sequence[str] = (),
 ) -> ChangeSet:
+    """`linked`: names reached through a symlink (`core.links`), kept whatever their name's file is."""
     mode = Mode.ALL if commits is None else Mode.CHANGED
     lines = lines or {}
     matcher = compile_globs(exclude)
-    kept, dropped = [], []
-    for path in sorted(set(paths)):
+    kept, dropped, through_links = [], [], frozenset(linked)
+    for path in sorted({*paths, *linked}):
         full = root / path
         if matcher(path):
             dropped.append(path)
-        elif _regular(full, path):
+        elif path in through_links or _regular(full, path):
             touched = lines.get(path, frozenset()) if mode is Mode.CHANGED else None
             kept.append(ChangedFile(path, classify(path, _head(full)), touched))
     return ChangeSet(root, mode, tuple(kept), tuple(dropped), repo, commits, tuple(exclude))

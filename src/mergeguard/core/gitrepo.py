@@ -55,15 +55,19 @@ def open_repo(path: Path) -> Repo | None:
     return Repo(Path(top), prefix)
 
 
-def tracked_files(repo: Repo) -> list[str]:
-    """Files tracked under the scanned directory, relative to it (symlinks and submodules left out)."""
+def tracked_files(repo: Repo, modes: tuple[str, ...] = ("100644", "100755")) -> list[str]:
+    """Entries tracked under the scanned directory, relative to it, of git `modes`: regular files
+    by default (symlinks are 120000, submodules 160000)."""
     out = repo.git("ls-files", "-z", "--stage", "--", repo.prefix or ".")
     files = []
     for record in filter(None, out.split("\0")):
         meta, path = record.split("\t", 1)
-        if meta.split()[0] in ("100644", "100755"):  # regular files only: no symlinks (120000), gitlinks
+        if meta.split()[0] in modes:
             files.append(path[len(repo.prefix) :])
     return files
+
+
+SYMLINK = ("120000",)
 
 
 def commit_of(repo: Repo, ref: str) -> str:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mergeguard.core import links
 from mergeguard.core.basepolicy import read_regular
 
 
 class SourceLines:
     """The lines of the files under `root`, split at `\\n` only (the scanners and git count lines
-    so; a form feed or U+2028 inside a line is no line break), a trailing CR dropped. A file that
-    is not a regular file (a symlink is not followed) or cannot be read has no lines."""
+    so; a form feed or U+2028 inside a line is no line break), a trailing CR dropped. A symlink is
+    read as the file it leads to inside `root` (`core.links`); any other file that is not a regular
+    file, or cannot be read, has no lines."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -18,7 +20,8 @@ class SourceLines:
 
     def lines(self, path: str) -> list[str]:
         if path not in self._files:
-            data = read_regular(self._root / path)
+            full = self._root / path
+            data = read_regular(links.target(self._root, full) or full)  # a link: its target in the repo
             text = data.decode("utf-8", "replace") if data is not None else ""
             self._files[path] = [line.removesuffix("\r") for line in text.split("\n")] if text else []
         return self._files[path]

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from mergeguard.core import links
 from mergeguard.core.basepolicy import PolicyFiles, read_regular
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.errors import ScannerError
@@ -103,8 +104,9 @@ def _populate(root: Path, view: Path, paths: Iterable[str]) -> None:
     """Each file into the view; a file that cannot be (a name past the system's path limit once
     under the view's directory, a full disk) fails the scan naming it: no scanner would see it."""
     for path in dict.fromkeys(paths):
+        source = root / path
         try:
-            _place(root / path, view / path)
+            _place(links.target(root, source) or source, view / path)  # a link: the file it leads to
         except OSError as exc:
             raise ScannerError(f"{path}: could not be laid out for the scanners: {exc.strerror}") from None
 
