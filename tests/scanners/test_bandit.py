@@ -11,7 +11,7 @@ import pytest
 
 from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.model import Finding, Kind, Severity
-from mergeguard.scanners.bandit import SEVERITY, SKIPPED_RULE, BanditScanner
+from mergeguard.scanners.bandit import SEVERITY, SKIPPED_RULE, BanditScanner, whole_names
 from mergeguard.scanners.base import Target, ToolOutput
 from mergeguard.scanners.commands import find_executable, run_command
 from tests.golden import FIXTURES, check_golden, check_live
@@ -257,3 +257,35 @@ def test_live_tool_bandit_table_is_honoured(tmp_path: Path) -> None:
     target = Target(root=tmp_path, files=("check.py",), repo=tmp_path)
     found = SCANNER.parse(run_command(SCANNER.command(exe, target), tmp_path, 120), target)
     assert sorted(f.rule_id for f in found) == ["B403"]
+
+
+def test_exclude_dirs_leaves_out_whole_names_only(tmp_path: Path) -> None:
+    """`exclude_dirs = ["tests"]`, the usual setting: Bandit alone also left out `app/contests/` and
+    `app/attests.py` (it matches an entry as text inside the path), so a file named so went unscanned."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.bandit]\nexclude_dirs = ["tests", "./build/"]\nskips = ["B101"]\n'
+    )
+    shell = "import subprocess\nsubprocess.call(input(), shell=True)\nassert shell\n"
+    files = ("tests/test_a.py", "app/tests/b.py", "build/c.py", "app/contests/views.py", "app/attests.py")
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(shell)
+    workdir = tmp_path.parent / f"{tmp_path.name}-work"
+    workdir.mkdir()
+    target = Target(tmp_path, files, tmp_path, workdir=workdir)
+    exe = find_executable("bandit")
+    if exe is None:
+        pytest.skip("bandit not installed (make install)")
+    command = SCANNER.command(exe, target)
+    output = run_command(command, tmp_path, 120)
+    found = {(f.location.path, f.rule_id) for f in SCANNER.parse(output, target)}
+    assert {path for path, _ in found} == {"app/contests/views.py", "app/attests.py"}
+    assert not any(rule == "B101" for _, rule in found)  # the rest of the table still applies
+    assert whole_names(["tests", "*.gen.py", 3]) == [
+        "[t]ests",
+        "[t]ests/*",
+        "*/[t]ests",
+        "*/[t]ests/*",
+        "*.gen.py",
+        3,
+    ]

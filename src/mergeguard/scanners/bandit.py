@@ -6,6 +6,9 @@ import configparser
 from pathlib import Path
 from typing import Any, ClassVar
 
+import yaml
+
+from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.jsonfields import dig, need
@@ -59,6 +62,11 @@ class BanditScanner:
         # without that table changes nothing. A `.bandit` file is left alone: its `output` and
         # `baseline` keys would redirect or filter the report.
         config = ("-c", _PROJECT_CONFIG) if (target.root / _PROJECT_CONFIG).is_file() else ()
+        table = bandit_table(read_regular(target.root / _PROJECT_CONFIG)) if config else None
+        if isinstance(table, dict) and isinstance(table.get("exclude_dirs"), list):
+            written = target.workdir / "bandit.yaml"  # Bandit reads a YAML config by its extension
+            written.write_text(yaml.safe_dump({**table, "exclude_dirs": whole_names(table["exclude_dirs"])}))
+            config = ("-c", str(written))
         return Command(argv=(*argv, *config, "--", *target.files))
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
@@ -75,6 +83,23 @@ class BanditScanner:
         # file it could not check, so without this a file list cut in chunks (cores, shards) would
         # put those in other places than one run does.
         return sorted(findings, key=lambda finding: finding.location.path)
+
+
+def whole_names(entries: list[Any]) -> list[Any]:
+    """`exclude_dirs` entries matched as whole names: Bandit excludes a file whose path matches an
+    entry as a glob or merely contains it, so `tests` also left out `app/contests/views.py` (a file a
+    pull request names so passes unscanned). A plain entry becomes globs of that name alone, a
+    directory of that name at any depth, and what is under it, its first character bracketed so
+    that, as text, it is found in no path; an entry that is already a glob is kept."""
+    out: list[Any] = []
+    for entry in entries:
+        name = entry.strip().removeprefix("./").strip("/") if isinstance(entry, str) else ""
+        if not name or any(char in name for char in "*?["):
+            out.append(entry)
+            continue
+        whole = f"[{name[0]}]{name[1:]}"
+        out += [whole, f"{whole}/*", f"*/{whole}", f"*/{whole}/*"]
+    return out
 
 
 def _load(text: str) -> Any:
