@@ -5,13 +5,14 @@ from __future__ import annotations
 import enum
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mergeguard.core import gitrepo, globs, links
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, classify
+from mergeguard.core.linecount import all_lines
 
 _SNIFF_BLOCK = 1 << 20
 _MARKER_REACH = 256  # longer than any IAC_MARKERS match
@@ -90,7 +91,7 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
     repo = gitrepo.open_repo(root)
     if base_ref is None:
         paths = gitrepo.tracked_files(repo) if repo else _walk(root)
-        linked = _linked(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK)) if repo else []
+        linked = links.reached(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK)) if repo else []
         changes = _build(root, paths, exclude, repo=repo, linked=[name for _, name, _ in linked])
         return _nonempty(changes, tracked=repo is not None)
     if repo is None:
@@ -103,38 +104,10 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
     matcher = compile_globs(exclude)
     for path, old in changed.items():  # moved out of an excluded place: every line is the change's
         if old is not None and matcher(old) and not matcher(path):
-            lines[path] = _all_lines(root / path)
-    in_links = _changed_through_links(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK), changed, lines)
+            lines[path] = all_lines(root / path)
+    in_links = links.changed_through(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK), changed, lines)
     paths = [p for p in changed if p not in in_links]
     return _build(root, paths, exclude, repo=repo, commits=commits, lines=lines, linked=list(in_links))
-
-
-def _linked(root: Path, names: Sequence[str]) -> list[tuple[str, str, Path]]:
-    """(link, name as scanned, file read) of every file the tracked symlinks `names` lead to in the repo."""
-    found = []
-    for link in names:
-        resolved = links.target(root, root / link)
-        found += [(link, name, real) for name, real in links.files(link, resolved)] if resolved else []
-    return found
-
-
-def _changed_through_links(
-    root: Path, names: Sequence[str], changed: Mapping[str, str | None], lines: dict[str, frozenset[int]]
-) -> list[str]:
-    """The files reached through tracked symlinks that the change touched, their lines put in `lines`:
-    every line behind a link the change added or re-pointed, else the lines it touched in the target."""
-    base = root.resolve()
-    found = []
-    for link, name, real in _linked(root, names):
-        target = real.relative_to(base).as_posix()
-        if link in changed:
-            lines[name] = _all_lines(real)
-        elif target in changed:
-            lines[name] = lines.get(target, frozenset())
-        else:
-            continue
-        found.append(name)
-    return found
 
 
 def _build(
@@ -171,16 +144,6 @@ def _regular(full: Path, path: str) -> bool:
         return False
     except OSError as exc:
         raise ScannerError(f"{path}: could not be read: {exc.strerror}") from None
-
-
-def _all_lines(path: Path) -> frozenset[int]:
-    """Every line number of a file (a renamed file whose old place was not judged)."""
-    try:
-        with path.open("rb") as handle:
-            count = sum(1 for _ in handle)
-    except OSError:
-        return frozenset()
-    return frozenset(range(1, count + 1))
 
 
 def _nonempty(changes: ChangeSet, tracked: bool) -> ChangeSet:

@@ -11,7 +11,10 @@ repository's, and reading it would put it in the report.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from mergeguard.core.linecount import all_lines
 
 
 def target(root: Path, link: Path) -> Path | None:
@@ -41,3 +44,31 @@ def files(name: str, resolved: Path) -> list[tuple[str, Path]]:
             if real.is_file() and not real.is_symlink():
                 found.append((f"{name}/{real.relative_to(resolved).as_posix()}", real))
     return sorted(found)
+
+
+def reached(root: Path, names: Sequence[str]) -> list[tuple[str, str, Path]]:
+    """(link, name as scanned, file read) of every file the tracked symlinks `names` lead to in the repo."""
+    found = []
+    for link in names:
+        resolved = target(root, root / link)
+        found += [(link, name, real) for name, real in files(link, resolved)] if resolved else []
+    return found
+
+
+def changed_through(
+    root: Path, names: Sequence[str], changed: Mapping[str, str | None], lines: dict[str, frozenset[int]]
+) -> list[str]:
+    """The files reached through tracked symlinks that the change touched, their lines put in `lines`:
+    every line behind a link the change added or re-pointed, else the lines it touched in the target."""
+    base = root.resolve()
+    found = []
+    for link, name, real in reached(root, names):
+        target = real.relative_to(base).as_posix()
+        if link in changed:
+            lines[name] = all_lines(real)
+        elif target in changed:
+            lines[name] = lines.get(target, frozenset())
+        else:
+            continue
+        found.append(name)
+    return found

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import configparser
-from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
@@ -12,6 +11,7 @@ from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.jsonfields import dig, need
+from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners import pyproject
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
@@ -190,7 +190,9 @@ def _skipped(item: object, target: Target) -> Finding:
         title="File not checked by Bandit",
         message=f"Bandit checked nothing in this file, so any issue in it went unseen: {reason}"
         + _why(reason),
-        location=Location(path, 1, _line_count(target.root / path)),  # the whole file: new if it changed
+        location=Location(
+            path, 1, line_count(target.root / path) or 1
+        ),  # 1: a report converted elsewhere  # the whole file: new if it changed
         kind=Kind.CODE,
         evidence=reason,  # whole-file finding: identified by why, not by whatever line 1 says
     )
@@ -203,15 +205,6 @@ def _why(reason: str) -> str:
         " (Bandit parses with the Python it runs on: syntax newer than that Python, such as 3.12's"
         " `type` statements, reads as an error; install Bandit on the project's Python)"
     )
-
-
-def _line_count(path: Path) -> int:
-    """How many lines the file has (1 when it cannot be read: a report converted elsewhere)."""
-    try:
-        with path.open("rb") as handle:
-            return max(1, sum(1 for _ in handle))
-    except OSError:
-        return 1
 
 
 def _ini(data: bytes, notes: list[str]) -> bytes:
