@@ -9,13 +9,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mergeguard.core import gitrepo, globs, links
+from mergeguard.core import charts, gitrepo, globs, links
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, classify
 from mergeguard.core.linecount import all_lines
 
 _SNIFF_BLOCK = 1 << 20
 _MARKER_REACH = 256  # longer than any IAC_MARKERS match
+_IAC = frozenset({FileKind.IAC})
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
 
 
@@ -55,6 +56,7 @@ class ChangeSet:
     repo: gitrepo.Repo | None = None
     commit_range: CommitRange | None = None
     exclude: tuple[str, ...] = ()
+    charts: tuple[str, ...] = ()  # the Helm charts in scope (`core.charts`): in PR mode, whole
     _by_path: dict[str, ChangedFile] = field(init=False, repr=False, compare=False)
     _excluded: _Matcher = field(init=False, repr=False, compare=False)
 
@@ -107,6 +109,8 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
             lines[path] = all_lines(root / path)
     in_links = links.changed_through(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK), changed, lines)
     paths = [p for p in changed if p not in in_links]
+    for chart in charts.chart_dirs(root, paths):  # a chart is rendered whole: its other files come too
+        paths += [p for p in charts.chart_files(root, chart) if p not in changed]
     return _build(root, paths, exclude, repo=repo, commits=commits, lines=lines, linked=list(in_links))
 
 
@@ -120,10 +124,12 @@ def _build(
     lines: dict[str, frozenset[int]] | None = None,
     linked: Sequence[str] = (),
 ) -> ChangeSet:
-    """`linked`: names reached through a symlink (`core.links`), kept whatever their name's file is."""
+    """`linked`: names reached through a symlink (`core.links`), kept whatever their name's file is.
+    Every file of a Helm chart is IaC (`core.charts`)."""
     mode = Mode.ALL if commits is None else Mode.CHANGED
     lines = lines or {}
     matcher = compile_globs(exclude)
+    in_charts = charts.chart_dirs(root, [*paths, *linked])
     kept, dropped, through_links = [], [], frozenset(linked)
     for path in sorted({*paths, *linked}):
         full = root / path
@@ -131,8 +137,9 @@ def _build(
             dropped.append(path)
         elif path in through_links or _regular(full, path):
             touched = lines.get(path, frozenset()) if mode is Mode.CHANGED else None
-            kept.append(ChangedFile(path, classify(path, _head(full)), touched))
-    return ChangeSet(root, mode, tuple(kept), tuple(dropped), repo, commits, tuple(exclude))
+            kinds = classify(path, _head(full)) | (_IAC if charts.in_chart(path, in_charts) else frozenset())
+            kept.append(ChangedFile(path, kinds, touched))
+    return ChangeSet(root, mode, tuple(kept), tuple(dropped), repo, commits, tuple(exclude), tuple(in_charts))
 
 
 def _regular(full: Path, path: str) -> bool:

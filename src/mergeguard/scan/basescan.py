@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mergeguard.core import charts
 from mergeguard.core.basepolicy import PolicyFiles
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.config import Config
@@ -120,9 +121,7 @@ def compare(
     }
     before = Counter(_keys(base))
     after = Counter(k for k in _keys(now) if (k[0], k[2]) in scanned)
-    touched = Counter(
-        k for k, f in _keyed(now) if (k[0], k[2]) in scanned and changes.touched(k[2], *_lines(f))
-    )
+    touched = Counter(k for k, f in _keyed(now) if (k[0], k[2]) in scanned and _on_changed_lines(f, changes))
     keys = {*after, *(k for k in before if (k[0], k[2]) in scanned)}
     return Comparison({k: after[k] - before[k] for k in keys}, {k: touched[k] for k in keys})
 
@@ -141,5 +140,10 @@ def _keys(outcomes: Sequence[ScanOutcome]) -> list[Key]:
     return [key for key, _ in _keyed(outcomes)]
 
 
-def _lines(finding: Finding) -> tuple[int, int]:
-    return finding.location.start_line, finding.location.end_line
+def _on_changed_lines(finding: Finding, changes: ChangeSet) -> bool:
+    """Whether the change touched the finding's lines; never for a chart's template, whose finding
+    Trivy places on the lines of the rendered manifest (`core.charts`)."""
+    loc = finding.location
+    return not charts.in_chart(loc.path, changes.charts) and changes.touched(
+        loc.path, loc.start_line, loc.end_line
+    )

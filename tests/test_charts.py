@@ -1,0 +1,117 @@
+"""Helm charts are read whole: a change to any file of a chart is judged on the rendered chart,
+against the base's rendering (Trivy places a template's findings on the rendered manifest's lines)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mergeguard.cli import main as cli
+from mergeguard.core import changes
+from mergeguard.core.filekinds import FileKind
+from mergeguard.scanners.commands import find_executable
+from tests.gitutil import GitTree
+
+pytestmark = pytest.mark.scanner
+
+CHART = "charts/exporter"
+FILES = {
+    "Chart.yaml": "apiVersion: v2\nname: exporter\ntype: application\nversion: 1.0.0\nappVersion: 1.9.1\n",
+    "values.yaml": "revisionHistoryLimit: 10\nhostPID: true\nhostIPC: false\n"
+    "image: quay.io/prometheus/node-exporter:v1.9.1\n",
+    "templates/_helpers.tpl": '{{- define "exporter.name" -}}\n{{ .Chart.Name }}\n{{- end }}\n',
+    "templates/daemonset.yaml": """apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: {{ include "exporter.name" . }}
+spec:
+  selector:
+    matchLabels:
+      app: {{ include "exporter.name" . }}
+  revisionHistoryLimit: {{ .Values.revisionHistoryLimit }}
+  template:
+    metadata:
+      labels:
+        app: {{ include "exporter.name" . }}
+    spec:
+      hostPID: {{ .Values.hostPID }}
+      hostIPC: {{ .Values.hostIPC }}
+      containers:
+        - name: exporter
+          image: {{ .Values.image }}
+""",
+}
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> GitTree:
+    if find_executable("trivy") is None:
+        pytest.skip("trivy not installed (make install)")
+    git = GitTree(tmp_path / "repo")
+    for name, text in FILES.items():
+        git.write(f"{CHART}/{name}", text)
+    git.write("README.md", "# charts\n")
+    git.commit("base")
+    git.git("branch", "base")
+    return git
+
+
+def scan(tree: GitTree) -> tuple[int, list[dict[str, Any]]]:
+    out = tree.root.parent / "r.json"
+    code = cli.main(
+        ["scan", str(tree.root), "--base", "base", "--scanners", "trivy-config", "--json", str(out)]
+    )
+    return code, json.loads(out.read_text(encoding="utf-8"))["findings"]
+
+
+def new_and_old(findings: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """The high findings' rules: new ones, pre-existing ones (KSV-0008 host IPC, KSV-0010 host PID)."""
+    high = [f for f in findings if f["severity"] in ("high", "critical")]
+    return {f["rule_id"] for f in high if f["status"] == "new"}, {
+        f["rule_id"] for f in high if f["status"] != "new"
+    }
+
+
+def test_a_values_change_alone_is_checked_on_the_rendered_chart(tree: GitTree) -> None:
+    """`hostIPC: false -> true` in values.yaml: no template changed, yet the rendered DaemonSet did."""
+    tree.write(f"{CHART}/values.yaml", FILES["values.yaml"].replace("hostIPC: false", "hostIPC: true"))
+    tree.commit("share the host's IPC namespace")
+    code, findings = scan(tree)
+    new, old = new_and_old(findings)
+    assert new == {"KSV-0008"} and "KSV-0010" in old
+    assert code == 1
+
+
+def test_a_harmless_template_change_leaves_the_charts_old_findings_pre_existing(tree: GitTree) -> None:
+    """The line rule read the rendered lines as the template's: an unrelated edit made them new."""
+    daemonset = FILES["templates/daemonset.yaml"].replace("{{ .Values.revisionHistoryLimit }}", "5")
+    tree.write(f"{CHART}/templates/daemonset.yaml", daemonset)
+    tree.commit("pin the history limit")
+    code, findings = scan(tree)
+    new, old = new_and_old(findings)
+    assert not new and "KSV-0010" in old
+    assert code == 0
+
+
+def test_a_template_hard_coding_a_host_namespace_is_new(tree: GitTree) -> None:
+    daemonset = FILES["templates/daemonset.yaml"].replace("{{ .Values.hostIPC }}", "true")
+    tree.write(f"{CHART}/templates/daemonset.yaml", daemonset)
+    tree.commit("hard-code hostIPC")
+    code, findings = scan(tree)
+    new, old = new_and_old(findings)
+    assert new == {"KSV-0008"} and "KSV-0010" in old
+    assert code == 1
+
+
+def test_every_file_of_a_chart_the_change_touches_is_iac_and_in_scope(tree: GitTree) -> None:
+    tree.write(f"{CHART}/values.yaml", FILES["values.yaml"] + "# a comment\n")
+    tree.commit("values only")
+    found = changes.collect(tree.root, "base", [])
+    assert found.charts == (CHART,)
+    kinds = {f.path.removeprefix(CHART + "/"): FileKind.IAC in f.kinds for f in found.files}
+    assert kinds == dict.fromkeys(FILES, True)
+    untouched = {f.path for f in found.files if not f.lines}
+    assert untouched == {f"{CHART}/{name}" for name in FILES if name != "values.yaml"}
