@@ -106,3 +106,14 @@ def test_a_file_new_in_the_change_is_judged_by_its_lines(tmp_path: Path) -> None
     code, findings = scan(tree)
     assert statuses(findings, "DS-0002") == ["new"]
     assert code == 1
+
+
+def test_a_resource_written_whole_is_new_though_the_change_removed_one_with_the_same_problem(
+    tmp_path: Path,
+) -> None:
+    """The count of privileged containers stays one, but the one there now is the change's own."""
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: debug, namespace: prod}\nspec:\n  containers:\n"
+    pod += "  - name: shell\n    image: busybox:1.36\n    securityContext: {privileged: true}\n"
+    tree = pr(tmp_path, {"deploy/web.yaml": DEPLOYMENT}, {"deploy/web.yaml": pod})
+    _, findings = scan(tree)
+    assert set(statuses(findings, "KSV-0017")) == {"new"}

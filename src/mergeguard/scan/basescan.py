@@ -96,6 +96,9 @@ class Comparison:
 
     surplus: dict[Key, int]
     touched: dict[Key, int]
+    # (path, first line, last line) of the findings over two or more lines that the change added
+    # whole: a resource it wrote, new even when it removed another with the same problem
+    written: frozenset[tuple[str, int, int]] = frozenset()
 
     def new(self, finding: Finding) -> bool | None:
         """True: new, False: pre-existing, None: not for this comparison to say (the line rule does)."""
@@ -105,7 +108,8 @@ class Comparison:
         if not keys:
             return None
         if all(self.surplus[key] <= 0 for key in keys):
-            return False
+            loc = finding.location
+            return (path, loc.start_line, loc.end_line) in self.written
         return True if any(self.surplus[key] > self.touched[key] for key in keys) else None
 
 
@@ -123,7 +127,12 @@ def compare(
     after = Counter(k for k in _keys(now) if (k[0], k[2]) in scanned)
     touched = Counter(k for k, f in _keyed(now) if (k[0], k[2]) in scanned and _on_changed_lines(f, changes))
     keys = {*after, *(k for k in before if (k[0], k[2]) in scanned)}
-    return Comparison({k: after[k] - before[k] for k in keys}, {k: touched[k] for k in keys})
+    written = frozenset(
+        (f.location.path, f.location.start_line, f.location.end_line)
+        for k, f in _keyed(now)
+        if (k[0], k[2]) in scanned and _written_whole(f, changes)
+    )
+    return Comparison({k: after[k] - before[k] for k in keys}, {k: touched[k] for k in keys}, written)
 
 
 def _keyed(outcomes: Sequence[ScanOutcome]) -> list[tuple[Key, Finding]]:
@@ -138,6 +147,14 @@ def _keyed(outcomes: Sequence[ScanOutcome]) -> list[tuple[Key, Finding]]:
 
 def _keys(outcomes: Sequence[ScanOutcome]) -> list[Key]:
     return [key for key, _ in _keyed(outcomes)]
+
+
+def _written_whole(finding: Finding, changes: ChangeSet) -> bool:
+    loc = finding.location
+    changed = changes.lookup(loc.path)
+    if loc.end_line <= loc.start_line or changed is None or charts.in_chart(loc.path, changes.charts):
+        return False
+    return changed.lines is None or all(n in changed.lines for n in range(loc.start_line, loc.end_line + 1))
 
 
 def _on_changed_lines(finding: Finding, changes: ChangeSet) -> bool:
