@@ -43,12 +43,16 @@ def plan(
     changes: ChangeSet, policy: PolicyFiles | None, view: Path, config: Config, running: Iterable[Job]
 ) -> Plan:
     """Jobs scanning the base's copies of the changed Dockerfiles and IaC files with the tools of the
-    `running` jobs that declare `rescans_base` (PR mode only)."""
+    `running` jobs that declare `rescans_base`, each on the files its job has (PR mode only; in a
+    shard, a split scanner's part)."""
     commits = changes.commit_range
-    names = list(dict.fromkeys(job.scanner.name for job in running if job.target is not None))
+    given: dict[str, set[str]] = {}
+    for job in running:
+        if job.target is not None and TOOLS[job.scanner.name].rescans_base:
+            given.setdefault(job.scanner.name, set()).update(job.target.files)
     if changes.mode is not Mode.CHANGED or commits is None or policy is None or not policy.from_base:
         return Plan()
-    names = [name for name in names if TOOLS[name].rescans_base]
+    names = list(given)
     wanted = [f for f in changes.files if f.kinds & _KINDS]
     base_view = view.parent / "base-files" / "src"
     present = _lay_out(wanted, policy, commits.base, changes, base_view) if names and wanted else []
@@ -62,7 +66,7 @@ def plan(
         scanner: Scanner | None = TOOLS[name].lighter or TOOLS[name].scanner  # Checkov: no secrets framework
         if scanner is None:
             continue
-        mine = tuple(f.path for f in present if f.kinds & scanner.applies_to)
+        mine = tuple(f.path for f in present if f.kinds & scanner.applies_to and f.path in given[name])
         if mine:
             workdir = view.parent / f"base-{name}"
             workdir.mkdir()
@@ -113,17 +117,32 @@ class Comparison:
         return True if any(self.surplus[key] > self.touched[key] for key in keys) else None
 
 
-def compare(
-    plan: Plan, base: Sequence[ScanOutcome], now: Sequence[ScanOutcome], changes: ChangeSet
-) -> Comparison:
-    """The comparison of the change's reports with the base's, for the tools whose base scan ran."""
-    scanned = {
-        (job.scanner.name, path): True
-        for job, outcome in zip(plan.jobs, base, strict=True)
-        if outcome.status is Status.OK and job.target is not None
-        for path in job.target.files
-    }
-    before = Counter(_keys(base))
+@dataclass(frozen=True, slots=True)
+class Rescan:
+    """What the base scans found, and which (tool, file) each scanned (a failed one: none). A shard
+    records it in its report, and the merge joins the shards' (`scan.merge`)."""
+
+    outcomes: tuple[ScanOutcome, ...] = ()
+    scanned: frozenset[tuple[str, str]] = frozenset()
+
+    @classmethod
+    def of(cls, plan: Plan, outcomes: Sequence[ScanOutcome]) -> Rescan:
+        scanned = frozenset(
+            (job.scanner.name, path)
+            for job, outcome in zip(plan.jobs, outcomes, strict=True)
+            if outcome.status is Status.OK and job.target is not None
+            for path in job.target.files
+        )
+        return cls(tuple(outcomes), scanned)
+
+    def joined(self, other: Rescan) -> Rescan:
+        return Rescan((*self.outcomes, *other.outcomes), self.scanned | other.scanned)
+
+
+def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> Comparison:
+    """The comparison of the change's reports with the base's, for the (tool, file) scanned there."""
+    scanned, base = rescan.scanned, rescan.outcomes
+    before = Counter(k for k in _keys(base) if (k[0], k[2]) in scanned)
     after = Counter(k for k in _keys(now) if (k[0], k[2]) in scanned)
     touched = Counter(k for k, f in _keyed(now) if (k[0], k[2]) in scanned and _on_changed_lines(f, changes))
     keys = {*after, *(k for k in before if (k[0], k[2]) in scanned)}

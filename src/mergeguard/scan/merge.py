@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from mergeguard.core.config import Config
 from mergeguard.core.errors import MissingShardError, UsageError
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.text import plain
-from mergeguard.scan import imported, pipeline, policydiff, shard_files, shard_scope, shards
+from mergeguard.scan import basescan, imported, pipeline, policydiff, shard_files, shard_scope, shards
 from mergeguard.scan.registry import REGISTRY
 
 OPTIONS = ("path", "base", "config", "baseline", "fail_on", "timeout", "ignore_unfixed", "scanners")
@@ -33,6 +34,7 @@ class ShardReport:
     outcomes: tuple[ScanOutcome, ...]
     scope: dict[str, str | None]  # `shard_scope.KEYS`: base commit, mode, directory, config digest
     parts: tuple[shard_files.Part, ...] = ()  # the split per-file scanners' parts it ran
+    rescan: basescan.Rescan = field(default_factory=basescan.Rescan)  # its base scans (PR mode)
 
 
 def section(result: pipeline.ScanResult, shard: shards.Shard, options: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +48,20 @@ def section(result: pipeline.ScanResult, shard: shards.Shard, options: dict[str,
         "scope": shard_scope.of(result.changes, result.config),
         "parts": [[p.scanner, p.index, p.count] for p in result.shard_parts],
         "outcomes": [shards.outcome_dict(o) for o in result.outcomes],
+        "rescan": _rescan_dict(result.rescan or basescan.Rescan()),
     }
+
+
+def _rescan_dict(rescan: basescan.Rescan) -> dict[str, Any]:
+    return {
+        "outcomes": [shards.outcome_dict(o) for o in rescan.outcomes],
+        "scanned": sorted([tool, path] for tool, path in rescan.scanned),
+    }
+
+
+def _rescan_from(data: dict[str, Any]) -> basescan.Rescan:
+    outcomes = tuple(shards.outcome_from(o) for o in data["outcomes"])
+    return basescan.Rescan(outcomes, frozenset((shards.text(t), shards.text(p)) for t, p in data["scanned"]))
 
 
 def read(source: str) -> ShardReport:
@@ -66,13 +81,14 @@ def read(source: str) -> ShardReport:
         scope = shard_scope.read(part["scope"])
         parts = tuple(shard_files.Part(shards.text(n), int(i), int(k)) for n, i, k in part["parts"])
         outcomes = tuple(shards.outcome_from(o) for o in part["outcomes"])
+        rescan = _rescan_from(part["rescan"])
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         raise UsageError(f"{plain(source)}: shard: not a readable shard report ({plain(str(exc))})") from None
     if not 1 <= shard.index <= shard.count or not (head is None or isinstance(head, str)):
         raise UsageError(f"{plain(source)}: shard: index, count or head out of range")
     if any(not 1 <= p.index <= p.count <= shard.count for p in parts):
         raise UsageError(f"{plain(source)}: shard: parts: a part out of range")
-    return ShardReport(source, shard, head, options, outcomes, scope, parts)
+    return ShardReport(source, shard, head, options, outcomes, scope, parts, rescan)
 
 
 def consistent(reports: Sequence[ShardReport]) -> dict[str, Any]:
@@ -124,7 +140,8 @@ def fold(
         raise UsageError(f"merge: scanner {', '.join(twice)} reported by more than one shard")
     request = pipeline.ScanRequest(root, options["base"], accepted=accepted, policy=files)
     policy_changes = policydiff.compare(files, REGISTRY.keys())
-    return pipeline.conclude(request, config, changes, outcomes, policy_changes=policy_changes)
+    rescan = functools.reduce(basescan.Rescan.joined, (r.rescan for r in reports), basescan.Rescan())
+    return pipeline.conclude(request, config, changes, outcomes, policy_changes=policy_changes, rescan=rescan)
 
 
 def failures(reports: Sequence[ShardReport]) -> list[str]:

@@ -75,6 +75,7 @@ class ScanResult:
     merged: int = 0
     policy_changes: tuple[policydiff.PolicyChange, ...] = ()  # PR mode: the change's policy edits
     shard_parts: tuple[shard_files.Part, ...] = ()  # `scan --shard`: the split scanners' parts it ran
+    rescan: basescan.Rescan | None = None  # PR mode: the base's copies scanned (a shard records it)
 
 
 def scan(request: ScanRequest, config: Config) -> ScanResult:
@@ -96,9 +97,8 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
         share = shards.assigned(jobs, request.shard, is_selected)  # all jobs when not sharded
         jobs = list(share.jobs)  # a shard's scanners; a split per-file scanner on its part of the files
         base_jobs = _base_image_jobs(request, changes, view, config)
-        # Not in a shard: its findings are judged when the shards are merged, with no base scan.
-        rescan = basescan.plan(changes, request.policy, view, config, jobs if not request.shard else ())
-        ran = run_all([*jobs, *base_jobs, *rescan.jobs])
+        plan = basescan.plan(changes, request.policy, view, config, jobs)
+        ran = run_all([*jobs, *base_jobs, *plan.jobs])
     own = zip(jobs, ran[: len(jobs)], strict=True)
     checked = [
         sizelimit.noted(misclassified.partition(outcome, job.scanner, changes), job.scanner, changes)
@@ -107,11 +107,11 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
     for tool in TOOLS.values():
         checked = tool.annotate(checked, request.vuln_db) if tool.annotate else checked
     outcomes = [*checked, *imported]
-    rescanned = len(ran) - len(rescan.jobs)
+    rescanned = len(ran) - len(plan.jobs)
     base_outcomes = [*ran[len(jobs) : rescanned], *base_imported]
-    compared = basescan.compare(rescan, ran[rescanned:], checked, changes)
+    rescan = basescan.Rescan.of(plan, ran[rescanned:])
     result = conclude(
-        request, config, changes, outcomes, base_outcomes, policy_changes=policy_changes, compared=compared
+        request, config, changes, outcomes, base_outcomes, policy_changes=policy_changes, rescan=rescan
     )
     return replace(result, shard_parts=share.parts)
 
@@ -124,7 +124,7 @@ def conclude(
     base_outcomes: Sequence[ScanOutcome] = (),
     *,
     policy_changes: tuple[policydiff.PolicyChange, ...] = (),
-    compared: basescan.Comparison | None = None,
+    rescan: basescan.Rescan | None = None,
 ) -> ScanResult:
     """The scanners' outcomes to a result: dedupe, fingerprints, baseline, policy (`merge` too)."""
     found = [finding for outcome in outcomes for finding in sorted(outcome.findings, key=_reading_order)]
@@ -146,11 +146,11 @@ def conclude(
         at_base=at_base,
         in_base_image=in_base_image,
         image_scanners=frozenset(name for name, tool in TOOLS.items() if tool.scans_images),
-        rescanned=compared.new if compared else None,
+        rescanned=basescan.compare(rescan, outcomes, changes).new if rescan else None,
     )
     policy_changes = (*policy_changes, *policydiff.inline_suppressions(changes, sources))
     decision = policydiff.gate(decision, policy_changes, config)
-    return ScanResult(changes, tuple(outcomes), decision, config, folded, policy_changes)
+    return ScanResult(changes, tuple(outcomes), decision, config, folded, policy_changes, rescan=rescan)
 
 
 def _reading_order(finding: Finding) -> tuple[str, int, int, int, str, int, str, str, str, str]:
