@@ -237,6 +237,8 @@ def test_code_and_templates_named_after_dockerfiles_are_not_one(path: str) -> No
     [
         (b"#!/usr/bin/env python3\nimport os\n", True),
         (b"#!/usr/bin/python3.12 -u\n", True),
+        (b"#!/usr/bin/env -S uv run --script\n", True),  # PEP 723
+        (b"#!/usr/bin/env pypy3\n", True),
         (b"#!/bin/sh\nexec python3 x.py\n", False),
         (b"#!/usr/bin/env pythonista\n", False),
         (b"print('no shebang')\n", False),
@@ -260,8 +262,18 @@ def test_a_manifest_is_iac_in_json_and_behind_any_number_of_comment_lines(tmp_pa
     (tmp_path / "padded.yaml").write_text("# padding " * 700 + "\napiVersion: v1\nkind: Pod\n")
     (tmp_path / "across.yaml").write_text("#" * ((1 << 20) - 5) + "\napiVersion: v1\n")  # across two blocks
     (tmp_path / "settings.json").write_text('{"debug": true}')
+    (tmp_path / "flow.yaml").write_text("{apiVersion: v1, kind: Pod, metadata: {name: p}}\n")
+    (tmp_path / "quoted.yaml").write_text("'apiVersion': v1\n'kind': Pod\n")
+    (tmp_path / "stack.json").write_text(
+        '{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}'
+    )  # no version key
     found = {f.path: FileKind.IAC in f.kinds for f in changes.collect(tmp_path, None, []).files}
-    assert found == {"pod.json": True, "padded.yaml": True, "across.yaml": True, "settings.json": False}
+    assert found == {
+        **dict.fromkeys(
+            ("pod.json", "padded.yaml", "across.yaml", "flow.yaml", "quoted.yaml", "stack.json"), True
+        ),
+        "settings.json": False,
+    }
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,17 @@ REAL_LOOKING = {
         "DATABASE_URL=postgres://app:" + "Xk9vB2mQ7pLw4Rt8@db.prod.example.com:5432/app\n"
         "NOTE=xxxxxxxxxxxx GITHUB_TOKEN=ghp_"
         + "R4nd0mL00k1ngT0k3nV4lu3xyzABCD123456\n"  # a filler does not hide it
+        "DB=postgres://svc_prod:" + "%TopSecretProdPass@db.internal.example.com/app\n"  # not %(name)s
+        "DEPLOY=https://deployer:" + "deployer@git.example.com/app.git\n"  # the user again, not local
+    ),
+    # Found by a red-team round: real-looking values next to a filler or a published key.
+    "aws.py": 'aws_secret_access_key = "Hk3mP9qLz2Wx7Rt/Yb5Nc8' + 'Vd1Fg4Js6/Ua0Ke2Mh9"  # format xxxxxxxx\n',
+    "heroku.py": 'HEROKU_API_KEY = "2f6e1c3a-9b7d-4e8f-' + 'a1c2-3d4e5f6a7b8c"  # xxxxxxxx\n',
+    "both.cs": (
+        '    const string S = "AccountKey='
+        + "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+        + '"; const string AWS_ACCESS_KEY_ID = "AKIAQ3EGUJ'
+        + 'WT5XKLM7QZ";\n'
     ),
 }
 
@@ -51,7 +62,8 @@ def _pem() -> str:
 @pytest.fixture(scope="module")
 def findings(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], dict[str, Any]]:
     tree = GitTree(tmp_path_factory.mktemp("placeholders") / "repo")
-    for name, text in {**PLACEHOLDERS, **REAL_LOOKING, "key.pem": _pem()}.items():
+    generated = {"key.pem": _pem(), "split.py": _pem_in_short_literals()}
+    for name, text in {**PLACEHOLDERS, **REAL_LOOKING, **generated}.items():
         tree.write(name, text)
     tree.commit("secrets and not")
     out = tree.root.parent / "r.json"
@@ -85,10 +97,28 @@ def test_what_is_not_a_secret_is_low_and_says_why(
     assert finding["severity_note"]["reason"].startswith(reason)
 
 
-@pytest.mark.parametrize("where", [("prod.env", 1), ("prod.env", 2), ("prod.env", 3), ("key.pem", 1)])
+@pytest.mark.parametrize(
+    "where",
+    [
+        *(("prod.env", line) for line in range(1, 6)),
+        ("key.pem", 1),
+        ("split.py", 2),
+        ("aws.py", 1),
+        ("heroku.py", 1),
+        ("both.cs", 1),
+    ],
+)
 def test_the_same_shapes_with_real_looking_values_keep_their_severity(
     findings: dict[tuple[str, int], dict[str, Any]], where: tuple[str, int]
 ) -> None:
     finding = findings[where]
     assert finding["severity"] in ("high", "critical") and finding["blocking"], finding
     assert finding.get("severity_note") is None
+
+
+def _pem_in_short_literals() -> str:
+    """A key's body cut into 15-character string literals, one per line: still a key."""
+    body = base64.b64encode(os.urandom(600)).decode()
+    chunks = "".join('    "' + body[i : i + 15] + '" +\n' for i in range(0, len(body), 15))
+    header, footer = "-----BEGIN " + "PRIVATE KEY-----", "-----END " + "PRIVATE KEY-----"
+    return 'KEY = (\n    "' + header + '\\n" +\n' + chunks + '    "' + footer + '"\n)\n'

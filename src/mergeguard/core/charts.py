@@ -30,11 +30,18 @@ def chart_dirs(root: Path, paths: Iterable[str]) -> list[str]:
 def _chart_of(root: Path, folder: PurePosixPath, known: dict[str, str | None]) -> str | None:
     key = folder.as_posix()
     if key not in known:
-        if (root / key / CHART_FILE).is_file():
+        if _is_file(root / key / CHART_FILE):
             known[key] = "" if key == "." else key
         else:
             known[key] = None if key == "." else _chart_of(root, folder.parent, known)
     return known[key]
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name past the path limit: `core.changes` names it when it reads the file
+        return False
 
 
 def chart_files(root: Path, chart: str) -> list[str]:

@@ -52,9 +52,7 @@ _COMPOSE = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$")
 _IAC_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".bicep")
 # Anywhere in a YAML or JSON file: a Kubernetes manifest's `apiVersion` (YAML or JSON) or a
 # CloudFormation template's keys. Scanned to the end: comments before the manifest hide nothing.
-IAC_MARKERS = re.compile(
-    rb'(?m)^\s*(?:- )?apiVersion\s*:|"apiVersion"\s*:|AWSTemplateFormatVersion|^Resources\s*:'
-)
+IAC_MARKERS = re.compile(rb"apiVersion['\"]?\s*:|AWSTemplateFormatVersion|Resources['\"]?\s*:")
 SNIFFED_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -81,8 +79,9 @@ _NOT_DOCKERFILE = (
 # Templates a Dockerfile is generated from (docker-library's `Dockerfile-linux.template`): not
 # buildable as they stand, and not read as Dockerfiles (hadolint reports them unparseable).
 _TEMPLATE = (".template", ".tmpl", ".tpl", ".j2", ".jinja", ".jinja2", ".in", ".erb", ".mustache", ".gotmpl")
-# An extensionless script run by Python (`bin/deploy`): Python code Bandit reads.
-_PYTHON_SHEBANG = re.compile(rb"#![^\n]*\bpython[0-9.]*(\s|$)")
+# An extensionless script run by Python (`bin/deploy`, PEP 723's `uv run --script`, PyPy): Python
+# code Bandit reads; `.wsgi` is Python for mod_wsgi.
+_PYTHON_SHEBANG = re.compile(rb"#![^\n]*(\b(python|pypy)[0-9.]*(\s|$)|\buv run\b)")
 
 
 def is_dockerfile(name: str) -> bool:
@@ -103,7 +102,7 @@ def classify(path: str, head: bytes = b"") -> frozenset[FileKind]:
         kinds.add(FileKind.DOCKERFILE)
     elif _COMPOSE.match(name):
         kinds.add(FileKind.COMPOSE)
-    elif name.endswith((".py", ".pyw")) or ("." not in name and _PYTHON_SHEBANG.match(head)):
+    elif name.endswith((".py", ".pyw", ".wsgi")) or ("." not in name and _PYTHON_SHEBANG.match(head)):
         kinds.add(FileKind.PYTHON)
     if _REQUIREMENTS.match(name) or (posix.parent.name == "requirements" and name.endswith((".txt", ".in"))):
         kinds.add(FileKind.PY_REQUIREMENTS)

@@ -20,23 +20,27 @@ from dataclasses import replace
 
 from mergeguard.core.model import Finding, Kind, Severity, SeverityNote
 from mergeguard.core.sources import SourceLines
+from mergeguard.scan import agreement
 
 LOWERED_TO = Severity.LOW
 # A run of one character standing for the value: `xxxxxxxx`, `00000000`, `XXXXXXXX`, `********`.
-_FILLER = re.compile(r"([xX0*#.])\1{7,}")
-# What could be a credential: a run of the characters keys are written in (`_`, `-`, `/`, `.` and
-# `:` split it: `ghp_` from its value, a URL's parts from each other).
-_TOKEN = re.compile(r"[A-Za-z0-9+=]{16,}")
+_FILLER = re.compile(r"([xX0*])\1{7,}")
+# What could be a credential: a run of the characters keys are written in (base64 with `/`, `_`,
+# `-`: an AWS secret key, a UUID, `ghp_…` stay one token; `.` and `:` split a URL's parts).
+_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _RANDOM_BITS = 3.0  # Shannon entropy per character above which a token looks random (a real key: 4+)
 _URL_CREDENTIAL = re.compile(r"\b[a-z][a-z0-9+.-]*://([^:@/\s\"'`]+):([^@/\s\"'`]+)@", re.IGNORECASE)
 _SAMPLE_PASSWORDS = frozenset(
     {"password", "passwd", "pass", "secret", "changeme", "example", "test", "postgres", "mysql",
      "root", "admin", "user", "guest", "redis", "rabbitmq", "pwd", "xxx", "***", "..."}
 )  # fmt: skip
-_VARIABLE = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[^<>]*>|%\(?[A-Za-z_]+\)?s?)$")
+_VARIABLE = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[^<>]*>|%\([A-Za-z_]+\)s)$")
+_URL_HOST = re.compile(r"@\[?([^/:?#\s\]\"'`]*)")
+# A host on the machine itself, or a service name on its network (compose, CI containers): no dot.
+_LOCAL_HOST = re.compile(r"^(localhost|127(\.\d+){3}|0\.0\.0\.0|::1|[A-Za-z0-9_-]+)$")
 _PEM_HEADER = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY( BLOCK)?-----")
 _PEM_END = re.compile(r"-----END[ A-Z0-9_-]{0,100}-----")
-_BASE64 = re.compile(r"[A-Za-z0-9+/=]{16,}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/=]{8,}")  # a body may be cut in short string literals
 _KEY_BODY_CHARS = 64  # a real key's body: hundreds of base64 characters
 _KEY_LINES = 100  # how far below its header a key's body is looked for
 # sha256 of credentials their vendors publish for everyone to use, valid for no account: Azurite's
@@ -44,6 +48,7 @@ _KEY_LINES = 100  # how far below its header a key's body is looked for
 _PUBLISHED = {
     "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059": "the Azure Storage emulator's key",
 }
+_PUBLISHED_PROVIDER = "azure"  # what the rules that find them are named after
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}")
 
 
@@ -58,7 +63,7 @@ def _judged(finding: Finding, sources: SourceLines) -> Finding:
     loc = finding.location
     line = sources.line(loc.path, loc.start_line)
     rule = f"{finding.rule_id} {finding.title}".lower()
-    if published := _published(line):
+    if (published := _published(line)) and _about_published(finding):
         reason: str | None = f"a documented example credential ({published})"
     elif "private" in rule and (header := _PEM_HEADER.search(line)):
         below = sources.lines(loc.path)[loc.start_line : loc.start_line + _KEY_LINES]
@@ -77,16 +82,26 @@ def _judged(finding: Finding, sources: SourceLines) -> Finding:
 
 
 def _published(line: str) -> str | None:
-    """What published credential the line holds, if it holds one and nothing else that looks random."""
-    tokens = _LONG_TOKEN.findall(line)
-    names = [_PUBLISHED.get(hashlib.sha256(token.encode()).hexdigest()) for token in tokens]
-    return names[0] if names and all(names) else None
+    """What published credential the line holds (every long token on it one), if any."""
+    found = [
+        _PUBLISHED.get(hashlib.sha256(token.encode()).hexdigest()) for token in _LONG_TOKEN.findall(line)
+    ]
+    return found[0] if found and all(found) else None
+
+
+def _about_published(finding: Finding) -> bool:
+    """Whether every report of the finding is the provider's rule or a generic heuristic: an AWS key
+    on the line of a published Azure key is still a secret."""
+    reports = [(finding.tool, finding.rule_id), *((s.tool, s.rule_id) for s in finding.also)]
+    return all(
+        _PUBLISHED_PROVIDER in rule.lower() or agreement.heuristic(tool, rule) for tool, rule in reports
+    )
 
 
 def _placeholder(line: str) -> str | None:
     """Why the line holds only a placeholder: a filler run and nothing random-looking; else None."""
     filler = _FILLER.search(line)
-    if filler is None or any(_entropy(token) > _RANDOM_BITS for token in _TOKEN.findall(line)):
+    if filler is None or any(_looks_random(token) for token in _TOKEN.findall(line)):
         return None
     return f"a placeholder ({filler.group(1)!r} repeated), no random-looking value on its line"
 
@@ -94,14 +109,24 @@ def _placeholder(line: str) -> str | None:
 def _sample_url_password(line: str) -> str | None:
     """Why every credential in a URL on the line is a sample (the user name again, a word such as
     `password`, a variable); None when one is not."""
-    found = _URL_CREDENTIAL.findall(line)
-    if not found or not all(_sample(user, password) for user, password in found):
+    found = [(m.group(1), m.group(2), _host(line, m.end() - 1)) for m in _URL_CREDENTIAL.finditer(line)]
+    if not found or not all(_sample(user, password, host) for user, password, host in found):
         return None
     return "a sample password in a URL (the user name again, a placeholder word or a variable)"
 
 
-def _sample(user: str, password: str) -> bool:
-    return password == user or password.lower() in _SAMPLE_PASSWORDS or _VARIABLE.match(password) is not None
+def _sample(user: str, password: str, host: str) -> bool:
+    """A placeholder word or a variable anywhere; the user name again only on a local host (a CI
+    service container's `postgres:postgres@127.0.0.1`, not `deployer:deployer@db.example.com`)."""
+    if password.lower() in _SAMPLE_PASSWORDS or _VARIABLE.match(password):
+        return True
+    return password == user and _LOCAL_HOST.match(host) is not None
+
+
+def _host(line: str, at: int) -> str:
+    """The host of the URL whose `@` is at `at`."""
+    found = _URL_HOST.match(line, at)
+    return found.group(1) if found else ""
 
 
 def _has_key_body(lines: Sequence[str]) -> bool:
@@ -113,6 +138,13 @@ def _has_key_body(lines: Sequence[str]) -> bool:
         if count >= _KEY_BODY_CHARS or end:
             break
     return count >= _KEY_BODY_CHARS
+
+
+def _looks_random(token: str) -> bool:
+    """Letters and digits mixed, above `_RANDOM_BITS` per character: a key, a token, a UUID; not a
+    name such as `TWILIO_ACCOUNT_SID` nor a filler such as `ghp_xxxx…`."""
+    has_digit, has_letter = any(c.isdigit() for c in token), any(c.isalpha() for c in token)
+    return has_digit and has_letter and _entropy(token) > _RANDOM_BITS
 
 
 def _entropy(token: str) -> float:
