@@ -11,7 +11,7 @@ import pytest
 
 from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.model import Finding, Kind, Severity
-from mergeguard.scanners.bandit import SEVERITY, SKIPPED_RULE, BanditScanner, whole_names
+from mergeguard.scanners.bandit import SEVERITY, SKIPPED_RULE, BanditScanner, excluded_dir
 from mergeguard.scanners.base import Target, ToolOutput
 from mergeguard.scanners.commands import find_executable, run_command
 from tests.golden import FIXTURES, check_golden, check_live
@@ -261,12 +261,14 @@ def test_live_tool_bandit_table_is_honoured(tmp_path: Path) -> None:
 
 def test_exclude_dirs_leaves_out_whole_names_only(tmp_path: Path) -> None:
     """`exclude_dirs = ["tests"]`, the usual setting: Bandit alone also left out `app/contests/` and
-    `app/attests.py` (it matches an entry as text inside the path), so a file named so went unscanned."""
+    `app/attests.py` (it matches an entry as text inside the path), so a file named so went unscanned;
+    mergeguard applies the entries itself, as whole names."""
     (tmp_path / "pyproject.toml").write_text(
         '[tool.bandit]\nexclude_dirs = ["tests", "./build/"]\nskips = ["B101"]\n'
     )
     shell = "import subprocess\nsubprocess.call(input(), shell=True)\nassert shell\n"
-    files = ("tests/test_a.py", "app/tests/b.py", "build/c.py", "app/contests/views.py", "app/attests.py")
+    files: tuple[str, ...] = ("tests/test_a.py", "app/tests/b.py", "build/c.py", "app/contests/views.py")
+    files += ("app/attests.py", "app/[t]ests/helper.py")  # `[t]ests`: what a bracketed glob would leave out
     for name in files:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(shell)
@@ -279,13 +281,21 @@ def test_exclude_dirs_leaves_out_whole_names_only(tmp_path: Path) -> None:
     command = SCANNER.command(exe, target)
     output = run_command(command, tmp_path, 120)
     found = {(f.location.path, f.rule_id) for f in SCANNER.parse(output, target)}
-    assert {path for path, _ in found} == {"app/contests/views.py", "app/attests.py"}
+    assert {path for path, _ in found} == {"app/contests/views.py", "app/attests.py", "app/[t]ests/helper.py"}
     assert not any(rule == "B101" for _, rule in found)  # the rest of the table still applies
-    assert whole_names(["tests", "*.gen.py", 3]) == [
-        "[t]ests",
-        "[t]ests/*",
-        "*/[t]ests",
-        "*/[t]ests/*",
-        "*.gen.py",
-        3,
-    ]
+    paths = ("a/tests/x.py", "x.gen.py", "tests", "a/tests.py")
+    assert [excluded_dir(path, ["tests", "*.gen.py", 3]) for path in paths] == [True, True, True, False]
+
+
+def test_a_scope_exclude_dirs_leaves_empty_reads_nothing_and_fails_nothing(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.bandit]\nexclude_dirs = ["tests"]\n')
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "t.py").write_text("import subprocess\nsubprocess.call(input(), shell=True)\n")
+    workdir = tmp_path.parent / f"{tmp_path.name}-work"
+    workdir.mkdir()
+    target = Target(tmp_path, ("tests/t.py",), tmp_path, workdir=workdir)
+    exe = find_executable("bandit")
+    if exe is None:
+        pytest.skip("bandit not installed (make install)")
+    output = run_command(SCANNER.command(exe, target), tmp_path, 120)
+    assert output.exit_code == 0 and SCANNER.parse(output, target) == []

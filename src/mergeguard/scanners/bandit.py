@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import fnmatch
 from typing import Any, ClassVar
 
 import yaml
@@ -62,12 +63,17 @@ class BanditScanner:
         # without that table changes nothing. A `.bandit` file is left alone: its `output` and
         # `baseline` keys would redirect or filter the report.
         config = ("-c", _PROJECT_CONFIG) if (target.root / _PROJECT_CONFIG).is_file() else ()
+        files = target.files
         table = bandit_table(read_regular(target.root / _PROJECT_CONFIG)) if config else None
         if isinstance(table, dict) and isinstance(table.get("exclude_dirs"), list):
+            files = tuple(f for f in files if not excluded_dir(f, table["exclude_dirs"]))
             written = target.workdir / "bandit.yaml"  # Bandit reads a YAML config by its extension
-            written.write_text(yaml.safe_dump({**table, "exclude_dirs": whole_names(table["exclude_dirs"])}))
+            written.write_text(yaml.safe_dump({k: v for k, v in table.items() if k != "exclude_dirs"}))
             config = ("-c", str(written))
-        return Command(argv=(*argv, *config, "--", *target.files))
+        if not files:  # every file in scope excluded: Bandit reads an empty directory (no results)
+            (target.workdir / "none").mkdir(exist_ok=True)
+            return Command(argv=(*argv, *config, "-r", "--", str(target.workdir / "none")))
+        return Command(argv=(*argv, *config, "--", *files))
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         """Findings for Bandit's results and for each file it could not check, from any version's
@@ -85,21 +91,22 @@ class BanditScanner:
         return sorted(findings, key=lambda finding: finding.location.path)
 
 
-def whole_names(entries: list[Any]) -> list[Any]:
-    """`exclude_dirs` entries matched as whole names: Bandit excludes a file whose path matches an
-    entry as a glob or merely contains it, so `tests` also left out `app/contests/views.py` (a file a
-    pull request names so passes unscanned). A plain entry becomes globs of that name alone, a
-    directory of that name at any depth, and what is under it, its first character bracketed so
-    that, as text, it is found in no path; an entry that is already a glob is kept."""
-    out: list[Any] = []
+def excluded_dir(path: str, entries: list[Any]) -> bool:
+    """Whether `[tool.bandit] exclude_dirs` leaves `path` out, applied here and not by Bandit: Bandit
+    leaves out a path that matches an entry as a glob or merely contains it, so the usual `tests`
+    also left out `app/contests/views.py` (a name a pull request chooses). A plain entry is a whole
+    name: that path, or a directory of that name (or path) at any depth; a glob is matched as Bandit
+    matches it."""
     for entry in entries:
         name = entry.strip().removeprefix("./").strip("/") if isinstance(entry, str) else ""
-        if not name or any(char in name for char in "*?["):
-            out.append(entry)
+        if not name:
             continue
-        whole = f"[{name[0]}]{name[1:]}"
-        out += [whole, f"{whole}/*", f"*/{whole}", f"*/{whole}/*"]
-    return out
+        if any(char in name for char in "*?["):
+            if fnmatch.fnmatch(path, entry) or fnmatch.fnmatch(f"./{path}", entry):
+                return True
+        elif path == name or path.startswith(f"{name}/") or f"/{name}/" in f"/{path}":
+            return True
+    return False
 
 
 def _load(text: str) -> Any:
