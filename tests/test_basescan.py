@@ -117,3 +117,94 @@ def test_a_resource_written_whole_is_new_though_the_change_removed_one_with_the_
     tree = pr(tmp_path, {"deploy/web.yaml": DEPLOYMENT}, {"deploy/web.yaml": pod})
     _, findings = scan(tree)
     assert set(statuses(findings, "KSV-0017")) == {"new"}
+
+
+TWO_CONTAINERS = """apiVersion: v1
+kind: Pod
+metadata: {name: shop, namespace: prod}
+spec:
+  containers:
+  - name: frontend
+    image: shop/frontend:1.0
+    securityContext: {readOnlyRootFilesystem: true}
+  - name: cache
+    image: redis:7.2
+"""
+
+
+def test_a_fix_in_one_container_does_not_cancel_a_new_problem_in_another(tmp_path: Path) -> None:
+    """microservices-demo's frontend hardened, its cache weakened: the count stays, the problem moved."""
+    swapped = TWO_CONTAINERS.replace("    securityContext: {readOnlyRootFilesystem: true}\n", "").replace(
+        "image: redis:7.2\n", "image: redis:7.2\n    securityContext: {readOnlyRootFilesystem: true}\n"
+    )
+    tree = pr(tmp_path, {"k8s/shop.yaml": TWO_CONTAINERS}, {"k8s/shop.yaml": swapped})
+    code, findings = scan(tree)
+    writable = [
+        (f["start_line"], f["status"]) for f in findings if f["rule_id"] in ("KSV-0014", "CKV_K8S_22")
+    ]
+    assert ("new" in {status for _, status in writable}) and code == 1, writable
+
+
+def test_a_fixed_line_does_not_cancel_a_new_line_with_the_same_problem(tmp_path: Path) -> None:
+    base = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nUSER nobody\n"
+    now = base.replace("install -y curl", "install -y --no-install-recommends curl")
+    now = now.replace("USER nobody\n", "RUN apt-get install -y wget\nUSER nobody\n")
+    tree = pr(tmp_path, {"Dockerfile": base}, {"Dockerfile": now})
+    _, findings = scan(tree)
+    recommends = {
+        (f["start_line"], f["status"])
+        for f in findings
+        if "DL3015" in (f["rule_id"], *(s["rule_id"] for s in f["also"]))
+    }
+    assert recommends == {(3, "new")}
+
+
+def test_a_renamed_file_is_compared_with_its_old_copy(tmp_path: Path) -> None:
+    """`git mv deploy.yaml k8s/web.yaml` and a new tag: nothing new; deleting the USER of a renamed
+    Dockerfile: runs-as-root new (a rename used to take the file out of the comparison)."""
+    tree = pr(
+        tmp_path,
+        {"deploy.yaml": DEPLOYMENT},
+        {"deploy.yaml": None, "k8s/web.yaml": DEPLOYMENT.replace("1.25.3", "1.25.4")},
+    )
+    code, findings = scan(tree)
+    assert set(statuses(findings, "KSV-0017")) == {"pre-existing"} and code == 0
+    tree = pr(
+        tmp_path / "2",
+        {"Dockerfile": DOCKERFILE},
+        {"Dockerfile": None, "Dockerfile.prod": DOCKERFILE.replace("USER app\n", "")},
+    )
+    code, findings = scan(tree)
+    assert statuses(findings, "DS-0002") == ["new"] and code == 1
+
+
+def test_a_link_is_compared_with_its_targets_base_copy(tmp_path: Path) -> None:
+    """`k8s/prod/web.yaml -> ../base/web.yaml`, the target's tag bumped: nothing new under either name."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("k8s/base/web.yaml", DEPLOYMENT)
+    (tree.root / "k8s" / "prod").mkdir()
+    (tree.root / "k8s" / "prod" / "web.yaml").symlink_to("../base/web.yaml")
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write("k8s/base/web.yaml", DEPLOYMENT.replace("1.25.3", "1.25.4"))
+    tree.commit("bump")
+    code, findings = scan(tree)
+    assert {f["status"] for f in findings if f["severity"] in ("high", "critical")} == {"pre-existing"}
+    assert {f["path"] for f in findings} == {"k8s/base/web.yaml", "k8s/prod/web.yaml"}
+    assert code == 0
+
+
+def test_a_terraform_variable_change_is_checked_on_the_module(tmp_path: Path) -> None:
+    """terragoat's bucket ACL from a variable: only `variables.tf` changes, `s3.tf` is where it lands."""
+    bucket = 'resource "aws_s3_bucket" "data" {\n  bucket = "data"\n  acl    = var.data_acl\n}\n'
+    variables = 'variable "data_acl" {\n  type    = string\n  default = "private"\n}\n'
+    tree = pr(
+        tmp_path,
+        {"infra/s3.tf": bucket, "infra/variables.tf": variables},
+        {"infra/variables.tf": variables.replace('"private"', '"public-read-write"')},
+    )
+    code, findings = scan(tree)
+    new = {f["rule_id"] for f in findings if f["path"] == "infra/s3.tf" and f["status"] == "new"}
+    assert {"CKV_AWS_20", "CKV_AWS_57", "AWS-0092"} <= new  # public read, public write, a public ACL
+    assert "CKV_AWS_21" not in new  # no versioning: there before
+    assert code == 1

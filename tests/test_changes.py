@@ -112,7 +112,7 @@ def test_all_files_takes_tracked_regular_files_only(tree: GitTree) -> None:
 def test_a_link_inside_the_repository_is_scanned_under_its_name_and_one_out_is_not(tree: GitTree) -> None:
     tree.write("lib/real.py", "r = 1\n")
     (tree.root / "lib" / "util.py").symlink_to("../app.py")
-    (tree.root / "vendored").symlink_to("lib")  # a directory link: each regular file under it
+    (tree.root / "vendored").symlink_to("lib")  # a directory link: each file under it, links followed
     (tree.root / "passwd.py").symlink_to("/etc/passwd")
     (tree.root / "git.cfg").symlink_to(".git/config")
     tree.commit("links")
@@ -121,6 +121,7 @@ def test_a_link_inside_the_repository_is_scanned_under_its_name_and_one_out_is_n
         "lib/real.py",
         "lib/util.py",
         "vendored/real.py",
+        "vendored/util.py",
     ]
     assert not {"passwd.py", "git.cfg"} & {f.path for f in result.files}
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mergeguard.core import charts, gitrepo, globs, links
+from mergeguard.core import gitrepo, globs, links, units
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, classify
 from mergeguard.core.linecount import all_lines
@@ -43,6 +43,7 @@ class ChangedFile:
     path: str
     kinds: frozenset[FileKind]
     lines: frozenset[int] | None = None
+    origin: str | None = None  # PR mode: where its base copy is, when elsewhere (renamed; a link's target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
     if base_ref is None:
         paths = gitrepo.tracked_files(repo) if repo else _walk(root)
         linked = links.reached(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK)) if repo else []
-        changes = _build(root, paths, exclude, repo=repo, linked=[name for _, name, _ in linked])
+        changes = _build(root, paths, exclude, repo=repo, linked={item.name: item.target for item in linked})
         return _nonempty(changes, tracked=repo is not None)
     if repo is None:
         raise UsageError(f"{root}: --base needs a git repository (use --all-files elsewhere)")
@@ -109,9 +110,11 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
             lines[path] = all_lines(root / path)
     in_links = links.changed_through(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK), changed, lines)
     paths = [p for p in changed if p not in in_links]
-    for chart in charts.chart_dirs(root, paths):  # a chart is rendered whole: its other files come too
-        paths += [p for p in charts.chart_files(root, chart) if p not in changed]
-    return _build(root, paths, exclude, repo=repo, commits=commits, lines=lines, linked=list(in_links))
+    paths += [p for p in units.read_with(root, paths) if p not in changed]  # a chart, a module: whole
+    renamed = {new: old for new, old in changed.items() if old is not None}
+    return _build(
+        root, paths, exclude, repo=repo, commits=commits, lines=lines, linked=in_links, renamed=renamed
+    )
 
 
 def _build(
@@ -122,23 +125,25 @@ def _build(
     repo: gitrepo.Repo | None,
     commits: CommitRange | None = None,
     lines: dict[str, frozenset[int]] | None = None,
-    linked: Sequence[str] = (),
+    linked: Mapping[str, str] | None = None,
+    renamed: Mapping[str, str] | None = None,
 ) -> ChangeSet:
-    """`linked`: names reached through a symlink (`core.links`), kept whatever their name's file is.
-    Every file of a Helm chart is IaC (`core.charts`)."""
+    """`linked`: names reached through a symlink (`core.links`) -> the file they lead to, kept
+    whatever their name's file is; `renamed`: new name -> old. Every file of a Helm chart is IaC."""
+    linked, renamed = linked or {}, renamed or {}
     mode = Mode.ALL if commits is None else Mode.CHANGED
     lines = lines or {}
     matcher = compile_globs(exclude)
-    in_charts = charts.chart_dirs(root, [*paths, *linked])
-    kept, dropped, through_links = [], [], frozenset(linked)
+    in_charts = units.chart_dirs(root, [*paths, *linked])
+    kept, dropped = [], []
     for path in sorted({*paths, *linked}):
         full = root / path
         if matcher(path):
             dropped.append(path)
-        elif path in through_links or _regular(full, path):
+        elif path in linked or _regular(full, path):
             touched = lines.get(path, frozenset()) if mode is Mode.CHANGED else None
-            kinds = classify(path, _head(full)) | (_IAC if charts.in_chart(path, in_charts) else frozenset())
-            kept.append(ChangedFile(path, kinds, touched))
+            kinds = classify(path, _head(full)) | (_IAC if units.of_charts(path, in_charts) else frozenset())
+            kept.append(ChangedFile(path, kinds, touched, linked.get(path) or renamed.get(path)))
     return ChangeSet(root, mode, tuple(kept), tuple(dropped), repo, commits, tuple(exclude), tuple(in_charts))
 
 

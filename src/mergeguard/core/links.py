@@ -2,19 +2,36 @@
 
 A link is code like any other file: `src/helpers.py -> ../tests/fixtures/evil.py` is imported from
 the product while its target sits in an excluded place. So a link (to a file, or to a directory:
-each regular file under it) is scanned under its own name, with its target's content; in PR mode
-its lines are the change's when the link is, else the lines the change touched in its target. A
-link leading outside the repository (or into `.git`) is never followed: that content is not the
-repository's, and reading it would put it in the report.
+each file under it, links to files among them followed too) is scanned under its own name, with
+its target's content; in PR mode its lines are all the change's when the change added or re-pointed
+any link on the way (the link itself, a link it leads through), else the lines the change touched
+in its target. A link leading outside the repository (or into `.git`) is never followed: that
+content is not the repository's, and reading it would put it in the report.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from mergeguard.core.errors import ScannerError
 from mergeguard.core.linecount import all_lines
+
+MAX_REACHED = 20_000  # files reached through links: 150 links to a big directory is no project
+_MAX_HOPS = 40  # links followed to resolve one name (the kernel's own limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """A file reached through links: its name as scanned, the file read, that file's repo-relative
+    path, and every link (repo-relative) resolving the name went through."""
+
+    name: str
+    real: Path
+    target: str
+    hops: tuple[str, ...]
 
 
 def target(root: Path, link: Path) -> Path | None:
@@ -25,50 +42,86 @@ def target(root: Path, link: Path) -> Path | None:
         base, resolved = root.resolve(), link.resolve(strict=True)
     except (OSError, RuntimeError):  # RuntimeError: a link loop
         return None
-    inside = resolved.is_relative_to(base) and resolved != base
-    return resolved if inside and ".git" not in resolved.relative_to(base).parts else None
+    return resolved if _inside(base, resolved) else None
 
 
-def files(name: str, resolved: Path) -> list[tuple[str, Path]]:
-    """(name as scanned, the file read) for a link to a file, or for each regular file under a
-    linked directory (links below it are not followed again); [] for anything else."""
-    if resolved.is_file():
-        return [(name, resolved)]
-    if not resolved.is_dir():
-        return []
-    found: list[tuple[str, Path]] = []
-    for folder, dirs, names in os.walk(resolved):  # followlinks=False: a loop cannot be walked
-        dirs[:] = [d for d in dirs if d != ".git"]
-        for file_name in names:
-            real = Path(folder) / file_name
-            if real.is_file() and not real.is_symlink():
-                found.append((f"{name}/{real.relative_to(resolved).as_posix()}", real))
-    return sorted(found)
-
-
-def reached(root: Path, names: Sequence[str]) -> list[tuple[str, str, Path]]:
-    """(link, name as scanned, file read) of every file the tracked symlinks `names` lead to in the repo."""
-    found = []
-    for link in names:
-        resolved = target(root, root / link)
-        found += [(link, name, real) for name, real in files(link, resolved)] if resolved else []
+def reached(root: Path, links: Sequence[str]) -> list[Reached]:
+    """Every file the tracked symlinks `links` lead to inside the repository; ScannerError past
+    MAX_REACHED (a scan that would not end is no scan)."""
+    base = root.resolve()
+    found: list[Reached] = []
+    for link in links:
+        resolved = _resolve(base, link)
+        if resolved is None:
+            continue
+        real, hops = resolved
+        found += _files(base, link, real, hops)
+        if len(found) > MAX_REACHED:
+            raise ScannerError(
+                f"{link}: symlinks lead to more than {MAX_REACHED:,} files, more than are scanned"
+            )
     return found
 
 
 def changed_through(
-    root: Path, names: Sequence[str], changed: Mapping[str, str | None], lines: dict[str, frozenset[int]]
-) -> list[str]:
-    """The files reached through tracked symlinks that the change touched, their lines put in `lines`:
-    every line behind a link the change added or re-pointed, else the lines it touched in the target."""
-    base = root.resolve()
-    found = []
-    for link, name, real in reached(root, names):
-        target = real.relative_to(base).as_posix()
-        if link in changed:
-            lines[name] = all_lines(real)
-        elif target in changed:
-            lines[name] = lines.get(target, frozenset())
+    root: Path, links: Sequence[str], changed: Mapping[str, str | None], lines: dict[str, frozenset[int]]
+) -> dict[str, str]:
+    """The files reached through tracked symlinks that the change touched (name -> target), their
+    lines put in `lines`: every line when the change added or re-pointed a link on the way, else
+    the lines it touched in the target."""
+    found = {}
+    for item in reached(root, links):
+        if any(hop in changed for hop in item.hops):
+            lines[item.name] = all_lines(item.real)
+        elif item.target in changed:
+            lines[item.name] = lines.get(item.target, frozenset())
         else:
             continue
-        found.append(name)
+        found[item.name] = item.target
     return found
+
+
+def _files(base: Path, name: str, real: Path, hops: tuple[str, ...]) -> list[Reached]:
+    """The file `name` leads to, or each file under the directory it leads to (a link to a file
+    among them followed, inside the repository; directories are walked once, links to them not)."""
+    if real.is_file():
+        return [Reached(name, real, real.relative_to(base).as_posix(), hops)]
+    found = []
+    for folder, dirs, names in os.walk(real):  # followlinks=False: a loop cannot be walked
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        for file_name in sorted(names):
+            entry = Path(folder) / file_name
+            inner = f"{name}/{entry.relative_to(real).as_posix()}"
+            if entry.is_symlink():
+                resolved = _resolve(base, entry.relative_to(base).as_posix())
+                if resolved is not None and resolved[0].is_file():
+                    file, more = resolved
+                    found.append(Reached(inner, file, file.relative_to(base).as_posix(), (*hops, *more)))
+            elif entry.is_file():
+                found.append(Reached(inner, entry, entry.relative_to(base).as_posix(), hops))
+    return found
+
+
+def _resolve(base: Path, name: str) -> tuple[Path, tuple[str, ...]] | None:
+    """The file or directory `name` (repo-relative) leads to, resolved one component at a time as
+    the kernel does, and every link passed on the way (repo-relative); None when it leaves the
+    repository or enters `.git` at any step, is an absolute link, dangles, or passes _MAX_HOPS."""
+    parts, done, hops = list(Path(name).parts), base, list[str]()
+    while parts:
+        part = parts.pop(0)
+        current = done.parent if part == ".." else done if part == "." else done / part
+        if current != base and not _inside(base, current):
+            return None
+        if current.is_symlink():
+            pointed = str(current.readlink())
+            if len(hops) >= _MAX_HOPS or pointed.startswith("/"):
+                return None
+            hops.append(current.relative_to(base).as_posix())
+            parts = [*Path(pointed).parts, *parts]  # read from the link's own directory, `done`
+            continue
+        done = current
+    return (done, tuple(hops)) if done != base and done.exists() else None
+
+
+def _inside(base: Path, path: Path) -> bool:
+    return path.is_relative_to(base) and path != base and ".git" not in path.relative_to(base).parts

@@ -4,10 +4,9 @@ In PR mode a finding is new when the change touched one of its lines. Two kinds 
 that rule: one about something absent (deleting a `USER app` line leaves "runs as root" on the
 untouched FROM line: a pull request that removed the fix passed) and one about a whole resource (a
 new image tag inside a Deployment made its old "no security context" new: blocked for nothing).
-So each changed Dockerfile and IaC file the merge-base also has is laid out as it was there, with
-the same scanner configs, and scanned by the tools that declare `rescans_base`. Per (tool, rule,
-file): as many reports at the base as now, pre-existing wherever they land; more now, the ones on
-changed lines are new, and all of them when too few are on changed lines to make up the difference.
+So each changed Dockerfile and IaC file the merge-base also has is laid out as it was there (a
+renamed file's old copy, a link's target's), with the same scanner configs, and scanned by the
+tools that declare `rescans_base`; `Comparison` says what that makes of each finding.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mergeguard.core import charts
+from mergeguard.core import units
 from mergeguard.core.basepolicy import PolicyFiles
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.config import Config
@@ -29,7 +28,6 @@ from mergeguard.scan.scope_dir import TOOL_CONFIG_FILES
 from mergeguard.scanners.base import Job, Scanner, Target
 
 _KINDS = frozenset({FileKind.DOCKERFILE, FileKind.IAC})
-Key = tuple[str, str, str]  # tool, rule id, path
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +77,14 @@ def plan(
 def _lay_out(
     wanted: Sequence[ChangedFile], policy: PolicyFiles, base: str, changes: ChangeSet, view: Path
 ) -> list[ChangedFile]:
-    """The files the base also has (under the same name), written into `view` as the base has them."""
+    """The files the base also has, written into `view` under their names now as the base has them
+    (a renamed file's old copy, a link's target's)."""
     prefix = changes.repo.prefix if changes.repo else ""
     present = []
     for changed in wanted:
-        data = policy.blob(base, prefix + changed.path)
+        data = policy.blob(base, prefix + (changed.origin or changed.path))
         if data is None:
-            continue  # new in the change (or renamed): every line is the change's, the line rule holds
+            continue  # new in the change: every line is the change's, the line rule holds
         dest = view / changed.path
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(data)
@@ -95,26 +94,36 @@ def _lay_out(
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """Per (tool, rule, file) scanned at the base: how many more reports now, and how many of those
-    now are on lines the change touched."""
+    """How many more reports there are now than at the base, and how many of those are on lines the
+    change touched: per (tool, rule, file, message) for a finding's own report (Trivy's messages name
+    the container and resource, Checkov's the resource: a fix in one place does not cancel a new
+    problem in another), per (tool, rule, file) for the other tools' reports merged into it."""
 
-    surplus: dict[Key, int]
-    touched: dict[Key, int]
+    surplus: dict[tuple[str, ...], int]
+    touched: dict[tuple[str, ...], int]
     # (path, first line, last line) of the findings over two or more lines that the change added
     # whole: a resource it wrote, new even when it removed another with the same problem
     written: frozenset[tuple[str, int, int]] = frozenset()
+    # (path, line) of the one-line findings on a line the change touched: the line rule is exact there
+    on_changed_line: frozenset[tuple[str, int]] = frozenset()
 
     def new(self, finding: Finding) -> bool | None:
         """True: new, False: pre-existing, None: not for this comparison to say (the line rule does)."""
-        path = finding.location.path
-        reports = [(finding.tool, finding.rule_id), *((s.tool, s.rule_id) for s in finding.also)]
-        keys = [(tool, rule, path) for tool, rule in reports if (tool, rule, path) in self.surplus]
+        loc = finding.location
+        if loc.start_line == loc.end_line and (loc.path, loc.start_line) in self.on_changed_line:
+            return None
+        keys = [k for k in _keys_of(finding) if k in self.surplus]
         if not keys:
             return None
         if all(self.surplus[key] <= 0 for key in keys):
-            loc = finding.location
-            return (path, loc.start_line, loc.end_line) in self.written
+            return (loc.path, loc.start_line, loc.end_line) in self.written
         return True if any(self.surplus[key] > self.touched[key] for key in keys) else None
+
+
+def _keys_of(finding: Finding) -> list[tuple[str, ...]]:
+    path = finding.location.path
+    own = (finding.tool, finding.rule_id, path, finding.message)
+    return [own, *((s.tool, s.rule_id, path) for s in finding.also)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,37 +150,49 @@ class Rescan:
 
 def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> Comparison:
     """The comparison of the change's reports with the base's, for the (tool, file) scanned there."""
-    scanned, base = rescan.scanned, rescan.outcomes
-    before = Counter(k for k in _keys(base) if (k[0], k[2]) in scanned)
-    after = Counter(k for k in _keys(now) if (k[0], k[2]) in scanned)
-    touched = Counter(k for k, f in _keyed(now) if (k[0], k[2]) in scanned and _on_changed_lines(f, changes))
-    keys = {*after, *(k for k in before if (k[0], k[2]) in scanned)}
-    written = frozenset(
-        (f.location.path, f.location.start_line, f.location.end_line)
-        for k, f in _keyed(now)
-        if (k[0], k[2]) in scanned and _written_whole(f, changes)
+    base = _misconfigurations(rescan.outcomes, rescan.scanned)
+    found = _misconfigurations(now, rescan.scanned)
+    before = Counter(key for f in base for key in _counted(f))
+    after = Counter(key for f in found for key in _counted(f))
+    touched = Counter(key for f in found if _on_changed_lines(f, changes) for key in _counted(f))
+    keys = {*after, *before}
+    return Comparison(
+        {k: after[k] - before[k] for k in keys},
+        {k: touched[k] for k in keys},
+        frozenset(_span(f) for f in found if _written_whole(f, changes)),
+        frozenset(
+            (f.location.path, f.location.start_line)
+            for f in found
+            if f.location.start_line == f.location.end_line and _on_changed_lines(f, changes)
+        ),
     )
-    return Comparison({k: after[k] - before[k] for k in keys}, {k: touched[k] for k in keys}, written)
 
 
-def _keyed(outcomes: Sequence[ScanOutcome]) -> list[tuple[Key, Finding]]:
-    """The misconfigurations reported (a secret or an advisory is judged its own way, by its line)."""
+def _misconfigurations(outcomes: Sequence[ScanOutcome], scanned: frozenset[tuple[str, str]]) -> list[Finding]:
+    """The misconfigurations reported on the (tool, file) pairs scanned at the base (a secret or an
+    advisory is judged its own way)."""
     return [
-        ((f.tool, f.rule_id, f.location.path), f)
+        f
         for o in outcomes
         for f in o.findings
-        if f.kind is not Kind.SECRET and f.package is None
+        if f.kind is not Kind.SECRET and f.package is None and (f.tool, f.location.path) in scanned
     ]
 
 
-def _keys(outcomes: Sequence[ScanOutcome]) -> list[Key]:
-    return [key for key, _ in _keyed(outcomes)]
+def _counted(finding: Finding) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A report's two keys: with its message (as its finding's own report) and without (as a sighting)."""
+    path = finding.location.path
+    return (finding.tool, finding.rule_id, path, finding.message), (finding.tool, finding.rule_id, path)
+
+
+def _span(finding: Finding) -> tuple[str, int, int]:
+    return finding.location.path, finding.location.start_line, finding.location.end_line
 
 
 def _written_whole(finding: Finding, changes: ChangeSet) -> bool:
     loc = finding.location
     changed = changes.lookup(loc.path)
-    if loc.end_line <= loc.start_line or changed is None or charts.in_chart(loc.path, changes.charts):
+    if loc.end_line <= loc.start_line or changed is None or units.in_templates(loc.path, changes.charts):
         return False
     return changed.lines is None or all(n in changed.lines for n in range(loc.start_line, loc.end_line + 1))
 
@@ -180,6 +201,6 @@ def _on_changed_lines(finding: Finding, changes: ChangeSet) -> bool:
     """Whether the change touched the finding's lines; never for a chart's template, whose finding
     Trivy places on the lines of the rendered manifest (`core.charts`)."""
     loc = finding.location
-    return not charts.in_chart(loc.path, changes.charts) and changes.touched(
+    return not units.in_templates(loc.path, changes.charts) and changes.touched(
         loc.path, loc.start_line, loc.end_line
     )

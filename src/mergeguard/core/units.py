@@ -1,0 +1,96 @@
+"""Files scanned as one unit: a Helm chart, a Terraform module.
+
+Trivy renders a chart's templates with its values before checking them, and Checkov and Trivy read
+a Terraform module's variables with its resources: a change to one file (a value, a helper `.tpl`,
+a variable's default in `variables.tf`) changes what the others are found to do. So a change to any
+file of a unit brings the unit into scope whole (each of its files IaC), and in PR mode its findings
+on files the change did not touch are judged by the base's copy of the unit (`scan.basescan`).
+A chart is a directory holding `Chart.yaml` (the nearest one above a file); its files are
+`Chart.yaml`, `Chart.lock`, `values*.yaml`, `values.schema.json` and everything under `templates/`,
+`crds/` and `charts/`. Trivy numbers a template's findings by the lines of the rendered manifest, so
+those are judged only by the base's rendering, never by the change's lines. A Terraform module is
+the `.tf`, `.tf.json` and `.tfvars` files of one directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+CHART_FILE = "Chart.yaml"
+_CHART_TOP = frozenset({CHART_FILE, "Chart.lock", "values.schema.json"})
+_CHART_DIRS = frozenset({"templates", "crds", "charts"})
+_TERRAFORM = (".tf", ".tf.json", ".tfvars")
+
+
+def read_with(root: Path, paths: Iterable[str]) -> list[str]:
+    """The other files of the charts and Terraform modules holding any of `paths`."""
+    paths = list(paths)
+    found = [f for chart in chart_dirs(root, paths) for f in _files(root, chart) if is_chart_file(f, chart)]
+    modules = {PurePosixPath(p).parent.as_posix() for p in paths if p.endswith(_TERRAFORM)}
+    found += [f for module in modules for f in _files(root, module, recurse=False) if f.endswith(_TERRAFORM)]
+    return sorted(set(found) - set(paths))
+
+
+def chart_dirs(root: Path, paths: Iterable[str]) -> list[str]:
+    """The charts (directories, relative to `root`, "" for the root itself) whose files are among `paths`."""
+    found: dict[str, None] = {}
+    known: dict[str, str | None] = {}
+    for path in paths:
+        chart = _chart_of(root, PurePosixPath(path).parent, known)
+        if chart is not None and is_chart_file(path, chart):
+            found[chart] = None
+    return list(found)
+
+
+def is_chart_file(path: str, chart: str) -> bool:
+    """Whether `path` is one of the files of the chart in `chart` (see the module's docstring)."""
+    inner = PurePosixPath(path[len(chart) + 1 :] if chart else path)
+    if len(inner.parts) == 1:
+        return inner.name in _CHART_TOP or (
+            inner.name.startswith("values") and inner.suffix in (".yaml", ".yml")
+        )
+    return inner.parts[0] in _CHART_DIRS
+
+
+def of_charts(path: str, charts: Iterable[str]) -> bool:
+    """Whether `path` is a file of one of `charts` (IaC: the chart is rendered whole)."""
+    return any(
+        (chart == "" or path.startswith(f"{chart}/")) and is_chart_file(path, chart) for chart in charts
+    )
+
+
+def in_templates(path: str, charts: Iterable[str]) -> bool:
+    """Whether `path` is a template of one of `charts`: its findings' lines are the rendered manifest's."""
+    return any(path.startswith(f"{chart}/templates/" if chart else "templates/") for chart in charts)
+
+
+def _chart_of(root: Path, folder: PurePosixPath, known: dict[str, str | None]) -> str | None:
+    key = folder.as_posix()
+    if key not in known:
+        if _is_file(root / key / CHART_FILE):
+            known[key] = "" if key == "." else key
+        else:
+            known[key] = None if key == "." else _chart_of(root, folder.parent, known)
+    return known[key]
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name past the path limit: `core.changes` names it when it reads the file
+        return False
+
+
+def _files(root: Path, folder: str, *, recurse: bool = True) -> list[str]:
+    """The regular files under `folder` (relative to `root`; symlinks and `.git` left out)."""
+    top = root / folder if folder not in ("", ".") else root
+    found = []
+    for current, dirs, names in os.walk(top):
+        dirs[:] = [d for d in dirs if d != ".git"] if recurse else []
+        for name in names:
+            full = Path(current) / name
+            if full.is_file() and not full.is_symlink():
+                found.append(full.relative_to(root).as_posix())
+    return found
