@@ -11,6 +11,7 @@ from mergeguard.core.changes import ChangeSet, Mode
 from mergeguard.core.config import Config
 from mergeguard.core.model import Finding, Kind, Location, Package, Severity, Sighting
 from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.core.sources import SourceLines
 from mergeguard.scan import dedupe, equivalence, fingerprints, pipeline, resources
 from mergeguard.scanners.commands import find_executable
 from tests.gitutil import GitTree
@@ -298,3 +299,20 @@ def test_resources_are_documents_and_the_items_of_a_list() -> None:
     )
     text += "metadata: {}\n---\nkind: Pod\n...\n"
     assert resources.starts(text.split("\n")) == [3, 5, 10, 12]
+
+
+def test_two_containers_of_one_resource_keep_their_own_findings(tmp_path: Path) -> None:
+    """Trivy reports writable root filesystems per container, Checkov once per resource: the reports
+    pair up in order, and the second container's problem is not folded into the first's."""
+    (tmp_path / "ds.yaml").write_text("kind: DaemonSet\n" + "x: 1\n" * 20)
+    reports = [
+        finding("checkov", "CKV_K8S_22", 1, 20, path="ds.yaml", severity=Severity.MEDIUM),
+        finding("trivy-config", "KSV-0014", 5, 9, path="ds.yaml"),
+        finding("trivy-config", "KSV-0014", 10, 14, path="ds.yaml"),
+    ]
+    merged, folded = dedupe.merge(reports, resources.Resources(SourceLines(tmp_path)))
+    assert [(f.location.start_line, f.tools) for f in merged] == [
+        (5, ("trivy-config", "checkov")),
+        (10, ("trivy-config",)),
+    ]
+    assert folded == 1

@@ -18,8 +18,14 @@ def merge(findings: Sequence[Finding], resources: Resources | None = None) -> tu
     `Sighting` of every other report.
     """
     groups: dict[object, list[Finding]] = {}
+    seen: dict[tuple[object, str], int] = {}
     for index, finding in enumerate(findings):
         key = group_key(finding, resources)
+        if key is not None and key[0] == "resource":
+            # One resource, several containers: Trivy reports each, Checkov the resource once. The
+            # tools' reports pair up in order, so a second container's problem stays its own.
+            nth = seen[key, finding.tool] = seen.get((key, finding.tool), -1) + 1
+            key = (*key, nth)
         groups.setdefault(key if key is not None else ("alone", index), []).append(finding)
     merged = [_fold(group) for group in groups.values()]
     return merged, len(findings) - len(merged)
