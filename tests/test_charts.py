@@ -115,3 +115,18 @@ def test_every_file_of_a_chart_the_change_touches_is_iac_and_in_scope(tree: GitT
     assert kinds == dict.fromkeys(FILES, True)
     untouched = {f.path for f in found.files if not f.lines}
     assert untouched == {f"{CHART}/{name}" for name in FILES if name != "values.yaml"}
+
+
+def test_a_chart_trivy_cannot_render_is_a_finding_not_a_silent_pass(tree: GitTree) -> None:
+    """`required` with no value: Trivy logs "Skipping chart" and reports nothing, exit 0. Made so by
+    the change (beside a hard-coded hostIPC), it is new and blocks; the base's rendered."""
+    daemonset = FILES["templates/daemonset.yaml"].replace("{{ .Values.hostIPC }}", "true")
+    daemonset = daemonset.replace(
+        "{{ .Values.image }}", '{{ required "set registry" .Values.registry }}/exporter:1'
+    )
+    tree.write(f"{CHART}/templates/daemonset.yaml", daemonset)
+    tree.commit("unrenderable")
+    code, findings = scan(tree)
+    skipped = [(f["path"], f["status"], f["blocking"]) for f in findings if f["rule_id"] == "skipped-chart"]
+    assert skipped == [(f"{CHART}/Chart.yaml", "new", True)]
+    assert code == 1

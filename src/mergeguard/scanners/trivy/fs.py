@@ -8,6 +8,7 @@ from typing import ClassVar
 from mergeguard.core.filekinds import DOCKERFILE_NAME, FileKind
 from mergeguard.core.model import Finding
 from mergeguard.scanners.base import Command, Target, ToolOutput
+from mergeguard.scanners.trivy import charts
 from mergeguard.scanners.trivy.report import parse_report
 
 # Trivy's own Dockerfile patterns miss a lower-case `dockerfile`, which mergeguard classifies as one.
@@ -62,7 +63,11 @@ class TrivyConfigScanner:
         return frozenset({FileKind.DOCKERFILE if dockerfile else FileKind.IAC})
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
-        return parse_report(output.report, self.name, target)
+        """The report's findings, and one for each Helm chart Trivy could not render (its log)."""
+        return [
+            *parse_report(output.report, self.name, target),
+            *charts.unrendered(output.stderr, self.name, target),
+        ]
 
 
 class TrivySecretScanner:

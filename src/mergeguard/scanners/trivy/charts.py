@@ -1,0 +1,46 @@
+"""Helm charts Trivy could not render: each a finding, never a silent "nothing found".
+
+Trivy renders a chart with its own values before checking it; when that fails (a `required` value
+without a default, a template error) it logs `WARN [helm scanner] Skipping chart` and reports
+nothing for the chart, exit 0. A pull request could make a chart unrenderable on purpose and add
+`hostPID: true` beside it. Each such chart is a high finding spanning its `Chart.yaml`, like a file
+Bandit could not parse; in PR mode it is new when the base's copy rendered (`scan.basescan`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from mergeguard.core.linecount import line_count
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.reasons import clean
+from mergeguard.scanners.base import Target, relative_path
+
+RULE = "skipped-chart"
+_SKIPPED = re.compile(
+    r'\[helm scanner\] Skipping chart\s+file_path="((?:[^"\\]|\\.)*)"\s+err="((?:[^"\\]|\\.)*)"'
+)
+_MAX_REASON = 300
+
+
+def unrendered(stderr: str, tool: str, target: Target) -> list[Finding]:
+    """A finding for each chart Trivy's log says it skipped."""
+    found = []
+    for match in _SKIPPED.finditer(stderr):
+        chart = relative_path(match.group(1).replace('\\"', '"'), target).rstrip("/")
+        path = f"{chart}/Chart.yaml" if chart not in ("", ".") else "Chart.yaml"
+        reason = clean(match.group(2).replace('\\"', '"').replace("\\n", " "))[:_MAX_REASON]
+        message = f"Trivy could not render this Helm chart, so none of its templates was checked: {reason}"
+        found.append(
+            Finding(
+                tool=tool,
+                rule_id=RULE,
+                severity=Severity.HIGH,
+                title="Helm chart not checked by Trivy",
+                message=message,
+                location=Location(path, 1, line_count(target.root / path) or 1),
+                kind=Kind.MISCONFIGURATION,
+                evidence=RULE,  # one per chart, whatever the reason says this time
+            )
+        )
+    return found
