@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.core import changes
-from mergeguard.core.errors import UsageError
+from mergeguard.core import changes, links
+from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import FileKind, classify
 from mergeguard.core.gitrepo import unquote_c_style
 from tests.gitutil import GitTree
@@ -331,3 +331,34 @@ def test_a_full_scan_of_nothing_is_an_error_not_a_pass(tmp_path: Path) -> None:
         changes.collect(tree.root, None, ["*.py"])
     with pytest.raises(UsageError, match="nothing to scan: no files"):
         changes.collect(tmp_path / "repo" / ".git" / "refs" / "tags", None, [])
+
+
+def test_links_reaching_more_files_than_are_read_fail_the_scan_in_one_line(
+    tree: GitTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """150 links to a directory of 3,000 files made 450,000 names: a scan that would not end."""
+    monkeypatch.setattr(links, "MAX_REACHED", 5)
+    for n in range(4):
+        tree.write(f"lib/m{n}.py", "x = 1\n")
+    for n in range(2):
+        (tree.root / f"copy{n}").symlink_to("lib")
+    tree.commit("links to a directory")
+    with pytest.raises(ScannerError, match=r"copy1: symlinks lead to more than 5 files"):
+        changes.collect(tree.root, None, [])
+
+
+def test_a_re_pointed_link_on_the_way_makes_every_line_the_changes(tree: GitTree) -> None:
+    """`app/helpers.py -> ../vendor/helpers.py -> impl.py`; the change re-points only the middle
+    link (in an excluded place) to code that was already there."""
+    tree.write("vendor/impl.py", "a = 1\n")
+    tree.write("tests/fixtures/vuln.py", "import os\nos.system(input())\n")
+    (tree.root / "vendor" / "helpers.py").symlink_to("impl.py")
+    (tree.root / "app").mkdir()
+    (tree.root / "app" / "helpers.py").symlink_to("../vendor/helpers.py")
+    tree.commit("links")
+    tree.git("branch", "-f", "base")
+    (tree.root / "vendor" / "helpers.py").unlink()
+    (tree.root / "vendor" / "helpers.py").symlink_to("../tests/fixtures/vuln.py")
+    tree.commit("re-point the middle link")
+    found = {f.path: f.lines for f in changes.collect(tree.root, "base", ["vendor/**", "tests/**"]).files}
+    assert found == {"app/helpers.py": frozenset({1, 2})}
