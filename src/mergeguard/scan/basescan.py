@@ -43,35 +43,45 @@ def plan(
     """Jobs scanning the base's copies of the changed Dockerfiles and IaC files with the tools of the
     `running` jobs that declare `rescans_base`, each on the files its job has (PR mode only; in a
     shard, a split scanner's part)."""
-    commits = changes.commit_range
-    given: dict[str, set[str]] = {}
-    for job in running:
-        if job.target is not None and TOOLS[job.scanner.name].rescans_base:
-            given.setdefault(job.scanner.name, set()).update(job.target.files)
+    commits, given = changes.commit_range, _given(running)
     if changes.mode is not Mode.CHANGED or commits is None or policy is None or not policy.from_base:
         return Plan()
-    names = list(given)
     wanted = [f for f in changes.files if f.kinds & _KINDS]
     base_view = view.parent / "base-files" / "src"
-    present = _lay_out(wanted, policy, commits.base, changes, base_view) if names and wanted else []
+    present = _lay_out(wanted, policy, commits.base, changes, base_view) if given and wanted else []
     if not present:
         return Plan()
     for name in TOOL_CONFIG_FILES:  # the same scanner configs as the change's scan: the policy's
         if (view / name).is_file():
             (base_view / name).write_bytes((view / name).read_bytes())
-    jobs = []
-    for name in names:
-        scanner: Scanner | None = TOOLS[name].lighter or TOOLS[name].scanner  # Checkov: no secrets framework
-        if scanner is None:
-            continue
-        mine = tuple(f.path for f in present if f.kinds & scanner.applies_to and f.path in given[name])
-        if mine:
-            workdir = view.parent / f"base-{name}"
-            workdir.mkdir()
-            repo_top, prefix = (changes.repo.top, changes.repo.prefix) if changes.repo else (changes.root, "")
-            target = Target(base_view, mine, repo_top, prefix, None, workdir)
-            jobs.append(Job(scanner, target, config.timeout_for(name)))
-    return Plan(tuple(jobs))
+    jobs = (
+        _job(name, [f for f in present if f.path in files], changes, base_view, config)
+        for name, files in given.items()
+    )
+    return Plan(tuple(job for job in jobs if job is not None))
+
+
+def _given(running: Iterable[Job]) -> dict[str, set[str]]:
+    """The files each running tool that rescans the base was given."""
+    given: dict[str, set[str]] = {}
+    for job in running:
+        if job.target is not None and TOOLS[job.scanner.name].rescans_base:
+            given.setdefault(job.scanner.name, set()).update(job.target.files)
+    return given
+
+
+def _job(
+    name: str, files: Sequence[ChangedFile], changes: ChangeSet, base_view: Path, config: Config
+) -> Job | None:
+    """`name`'s scan of the base's copies of `files` (Checkov: without its secrets framework)."""
+    scanner: Scanner | None = TOOLS[name].lighter or TOOLS[name].scanner
+    mine = tuple(f.path for f in files if scanner is not None and f.kinds & scanner.applies_to)
+    if scanner is None or not mine:
+        return None
+    workdir = base_view.parent.parent / f"base-{name}"
+    workdir.mkdir()
+    repo_top, prefix = (changes.repo.top, changes.repo.prefix) if changes.repo else (changes.root, "")
+    return Job(scanner, Target(base_view, mine, repo_top, prefix, None, workdir), config.timeout_for(name))
 
 
 def _lay_out(
