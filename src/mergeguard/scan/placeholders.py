@@ -134,10 +134,22 @@ def _has_key_body(lines: Sequence[str]) -> bool:
     count = 0
     for text in lines:
         end = _PEM_END.search(text)
-        count += sum(len(run) for run in _BASE64.findall(text[: end.start()] if end else text))
+        count += sum(
+            len(run) for run in _BASE64.findall(text[: end.start()] if end else text) if _key_like(run)
+        )
         if count >= _KEY_BODY_CHARS or end:
             break
     return count >= _KEY_BODY_CHARS
+
+
+def _key_like(run: str) -> bool:
+    """A run of base64 as a key's body is written: upper and lower case, and a digit, `+` or `/`
+    (prose around a header, `constant` or `critical`, is not)."""
+    return (
+        any(c.isdigit() or c in "+/" for c in run)
+        and any(c.isupper() for c in run)
+        and any(c.islower() for c in run)
+    )
 
 
 def _looks_random(token: str) -> bool:
