@@ -208,3 +208,12 @@ def test_a_terraform_variable_change_is_checked_on_the_module(tmp_path: Path) ->
     assert {"CKV_AWS_20", "CKV_AWS_57", "AWS-0092"} <= new  # public read, public write, a public ACL
     assert "CKV_AWS_21" not in new  # no versioning: there before
     assert code == 1
+
+
+def test_every_finding_in_a_file_the_change_added_is_new_wherever_a_tool_places_it(tmp_path: Path) -> None:
+    """Checkov places a one-line (flow-style) manifest's findings on its line 2, past its end."""
+    container = "{name: c, image: 'nginx:1.25', securityContext: {privileged: true}}"
+    pod = "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [" + container + "]}}\n"
+    tree = pr(tmp_path, {"README.md": "x\n"}, {"k8s/pod.yaml": pod})
+    code, findings = scan(tree)
+    assert set(statuses(findings, "CKV_K8S_16")) == {"new"} and code == 1

@@ -44,6 +44,7 @@ class ChangedFile:
     kinds: frozenset[FileKind]
     lines: frozenset[int] | None = None
     origin: str | None = None  # PR mode: where its base copy is, when elsewhere (renamed; a link's target)
+    added: bool = False  # PR mode: new in the change, every finding in it the change's whatever line
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +79,8 @@ class ChangeSet:
         """Whether the change touched a line from `start` to `end` of `path` (a file in scope with
         no line numbers counts whole; a file not in scope, not at all)."""
         changed = self._by_path.get(path)
-        if changed is None or changed.lines is None:
-            return changed is not None
+        if changed is None or changed.lines is None or changed.added:
+            return changed is not None  # a tool may place a finding past a one-line file's end
         return any(line in changed.lines for line in range(start, end + 1))
 
     def is_excluded(self, path: str) -> bool:
@@ -95,56 +96,66 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
     if base_ref is None:
         paths = gitrepo.tracked_files(repo) if repo else _walk(root)
         linked = links.reached(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK)) if repo else []
-        changes = _build(root, paths, exclude, repo=repo, linked={item.name: item.target for item in linked})
+        changes = _build(
+            root, paths, exclude, repo, _Diff(linked={item.name: item.target for item in linked})
+        )
         return _nonempty(changes, tracked=repo is not None)
     if repo is None:
         raise UsageError(f"{root}: --base needs a git repository (use --all-files elsewhere)")
-    base = gitrepo.merge_base(repo, base_ref)
-    head = gitrepo.head_commit(repo)
-    commits = CommitRange(base, head, gitrepo.commit_count(repo, base))
+    diff = _diff(root, repo, gitrepo.merge_base(repo, base_ref), compile_globs(exclude))
+    paths = [p for p in diff.changed if p not in diff.linked]
+    paths += [p for p in units.read_with(root, paths) if p not in diff.changed]  # a chart, a module: whole
+    return _build(root, paths, exclude, repo, diff)
+
+
+@dataclass(frozen=True, slots=True)
+class _Diff:
+    """What PR mode knows of each file: the commits, the lines touched, names reached through links
+    (-> the file they lead to), renamed files (-> their old name), the files the change added."""
+
+    commits: CommitRange | None = None
+    changed: Mapping[str, str | None] = field(default_factory=dict)
+    lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    linked: Mapping[str, str] = field(default_factory=dict)
+    added: frozenset[str] = frozenset()
+
+
+def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff:
+    commits = CommitRange(base, gitrepo.head_commit(repo), gitrepo.commit_count(repo, base))
     lines = gitrepo.added_lines(repo, base)
     changed = gitrepo.changed_files(repo, base)
-    matcher = compile_globs(exclude)
     for path, old in changed.items():  # moved out of an excluded place: every line is the change's
         if old is not None and matcher(old) and not matcher(path):
             lines[path] = all_lines(root / path)
-    in_links = links.changed_through(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK), changed, lines)
-    paths = [p for p in changed if p not in in_links]
-    paths += [p for p in units.read_with(root, paths) if p not in changed]  # a chart, a module: whole
-    renamed = {new: old for new, old in changed.items() if old is not None}
-    return _build(
-        root, paths, exclude, repo=repo, commits=commits, lines=lines, linked=in_links, renamed=renamed
-    )
+    linked = links.changed_through(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK), changed, lines)
+    return _Diff(commits, changed, lines, linked, gitrepo.added_files(repo, base))
 
 
 def _build(
-    root: Path,
-    paths: Sequence[str],
-    exclude: Sequence[str],
-    *,
-    repo: gitrepo.Repo | None,
-    commits: CommitRange | None = None,
-    lines: dict[str, frozenset[int]] | None = None,
-    linked: Mapping[str, str] | None = None,
-    renamed: Mapping[str, str] | None = None,
+    root: Path, paths: Sequence[str], exclude: Sequence[str], repo: gitrepo.Repo | None, diff: _Diff
 ) -> ChangeSet:
-    """`linked`: names reached through a symlink (`core.links`) -> the file they lead to, kept
-    whatever their name's file is; `renamed`: new name -> old. Every file of a Helm chart is IaC."""
-    linked, renamed = linked or {}, renamed or {}
-    mode = Mode.ALL if commits is None else Mode.CHANGED
-    lines = lines or {}
+    """The files in scope: `paths` and the names reached through links, each classified (every file
+    of a Helm chart is IaC) and, in PR mode, with its touched lines and base copy's name."""
+    mode = Mode.ALL if diff.commits is None else Mode.CHANGED
     matcher = compile_globs(exclude)
-    in_charts = units.chart_dirs(root, [*paths, *linked])
+    in_charts = units.chart_dirs(root, [*paths, *diff.linked])
     kept, dropped = [], []
-    for path in sorted({*paths, *linked}):
+    for path in sorted({*paths, *diff.linked}):
         full = root / path
         if matcher(path):
             dropped.append(path)
-        elif path in linked or _regular(full, path):
-            touched = lines.get(path, frozenset()) if mode is Mode.CHANGED else None
-            kinds = classify(path, _head(full)) | (_IAC if units.of_charts(path, in_charts) else frozenset())
-            kept.append(ChangedFile(path, kinds, touched, linked.get(path) or renamed.get(path)))
-    return ChangeSet(root, mode, tuple(kept), tuple(dropped), repo, commits, tuple(exclude), tuple(in_charts))
+        elif path in diff.linked or _regular(full, path):
+            kept.append(_file(path, _head(full), mode, diff, units.of_charts(path, in_charts)))
+    return ChangeSet(
+        root, mode, tuple(kept), tuple(dropped), repo, diff.commits, tuple(exclude), tuple(in_charts)
+    )
+
+
+def _file(path: str, head: bytes, mode: Mode, diff: _Diff, chart: bool) -> ChangedFile:
+    touched = diff.lines.get(path, frozenset()) if mode is Mode.CHANGED else None
+    kinds = classify(path, head) | (_IAC if chart else frozenset())
+    renamed = diff.changed.get(path)
+    return ChangedFile(path, kinds, touched, diff.linked.get(path) or renamed, path in diff.added)
 
 
 def _regular(full: Path, path: str) -> bool:

@@ -117,6 +117,12 @@ def changed_files(repo: Repo, base: str) -> dict[str, str | None]:
     return files
 
 
+def added_files(repo: Repo, base: str) -> frozenset[str]:
+    """Files the change added (not at the base under any name), under the prefix, relative to it."""
+    names = repo.git("diff", "-z", "--name-only", "-M", "--diff-filter=A", base, "HEAD", "--")
+    return frozenset(n[len(repo.prefix) :] for n in names.split("\0") if n and n.startswith(repo.prefix))
+
+
 def commit_count(repo: Repo, base: str) -> int:
     """How many commits in base..HEAD add text lines (the ones a history secret scanner reads).
 
