@@ -217,3 +217,30 @@ def test_every_finding_in_a_file_the_change_added_is_new_wherever_a_tool_places_
     tree = pr(tmp_path, {"README.md": "x\n"}, {"k8s/pod.yaml": pod})
     code, findings = scan(tree)
     assert set(statuses(findings, "CKV_K8S_16")) == {"new"} and code == 1
+
+
+def test_a_problem_moved_between_continued_run_instructions_is_new(tmp_path: Path) -> None:
+    """`sudo` removed from one multi-line RUN and added to another: the count stays, the line is new."""
+    base = "FROM debian:12\nRUN apt-get update \\\n && sudo rm -rf /var/lib/apt/lists/*\n"
+    base += "RUN useradd app \\\n && mkdir /app\nUSER app\n"
+    now = base.replace("&& sudo rm", "&& rm").replace("&& mkdir /app", "&& sudo mkdir /app")
+    tree = pr(tmp_path, {"Dockerfile": base}, {"Dockerfile": now})
+    code, findings = scan(tree)
+    assert "new" in statuses(findings, "DS-0010") and code == 1
+
+
+def test_the_same_name_in_two_namespaces_is_two_resources(tmp_path: Path) -> None:
+    """`privileged` moved from the staging Deployment `web` to the prod one: Checkov names the namespace."""
+    staging = DEPLOYMENT.replace("namespace: prod", "namespace: staging")
+    fixed = DEPLOYMENT.replace("        securityContext: {privileged: true}\n", "")
+    tree = pr(
+        tmp_path,
+        {"deploy/web.yaml": staging + "---\n" + fixed},
+        {
+            "deploy/web.yaml": staging.replace("        securityContext: {privileged: true}\n", "")
+            + "---\n"
+            + DEPLOYMENT
+        },
+    )
+    code, findings = scan(tree)
+    assert "new" in statuses(findings, "CKV_K8S_16") and code == 1

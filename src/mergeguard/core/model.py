@@ -78,10 +78,12 @@ class Package:
 
 @dataclass(frozen=True, slots=True)
 class Sighting:
-    """Another tool's report of the same problem, kept on the finding it was merged into."""
+    """Another tool's report of the same problem, kept on the finding it was merged into. Its
+    `message` (which may name the resource) is kept for comparing with the base's reports only."""
 
     tool: str
     rule_id: str
+    message: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from mergeguard.core.basepolicy import PolicyFiles
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.config import Config
 from mergeguard.core.filekinds import FileKind
+from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.scan.registry import TOOLS
@@ -105,22 +106,23 @@ def _lay_out(
 @dataclass(frozen=True, slots=True)
 class Comparison:
     """How many more reports there are now than at the base, and how many of those are on lines the
-    change touched: per (tool, rule, file, message) for a finding's own report (Trivy's messages name
-    the container and resource, Checkov's the resource: a fix in one place does not cancel a new
-    problem in another), per (tool, rule, file) for the other tools' reports merged into it."""
+    change touched, per (tool, rule, file, message): Trivy's messages name the container and the
+    resource, Checkov's the resource with its namespace, so a fix in one place does not cancel a new
+    problem in another."""
 
     surplus: dict[tuple[str, ...], int]
     touched: dict[tuple[str, ...], int]
     # (path, first line, last line) of the findings over two or more lines that the change added
     # whole: a resource it wrote, new even when it removed another with the same problem
     written: frozenset[tuple[str, int, int]] = frozenset()
-    # (path, line) of the one-line findings on a line the change touched: the line rule is exact there
-    on_changed_line: frozenset[tuple[str, int]] = frozenset()
+    # (path, first line, last line) of the findings the line rule judges exactly: one line, or one
+    # Dockerfile instruction (a continued RUN), that the change touched
+    by_lines: frozenset[tuple[str, int, int]] = frozenset()
 
     def new(self, finding: Finding) -> bool | None:
         """True: new, False: pre-existing, None: not for this comparison to say (the line rule does)."""
         loc = finding.location
-        if loc.start_line == loc.end_line and (loc.path, loc.start_line) in self.on_changed_line:
+        if (loc.path, loc.start_line, loc.end_line) in self.by_lines:
             return None
         keys = [k for k in _keys_of(finding) if k in self.surplus]
         if not keys:
@@ -131,9 +133,12 @@ class Comparison:
 
 
 def _keys_of(finding: Finding) -> list[tuple[str, ...]]:
+    """The keys of a finding's own report and of every other tool's report merged into it."""
     path = finding.location.path
-    own = (finding.tool, finding.rule_id, path, finding.message)
-    return [own, *((s.tool, s.rule_id, path) for s in finding.also)]
+    return [
+        (finding.tool, finding.rule_id, path, finding.message),
+        *((s.tool, s.rule_id, path, s.message) for s in finding.also),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,19 +167,15 @@ def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> C
     """The comparison of the change's reports with the base's, for the (tool, file) scanned there."""
     base = _misconfigurations(rescan.outcomes, rescan.scanned)
     found = _misconfigurations(now, rescan.scanned)
-    before = Counter(key for f in base for key in _counted(f))
-    after = Counter(key for f in found for key in _counted(f))
-    touched = Counter(key for f in found if _on_changed_lines(f, changes) for key in _counted(f))
+    before = Counter(_key(f) for f in base)
+    after = Counter(_key(f) for f in found)
+    touched = Counter(_key(f) for f in found if _on_changed_lines(f, changes))
     keys = {*after, *before}
     return Comparison(
         {k: after[k] - before[k] for k in keys},
         {k: touched[k] for k in keys},
         frozenset(_span(f) for f in found if _written_whole(f, changes)),
-        frozenset(
-            (f.location.path, f.location.start_line)
-            for f in found
-            if f.location.start_line == f.location.end_line and _on_changed_lines(f, changes)
-        ),
+        frozenset(_span(f) for f in found if _by_lines(f, changes) and _on_changed_lines(f, changes)),
     )
 
 
@@ -189,10 +190,19 @@ def _misconfigurations(outcomes: Sequence[ScanOutcome], scanned: frozenset[tuple
     ]
 
 
-def _counted(finding: Finding) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A report's two keys: with its message (as its finding's own report) and without (as a sighting)."""
-    path = finding.location.path
-    return (finding.tool, finding.rule_id, path, finding.message), (finding.tool, finding.rule_id, path)
+def _key(finding: Finding) -> tuple[str, ...]:
+    return finding.tool, finding.rule_id, finding.location.path, finding.message
+
+
+def _by_lines(finding: Finding, changes: ChangeSet) -> bool:
+    """A one-line finding, or a Dockerfile's on some instructions (its instruction changed: the
+    change's), not on the whole file (Checkov's "no HEALTHCHECK" spans it: judged by counting)."""
+    loc, changed = finding.location, changes.lookup(finding.location.path)
+    if loc.start_line == loc.end_line:
+        return True
+    if changed is None or FileKind.DOCKERFILE not in changed.kinds:
+        return False
+    return loc.start_line > 1 or loc.end_line < (line_count(changes.root / loc.path) or 0)
 
 
 def _span(finding: Finding) -> tuple[str, int, int]:

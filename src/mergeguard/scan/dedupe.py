@@ -36,7 +36,7 @@ def _fold(group: list[Finding]) -> Finding:
         return group[0]
     primary = min(group, key=_rank)
     others = [f for f in group if f is not primary]
-    sightings = (Sighting(f.tool, f.rule_id) for f in others)
+    sightings = (Sighting(f.tool, f.rule_id, f.message) for f in others)
     also = tuple(dict.fromkeys((*primary.also, *sightings, *(s for f in others for s in f.also))))
     cwes = tuple(dict.fromkeys(c for f in group for c in (*f.cwe_ids,)))
     cves = tuple(dict.fromkeys(c for f in group for c in (*f.cve_ids,)))
