@@ -337,13 +337,16 @@ def test_links_reaching_more_files_than_are_read_fail_the_scan_in_one_line(
     tree: GitTree, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """150 links to a directory of 3,000 files made 450,000 names: a scan that would not end."""
-    monkeypatch.setattr(links, "MAX_REACHED", 5)
-    for n in range(4):
+    monkeypatch.setattr(links, "MAX_REACHED", 5)  # the limit: this, or twice the files tracked
+    for n in range(10):
         tree.write(f"lib/m{n}.py", "x = 1\n")
-    for n in range(2):
+    (tree.root / "copy0").symlink_to("lib")
+    tree.commit("a link to a directory")
+    tracked = len(changes.collect(tree.root, None, []).files) - 10  # one link: within twice the files
+    for n in range(1, 4):
         (tree.root / f"copy{n}").symlink_to("lib")
-    tree.commit("links to a directory")
-    with pytest.raises(ScannerError, match=r"copy1: symlinks lead to more than 5 files"):
+    tree.commit("more links to it")
+    with pytest.raises(ScannerError, match=rf"copy2: symlinks lead to more than {2 * tracked:,} files"):
         changes.collect(tree.root, None, [])
 
 

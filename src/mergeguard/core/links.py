@@ -19,7 +19,8 @@ from pathlib import Path
 from mergeguard.core.errors import ScannerError
 from mergeguard.core.linecount import all_lines
 
-MAX_REACHED = 20_000  # files reached through links: 150 links to a big directory is no project
+MAX_REACHED = 20_000  # files reached through links, or twice the files tracked if more: 150 links
+# to a directory of 3,000 files made 450,000 names (a scan that would not end)
 _MAX_HOPS = 40  # links followed to resolve one name (the kernel's own limit)
 
 
@@ -45,10 +46,10 @@ def target(root: Path, link: Path) -> Path | None:
     return resolved if _inside(base, resolved) else None
 
 
-def reached(root: Path, links: Sequence[str]) -> list[Reached]:
+def reached(root: Path, links: Sequence[str], tracked: int = 0) -> list[Reached]:
     """Every file the tracked symlinks `links` lead to inside the repository; ScannerError past
-    MAX_REACHED (a scan that would not end is no scan)."""
-    base = root.resolve()
+    MAX_REACHED or twice the `tracked` files, whichever is more (a scan that would not end)."""
+    base, limit = root.resolve(), max(MAX_REACHED, 2 * tracked)
     found: list[Reached] = []
     for link in links:
         resolved = _resolve(base, link)
@@ -56,21 +57,23 @@ def reached(root: Path, links: Sequence[str]) -> list[Reached]:
             continue
         real, hops = resolved
         found += _files(base, link, real, hops)
-        if len(found) > MAX_REACHED:
-            raise ScannerError(
-                f"{link}: symlinks lead to more than {MAX_REACHED:,} files, more than are scanned"
-            )
+        if len(found) > limit:
+            raise ScannerError(f"{link}: symlinks lead to more than {limit:,} files, more than are read")
     return found
 
 
 def changed_through(
-    root: Path, links: Sequence[str], changed: Mapping[str, str | None], lines: dict[str, frozenset[int]]
+    root: Path,
+    links: Sequence[str],
+    changed: Mapping[str, str | None],
+    lines: dict[str, frozenset[int]],
+    tracked: int = 0,
 ) -> dict[str, str]:
     """The files reached through tracked symlinks that the change touched (name -> target), their
     lines put in `lines`: every line when the change added or re-pointed a link on the way, else
     the lines it touched in the target."""
     found = {}
-    for item in reached(root, links):
+    for item in reached(root, links, tracked):
         if any(hop in changed for hop in item.hops):
             lines[item.name] = all_lines(item.real)
         elif item.target in changed:
