@@ -244,3 +244,21 @@ def test_the_same_name_in_two_namespaces_is_two_resources(tmp_path: Path) -> Non
     )
     code, findings = scan(tree)
     assert "new" in statuses(findings, "CKV_K8S_16") and code == 1
+
+
+def test_a_module_argument_is_checked_on_the_local_module_it_calls(tmp_path: Path) -> None:
+    """`acl = "public-read-write"` handed to `../modules/bucket`: the module's code is where Trivy
+    finds it, and without the module laid out Trivy resolved nothing (0 findings, passed)."""
+    caller = 'module "data" {\n  source = "../modules/bucket"\n  acl    = "private"\n}\n'
+    bucket = 'variable "acl" {\n  type = string\n}\n\n'
+    bucket += 'resource "aws_s3_bucket" "this" {\n  bucket = "data"\n  acl    = var.acl\n}\n'
+    tree = pr(
+        tmp_path,
+        {"infra/main.tf": caller, "modules/bucket/main.tf": bucket},
+        {"infra/main.tf": caller.replace('"private"', '"public-read-write"')},
+    )
+    code, findings = scan(tree)
+    assert "AWS-0092" in {f["rule_id"] for f in findings if f["status"] == "new"}, [
+        (f["path"], f["rule_id"], f["status"]) for f in findings
+    ]
+    assert code == 1

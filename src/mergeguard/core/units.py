@@ -9,12 +9,13 @@ A chart is a directory holding `Chart.yaml` (the nearest one above a file); its 
 `Chart.yaml`, `Chart.lock`, `values*.yaml`, `values.schema.json` and everything under `templates/`,
 `crds/` and `charts/`. Trivy numbers a template's findings by the lines of the rendered manifest, so
 those are judged only by the base's rendering, never by the change's lines. A Terraform module is
-the `.tf`, `.tf.json` and `.tfvars` files of one directory.
+the `.tf`, `.tf.json` and `.tfvars` files of one directory, with the local modules it calls.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
@@ -22,15 +23,50 @@ CHART_FILE = "Chart.yaml"
 _CHART_TOP = frozenset({CHART_FILE, "Chart.lock", "values.schema.json"})
 _CHART_DIRS = frozenset({"templates", "crds", "charts"})
 _TERRAFORM = (".tf", ".tf.json", ".tfvars")
+_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)  # a local module's path
 
 
 def read_with(root: Path, paths: Iterable[str]) -> list[str]:
     """The other files of the charts and Terraform modules holding any of `paths`."""
     paths = list(paths)
     found = [f for chart in chart_dirs(root, paths) for f in _files(root, chart) if is_chart_file(f, chart)]
-    modules = {PurePosixPath(p).parent.as_posix() for p in paths if p.endswith(_TERRAFORM)}
-    found += [f for module in modules for f in _files(root, module, recurse=False) if f.endswith(_TERRAFORM)]
+    found += [f for module in _modules(root, paths) for f in _terraform(root, module)]
     return sorted(set(found) - set(paths))
+
+
+def _modules(root: Path, paths: Iterable[str]) -> set[str]:
+    """The directories of the Terraform files among `paths`, and the local modules they call
+    (`source = "../modules/bucket"`), theirs in turn: what resolves the resources' arguments."""
+    todo = [PurePosixPath(p).parent.as_posix() for p in paths if p.endswith(_TERRAFORM)]
+    seen: set[str] = set()
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        for name in _terraform(root, module):
+            text = (root / name).read_text(encoding="utf-8", errors="replace")
+            todo += [
+                called for source in _SOURCE.findall(text) if (called := _inside(module, source)) is not None
+            ]
+    return seen
+
+
+def _inside(module: str, source: str) -> str | None:
+    """A local module's directory (relative to the root), None when it leaves the repository."""
+    parts: list[str] = [] if module in ("", ".") else module.split("/")
+    for part in source.split("/"):
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/".join(parts) or "."
+
+
+def _terraform(root: Path, module: str) -> list[str]:
+    return [f for f in _files(root, module, recurse=False) if f.endswith(_TERRAFORM)]
 
 
 def chart_dirs(root: Path, paths: Iterable[str]) -> list[str]:
