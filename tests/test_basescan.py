@@ -262,3 +262,22 @@ def test_a_module_argument_is_checked_on_the_local_module_it_calls(tmp_path: Pat
         (f["path"], f["rule_id"], f["status"]) for f in findings
     ]
     assert code == 1
+
+
+def test_a_public_bucket_swapped_for_another_is_new(tmp_path: Path) -> None:
+    """Through a local module: the public website bucket removed, a public exports bucket added.
+    Trivy's finding lands on the module's untouched line, its message says only "Bucket has a public
+    ACL": the resource it names (`module.customer_exports`) is what tells the two apart."""
+    bucket = 'variable "acl" {\n  type = string\n}\n\n'
+    bucket += 'resource "aws_s3_bucket" "this" {\n  bucket = "b"\n  acl    = var.acl\n}\n'
+
+    def call(name: str, acl: str) -> str:
+        return f'module "{name}" {{\n  source = "../modules/bucket"\n  acl    = "{acl}"\n}}\n'
+
+    base = call("website", "public-read") + call("logs", "private")
+    now = call("logs", "private") + call("customer_exports", "public-read")
+    tree = pr(tmp_path, {"infra/main.tf": base, "modules/bucket/main.tf": bucket}, {"infra/main.tf": now})
+    code, findings = scan(tree)
+    public = {(f["status"], f["message"]) for f in findings if f["rule_id"] == "AWS-0092"}
+    assert ("new", 'Bucket has a public ACL: "public-read" (resource module.customer_exports)') in public
+    assert code == 1

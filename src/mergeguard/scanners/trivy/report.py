@@ -127,12 +127,16 @@ def _misconfiguration(record: dict[str, Any], tool: str, path: str, where: str) 
         raise ParseError(f"{tool}: {where} in the Trivy report has no ID")
     title = _get(record, "Title", str, tool, where) or rule_id
     cause = _get(record, "CauseMetadata", dict, tool, where) or {}
+    message = _get(record, "Message", str, tool, where) or title
+    # Terraform's and CloudFormation's resource (`module.web.aws_s3_bucket.this`), as Checkov names
+    # it: "Bucket has a public ACL" alone is the same for every bucket of a file (scan.basescan).
+    resource = _get(cause, "Resource", str, tool, f"{where}.CauseMetadata")
     return Finding(
         tool=tool,
         rule_id=rule_id,
         severity=_severity(record, tool, where),
         title=title,
-        message=_get(record, "Message", str, tool, where) or title,
+        message=f"{message} (resource {resource})" if resource and resource not in message else message,
         location=_location(path, cause, tool, f"{where}.CauseMetadata"),
         kind=Kind.MISCONFIGURATION,
         help_uri=_get(record, "PrimaryURL", str, tool, where) or None,
