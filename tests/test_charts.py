@@ -130,3 +130,47 @@ def test_a_chart_trivy_cannot_render_is_a_finding_not_a_silent_pass(tree: GitTre
     skipped = [(f["path"], f["status"], f["blocking"]) for f in findings if f["rule_id"] == "skipped-chart"]
     assert skipped == [(f"{CHART}/Chart.yaml", "new", True)]
     assert code == 1
+
+
+def test_a_chart_whose_dependencies_are_not_vendored_is_checked_without_them(tree: GitTree) -> None:
+    """`charts/` left to `helm dependency build` (gitignored): Trivy skipped the whole chart, so a
+    hard-coded hostIPC passed. The chart's own templates are checked, its subcharts are not."""
+    chart = (
+        FILES["Chart.yaml"]
+        + "dependencies:\n  - name: redis\n    version: 18.6.1\n    repository: https://charts.bitnami.com/bitnami\n"
+    )
+    tree.write(f"{CHART}/Chart.yaml", chart)
+    tree.write(".gitignore", f"{CHART}/charts/\n")
+    tree.commit("a dependency, not vendored")
+    tree.git("branch", "-f", "base")
+    tree.write(
+        f"{CHART}/templates/daemonset.yaml",
+        FILES["templates/daemonset.yaml"].replace("{{ .Values.hostIPC }}", "true"),
+    )
+    tree.commit("hard-code hostIPC")
+    code, findings = scan(tree)
+    new, _ = new_and_old(findings)
+    assert new == {"KSV-0008"} and not [f for f in findings if f["rule_id"] == "skipped-chart"]
+    assert code == 1
+
+
+def test_a_change_to_a_chart_trivy_could_render_neither_before_nor_now_is_not_judged_by_nothing(
+    tree: GitTree,
+) -> None:
+    image = '{{ required "set registry" .Values.registry }}/exporter:1'
+    tree.write(
+        f"{CHART}/templates/daemonset.yaml",
+        FILES["templates/daemonset.yaml"].replace("{{ .Values.image }}", image),
+    )
+    tree.commit("needs a registry value")
+    tree.git("branch", "-f", "base")
+    daemonset = (
+        (tree.root / CHART / "templates" / "daemonset.yaml")
+        .read_text()
+        .replace("{{ .Values.hostIPC }}", "true")
+    )
+    tree.write(f"{CHART}/templates/daemonset.yaml", daemonset)
+    tree.commit("hard-code hostIPC in a chart nothing can render")
+    code, findings = scan(tree)
+    skipped = [(f["status"], f["blocking"]) for f in findings if f["rule_id"] == "skipped-chart"]
+    assert skipped == [("new", True)] and code == 1

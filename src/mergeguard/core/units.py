@@ -23,6 +23,7 @@ CHART_FILE = "Chart.yaml"
 _CHART_TOP = frozenset({CHART_FILE, "Chart.lock", "values.schema.json"})
 _CHART_DIRS = frozenset({"templates", "crds", "charts"})
 _TERRAFORM = (".tf", ".tf.json", ".tfvars")
+_DEPENDENCY_NAME = re.compile(r"^\s*-?\s*name:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
 _SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)  # a local module's path
 
 
@@ -32,6 +33,54 @@ def read_with(root: Path, paths: Iterable[str]) -> list[str]:
     found = [f for chart in chart_dirs(root, paths) for f in _files(root, chart) if is_chart_file(f, chart)]
     found += [f for module in _modules(root, paths) for f in _terraform(root, module)]
     return sorted(set(found) - set(paths))
+
+
+def renderable(view: Path, chart: str) -> None:
+    """The chart as laid out in `view`, made renderable when its dependencies are not vendored: a
+    `charts/` left to `helm dependency build` (gitignored, the usual layout) makes Trivy skip the
+    whole chart ("missing in charts/ directory"), so nothing of the repository's own templates was
+    checked. Then the `dependencies` block is blanked (lines kept) and `Chart.lock` and Helm 2's
+    `requirements.yaml` left out: the chart's own templates are checked, the subcharts (another
+    repository's code) are not."""
+    top = view / chart if chart else view
+    manifest = top / CHART_FILE
+    try:
+        text = manifest.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    names = _DEPENDENCY_NAME.findall(_block(text, "dependencies")) + _requirements(top)
+    if not names or all(_vendored(top / "charts", name) for name in names):
+        return
+    manifest.write_text(_blanked(text, "dependencies"), encoding="utf-8")
+    for lock in ("Chart.lock", "requirements.yaml", "requirements.lock"):
+        (top / lock).unlink(missing_ok=True)
+
+
+def _block(text: str, key: str) -> str:
+    """The top-level `key:` block of a YAML text (its first line to the next top-level key)."""
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.startswith(f"{key}:")), None)
+    if start is None:
+        return ""
+    inside = ("", " ", "\t", "-", "#")  # what a line of the block starts with
+    end = next((i for i in range(start + 1, len(lines)) if lines[i][:1] not in inside), len(lines))
+    return "\n".join(lines[start:end])
+
+
+def _blanked(text: str, key: str) -> str:
+    block = _block(text, key)
+    return text.replace(block, "\n" * block.count("\n"), 1) if block else text
+
+
+def _requirements(top: Path) -> list[str]:
+    try:
+        return _DEPENDENCY_NAME.findall((top / "requirements.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _vendored(charts: Path, name: str) -> bool:
+    return (charts / name).is_dir() or any(charts.glob(f"{name}-*.tgz"))
 
 
 def _modules(root: Path, paths: Iterable[str]) -> set[str]:

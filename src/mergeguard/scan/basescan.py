@@ -27,6 +27,7 @@ from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.scan.registry import TOOLS
 from mergeguard.scan.scope_dir import TOOL_CONFIG_FILES
 from mergeguard.scanners.base import Job, Scanner, Target
+from mergeguard.scanners.trivy.charts import RULE as SKIPPED_CHART
 
 _KINDS = frozenset({FileKind.DOCKERFILE, FileKind.IAC})
 
@@ -55,6 +56,8 @@ def plan(
     for name in TOOL_CONFIG_FILES:  # the same scanner configs as the change's scan: the policy's
         if (view / name).is_file():
             (base_view / name).write_bytes((view / name).read_bytes())
+    for chart in changes.charts:
+        units.renderable(base_view, chart)
     jobs = (
         _job(name, [f for f in present if f.path in files], changes, base_view, config)
         for name, files in given.items()
@@ -118,10 +121,15 @@ class Comparison:
     # (path, first line, last line) of the findings the line rule judges exactly: one line, or one
     # Dockerfile instruction (a continued RUN), that the change touched
     by_lines: frozenset[tuple[str, int, int]] = frozenset()
+    # the `Chart.yaml` of each chart the change touched a file of: a chart Trivy could render
+    # neither before nor now was checked neither time, and a change to it is judged by nothing
+    touched_charts: frozenset[str] = frozenset()
 
     def new(self, finding: Finding) -> bool | None:
         """True: new, False: pre-existing, None: not for this comparison to say (the line rule does)."""
         loc = finding.location
+        if finding.rule_id == SKIPPED_CHART:
+            return loc.path in self.touched_charts
         if (loc.path, loc.start_line, loc.end_line) in self.by_lines:
             return None
         keys = [k for k in _keys_of(finding) if k in self.surplus]
@@ -176,7 +184,18 @@ def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> C
         {k: touched[k] for k in keys},
         frozenset(_span(f) for f in found if _written_whole(f, changes)),
         frozenset(_span(f) for f in found if _by_lines(f, changes) and _on_changed_lines(f, changes)),
+        frozenset(
+            f"{chart}/{units.CHART_FILE}" if chart else units.CHART_FILE for chart in _touched_charts(changes)
+        ),
     )
+
+
+def _touched_charts(changes: ChangeSet) -> list[str]:
+    return [
+        chart
+        for chart in changes.charts
+        if any((f.lines or f.added) and units.of_charts(f.path, [chart]) for f in changes.files)
+    ]
 
 
 def _misconfigurations(outcomes: Sequence[ScanOutcome], scanned: frozenset[tuple[str, str]]) -> list[Finding]:

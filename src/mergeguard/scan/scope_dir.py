@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mergeguard.core import links
+from mergeguard.core import links, units
 from mergeguard.core.basepolicy import PolicyFiles, read_regular
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.errors import ScannerError
@@ -58,6 +58,8 @@ def scan_view(changes: ChangeSet, policy: PolicyFiles | None = None) -> Iterator
                 _keep_base_settings(declared, view / declared.name, changes.root / declared.name, policy)
         if changes.mode is Mode.CHANGED:
             _blank_inline_suppressions(view, [f for f in changes.files if f.lines and f.path not in configs])
+        for chart in changes.charts:
+            units.renderable(view, chart)
         yield view
 
 
