@@ -4,6 +4,7 @@ a deleted fix is new wherever its finding lands, an old problem inside a changed
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -281,3 +282,22 @@ def test_a_public_bucket_swapped_for_another_is_new(tmp_path: Path) -> None:
     public = {(f["status"], f["message"]) for f in findings if f["rule_id"] == "AWS-0092"}
     assert ("new", 'Bucket has a public ACL: "public-read" (resource module.customer_exports)') in public
     assert code == 1
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda text: text.replace("\n", "\r\n"),  # line endings normalised (here the other way)
+        lambda text: (
+            text.replace("\n      - name: web", "\n        - name: web")
+            .replace("\n        image", "\n          image")
+            .replace("\n        securityContext", "\n          securityContext")
+        ),
+    ],
+    ids=["line-endings", "re-indented"],
+)
+def test_a_white_space_rewrite_makes_nothing_new(tmp_path: Path, rewrite: Callable[[str], str]) -> None:
+    """Every line of a manifest rewritten in white space only: every old finding was "written whole"."""
+    tree = pr(tmp_path, {"deploy/web.yaml": DEPLOYMENT}, {"deploy/web.yaml": rewrite(DEPLOYMENT)})
+    code, findings = scan(tree)
+    assert {f["status"] for f in findings} == {"pre-existing"} and code == 0

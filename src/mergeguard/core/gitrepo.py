@@ -148,9 +148,15 @@ def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
     feed, or any other character Python would split at), and a hunk's lines are counted off its
     header, so an added line that reads `++ b/other` (shown as `+++ b/other`) is content, never a
     file header that would credit what follows to another file.
+
+    A line whose only change is in white space (re-indented, re-aligned by `terraform fmt`, CRLF
+    made LF) is not one the change touched: the problem on it is the base's (a pull request that
+    normalised line endings made every old finding of a manifest new). What such a change does to
+    a Dockerfile's or manifest's meaning, the base comparison sees (`scan.basescan`).
     """
     scope = repo.prefix or "."
-    diff = repo.git("diff", *_DIFF_AS_TEXT, "-U0", "-M", "--no-color", base, "HEAD", "--", scope)
+    whitespace = ("--ignore-space-change", "--ignore-cr-at-eol")
+    diff = repo.git("diff", *_DIFF_AS_TEXT, *whitespace, "-U0", "-M", "--no-color", base, "HEAD", "--", scope)
     lines: dict[str, set[int]] = {}
     current: set[int] | None = None
     left = 0  # lines of the current hunk still to come
