@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mergeguard.cli import main as cli
-from mergeguard.core import changes
+from mergeguard.core import changes, units
 from mergeguard.core.filekinds import FileKind
 from mergeguard.scanners.commands import find_executable
 from tests.gitutil import GitTree
@@ -174,3 +174,7 @@ def test_a_change_to_a_chart_trivy_could_render_neither_before_nor_now_is_not_ju
     code, findings = scan(tree)
     skipped = [(f["status"], f["blocking"]) for f in findings if f["rule_id"] == "skipped-chart"]
     assert skipped == [("new", True)] and code == 1
+
+
+def test_a_file_a_thousand_directories_deep_is_asked_about_without_recursion(tmp_path: Path) -> None:
+    assert units.chart_dirs(tmp_path, ["/".join(["d"] * 2000) + "/values.yaml"]) == []

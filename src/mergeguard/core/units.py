@@ -152,13 +152,25 @@ def in_templates(path: str, charts: Iterable[str]) -> bool:
 
 
 def _chart_of(root: Path, folder: PurePosixPath, known: dict[str, str | None]) -> str | None:
-    key = folder.as_posix()
-    if key not in known:
+    """The nearest directory at or above `folder` holding `Chart.yaml` (walked up without recursion:
+    a path can be a thousand directories deep), each directory's answer kept in `known`."""
+    walked: list[str] = []
+    answer: str | None = None
+    while True:
+        key = folder.as_posix()
+        if key in known:
+            answer = known[key]
+            break
+        walked.append(key)
         if _is_file(root / key / CHART_FILE):
-            known[key] = "" if key == "." else key
-        else:
-            known[key] = None if key == "." else _chart_of(root, folder.parent, known)
-    return known[key]
+            answer = "" if key == "." else key
+            break
+        if key == ".":
+            break
+        folder = folder.parent
+    for key in walked:
+        known[key] = answer
+    return answer
 
 
 def _is_file(path: Path) -> bool:
