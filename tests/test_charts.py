@@ -152,6 +152,24 @@ def test_a_chart_whose_dependencies_are_not_vendored_is_checked_without_them(tre
     new, _ = new_and_old(findings)
     assert new == {"KSV-0008"} and not [f for f in findings if f["rule_id"] == "skipped-chart"]
     assert code == 1
+    assert tree.git("status", "--porcelain") == ""  # the chart's stand-ins are the scan view's alone
+    assert (tree.root / CHART / "Chart.yaml").read_text() == chart
+
+
+def test_a_credential_in_a_dependency_that_is_not_vendored_is_still_read(tree: GitTree) -> None:
+    repository = "https://ci-bot:" + "Xk29fLq0pWz7RvB3t@charts.example-internal.com/stable"
+    chart = (
+        FILES["Chart.yaml"]
+        + f"dependencies:\n  - name: redis\n    version: 18.6.1\n    repository: {repository}\n"
+    )
+    tree.write(f"{CHART}/Chart.yaml", chart)
+    tree.commit("a private chart repository")
+    out = tree.root.parent / "r.json"
+    cli.main(["scan", str(tree.root), "--base", "base", "--scanners", "detect-secrets", "--json", str(out)])
+    findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    assert [(f["path"], f["rule_id"], f["blocking"]) for f in findings] == [
+        (f"{CHART}/Chart.yaml", "Basic Auth Credentials", True)
+    ]
 
 
 def test_a_change_to_a_chart_trivy_could_render_neither_before_nor_now_is_not_judged_by_nothing(

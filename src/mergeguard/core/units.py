@@ -39,21 +39,28 @@ def renderable(view: Path, chart: str) -> None:
     """The chart as laid out in `view`, made renderable when its dependencies are not vendored: a
     `charts/` left to `helm dependency build` (gitignored, the usual layout) makes Trivy skip the
     whole chart ("missing in charts/ directory"), so nothing of the repository's own templates was
-    checked. Then the `dependencies` block is blanked (lines kept) and `Chart.lock` and Helm 2's
-    `requirements.yaml` left out: the chart's own templates are checked, the subcharts (another
-    repository's code) are not."""
+    checked. Each missing dependency gets an empty stand-in chart in the view (`charts/NAME`): the
+    chart's own templates are checked, the subcharts (another repository's code) are not. Nothing
+    laid out is rewritten (the view's files are hard links to the work tree's, and the secret
+    scanners read `Chart.yaml` as it is)."""
     top = view / chart if chart else view
-    manifest = top / CHART_FILE
     try:
-        text = manifest.read_text(encoding="utf-8")
+        text = (top / CHART_FILE).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return
-    names = _DEPENDENCY_NAME.findall(_block(text, "dependencies")) + _requirements(top)
-    if not names or all(_vendored(top / "charts", name) for name in names):
-        return
-    manifest.write_text(_blanked(text, "dependencies"), encoding="utf-8")
-    for lock in ("Chart.lock", "requirements.yaml", "requirements.lock"):
-        (top / lock).unlink(missing_ok=True)
+    for name in {*_DEPENDENCY_NAME.findall(_block(text, "dependencies")), *_requirements(top)}:
+        if not name.startswith(".") and not _vendored(top / "charts", name):
+            _stand_in(top / "charts" / name, name)
+
+
+def _stand_in(folder: Path, name: str) -> None:
+    """An empty chart called `name` in `folder`, created new (`x`: never written through a link)."""
+    try:
+        folder.mkdir(parents=True)
+        with (folder / CHART_FILE).open("x", encoding="utf-8") as handle:
+            handle.write(f"apiVersion: v2\nname: {name}\nversion: 0.0.0\n")
+    except OSError:
+        return  # something of that name is there: Trivy says what it makes of it
 
 
 def _block(text: str, key: str) -> str:
@@ -65,11 +72,6 @@ def _block(text: str, key: str) -> str:
     inside = ("", " ", "\t", "-", "#")  # what a line of the block starts with
     end = next((i for i in range(start + 1, len(lines)) if lines[i][:1] not in inside), len(lines))
     return "\n".join(lines[start:end])
-
-
-def _blanked(text: str, key: str) -> str:
-    block = _block(text, key)
-    return text.replace(block, "\n" * block.count("\n"), 1) if block else text
 
 
 def _requirements(top: Path) -> list[str]:

@@ -111,6 +111,10 @@ def _populate(root: Path, view: Path, paths: Iterable[str]) -> None:
             _place(links.target(root, source) or source, view / path)  # a link: the file it leads to
         except OSError as exc:
             raise ScannerError(f"{path}: could not be laid out for the scanners: {exc.strerror}") from None
+        except RecursionError:  # pathlib makes parent directories recursively
+            raise ScannerError(
+                f"{path[:200]}…: could not be laid out for the scanners: nested too deeply"
+            ) from None
 
 
 def _place(source: Path, dest: Path) -> None:
