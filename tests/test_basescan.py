@@ -301,3 +301,17 @@ def test_a_white_space_rewrite_makes_nothing_new(tmp_path: Path, rewrite: Callab
     tree = pr(tmp_path, {"deploy/web.yaml": DEPLOYMENT}, {"deploy/web.yaml": rewrite(DEPLOYMENT)})
     code, findings = scan(tree)
     assert {f["status"] for f in findings} == {"pre-existing"} and code == 0
+
+
+def test_a_resource_renamed_with_a_moved_block_keeps_its_old_findings_pre_existing(tmp_path: Path) -> None:
+    """`aws_s3_bucket.logs` renamed `access_logs`, Terraform told with `moved {}`: the same bucket.
+    Without the block Terraform destroys it and creates another: new."""
+    bucket = 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n  acl    = "public-read"\n}\n'
+    renamed = bucket.replace('"logs" {', '"access_logs" {')
+    moved = "\nmoved {\n  from = aws_s3_bucket.logs\n  to   = aws_s3_bucket.access_logs\n}\n"
+    tree = pr(tmp_path, {"infra/main.tf": bucket}, {"infra/main.tf": renamed + moved})
+    code, findings = scan(tree)
+    assert {f["status"] for f in findings} == {"pre-existing"} and code == 0
+    tree = pr(tmp_path / "2", {"infra/main.tf": bucket}, {"infra/main.tf": renamed})
+    code, findings = scan(tree)
+    assert "new" in {f["status"] for f in findings} and code == 1

@@ -24,6 +24,9 @@ _CHART_TOP = frozenset({CHART_FILE, "Chart.lock", "values.schema.json"})
 _CHART_DIRS = frozenset({"templates", "crds", "charts"})
 _TERRAFORM = (".tf", ".tf.json", ".tfvars")
 _DEPENDENCY_NAME = re.compile(r"^\s*-?\s*name:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
+_MOVED = re.compile(r"^\s*moved\s*\{([^}]*)\}", re.MULTILINE)
+_MOVED_FROM = re.compile(r"\bfrom\s*=\s*([A-Za-z0-9_.\[\]\"-]+)")
+_MOVED_TO = re.compile(r"\bto\s*=\s*([A-Za-z0-9_.\[\]\"-]+)")
 _SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)  # a local module's path
 
 
@@ -83,6 +86,23 @@ def _requirements(top: Path) -> list[str]:
 
 def _vendored(charts: Path, name: str) -> bool:
     return (charts / name).is_dir() or any(charts.glob(f"{name}-*.tgz"))
+
+
+def moved(root: Path, paths: Iterable[str]) -> dict[str, str]:
+    """The resources the Terraform files among `paths` say were renamed (`moved { from = A  to = B }`):
+    B -> A. Terraform keeps such a resource; without the block it destroys and creates one."""
+    found: dict[str, str] = {}
+    for path in paths:
+        if path.endswith(".tf"):
+            try:
+                text = (root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for block in _MOVED.findall(text):
+                source, target = _MOVED_FROM.search(block), _MOVED_TO.search(block)
+                if source and target:
+                    found[target.group(1)] = source.group(1)
+    return found
 
 
 def _modules(root: Path, paths: Iterable[str]) -> set[str]:

@@ -11,6 +11,7 @@ tools that declare `rescans_base`; `Comparison` says what that makes of each fin
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -124,6 +125,8 @@ class Comparison:
     # the `Chart.yaml` of each chart the change touched a file of: a chart Trivy could render
     # neither before nor now was checked neither time, and a change to it is judged by nothing
     touched_charts: frozenset[str] = frozenset()
+    # Terraform resources the change renamed with a `moved` block: new name -> old (`core.units`)
+    moves: tuple[tuple[str, str], ...] = ()
 
     def new(self, finding: Finding) -> bool | None:
         """True: new, False: pre-existing, None: not for this comparison to say (the line rule does)."""
@@ -132,7 +135,7 @@ class Comparison:
             return loc.path in self.touched_charts
         if (loc.path, loc.start_line, loc.end_line) in self.by_lines:
             return None
-        keys = [k for k in _keys_of(finding) if k in self.surplus]
+        keys = [k for k in _keys_of(finding, self.moves) if k in self.surplus]
         if not keys:
             return None
         if all(self.surplus[key] <= 0 for key in keys):
@@ -140,13 +143,21 @@ class Comparison:
         return True if any(self.surplus[key] > self.touched[key] for key in keys) else None
 
 
-def _keys_of(finding: Finding) -> list[tuple[str, ...]]:
+def _keys_of(finding: Finding, moves: Sequence[tuple[str, str]]) -> list[tuple[str, ...]]:
     """The keys of a finding's own report and of every other tool's report merged into it."""
     path = finding.location.path
-    return [
-        (finding.tool, finding.rule_id, path, finding.message),
-        *((s.tool, s.rule_id, path, s.message) for s in finding.also),
+    reports = [
+        (finding.tool, finding.rule_id, finding.message),
+        *((s.tool, s.rule_id, s.message) for s in finding.also),
     ]
+    return [(tool, rule, path, _unmoved(message, moves)) for tool, rule, message in reports]
+
+
+def _unmoved(message: str, moves: Sequence[tuple[str, str]]) -> str:
+    """`message` naming a renamed resource by its old name, as the base's report names it."""
+    for new, old in moves:
+        message = re.sub(rf"\(resource {re.escape(new)}(?=[.)\[])", f"(resource {old}", message)
+    return message
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +186,10 @@ def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> C
     """The comparison of the change's reports with the base's, for the (tool, file) scanned there."""
     base = _misconfigurations(rescan.outcomes, rescan.scanned)
     found = _misconfigurations(now, rescan.scanned)
-    before = Counter(_key(f) for f in base)
-    after = Counter(_key(f) for f in found)
-    touched = Counter(_key(f) for f in found if _on_changed_lines(f, changes))
+    moves = tuple(units.moved(changes.root, [f.path for f in changes.files if f.lines or f.added]).items())
+    before = Counter(_key(f, ()) for f in base)
+    after = Counter(_key(f, moves) for f in found)
+    touched = Counter(_key(f, moves) for f in found if _on_changed_lines(f, changes))
     keys = {*after, *before}
     return Comparison(
         {k: after[k] - before[k] for k in keys},
@@ -187,6 +199,7 @@ def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> C
         frozenset(
             f"{chart}/{units.CHART_FILE}" if chart else units.CHART_FILE for chart in _touched_charts(changes)
         ),
+        moves,
     )
 
 
@@ -209,8 +222,8 @@ def _misconfigurations(outcomes: Sequence[ScanOutcome], scanned: frozenset[tuple
     ]
 
 
-def _key(finding: Finding) -> tuple[str, ...]:
-    return finding.tool, finding.rule_id, finding.location.path, finding.message
+def _key(finding: Finding, moves: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    return finding.tool, finding.rule_id, finding.location.path, _unmoved(finding.message, moves)
 
 
 def _by_lines(finding: Finding, changes: ChangeSet) -> bool:
