@@ -196,3 +196,31 @@ def test_a_change_to_a_chart_trivy_could_render_neither_before_nor_now_is_not_ju
 
 def test_a_file_a_thousand_directories_deep_is_asked_about_without_recursion(tmp_path: Path) -> None:
     assert units.chart_dirs(tmp_path, ["/".join(["d"] * 2000) + "/values.yaml"]) == []
+
+
+def test_a_subchart_installed_under_an_alias_is_checked_on_its_own_files(tmp_path: Path) -> None:
+    """`alias: web` for the vendored `charts/app`: Trivy names its files `charts/web/…`, a directory
+    that does not exist, so `web.privileged: true` fell out of scope and passed."""
+    if find_executable("trivy") is None:
+        pytest.skip("trivy not installed (make install)")
+    git = GitTree(tmp_path / "repo")
+    git.write(
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: shop\nversion: 0.1.0\n"
+        "dependencies:\n  - name: app\n    version: 0.1.0\n    alias: web\n",
+    )
+    git.write("chart/values.yaml", "web:\n  privileged: false\n")
+    git.write("chart/charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    git.write("chart/charts/app/values.yaml", "privileged: false\n")
+    git.write(
+        "chart/charts/app/templates/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: web\n"
+        "      image: nginx:1.25\n      securityContext:\n        privileged: {{ .Values.privileged }}\n",
+    )
+    git.commit("a subchart under an alias")
+    git.git("branch", "base")
+    git.write("chart/values.yaml", "web:\n  privileged: true\n")
+    git.commit("privileged, through the alias")
+    code, findings = scan(git)
+    privileged = [(f["path"], f["status"]) for f in findings if f["rule_id"] == "KSV-0017"]
+    assert privileged == [("chart/charts/app/templates/pod.yaml", "new")] and code == 1

@@ -24,6 +24,8 @@ _CHART_TOP = frozenset({CHART_FILE, "Chart.lock", "values.schema.json"})
 _CHART_DIRS = frozenset({"templates", "crds", "charts"})
 _TERRAFORM = (".tf", ".tf.json", ".tfvars")
 _DEPENDENCY_NAME = re.compile(r"^\s*-?\s*name:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
+_ENTRY_NAME = re.compile(r"(?:^|\n)\s*name:\s*['\"]?([A-Za-z0-9_.-]+)")
+_ENTRY_ALIAS = re.compile(r"(?:^|\n)\s*alias:\s*['\"]?([A-Za-z0-9_.-]+)")
 _MOVED = re.compile(r"^\s*moved\s*\{([^}]*)\}", re.MULTILINE)
 _MOVED_FROM = re.compile(r"\bfrom\s*=\s*([A-Za-z0-9_.\[\]\"-]+)")
 _MOVED_TO = re.compile(r"\bto\s*=\s*([A-Za-z0-9_.\[\]\"-]+)")
@@ -75,6 +77,18 @@ def _block(text: str, key: str) -> str:
     inside = ("", " ", "\t", "-", "#")  # what a line of the block starts with
     end = next((i for i in range(start + 1, len(lines)) if lines[i][:1] not in inside), len(lines))
     return "\n".join(lines[start:end])
+
+
+def aliases(manifest: str) -> dict[str, str]:
+    """A chart's dependencies installed under another name (`alias: web` for chart `app`): alias ->
+    name. Helm renders them as `charts/ALIAS`, and so Trivy names their files, but the subchart's
+    files are in `charts/NAME`."""
+    found = {}
+    for entry in re.split(r"\n\s*-\s+", "\n" + _block(manifest, "dependencies")):
+        name, alias = _ENTRY_NAME.search(entry), _ENTRY_ALIAS.search(entry)
+        if name and alias:
+            found[alias.group(1)] = name.group(1)
+    return found
 
 
 def _requirements(top: Path) -> list[str]:

@@ -10,17 +10,44 @@ Bandit could not parse; in PR mode it is new when the base's copy rendered (`sca
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from pathlib import Path
 
 from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.reasons import clean
+from mergeguard.core.units import CHART_FILE, aliases
 from mergeguard.scanners.base import Target, relative_path
 
 RULE = "skipped-chart"
+_SUBCHART = re.compile(r"^(.+?)/charts/([^/]+)/(.+)$")  # CHART/charts/ALIAS/REST
 _SKIPPED = re.compile(
     r'\[helm scanner\] Skipping chart\s+file_path="((?:[^"\\]|\\.)*)"\s+err="((?:[^"\\]|\\.)*)"'
 )
 _MAX_REASON = 300
+
+
+def placed(findings: list[Finding], target: Target) -> list[Finding]:
+    """The findings with a path through a subchart's alias (`charts/web/…`, a directory that does not
+    exist) put on the subchart's files (`charts/app/…`): under the alias they fell out of scope, and a
+    `privileged: true` set for the subchart passed."""
+    return [_unaliased(finding, target.root) for finding in findings]
+
+
+def _unaliased(finding: Finding, root: Path) -> Finding:
+    path = finding.location.path
+    match = _SUBCHART.match(path)
+    if match is None or (root / path).exists():
+        return finding
+    chart, alias, rest = match.groups()
+    try:
+        manifest = (root / chart / CHART_FILE).read_text(encoding="utf-8", errors="replace") if chart else ""
+    except OSError:
+        return finding
+    name = aliases(manifest).get(alias)
+    if name is None or not (root / chart / "charts" / name / rest).is_file():
+        return finding
+    return replace(finding, location=replace(finding.location, path=f"{chart}/charts/{name}/{rest}"))
 
 
 def unrendered(stderr: str, tool: str, target: Target) -> list[Finding]:

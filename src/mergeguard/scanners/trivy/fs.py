@@ -63,11 +63,10 @@ class TrivyConfigScanner:
         return frozenset({FileKind.DOCKERFILE if dockerfile else FileKind.IAC})
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
-        """The report's findings, and one for each Helm chart Trivy could not render (its log)."""
-        return [
-            *parse_report(output.report, self.name, target),
-            *charts.unrendered(output.stderr, self.name, target),
-        ]
+        """The report's findings (a subchart's under its real directory), and one for each Helm
+        chart Trivy could not render (its log)."""
+        found = charts.placed(parse_report(output.report, self.name, target), target)
+        return [*found, *charts.unrendered(output.stderr, self.name, target)]
 
 
 class TrivySecretScanner:
