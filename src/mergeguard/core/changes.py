@@ -94,8 +94,9 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
         raise UsageError(f"{root}: not a directory")
     repo = gitrepo.open_repo(root)
     if base_ref is None:
-        paths = gitrepo.tracked_files(repo) if repo else _walk(root)
-        linked = links.reached(root, gitrepo.tracked_files(repo, gitrepo.SYMLINK), len(paths)) if repo else []
+        listed = gitrepo.tracked(repo) if repo else gitrepo.Tracked(_walk(root), [])
+        paths = listed.files
+        linked = links.reached(root, listed.links, len(paths))
         changes = _build(
             root, paths, exclude, repo, _Diff(linked={item.name: item.target for item in linked})
         )
@@ -127,10 +128,8 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     for path, old in changed.items():  # moved out of an excluded place: every line is the change's
         if old is not None and matcher(old) and not matcher(path):
             lines[path] = all_lines(root / path)
-    tracked = len(gitrepo.tracked_files(repo))
-    linked = links.changed_through(
-        root, gitrepo.tracked_files(repo, gitrepo.SYMLINK), changed, lines, tracked
-    )
+    listed = gitrepo.tracked(repo)
+    linked = links.changed_through(root, listed.links, changed, lines, len(listed.files))
     return _Diff(commits, changed, lines, linked, gitrepo.added_files(repo, base))
 
 

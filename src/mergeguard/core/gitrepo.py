@@ -55,19 +55,31 @@ def open_repo(path: Path) -> Repo | None:
     return Repo(Path(top), prefix)
 
 
-def tracked_files(repo: Repo, modes: tuple[str, ...] = ("100644", "100755")) -> list[str]:
-    """Entries tracked under the scanned directory, relative to it, of git `modes`: regular files
-    by default (symlinks are 120000, submodules 160000)."""
+def tracked_files(repo: Repo) -> list[str]:
+    """Regular files tracked under the scanned directory, relative to it."""
+    return tracked(repo).files
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    """What git tracks under the scanned directory, relative to it, from one `git ls-files`: regular
+    files and symlinks (submodules are neither)."""
+
+    files: list[str]
+    links: list[str]
+
+
+def tracked(repo: Repo) -> Tracked:
     out = repo.git("ls-files", "-z", "--stage", "--", repo.prefix or ".")
-    files = []
+    found = Tracked([], [])
     for record in filter(None, out.split("\0")):
         meta, path = record.split("\t", 1)
-        if meta.split()[0] in modes:
-            files.append(path[len(repo.prefix) :])
-    return files
-
-
-SYMLINK = ("120000",)
+        mode = meta.split()[0]
+        if mode in ("100644", "100755"):
+            found.files.append(path[len(repo.prefix) :])
+        elif mode == "120000":
+            found.links.append(path[len(repo.prefix) :])
+    return found
 
 
 def commit_of(repo: Repo, ref: str) -> str:

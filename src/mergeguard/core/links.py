@@ -36,14 +36,16 @@ class Reached:
 
 
 def target(root: Path, link: Path) -> Path | None:
-    """Where the symlink `link` leads, every link resolved, when that is inside `root` (not `.git`)."""
+    """Where the symlink `link` (under `root`) leads, resolved as `reached` resolves it; None when it
+    is no symlink or leads nowhere `reached` would follow."""
     try:
         if not link.is_symlink():
             return None
-        base, resolved = root.resolve(), link.resolve(strict=True)
-    except (OSError, RuntimeError):  # RuntimeError: a link loop
+        base = root.resolve()
+        resolved = _resolve(base, link.relative_to(root).as_posix())
+    except (OSError, ValueError):
         return None
-    return resolved if _inside(base, resolved) else None
+    return resolved[0] if resolved is not None else None
 
 
 def reached(root: Path, links: Sequence[str], tracked: int = 0) -> list[Reached]:

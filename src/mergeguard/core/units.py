@@ -32,6 +32,11 @@ _MOVED_TO = re.compile(r"\bto\s*=\s*([A-Za-z0-9_.\[\]\"-]+)")
 _SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)  # a local module's path
 
 
+def manifest(chart: str) -> str:
+    """The path of a chart's `Chart.yaml` (`chart` as `chart_dirs` names it: "" for the root)."""
+    return f"{chart}/{CHART_FILE}" if chart not in ("", ".") else CHART_FILE
+
+
 def read_with(root: Path, paths: Iterable[str]) -> list[str]:
     """The other files of the charts and Terraform modules holding any of `paths`."""
     paths = list(paths)

@@ -196,9 +196,7 @@ def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> C
         {k: touched[k] for k in keys},
         frozenset(_span(f) for f in found if _written_whole(f, changes)),
         frozenset(_span(f) for f in found if _by_lines(f, changes) and _on_changed_lines(f, changes)),
-        frozenset(
-            f"{chart}/{units.CHART_FILE}" if chart else units.CHART_FILE for chart in _touched_charts(changes)
-        ),
+        frozenset(units.manifest(chart) for chart in _touched_charts(changes)),
         moves,
     )
 

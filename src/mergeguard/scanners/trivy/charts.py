@@ -16,7 +16,7 @@ from pathlib import Path
 from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.reasons import clean
-from mergeguard.core.units import CHART_FILE, aliases
+from mergeguard.core.units import CHART_FILE, aliases, manifest
 from mergeguard.scanners.base import Target, relative_path
 
 RULE = "skipped-chart"
@@ -55,7 +55,7 @@ def unrendered(stderr: str, tool: str, target: Target) -> list[Finding]:
     found = []
     for match in _SKIPPED.finditer(stderr):
         chart = relative_path(match.group(1).replace('\\"', '"'), target).rstrip("/")
-        path = f"{chart}/Chart.yaml" if chart not in ("", ".") else "Chart.yaml"
+        path = manifest(chart)
         reason = clean(match.group(2).replace('\\"', '"').replace("\\n", " "))[:_MAX_REASON]
         message = f"Trivy could not render this Helm chart, so none of its templates was checked: {reason}"
         found.append(
