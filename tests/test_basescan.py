@@ -77,6 +77,18 @@ def test_deleting_the_user_line_makes_runs_as_root_new_though_it_lands_on_an_unt
     assert code == 1
 
 
+@pytest.mark.parametrize("user", ["", "USER root\n"])
+def test_a_base_image_bump_keeps_the_files_old_runs_as_root_pre_existing(tmp_path: Path, user: str) -> None:
+    """Found on a real repository: Trivy puts "no USER" on line 1, the FROM line every base-image bump
+    touches, so each Dependabot bump of a Dockerfile without USER failed the gate."""
+    old = f'FROM python:3.10-slim\nWORKDIR /app\n{user}CMD ["python", "app.py"]\n'
+    tree = pr(tmp_path, {"Dockerfile": old}, {"Dockerfile": old.replace("3.10-slim", "3.12-slim")})
+    code, findings = scan(tree)
+    assert set(statuses(findings, "DS-0002")) == {"pre-existing"}
+    assert set(statuses(findings, "DS-0026")) == {"pre-existing"}
+    assert code == 0
+
+
 def test_an_old_problem_in_a_resource_the_change_touched_stays_pre_existing(tmp_path: Path) -> None:
     """Only the image tag changes (metrics-server's `:master` -> `:v0.7.2`): the privileged container
     was there before, and the line rule alone made it new because its range holds the changed line."""

@@ -25,6 +25,12 @@ PLACEHOLDERS = {
         "DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/dbname\n\n"
         "REDIS=redis://user:password@localhost:6379/0\n"
     ),
+    # Found by a real-repository round: a password written as an instruction to the reader.
+    "SETUP.md": (
+        "DATABASE_URL=postgresql://postgres:your_password@localhost:5432/app\n"
+        "DATABASE_URL=postgresql://postgres:YOUR-DB-PASSWORD@db.example.com:5432/app\n"
+        "DATABASE_URL=postgresql://usuario:contraseña@host:5432/app\n"
+    ),
     "rsa.mjs": 'export const args = [{\n    name: "Key",\n    value: "-----BEGIN RSA '
     + 'PRIVATE KEY-----"\n}];\n',
     "Emulator.cs": (
@@ -41,6 +47,7 @@ REAL_LOOKING = {
         + "R4nd0mL00k1ngT0k3nV4lu3xyzABCD123456\n"  # a filler does not hide it
         "DB=postgres://svc_prod:" + "%TopSecretProdPass@db.internal.example.com/app\n"  # not %(name)s
         "DEPLOY=https://deployer:" + "deployer@git.example.com/app.git\n"  # the user again, not local
+        "CACHE=redis://cache:" + "passwordK7q2Zr@cache.example.com:6379/0\n"  # a word, then a secret
     ),
     # Found by a red-team round: real-looking values next to a filler or a published key.
     "aws.py": 'aws_secret_access_key = "Hk3mP9qLz2Wx7Rt/Yb5Nc8' + 'Vd1Fg4Js6/Ua0Ke2Mh9"  # format xxxxxxxx\n',
@@ -84,6 +91,7 @@ pytestmark = pytest.mark.scanner
         (("README.md", 7), "a placeholder ('x' repeated)"),
         (("README.md", 9), "a sample password in a URL"),  # a CI service container's database
         (("README.md", 11), "a sample password in a URL"),
+        *((("SETUP.md", line), "a sample password in a URL") for line in range(1, 4)),
         (("rsa.mjs", 3), "a private key's header with no key after it"),
         (("Emulator.cs", 1), "a documented example credential (the Azure Storage emulator's key)"),
     ],
@@ -100,7 +108,7 @@ def test_what_is_not_a_secret_is_low_and_says_why(
 @pytest.mark.parametrize(
     "where",
     [
-        *(("prod.env", line) for line in range(1, 6)),
+        *(("prod.env", line) for line in range(1, 7)),
         ("key.pem", 1),
         ("split.py", 2),
         ("aws.py", 1),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mergeguard.core import units
@@ -25,6 +25,7 @@ from mergeguard.core.filekinds import FileKind
 from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind
 from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.scan.equivalence import concept
 from mergeguard.scan.registry import TOOLS
 from mergeguard.scan.scope_dir import TOOL_CONFIG_FILES
 from mergeguard.scanners.base import Job, Scanner, Target
@@ -133,7 +134,7 @@ class Comparison:
         loc = finding.location
         if finding.rule_id == SKIPPED_CHART:
             return loc.path in self.touched_charts
-        if (loc.path, loc.start_line, loc.end_line) in self.by_lines:
+        if (loc.path, loc.start_line, loc.end_line) in self.by_lines and not _of_file(finding):
             return None
         keys = [k for k in _keys_of(finding, self.moves) if k in self.surplus]
         if not keys:
@@ -226,13 +227,25 @@ def _key(finding: Finding, moves: Sequence[tuple[str, str]]) -> tuple[str, ...]:
 
 def _by_lines(finding: Finding, changes: ChangeSet) -> bool:
     """A one-line finding, or a Dockerfile's on some instructions (its instruction changed: the
-    change's), not on the whole file (Checkov's "no HEALTHCHECK" spans it: judged by counting)."""
+    change's), not on the whole file (Checkov's "no HEALTHCHECK" spans it: judged by counting), nor
+    one about the whole file wherever its tool puts it (Trivy's "no USER" on line 1, the FROM line a
+    base-image bump touches)."""
     loc, changed = finding.location, changes.lookup(finding.location.path)
+    if _of_file(finding):
+        return False
     if loc.start_line == loc.end_line:
         return True
     if changed is None or FileKind.DOCKERFILE not in changed.kinds:
         return False
     return loc.start_line > 1 or loc.end_line < (line_count(changes.root / loc.path) or 0)
+
+
+def _of_file(finding: Finding) -> bool:
+    """A problem of the whole file (`equivalence.FILE_CONCEPTS`: runs as root, no HEALTHCHECK)."""
+    return any(
+        (found := concept(report)) is not None and found[0] == "file"
+        for report in (finding, *(replace(finding, tool=s.tool, rule_id=s.rule_id) for s in finding.also))
+    )
 
 
 def _span(finding: Finding) -> tuple[str, int, int]:

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from urllib.parse import unquote
 
 from mergeguard.core.model import Finding, Kind, Severity, SeverityNote
 from mergeguard.core.sources import SourceLines
@@ -31,9 +32,24 @@ _TOKEN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _RANDOM_BITS = 3.0  # Shannon entropy per character above which a token looks random (a real key: 4+)
 _URL_CREDENTIAL = re.compile(r"\b[a-z][a-z0-9+.-]*://([^:@/\s\"'`]+):([^@/\s\"'`]+)@", re.IGNORECASE)
 _SAMPLE_PASSWORDS = frozenset(
-    {"password", "passwd", "pass", "secret", "changeme", "example", "test", "postgres", "mysql",
-     "root", "admin", "user", "guest", "redis", "rabbitmq", "pwd", "xxx", "***", "..."}
+    {"password", "passwd", "pass", "secret", "changeme", "changethis", "changeit", "replaceme", "example",
+     "test", "postgres", "mysql", "root", "admin", "user", "guest", "redis", "rabbitmq", "pwd", "xxx",
+     "***", "..."}
 )  # fmt: skip
+# A password written as an instruction to the reader, as READMEs and .env.example files do:
+# `your_password`, `YOUR-DB-PASSWORD`, `mypassword`, `<db password here>`, and the word "password"
+# in the languages such READMEs are written in (`contraseña`, `passwort`, `senha`, `пароль`, …).
+_CREDENTIAL_WORD = (
+    r"(password|passwd|passphrase|pass|pwd|secret|contrase[ñn]a|passwort|kennwort|motdepasse|senha"
+    r"|parola|wachtwoord|has[łl]o|пароль|密码|パスワード|비밀번호)"
+)
+_PASSWORD_PHRASE = re.compile(
+    rf"((your|my|the|some|a|an|new|strong|secure|db|database|app|user|admin|root|redis|postgres|mysql)_?)*"
+    rf"{_CREDENTIAL_WORD}(_?(here|goes_?here))?",
+    re.IGNORECASE,
+)
+_SEPARATORS = re.compile(r"[-_. ]+")
+_MAX_PHRASE = 80
 _VARIABLE = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[^<>]*>|%\([A-Za-z_]+\)s)$")
 _URL_HOST = re.compile(r"@\[?([^/:?#\s\]\"'`]*)")
 # A host on the machine itself, or a service name on its network (compose, CI containers): no dot.
@@ -119,6 +135,10 @@ def _sample(user: str, password: str, host: str) -> bool:
     """A placeholder word or a variable anywhere; the user name again only on a local host (a CI
     service container's `postgres:postgres@127.0.0.1`, not `deployer:deployer@db.example.com`)."""
     if password.lower() in _SAMPLE_PASSWORDS or _VARIABLE.match(password):
+        return True
+    if len(password) <= _MAX_PHRASE and _PASSWORD_PHRASE.fullmatch(
+        _SEPARATORS.sub("_", unquote(password)).strip("_")
+    ):
         return True
     return password == user and _LOCAL_HOST.match(host) is not None
 
