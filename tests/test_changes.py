@@ -295,6 +295,18 @@ def test_a_manifest_is_iac_in_json_and_behind_any_number_of_comment_lines(tmp_pa
         (["tests/fixtures/"], "tests/fixtures/a/b", True),
         (["a?.py"], "ab.py", True),
         (["a?.py"], "a/b.py", False),
+        # A leading `/` or `./` is the top of the repository only, as in a .gitignore (a real config's
+        # `/build` excluded the product code in app/build/ too).
+        (["/build"], "build/out.txt", True),
+        (["/build"], "app/build/deploy.py", False),
+        (["./examples/**"], "examples/a.py", True),
+        (["./examples/**"], "lib/examples/a.py", False),
+        (["/*.md"], "docs/x.md", False),
+        (["[Tt]ests/"], "Tests/a.py", True),
+        (["[Tt]ests/"], "app/tests/a.py", True),
+        (["[Tt]ests/"], "tests2/a.py", False),
+        (["log[!0-9].txt"], "logs.txt", True),
+        (["log[!0-9].txt"], "log1.txt", False),
     ],
 )
 def test_exclude_globs(patterns: list[str], path: str, matched: bool) -> None:

@@ -76,3 +76,12 @@ def test_globs_up_to_the_limit_are_read(tmp_path: Path) -> None:
     path = tmp_path / ".mergeguard.yml"
     path.write_text("exclude:\n" + "".join(f"  - 'f{i}.txt'\n" for i in range(globs.MAX_GLOBS)))
     assert len(config.load(path, REGISTRY.keys()).exclude) == globs.MAX_GLOBS
+
+
+def test_a_negated_glob_is_refused_with_one_line_naming_it(tmp_path: Path) -> None:
+    """A .gitignore's `!keep.py` re-includes; read as a glob it matched nothing, silently."""
+    path = tmp_path / ".mergeguard.yml"
+    path.write_text("exclude:\n  - 'vendor/**'\n  - '!vendor/ours/**'\n")
+    with pytest.raises(ConfigError) as raised:
+        config.load(path, REGISTRY.keys())
+    assert str(raised.value).startswith(f"{path}:3: exclude: '!vendor/ours/**': a `!` pattern re-includes")

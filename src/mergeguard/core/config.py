@@ -13,7 +13,7 @@ import yaml
 
 from mergeguard.core import yamlfile
 from mergeguard.core.errors import ConfigError
-from mergeguard.core.globs import MAX_GLOBS
+from mergeguard.core.globs import MAX_GLOBS, negated
 from mergeguard.core.model import Kind, Severity
 
 if TYPE_CHECKING:
@@ -190,4 +190,12 @@ class _Reader(yamlfile.NodeReader):
         items = self.sequence(node, key, "glob patterns")
         if len(items) > MAX_GLOBS:  # refused before reading them: a list this long is a mistake
             self.fail(node, key, f"has {len(items):,} globs; at most {MAX_GLOBS:,} are read (use `dir/**`)")
-        return tuple(self.text(item, key, "a glob pattern string") for item in items)
+        patterns = tuple(self.text(item, key, "a glob pattern string") for item in items)
+        for item, pattern in zip(items, patterns, strict=True):
+            if negated(pattern):
+                self.fail(
+                    item,
+                    key,
+                    f"{pattern!r}: a `!` pattern re-includes nothing here; list only what to exclude",
+                )
+        return patterns

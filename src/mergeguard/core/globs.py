@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from itertools import accumulate
 
-_WILD = frozenset("*?")
+_WILD = frozenset("*?[")
 MAX_GLOBS = 10_000
 """The most exclude globs a config may list: the globs of no simple shape become one regex, whose
 compiling grows with their number (10,000 of them: about a second); a directory's `dir/**` is one."""
@@ -51,15 +51,17 @@ def compile_globs(patterns: tuple[str, ...]) -> GlobMatcher:
     suffixes: set[str] = set()
     rest: list[str] = []
     for pattern in patterns:
-        body = pattern.strip().strip("/")
+        body = _body(pattern)
         head = body.removeprefix("**/")
         if body and _WILD.isdisjoint(body):
-            (paths if "/" in body else names).add(body)
-        elif head and "/" not in head and _WILD.isdisjoint(head):
+            (paths if "/" in body or _rooted(pattern) else names).add(body)
+        elif head and "/" not in head and _WILD.isdisjoint(head) and not _rooted(pattern):
             names.add(head)  # `**/name`: the name at any depth, as `name`
         elif body.endswith("/**") and _WILD.isdisjoint(body[:-3]) and body[:-3].strip("/") == body[:-3]:
             dirs.add(body[:-3])
-        elif body.startswith("*.") and "/" not in body and _WILD.isdisjoint(body[1:]):
+        elif (
+            body.startswith("*.") and "/" not in body and _WILD.isdisjoint(body[1:]) and not _rooted(pattern)
+        ):
             suffixes.add(body[1:])
         else:
             rest.append(glob_regex(pattern))
@@ -73,10 +75,26 @@ def _suffixes(name: str) -> set[str]:
     return {name[i:] for i, char in enumerate(name) if char == "."}
 
 
+def _body(pattern: str) -> str:
+    """The pattern without white space around it, `./` or `/` before it and `/` after it."""
+    body = pattern.strip()
+    return (body[2:] if body.startswith("./") else body).strip("/")
+
+
+def _rooted(pattern: str) -> bool:
+    """`/build` and `./build`: only at the top of the repository, as in a .gitignore."""
+    return pattern.strip().startswith(("/", "./"))
+
+
+def negated(pattern: str) -> bool:
+    """A .gitignore re-inclusion (`!keep.py`), which an exclude list has no use for."""
+    return pattern.strip().startswith("!")
+
+
 def glob_regex(pattern: str) -> str:
     """The regex a repo-relative path (or one of its directories) must fully match."""
-    body = pattern.strip().strip("/")
-    anchored = "/" in body
+    body = _body(pattern)
+    anchored = "/" in body or _rooted(pattern)
     out = []
     i = 0
     while i < len(body):
@@ -86,8 +104,25 @@ def glob_regex(pattern: str) -> str:
         elif body.startswith("**", i):
             out.append(".*")
             i += 2
+        elif body[i] == "[" and (end := _class_end(body, i)) > 0:
+            out.append(_char_class(body[i + 1 : end]))
+            i = end + 1
         else:
             out.append({"*": "[^/]*", "?": "[^/]"}.get(body[i], re.escape(body[i])))
             i += 1
     regex = "".join(out)
     return regex if anchored else f"(?:.*/)?{regex}"
+
+
+def _class_end(body: str, start: int) -> int:
+    """Where the `[...]` opening at `start` closes (a `]` first in it is a member); -1: no class."""
+    first = start + 2 if body.startswith(("[!", "[^"), start) else start + 1
+    end = body.find("]", first + 1)
+    return end if end > first and "/" not in body[start:end] else -1
+
+
+def _char_class(members: str) -> str:
+    """A glob's `[Tt]`, `[!0-9]` as a regex class that never matches `/`."""
+    negate = members[:1] in ("!", "^")
+    inner = re.sub(r"([\\\]\[^])", r"\\\1", members[1:] if negate else members)
+    return f"[^/{inner}]" if negate else f"(?!/)[{inner}]"
