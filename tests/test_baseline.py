@@ -51,7 +51,7 @@ def test_an_all_digit_fingerprint_written_by_hand_stays_a_string(tmp_path: Path)
             "version: 1\nentries:\n- {fingerprint: abc, tool: t, rule: r, path: p, reason: x}\n",
             3,
             "entries[0].fingerprint",
-            "32 lowercase hex",
+            "32 hex digits",
         ),
         (
             f"version: 1\nentries:\n- {{fingerprint: {FP}, tool: t, rule: r, path: p, reason: ' '}}\n",
@@ -110,6 +110,8 @@ def test_expiry_ends_on_the_day() -> None:
         "2027-01-31T00:00:00Z",
         "2027-01-31 23:30:00",
         "2027-01-31T10:00:00-05:00",
+        "'2027-01-31T12:00:00Z'",  # quoted, as some editors and generators write it
+        '"2027-01-31 23:30:00"',
     ],
 )
 def test_an_expiry_written_as_a_timestamp_is_its_day(written: str, tmp_path: Path) -> None:
@@ -132,3 +134,16 @@ def test_update_keeps_reasons_and_prune_drops_stale() -> None:
     updated = baseline.update([edited], fresh)
     assert [e.reason for e in updated] == ["reason edited by hand", "new reason"]
     assert baseline.prune(updated, [edited]) == [fresh[1]]
+
+
+def test_what_hand_written_baselines_say_in_other_words_reads_the_same(tmp_path: Path) -> None:
+    """Found by a real-input round: a quoted version, a fingerprint in capitals, `expires: null` and
+    an `entries:` whose only line is a comment were refused."""
+    path = tmp_path / "b.yml"
+    path.write_text(
+        f"version: '1'\nentries:\n- fingerprint: {FP.upper()}\n  tool: bandit\n  rule: B602\n"
+        "  path: api/app.py\n  reason: tracked\n  expires: null\n"
+    )
+    assert baseline.load(path) == (BaselineEntry(FP, "bandit", "B602", "api/app.py", "tracked"),)
+    path.write_text("version: 1\nentries:\n  # none accepted yet\n")
+    assert baseline.load(path) == ()

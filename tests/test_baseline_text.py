@@ -108,7 +108,10 @@ def test_edges_read_the_same_or_are_left_to_yaml(text: str, tmp_path: Path) -> N
     if fast is not None:
         assert fast == slow
     else:
-        assert isinstance(slow, str) or text.startswith("version: 2") or "\n    - b" in text, slow
+        capitals = (
+            "fingerprint: A" in text
+        )  # the YAML reader takes a fingerprint in capitals as its lowercase
+        assert isinstance(slow, str) or text.startswith("version: 2") or "\n    - b" in text or capitals, slow
 
 
 def test_the_first_four_edges_take_the_fast_path() -> None:

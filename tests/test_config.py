@@ -100,3 +100,17 @@ def test_unreadable_config(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(ConfigError, match="cannot be read"):
         config.load(path, KNOWN)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\n# defaults for now\n",
+        "exclude:\n  # - examples/**\nscanners:\n  # checkov: false\nfail-on-kind:\n",
+    ],
+)
+def test_a_config_with_nothing_under_its_keys_is_the_defaults(tmp_path: Path, text: str) -> None:
+    """Found by a real-input round: every item commented out, or a `---` alone, was refused."""
+    path = tmp_path / ".mergeguard.yml"
+    path.write_text(text)
+    assert config.load(path, KNOWN) == config.Config(source=str(path))

@@ -79,7 +79,7 @@ def load(path: Path) -> tuple[BaselineEntry, ...]:
     items = reader.mapping(root, "(top level)", ("version", "entries"))
     if "version" not in items:
         reader.fail(root, "version", "is missing")
-    version = reader.scalar(items["version"][1], "version", int, "a whole number", int)
+    version = reader.scalar(items["version"][1], "version", (int, str), "a whole number", _whole_number)
     if version != VERSION:
         reader.fail(
             items["version"][1], "version", f"{version} is not supported (this mergeguard reads {VERSION})"
@@ -100,22 +100,36 @@ def _entry(reader: yamlfile.NodeReader, node: yaml.Node, key: str) -> BaselineEn
         for name, (_, value) in items.items()
         if name != "expires"
     }
+    values["fingerprint"] = values["fingerprint"].lower()  # as copied from a tool that shows it in capitals
     if not _FINGERPRINT.fullmatch(values["fingerprint"]):
-        reader.fail(items["fingerprint"][1], f"{key}.fingerprint", "must be 32 lowercase hex digits")
+        reader.fail(items["fingerprint"][1], f"{key}.fingerprint", "must be 32 hex digits")
     if not values["reason"].strip():
         reader.fail(items["reason"][1], f"{key}.reason", "must say why the finding is accepted")
-    expires = _date(reader, items["expires"][1], f"{key}.expires") if "expires" in items else None
-    return BaselineEntry(**values, expires=expires)
+    expires = items.get("expires", (None, None))[1]
+    return BaselineEntry(
+        **values, expires=_date(reader, expires, f"{key}.expires") if expires is not None else None
+    )
 
 
-def _date(reader: yamlfile.NodeReader, node: yaml.Node, key: str) -> dt.date:
+def _whole_number(value: int | str) -> int:
+    """`1` or `'1'`."""
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"must be a whole number, got {value!r}") from None
+
+
+def _date(reader: yamlfile.NodeReader, node: yaml.Node, key: str) -> dt.date | None:
+    """The day an acceptance ends; `expires: null` (or nothing after it) is no end, as no `expires`."""
+    if yamlfile.is_null(node):
+        return None
     value = reader.scalar(node, key, (dt.date, str), "a date (YYYY-MM-DD)", lambda v: v)
     if isinstance(value, dt.datetime):  # a timestamp (`2026-12-31T00:00:00Z`): its day, as written
         return value.date()
     if isinstance(value, dt.date):
         return value
-    try:
-        return dt.date.fromisoformat(value)
+    try:  # quoted: a date, or a timestamp whose day it is
+        return dt.datetime.fromisoformat(value.strip()).date()
     except ValueError:
         reader.fail(node, key, f"must be a date (YYYY-MM-DD), got {value!r}")
 

@@ -33,7 +33,10 @@ class NodeReader:
     def mapping(
         self, node: yaml.Node, key: str, allowed: tuple[str, ...] = ()
     ) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-        """The mapping's items by key; unknown keys (when `allowed` is given) and duplicates fail."""
+        """The mapping's items by key; unknown keys (when `allowed` is given) and duplicates fail.
+        Nothing at all (`scanners:` with every line under it commented out, a `---` alone) is empty."""
+        if is_null(node):
+            return {}
         if not isinstance(node, yaml.MappingNode):
             self.fail(node, key, "must be a mapping")
         items: dict[str, tuple[yaml.Node, yaml.Node]] = {}
@@ -50,6 +53,9 @@ class NodeReader:
         return items
 
     def sequence(self, node: yaml.Node, key: str, what: str) -> list[yaml.Node]:
+        """The list's items; nothing at all (`exclude:` with its items commented out) is empty."""
+        if is_null(node):
+            return []
         if not isinstance(node, yaml.SequenceNode):
             self.fail(node, key, f"must be a list of {what}")
         return list(node.value)
@@ -71,9 +77,14 @@ class NodeReader:
 
     def literal(self, node: yaml.Node, key: str, what: str = "a string") -> str:
         """A scalar's text as written, so an id like 0123 or 1e10 stays a string and is not a number."""
-        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+        if not isinstance(node, yaml.ScalarNode) or is_null(node):
             self.fail(node, key, f"must be {what}")
         return str(node.value)
+
+
+def is_null(node: yaml.Node) -> bool:
+    """An empty value, `~` or `null`."""
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
 def shown(node: yaml.Node) -> str:
