@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mergeguard.core.errors import UsageError
 from mergeguard.core.model import Severity
@@ -134,3 +135,15 @@ def test_a_bottomless_event_payload_is_one_line_not_a_recursion_error(tmp_path: 
 def test_paths_are_made_workspace_relative(tmp_path: Path, directory: str, prefix: str) -> None:
     ctx = from_env(env_with(tmp_path, "push", {}, **{"working-directory": directory}))
     assert ctx.path_prefix == prefix
+
+
+def test_with_the_inputs_action_yml_gives_by_default_the_config_file_decides_the_policy(
+    tmp_path: Path,
+) -> None:
+    """The runner sets every input a workflow omits to its `action.yml` default: a default
+    `fail-on: high` overrode a config's `fail-on: medium` and made a merge step's omitted input clash
+    with its shards'."""
+    action = yaml.safe_load((Path(__file__).parents[1] / "action.yml").read_text(encoding="utf-8"))
+    defaults = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    ctx = from_env(env_with(tmp_path, "push", {"before": BASE}, **defaults))
+    assert ctx.inputs.fail_on is None and not ctx.inputs.scanners

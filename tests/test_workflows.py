@@ -178,7 +178,7 @@ def test_action_yml_is_the_documented_docker_action() -> None:
     assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
     defaults = {name: spec.get("default") for name, spec in action["inputs"].items()}
     assert defaults == {
-        "github-token": "${{ github.token }}", "fail-on": "high", "scanners": "", "config": "",
+        "github-token": "${{ github.token }}", "fail-on": "", "scanners": "", "config": "",
         "baseline": "", "images": "", "base-images": "", "base-reports": "", "vuln-db-dir": "",
         "offline": "false", "scope": "", "comment": "true",
         "comment-author": "", "upload-sarif": "false",

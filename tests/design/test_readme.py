@@ -57,7 +57,9 @@ def test_a_table_that_drifted_is_caught_and_rewritten(tmp_path: Path) -> None:
     copy = tmp_path / "README.md"
     shutil.copy(README, copy)
     original = copy.read_text(encoding="utf-8")
-    copy.write_text(original.replace("| `fail-on` | `high` |", "| `fail-on` | `medium` |"), encoding="utf-8")
+    copy.write_text(
+        original.replace("| `upload-sarif` | `false` |", "| `upload-sarif` | `true` |"), encoding="utf-8"
+    )
     done = check(copy, "--check")
     assert done.returncode == 1
     assert "differ from action.yml" in done.stderr
