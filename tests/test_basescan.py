@@ -89,6 +89,51 @@ def test_a_base_image_bump_keeps_the_files_old_runs_as_root_pre_existing(tmp_pat
     assert code == 0
 
 
+TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  InstanceType:
+    Type: String
+    AllowedValues:
+      - t3.small
+    Default: t3.small
+Resources:
+  EC2Instance:
+    Type: AWS::EC2::Instance
+    Properties:
+      InstanceType: !Ref InstanceType
+      ImageId: ami-0123456789abcdef0
+"""
+WORKFLOW = """on: issues
+permissions:
+  contents: read
+jobs:
+  triage:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "${{ github.event.issue.title }}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "change"),
+    [
+        # Trivy names a CloudFormation resource by its lines (`template.yaml:9-13`)
+        ("template.yaml", TEMPLATE, ("      - t3.small\n", "      - t3.small\n      - t3a.small\n")),
+        # Checkov names a workflow step by its index (`steps[0]`)
+        (".github/workflows/triage.yml", WORKFLOW, ("    steps:\n", "    steps:\n      - run: date\n")),
+    ],
+)
+def test_lines_or_steps_added_above_a_resource_leave_its_findings_pre_existing(
+    tmp_path: Path, path: str, text: str, change: tuple[str, str]
+) -> None:
+    """Found on real repositories: a tool that names a resource by its position gave the old finding
+    another message, so the base seemed not to have it, and it blocked as new."""
+    tree = pr(tmp_path, {path: text}, {path: text.replace(*change)})
+    code, findings = scan(tree)
+    assert findings and {f["status"] for f in findings} == {"pre-existing"}
+    assert code == 0
+
+
 def test_an_old_problem_in_a_resource_the_change_touched_stays_pre_existing(tmp_path: Path) -> None:
     """Only the image tag changes (metrics-server's `:master` -> `:v0.7.2`): the privileged container
     was there before, and the line rule alone made it new because its range holds the changed line."""

@@ -155,10 +155,15 @@ def _keys_of(finding: Finding, moves: Sequence[tuple[str, str]]) -> list[tuple[s
 
 
 def _unmoved(message: str, moves: Sequence[tuple[str, str]]) -> str:
-    """`message` naming a renamed resource by its old name, as the base's report names it."""
+    """`message` naming a renamed resource by its old name, as the base's report names it, and
+    without the positions some tools name a resource by (Trivy's CloudFormation `template.yaml:14-18`,
+    Checkov's `steps[2]`): lines or steps added above it must not make its old findings new."""
     for new, old in moves:
         message = re.sub(rf"\(resource {re.escape(new)}(?=[.)\[])", f"(resource {old}", message)
-    return message
+    return _POSITION.sub("", message)
+
+
+_POSITION = re.compile(r"(?<=\[)\d+(?=\])|(?<=\S):\d+(-\d+)?(?=\))")
 
 
 @dataclass(frozen=True, slots=True)
