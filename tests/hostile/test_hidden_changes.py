@@ -128,6 +128,31 @@ def test_the_view_re_encodes_utf16_text_as_utf8(tree: GitTree) -> None:
             assert (view / name).read_bytes() == text.encode("utf-8"), name
 
 
+LATIN1 = "# Configuración de la base de datos\nspring.datasource.password=Xk9vB2mQ7pLw4Rt8zT\n"
+
+
+def test_the_view_re_encodes_latin1_text_as_utf8_unless_it_names_its_encoding(tree: GitTree) -> None:
+    """Found on a real repository: Java's `.properties` are Latin-1, and detect-secrets skipped one."""
+    tree.write("application.properties", LATIN1.encode("latin-1"))
+    cookie = "# -*- coding: latin-1 -*-\ncafé = 1\n".encode("latin-1")  # Python decodes it by its cookie
+    tree.write("legacy.py", cookie)
+    tree.commit("8-bit text")
+    with scan_view(changes.collect(tree.root, "base", [])) as view:
+        assert (view / "application.properties").read_bytes() == LATIN1.encode("utf-8")
+        assert (view / "legacy.py").read_bytes() == cookie
+    assert (tree.root / "application.properties").read_bytes() == LATIN1.encode("latin-1")
+
+
+def test_a_secret_in_latin1_text_is_found_by_detect_secrets(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree.write("application.properties", LATIN1.encode("latin-1"))
+    tree.commit("a Latin-1 .properties")
+    _, report = scan(tree, capsys, "detect-secrets")
+    found = {(f["path"], f["start_line"], f["rule_id"]) for f in report["findings"]}  # type: ignore[attr-defined]
+    assert found == {("application.properties", 2, "Secret Keyword")}  # medium alone: not blocking
+
+
 def test_a_big_text_file_with_a_nul_byte_is_still_read_by_the_secret_scanners(
     tree: GitTree, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -32,6 +33,11 @@ _SNIFF_BYTES = 8000  # as far as git looks for a NUL byte to call a file binary
 _MAX_TEXT_BYTES = 10_000_000  # a UTF-16 file re-encoded in memory
 _MAX_NUL_TEXT_BYTES = 256_000_000  # text with NUL bytes, copied in chunks
 _CHUNK_BYTES = 1 << 20
+# PEP 263's `# -*- coding: latin-1 -*-` (on the first two lines) and `<?xml … encoding="…"?>`.
+_DECLARED_ENCODING = re.compile(
+    rb"\A(?:[^\n]*\n)?[ \t\f]*#.*?coding[:=]|\A(?:\xef\xbb\xbf)?<\?xml[^>]*encoding="
+)
+_DECLARATION_BYTES = 1024
 
 
 @contextmanager
@@ -141,7 +147,7 @@ def _lay_out_text(source: Path, dest: Path) -> bool:
     except OSError:
         return False
     if b"\0" not in head:
-        return False
+        return _legacy_text(source, dest, head, size)
     if (encoding := _utf16(head)) is not None and size <= _MAX_TEXT_BYTES:
         try:
             dest.write_bytes(source.read_bytes().decode(encoding).encode("utf-8", "surrogatepass"))
@@ -149,6 +155,35 @@ def _lay_out_text(source: Path, dest: Path) -> bool:
         except (UnicodeError, OSError):
             dest.unlink(missing_ok=True)
     return size <= _MAX_NUL_TEXT_BYTES and _spaces_for_nul(source, dest)
+
+
+def _legacy_text(source: Path, dest: Path, head: bytes, size: int) -> bool:
+    """Text in an 8-bit encoding (Latin-1 or Windows-1252: Java's `.properties`, older sources)
+    written as UTF-8: detect-secrets skips a file that is not UTF-8 without a word (measured: a
+    password in a Latin-1 `.properties` went unseen by it). A file that names its encoding (a Python
+    coding cookie, an XML declaration) is left as it is: its readers decode it by that name."""
+    if size > _MAX_TEXT_BYTES or (size <= len(head) and head.isascii()):
+        return False
+    try:
+        data = source.read_bytes()
+        data.decode("utf-8")
+        return False  # UTF-8 already (ASCII too)
+    except UnicodeDecodeError:
+        pass
+    except OSError:
+        return False
+    if _DECLARED_ENCODING.search(data[:_DECLARATION_BYTES]):
+        return False
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes Windows-1252 leaves undefined: Latin-1 has them
+        text = data.decode("latin-1")
+    try:
+        dest.write_bytes(text.encode("utf-8"))
+    except OSError:
+        dest.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _utf16(head: bytes) -> str | None:
