@@ -38,6 +38,16 @@ def test_a_backslash_is_part_of_a_scanned_files_name() -> None:
     assert relative_path("app\\win\\x.py", target) == "app/win/x.py"  # a Windows report's separators
 
 
+def test_a_symlinked_root_is_taken_off_either_spelling(tmp_path: Path) -> None:
+    """A tool given the link writes the link's path; one given the link's target, or run from
+    `pwd -P`, the resolved one (the CLI names the root through the link when the shell does)."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    target = Target(root=tmp_path / "link", files=(), repo=tmp_path / "link")
+    assert relative_path(f"{tmp_path}/link/app/x.py", target) == "app/x.py"
+    assert relative_path(f"{tmp_path}/real/app/x.py", target) == "app/x.py"
+
+
 @pytest.mark.parametrize("reported", ["../etc/passwd", "app/../../x", "", "/", "./"])
 def test_paths_outside_the_root_are_parse_errors(reported: str) -> None:
     with pytest.raises(ParseError):

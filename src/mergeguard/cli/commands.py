@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from mergeguard.cli import baseline as baseline_cli
 from mergeguard.cli.gate import write_reports
-from mergeguard.cli.options import NAMES, settings
+from mergeguard.cli.options import NAMES, root_dir, settings
 from mergeguard.core import baseline
 from mergeguard.core.config import Config
 from mergeguard.core.errors import MergeguardError
@@ -21,7 +20,7 @@ from mergeguard.scanners.commands import find_executable, probe_version
 
 def run_convert(args: argparse.Namespace) -> int:
     """Another tool's report as SARIF on standard output, or as the files the output flags name."""
-    root = Path(args.root)
+    root = root_dir(args.root)
     report = pipeline.ImportedReport(args.tool, args.input, imported.read_report(args.input))
     result = pipeline.convert(report, root, Config())
     if not write_reports(args, result):
@@ -35,7 +34,7 @@ def run_convert(args: argparse.Namespace) -> int:
 
 def run_baseline(args: argparse.Namespace) -> int:
     """`baseline create | update | prune` on a full scan of PATH."""
-    root = Path(args.path)
+    root = root_dir(args.path)
     config = settings(args, root)
     path = baseline.path_for(args.baseline, root)
     accepted = baseline.load(path) if path.is_file() else ()

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mergeguard.cli.options import NAMES, options, settings
+from mergeguard.cli.options import NAMES, options, root_dir, settings
 from mergeguard.cli.parser import dest
 from mergeguard.core import baseline
 from mergeguard.core.errors import UsageError
@@ -20,7 +20,7 @@ from mergeguard.scan.request import build_config, build_request, policy_files
 def run_scan(args: argparse.Namespace) -> int:
     """`scan`: the request from the flags, the pipeline, then the verdict (or a shard's report)."""
     base = None if args.all_files else args.base
-    flags = options(args, Path(args.path), base, shard=_shard(args))
+    flags = options(args, root_dir(args.path), base, shard=_shard(args))
     files = policy_files(flags)  # PR mode: the base's
     request = build_request(flags, files)
     result = pipeline.scan(request, build_config(flags, files))

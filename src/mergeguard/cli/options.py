@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 from pathlib import Path
 
 from mergeguard.core import basepolicy, config
 from mergeguard.core.model import Severity
 from mergeguard.scan import shards
 from mergeguard.scan.request import OptionNames, RequestOptions, build_config
+
+_WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[/\\]")
 
 NAMES = OptionNames(
     scanners="--scanners",
@@ -51,3 +55,13 @@ def settings(
 ) -> config.Config:
     """The config the flags and the policy files give (`files`: the base's in PR mode)."""
     return build_config(options(args, root), files)
+
+
+def root_dir(path: str) -> Path:
+    """PATH or `--root` made absolute, once, here: reports name files absolutely (`bandit -r "$PWD"`,
+    SARIF `file:///…`), and a relative root was never taken off them (the readers also match a root
+    spelt through a symlink, or resolved). A Windows `C:/…` root (a report made on Windows) stays as
+    written."""
+    if _WINDOWS_ABSOLUTE.match(path):
+        return Path(path)
+    return Path(os.path.abspath(path))  # noqa: PTH100 - resolve() follows links, absolute() keeps `..`

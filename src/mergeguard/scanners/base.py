@@ -99,8 +99,8 @@ def relative_path(reported: str, target: Target) -> str:
     """
     if (named := as_scanned(reported, target)) is not None:
         return named
-    text = reported.replace("\\", "/")
     root = _root_prefix(target)
+    text = _root_spelling(reported.replace("\\", "/"), target.root)
     if _WINDOWS_ABSOLUTE.match(text) and not text.startswith(root):  # a report made on Windows
         if not text.lower().startswith(root.lower()):  # placed only under a --root C:/…, any case
             raise ParseError(f"path {reported!r} is an absolute Windows path outside --root")
@@ -117,12 +117,38 @@ def as_scanned(reported: str, target: Target) -> str | None:
     `./` or a leading `/` taken off); None when it is not one."""
     if "\\" not in reported:
         return None
-    text = _below(reported, _root_prefix(target))
+    text = _below(_root_spelling(reported, target.root), _root_prefix(target))
     return text if text in target.files else None
+
+
+def under_root(reported: str, target: Target) -> bool:
+    """Whether `reported` (absolute, POSIX separators) names a path below the root, however spelt."""
+    return _root_spelling(reported, target.root).startswith(_root_prefix(target))
 
 
 def _root_prefix(target: Target) -> str:
     return target.root.as_posix().rstrip("/") + "/"
+
+
+def _root_spelling(text: str, root: Path) -> str:
+    """`text` with the root spelt as given when it names the root another way: through a symlink to
+    it or resolved (a tool handed the link's target, or run from `pwd -P`), or absolute where the
+    root was given relative. Asked of the file system only for an absolute path not below the root."""
+    given = root.as_posix().rstrip("/") + "/"
+    if not text.startswith("/") or text.startswith(given):
+        return text
+    path = PurePosixPath(text)
+    for ancestor in reversed(path.parents[:-1]):  # the last parent is `/`
+        if _same_directory(ancestor, root):
+            return given + path.relative_to(ancestor).as_posix()
+    return text
+
+
+def _same_directory(path: PurePosixPath, root: Path) -> bool:
+    try:
+        return Path(path).samefile(root)
+    except OSError:  # absent (a path written from the scan root, `/app/x.py`), unreadable
+        return False
 
 
 def _below(text: str, root: str) -> str:

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Finding, Kind, Package, Severity
-from mergeguard.scanners.base import Target, ToolOutput
+from mergeguard.scanners.base import Target, ToolOutput, under_root
 from mergeguard.scanners.reading import basename, field, load_report, objects, repo_path, required, strings
 from mergeguard.scanners.tool import Tool
 from mergeguard.vulns.records import DEPENDENCY_PLACEHOLDER, Advisory, vulnerability_finding
@@ -105,8 +105,7 @@ def _manifest(record: dict[str, Any], scanned: tuple[str, ...], target: Target, 
         raise ParseError(f"{TOOL}: {where}.analyzed_requirement is neither an object nor a string")
     holder = requirement if isinstance(requirement, dict) else {}
     found = field(holder, "found", str, TOOL, f"{where}.analyzed_requirement").replace("\\", "/")
-    root = target.root.as_posix().rstrip("/") + "/"
-    if found.startswith(root):
+    if under_root(found, target):
         return repo_path(found, target, TOOL)
     relative = [s for s in scanned if not s.startswith("/")]
     only = relative if len(relative) == 1 else []
