@@ -12,6 +12,7 @@ from mergeguard.core.errors import UsageError
 from mergeguard.core.model import Kind, Severity
 from mergeguard.scan.imported import parse_file
 from mergeguard.scan.registry import READERS, TOOLS
+from mergeguard.scanners.base import IncompleteReport
 from tests.parsers.cases import REPORTS
 
 ROOT = Path("/repo")
@@ -157,6 +158,45 @@ def test_sarif_severity_tool_kind_and_cwe() -> None:
     checkov = parse_file("sarif", (REPORTS / "sarif" / "checkov-3.3.30.sarif").read_text(), ROOT, "k")
     assert sum(f.rule_id == "CKV_SECRET_2" for f in checkov) == 1  # the other one is suppressed in source
     assert next(f for f in checkov if f.rule_id == "CKV_SECRET_2").kind is Kind.SECRET
+
+
+def failed_codeql(*notifications: dict[str, Any], successful: object = False) -> str:
+    """CodeQL's recorded log, its run saying it did not complete (the invocation the recording cut)."""
+    log = fixture("sarif", "codeql-2.12.6-js.sarif")
+    invocation = {"executionSuccessful": successful, "toolExecutionNotifications": list(notifications)}
+    log["runs"][0]["invocations"] = [{"executionSuccessful": True}, invocation]
+    return json.dumps(log)
+
+
+def note(level: str | None, text: str) -> dict[str, Any]:
+    return {"message": {"text": text}, **({"level": level} if level else {})}
+
+
+def test_a_sarif_run_that_did_not_complete_fails_with_its_error_and_keeps_its_results() -> None:
+    text = failed_codeql(
+        note(None, "Scanned 3 files"),  # a notification's level defaults to warning (SARIF §3.58.6)
+        note("error", "Could not process any files:\n the build failed"),
+    )
+    with pytest.raises(IncompleteReport) as failed:
+        parse_file("sarif", text, ROOT, "c.sarif")
+    assert str(failed.value) == "codeql did not complete: Could not process any files: the build failed"
+    assert [f.rule_id for f in failed.value.findings] == ["js/redos", "js/polynomial-redos"]
+
+
+@pytest.mark.parametrize(
+    ("notes", "said"),
+    [((note("warning", "out of memory"),), "out of memory"), ((), "executionSuccessful is false")],
+)
+def test_a_failed_sarif_run_without_an_error_notification_says_what_it_has(
+    notes: tuple[dict[str, Any], ...], said: str
+) -> None:
+    with pytest.raises(IncompleteReport, match=f"^codeql did not complete: {said}$"):
+        parse_file("sarif", failed_codeql(*notes), ROOT, "c.sarif")
+
+
+def test_a_sarif_run_that_completed_is_read_whatever_its_notifications() -> None:
+    text = failed_codeql(note("error", "1 file could not be extracted"), successful=True)
+    assert len(parse_file("sarif", text, ROOT, "c.sarif")) == 2
 
 
 def test_hadolint_runs_appended_to_one_file_are_all_read() -> None:

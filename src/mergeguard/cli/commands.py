@@ -11,7 +11,7 @@ from mergeguard.cli.gate import write_reports
 from mergeguard.cli.options import NAMES, root_dir, settings
 from mergeguard.core import baseline
 from mergeguard.core.config import Config
-from mergeguard.core.errors import MergeguardError
+from mergeguard.core.errors import MergeguardError, ScannerError
 from mergeguard.report import writers
 from mergeguard.scan import imported, pipeline
 from mergeguard.scan.registry import REGISTRY, select
@@ -19,7 +19,8 @@ from mergeguard.scanners.commands import find_executable, probe_version
 
 
 def run_convert(args: argparse.Namespace) -> int:
-    """Another tool's report as SARIF on standard output, or as the files the output flags name."""
+    """Another tool's report as SARIF on standard output, or as the files the output flags name; exit 3
+    (after writing them) when the report says its tool did not complete."""
     root = root_dir(args.root)
     report = pipeline.ImportedReport(args.tool, args.input, imported.read_report(args.input))
     result = pipeline.convert(report, root, Config())
@@ -29,6 +30,8 @@ def run_convert(args: argparse.Namespace) -> int:
     print(
         f"mergeguard: converted {count} finding{'s' if count != 1 else ''} from {args.input}", file=sys.stderr
     )
+    if failed := result.decision.failed:  # the report says its tool did not complete: fail closed
+        raise ScannerError("; ".join(f"scanner {o.scanner} failed: {o.reason}" for o in failed))
     return 0
 
 

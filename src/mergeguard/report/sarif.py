@@ -95,6 +95,8 @@ def _plan(result: ScanResult) -> list[Planned]:
     for assessed in result.decision.assessed:  # merged duplicates are already folded into one finding
         found.setdefault(assessed.finding.tool, []).append(assessed)
     failed = {name for name, o in outcomes.items() if o.status is Status.FAILED}
+    # A failed SARIF import's findings are under its drivers' names: their alerts are unknown too.
+    failed |= {f.tool for o in outcomes.values() if o.status is Status.FAILED for f in o.findings}
     tools = ({name for name, o in outcomes.items() if o.status is Status.OK} | set(found)) - failed
     return [
         (tool, outcomes.get(tool), sorted(found.get(tool, []), key=sarif_limits.priority))

@@ -10,7 +10,7 @@ from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.model import Finding
 from mergeguard.core.text import plain
 from mergeguard.scan.registry import READERS
-from mergeguard.scanners.base import Target, ToolOutput
+from mergeguard.scanners.base import IncompleteReport, Target, ToolOutput
 
 STDIN = "-"
 
@@ -19,7 +19,8 @@ def parse_file(tool: str, text: str, root: Path, source: str) -> list[Finding]:
     """Findings from `text`, a `tool` report read from `source` (a file name, or "-" for stdin).
 
     Paths become relative to `root` (--root). Anything that is not what `tool` writes is a
-    UsageError (exit 2) with one line: "SOURCE: not a TOOL report: why".
+    UsageError (exit 2) with one line: "SOURCE: not a TOOL report: why". A report saying its tool
+    did not complete raises IncompleteReport (with the findings it holds).
     """
     reader = READERS.get(tool)
     if reader is None:
@@ -27,6 +28,8 @@ def parse_file(tool: str, text: str, root: Path, source: str) -> list[Finding]:
     target = Target(root=root, files=(), repo=root)
     try:
         return reader.parse(ToolOutput(text), target)
+    except IncompleteReport:
+        raise  # the tool's report, saying its run failed: the caller's scanner failure
     except (ScannerError, ValueError) as exc:
         raise UsageError(f"{plain(source)}: not a {tool} report: {plain(_reason(exc, tool))}") from None
 

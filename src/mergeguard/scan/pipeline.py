@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from mergeguard.core import baseline, policy, preexisting
+from mergeguard.core import baseline, policy, preexisting, reasons
 from mergeguard.core.basepolicy import PolicyFiles
 from mergeguard.core.changes import ChangeSet, Mode, collect
 from mergeguard.core.config import Config
@@ -33,7 +33,7 @@ from mergeguard.scan.registry import REGISTRY, TOOLS
 from mergeguard.scan.resources import Resources
 from mergeguard.scan.runner import run_all
 from mergeguard.scan.scope_dir import scan_view
-from mergeguard.scanners.base import Job, Scanner, Target
+from mergeguard.scanners.base import IncompleteReport, Job, Scanner, Target
 from mergeguard.vulns.database import VulnDb
 from mergeguard.vulns.images import ImageSpec
 
@@ -209,8 +209,14 @@ def _failed_base(outcomes: Sequence[ScanOutcome]) -> list[ScanOutcome]:
 
 def imported_outcome(report: ImportedReport, root: Path) -> ScanOutcome:
     """A report made elsewhere as the outcome of its tool (UsageError if it is not that tool's report)."""
-    findings = imported.parse_file(report.tool, report.text, root, report.source)
-    return ScanOutcome(report.tool, Status.OK, tuple(findings), reason=f"imported from {report.source}")
+    source = f"imported from {report.source}"
+    try:
+        findings = imported.parse_file(report.tool, report.text, root, report.source)
+    except IncompleteReport as exc:  # fail closed, with what the run did report
+        return ScanOutcome(
+            report.tool, Status.FAILED, exc.findings, reason=f"{reasons.clean(str(exc))} ({source})"
+        )
+    return ScanOutcome(report.tool, Status.OK, tuple(findings), reason=source)
 
 
 def _job(scanner: Scanner, request: ScanRequest, changes: ChangeSet, view: Path, config: Config) -> Job:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar, Protocol
 
 from mergeguard.core import jsonload
 from mergeguard.core.changes import CommitRange
-from mergeguard.core.errors import ParseError
+from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.model import Finding
 from mergeguard.vulns.database import VulnDb
@@ -61,6 +61,15 @@ class ToolOutput:
     report: str
     stderr: str = ""
     exit_code: int = 0
+
+
+class IncompleteReport(ScannerError):
+    """A report whose tool says its run did not complete (SARIF `executionSuccessful: false`): a
+    scanner failure (fail closed) that still carries the findings the run did report."""
+
+    def __init__(self, reason: str, findings: Sequence[Finding]) -> None:
+        super().__init__(reason)
+        self.findings = tuple(findings)
 
 
 class Scanner(Protocol):

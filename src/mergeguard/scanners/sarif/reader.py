@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Finding, Kind, Location, Severity
-from mergeguard.scanners.base import Target, ToolOutput
+from mergeguard.scanners.base import IncompleteReport, Target, ToolOutput
 from mergeguard.scanners.reading import field, load_report, objects, repo_path
 from mergeguard.scanners.sarif.results import (
     _OTHER_TOOLS,
@@ -47,8 +47,13 @@ class SarifReport:
         if log.get("version", "2.1.0") != "2.1.0":
             raise ParseError(f"{NAME}: SARIF version {log.get('version')!r} is not 2.1.0")
         findings: list[Finding] = []
+        failures: list[str] = []
         for i, run in enumerate(objects(log["runs"], NAME, "runs")):
-            findings += _Run(run, target, f"runs[{i}]", self.kinds).findings()
+            read = _Run(run, target, f"runs[{i}]", self.kinds)
+            findings += read.findings()
+            failures += [read.failure] if read.failure else []
+        if failures:  # what the failed runs did report is kept, the scanner fails all the same
+            raise IncompleteReport("; ".join(failures), findings)
         return findings
 
 
@@ -70,6 +75,7 @@ class _Run:
         # Absolute URIs lose the longest of these they start with: the declared bases, then the
         # directories the tool ran in (`invocations[].workingDirectory`, ShiftLeft's absolute URIs).
         invocations = objects(run.get("invocations"), NAME, f"{where}.invocations")
+        self.failure = _failure(self.tool, invocations, f"{where}.invocations")
         ran_in = _bases({str(i): inv.get("workingDirectory") for i, inv in enumerate(invocations)})
         self.absolute_bases = sorted(
             {b for b in (*self.bases.values(), *ran_in.values()) if _SCHEME.match(b)}, key=len, reverse=True
@@ -231,6 +237,17 @@ def _bases(declared: dict[str, Any]) -> dict[str, str]:
         if isinstance(uri, str) and uri:
             bases[name] = uri if uri.endswith("/") else uri + "/"
     return bases
+
+
+def _failure(tool: str, invocations: list[dict[str, Any]], where: str) -> str | None:
+    """Why the run did not complete (an invocation's `executionSuccessful: false`, SARIF 2.1.0
+    §3.20.14): its first error notification's message (§3.58; a notification's level defaults to
+    warning), else any notification's; None when every invocation completed."""
+    failed = [invocation for invocation in invocations if invocation.get("executionSuccessful") is False]
+    notes = [n for i in failed for n in objects(i.get("toolExecutionNotifications"), NAME, where)]
+    errors = [note for note in notes if note.get("level", "warning") == "error"]
+    said = next((text for note in (*errors, *notes) if (text := _text(note.get("message")))), "")
+    return f"{tool} did not complete: {said or 'executionSuccessful is false'}" if failed else None
 
 
 def _is_problem(result: dict[str, Any]) -> bool:

@@ -1,0 +1,76 @@
+"""Reports made elsewhere, end to end: a run its tool says failed, and what the reports count."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mergeguard.cli.main import main
+from tests.gitutil import GitTree
+
+REPORTS = Path(__file__).parent / "fixtures" / "reports"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitTree:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("app.js", "console.log(1)\n")
+    tree.commit("base")
+    return tree
+
+
+def failed_codeql(tmp_path: Path, *, results: bool = True) -> Path:
+    """CodeQL's recorded log whose run says it did not complete, with an error notification."""
+    log: dict[str, Any] = json.loads((REPORTS / "sarif" / "codeql-2.12.6-js.sarif").read_text())
+    note = {"level": "error", "message": {"text": "Could not process any files:\n\x1b[31mbuild failed"}}
+    log["runs"][0]["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": [note]}]
+    if not results:
+        log["runs"][0]["results"] = []
+    path = tmp_path / "codeql.sarif"
+    path.write_text(json.dumps(log))
+    return path
+
+
+REASON = "codeql did not complete: Could not process any files: \\x1b[31mbuild failed"
+
+
+def last_line(text: str) -> str:
+    return text.strip().splitlines()[-1]
+
+
+def test_a_failed_sarif_run_with_no_results_fails_the_gate_closed(
+    repo: GitTree, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = failed_codeql(tmp_path, results=False)
+    argv = ["scan", str(repo.root), "--all-files", "--scanners", "none", "--report", f"sarif={report}"]
+    assert main(argv) == 3
+    assert last_line(capsys.readouterr().out) == (
+        f"mergeguard: ERROR: scanner sarif failed: {REASON} (imported from {report})"
+    )
+
+
+def test_a_failed_sarif_run_keeps_the_findings_it_reported(
+    repo: GitTree, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report, out = failed_codeql(tmp_path), tmp_path / "out"
+    argv = ["scan", str(repo.root), "--all-files", "--scanners", "none", "--report", f"sarif={report}"]
+    assert main([*argv, "--json", str(out / "r.json"), "--sarif", str(out / "r.sarif")]) == 1
+    assert f"; scanner sarif failed: {REASON}" in last_line(capsys.readouterr().out)
+    data = json.loads((out / "r.json").read_text())
+    assert [(s["status"], s["findings"]) for s in data["scanners"] if s["name"] == "sarif"] == [("failed", 2)]
+    assert {f["tool"] for f in data["findings"]} == {"codeql"}
+    # No codeql run for code scanning: a partial one would close every alert the run did not reach.
+    assert json.loads((out / "r.sarif").read_text())["runs"] == []
+
+
+def test_convert_of_a_failed_sarif_run_writes_its_findings_then_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report, out = failed_codeql(tmp_path), tmp_path / "c.json"
+    assert main(["convert", "--tool", "sarif", str(report), "--root", str(tmp_path), "--json", str(out)]) == 3
+    assert len(json.loads(out.read_text())["findings"]) == 2
+    line = f"mergeguard: error: scanner sarif failed: {REASON} (imported from {report})"
+    assert capsys.readouterr().err.splitlines()[-1] == line
