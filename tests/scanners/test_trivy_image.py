@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mergeguard.cli.main import main
 from mergeguard.core.changes import ChangeSet, Mode, collect
 from mergeguard.core.config import Config
 from mergeguard.core.model import Finding, Kind
@@ -15,12 +16,14 @@ from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.scan import fingerprints
 from mergeguard.scan.runner import run_all
 from mergeguard.scanners.base import Target, ToolOutput
-from mergeguard.scanners.commands import find_executable
+from mergeguard.scanners.commands import find_executable, run_command
 from mergeguard.scanners.trivy.image import NAME, ImagePart, TrivyImageScanner, image_jobs
 from mergeguard.scanners.trivy.image import _anchor as read_anchor
 from mergeguard.vulns.database import VulnDb
 from mergeguard.vulns.images import ImageKind, ImageSpec, parse_spec
+from mergeguard.vulns.records import image_path
 from tests import trivydb
+from tests.gitutil import GitTree
 from tests.golden import FIXTURES
 from tests.imagebuild import Image, Layer, docker_archive, oci_layout
 
@@ -124,6 +127,39 @@ class TestPlantedImage:
             assert SECRET not in json.dumps([finding.message, finding.title, finding.evidence])
             assert KEY_ID not in finding.message + finding.evidence
             assert str(planted.parent) not in finding.evidence
+
+    def test_its_report_made_elsewhere_keeps_secrets_and_config_checks_at_the_image(
+        self, planted: Path, tmp_path: Path
+    ) -> None:
+        """`--report trivy=` / `convert --tool trivy` of the same scan, run in an earlier CI step: the
+        paths inside the image (`app/config.py`) are no files of the checkout; PR mode dropped them."""
+        exe = find_executable("trivy")
+        assert exe is not None
+        target = Target(tmp_path, ("x",), tmp_path, workdir=tmp_path)
+        command = TrivyImageScanner(parse_spec(str(planted), tmp_path), ImagePart.CONTENTS).command(
+            exe, target
+        )
+        report = tmp_path / "image.json"
+        report.write_text(run_command(command, tmp_path, 120).report)
+        tree = GitTree(tmp_path / "repo")
+        tree.write("Dockerfile", DOCKERFILE)
+        tree.commit("base")
+        tree.git("branch", "base")
+        tree.write("app.py", "print('hello')\n")
+        tree.commit("change")
+        out = tmp_path / "pr.json"
+        argv = ["scan", str(tree.root), "--base", "base", "--scanners", "none", "--report", f"trivy={report}"]
+        assert main([*argv, "--json", str(out)]) == 1
+        data = json.loads(out.read_text())
+        assert data["findings_out_of_scope"] == 0
+        assert {f["path"] for f in data["findings"]} == {image_path(str(planted))}
+        found = sorted((f["kind"], f["rule_id"], f["blocking"]) for f in data["findings"])
+        assert ("misconfiguration", "DS-0002", True) in found  # runs as root
+        assert [(k, r) for k, r, _ in found if k == "secret"] == [  # each its own, not folded into one
+            ("secret", "aws-access-key-id"),
+            ("secret", "aws-secret-access-key"),  # in /app/config.py
+            ("secret", "aws-secret-access-key"),  # in the configuration (ENV): once, not twice
+        ]
 
     def test_vulnerabilities_with_the_test_database(self, planted: Path, tmp_path: Path) -> None:
         """Offline, against the real advisories of tests/trivydb.py (it has none for Alpine's musl)."""

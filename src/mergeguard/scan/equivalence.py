@@ -17,6 +17,7 @@ from mergeguard.core.preexisting import advisory_id
 from mergeguard.scan.registry import TOOLS
 from mergeguard.scan.resources import Resources
 from mergeguard.scanners.tool import Tool
+from mergeguard.vulns.records import IMAGE_PREFIX
 
 # The concepts: each tool names its rules for them (`Tool.line_concepts`, `Tool.file_concepts`).
 LINE_CONCEPTS = frozenset(
@@ -76,8 +77,12 @@ def concept(finding: Finding) -> tuple[str, str] | None:
     """("line" | "file" | "secret" | "advisory", name) when other tools may report the same problem."""
     declared = TOOLS.get(finding.tool)
     if finding.kind is Kind.SECRET:
-        # A tool may place its secrets where others' are not the same problem (`Tool.secrets_join`).
-        return ("secret", "secret") if declared is None or declared.secrets_join else None
+        # A tool may place its secrets where others' are not the same problem (`Tool.secrets_join`),
+        # and an image's placeholder holds every secret of the image, each its own (an imported report).
+        joins = (declared is None or declared.secrets_join) and not finding.location.path.startswith(
+            IMAGE_PREFIX
+        )
+        return ("secret", "secret") if joins else None
     if finding.package is not None:
         return ("advisory", advisory_id(finding))
     tool = (declared.checks_as or declared.name) if declared is not None else finding.tool

@@ -12,7 +12,9 @@ from mergeguard.core.jsonfields import dig, objects_in, or_empty
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners import reread
 from mergeguard.scanners.base import Target, ToolOutput, load_json, relative_path
-from mergeguard.scanners.trivy.vulnerabilities import vulnerabilities
+from mergeguard.scanners.trivy.vulnerabilities import IMAGE_TYPES, image_name, vulnerabilities
+from mergeguard.vulns import anchors as image_anchors
+from mergeguard.vulns.images import ImageKind, ImageSpec
 
 _T = TypeVar("_T")
 
@@ -67,7 +69,23 @@ class TrivyReport:
             raise ParseError(
                 f"{self.name}: the JSON has none of a Trivy report's keys ({', '.join(sorted(_TRIVY_KEYS))})"
             )
-        return parse_value(report, self.name, target)  # parsed once: a big report takes a second
+        findings = parse_value(report, self.name, target)  # parsed once: a big report takes a second
+        return _in_image(findings, report, self.name) if _is_image(report) else findings
+
+
+def _is_image(report: Any) -> bool:
+    return isinstance(report, dict) and report.get("ArtifactType") in IMAGE_TYPES
+
+
+def _in_image(findings: list[Finding], report: dict[str, Any], tool: str) -> list[Finding]:
+    """An image report's secrets and image-config checks placed as `trivy image` places them without a
+    Dockerfile: at the image's placeholder, where its vulnerabilities are. The paths inside the image
+    (`app/.env`) and the artifact's name are no files of the repository: PR mode would drop them."""
+    name = image_name(report, tool)
+    spec = ImageSpec(name, ImageKind.DAEMON)  # its repository: the placeholder the vulnerabilities have
+    contents = [f for f in findings if f.package is None]
+    placed = image_anchors.anchor_all(contents, image_anchors.origins(report), spec, None)
+    return [*(f for f in findings if f.package is not None), *placed]
 
 
 def parse_report(text: str, tool: str, target: Target) -> list[Finding]:

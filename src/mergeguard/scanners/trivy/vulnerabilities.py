@@ -43,6 +43,8 @@ _OS_TYPES = frozenset(
         "minimos",
     }
 )
+# The report's ArtifactType when it is of an image (a tuple: a list or object there is no error).
+IMAGE_TYPES = ("container_image", "vm")
 _TARGET_SUFFIX = re.compile(r"\s+\([^()]*\)$")  # "python:3.11-slim (debian 12.5)"
 
 
@@ -139,7 +141,7 @@ def _strings(record: dict[str, Any], key: str, tool: str, at: str) -> tuple[str,
 
 def _in_image(result: dict[str, Any], report: dict[str, Any]) -> bool:
     """A container image scan, or an OS package result (the only kind old list reports had in images)."""
-    if report.get("ArtifactType") in ("container_image", "vm"):
+    if report.get("ArtifactType") in IMAGE_TYPES:
         return True
     if result.get("Class") == "os-pkgs":
         return True
@@ -147,10 +149,19 @@ def _in_image(result: dict[str, Any], report: dict[str, Any]) -> bool:
 
 
 def _image_path(result: dict[str, Any], report: dict[str, Any], tool: str, where: str) -> str:
-    name = field(report, "ArtifactName", str, tool, "report") or field(result, "Target", str, tool, where)
+    return image_path(image_name(report, tool, result, where))
+
+
+def image_name(
+    report: dict[str, Any], tool: str, result: dict[str, Any] | None = None, where: str = ""
+) -> str:
+    """The image a report is of, as its placeholder names it: the ArtifactName, else the result's
+    Target, without Trivy's "(debian 12.5)"."""
+    name = field(report, "ArtifactName", str, tool, "report")
+    name = name or (field(result, "Target", str, tool, where) if result is not None else "")
     if not name:
-        raise ParseError(f"{tool}: {where} names no image (no ArtifactName or Target)")
-    return image_path(_TARGET_SUFFIX.sub("", name))
+        raise ParseError(f"{tool}: {where or 'the report'} names no image (no ArtifactName or Target)")
+    return _TARGET_SUFFIX.sub("", name)
 
 
 def _file_path(result: dict[str, Any], record: dict[str, Any], target: Target, tool: str, at: str) -> str:
