@@ -74,3 +74,19 @@ def test_convert_of_a_failed_sarif_run_writes_its_findings_then_exits_3(
     assert len(json.loads(out.read_text())["findings"]) == 2
     line = f"mergeguard: error: scanner sarif failed: {REASON} (imported from {report})"
     assert capsys.readouterr().err.splitlines()[-1] == line
+
+
+def test_a_sarif_imports_findings_count_under_sarif_in_every_report(
+    repo: GitTree, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Semgrep's findings carry the driver's name; the scanner row is `sarif`, in each report alike."""
+    report, out = REPORTS / "sarif" / "semgrep-1.182.0.sarif", tmp_path / "out"
+    argv = ["scan", str(repo.root), "--all-files", "--scanners", "none", "--report", f"sarif={report}"]
+    assert main([*argv, "--json", str(out / "r.json"), "--markdown", str(out / "r.md")]) == 1
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("sarif "))
+    assert row.split()[-6:] == ["0", "2", "1", "0", "0", "0"]  # critical high medium low info unknown
+    data = json.loads((out / "r.json").read_text())
+    assert [s["findings"] for s in data["scanners"] if s["name"] == "sarif"] == [3]
+    markdown = (out / "r.md").read_text()
+    assert "No findings from sarif" not in markdown
+    assert next(line for line in markdown.splitlines() if line.startswith("| sarif |")).endswith("| 3 |")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mergeguard.core.model import Finding
@@ -56,3 +57,14 @@ class ScanOutcome:
     duration_s: float = 0.0
     misclassified: Misclassified | None = None  # findings dropped as not about the file they are on
     oversized: Oversized | None = None  # files over the scanner's size limit, not scanned (listed)
+
+
+def scanner_rows(outcomes: Sequence[ScanOutcome]) -> dict[str, str]:
+    """The scanner each finding's tool is counted under: its own, else the outcome that reported it
+    (a SARIF import's findings carry their driver's name, `semgrep`, and count under `sarif`). A tool
+    not in the map (a finding of no outcome) is its own row."""
+    rows = {outcome.scanner: outcome.scanner for outcome in outcomes}
+    for outcome in outcomes:
+        for tool in {finding.tool for finding in outcome.findings}:
+            rows.setdefault(tool, outcome.scanner)
+    return rows

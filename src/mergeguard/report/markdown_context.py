@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mergeguard.core.blocks import thresholds
 from mergeguard.core.model import Severity
-from mergeguard.core.outcome import Status
+from mergeguard.core.outcome import Status, scanner_rows
 from mergeguard.core.policy import Assessed, FindingStatus
 from mergeguard.report.json_report import plan
 from mergeguard.report.markdown_text import escape
@@ -79,7 +79,8 @@ def base(result: ScanResult) -> dict[str, Any]:
     """What a template shows besides the lists: verdict, scope, scanners, counts."""
     changes, decision, config = result.changes, result.decision, result.config
     commits = changes.commit_range
-    found = Counter(tool for a in decision.assessed for tool in a.finding.tools)  # once, not per scanner
+    row_of = scanner_rows(result.outcomes)  # once per scanner that saw it (merged: each of them)
+    found = Counter(row for a in decision.assessed for row in {row_of.get(t, t) for t in a.finding.tools})
     scanners = [scanner_view(o, found[o.scanner]) for o in result.outcomes]
     return {
         "verdict": decision.verdict.value,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from mergeguard.core.model import Severity
-from mergeguard.core.outcome import Status
+from mergeguard.core.outcome import Status, scanner_rows
 from mergeguard.core.policy import Assessed, FindingStatus
 from mergeguard.core.text import inert_lines, plain
 from mergeguard.scan.pipeline import ScanResult
@@ -70,7 +70,10 @@ def _scanner_table(result: ScanResult) -> list[str]:
         f"{s.label[:4]:>4}" for s in _LEVELS
     )
     rows = [header]
-    by_tool = Counter((a.finding.tool, a.finding.severity) for a in result.decision.assessed)
+    row_of = scanner_rows(result.outcomes)
+    by_tool = Counter(
+        (row_of.get(a.finding.tool, a.finding.tool), a.finding.severity) for a in result.decision.assessed
+    )
     for outcome in result.outcomes:
         time = f"{outcome.duration_s:.1f}s" if outcome.status is Status.OK else ""
         counts = " ".join(f"{by_tool[(outcome.scanner, s)]:>4}" for s in _LEVELS)
