@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,9 +37,16 @@ def workspace(tmp_path: Path) -> tuple[GitTree, str, str]:
 def run_action(
     tree: GitTree, api: FakeGitHub, event: str, payload: object, **inputs: str
 ) -> subprocess.CompletedProcess[str]:
-    home = tree.root.parent / "home"
+    return run_action_in(tree.root, tree, api, event, payload, **inputs)
+
+
+def run_action_in(
+    workspace: Path, tree: GitTree, api: FakeGitHub, event: str, payload: object, /, **inputs: str
+) -> subprocess.CompletedProcess[str]:
+    """The Action run on `tree`'s HEAD in `workspace` (above `tree` with actions/checkout's `path:`)."""
+    home = workspace.parent / "home"
     home.mkdir(exist_ok=True)
-    event_file = tree.root.parent / "event.json"
+    event_file = workspace.parent / "event.json"
     event_file.write_text(json.dumps(payload))
     head = tree.git("rev-parse", "HEAD").strip()
     env = {
@@ -51,7 +59,7 @@ def run_action(
         "GITHUB_SHA": head,
         "GITHUB_REF": "refs/pull/7/merge" if event == "pull_request" else "refs/heads/main",
         "GITHUB_REPOSITORY": api.repository,
-        "GITHUB_WORKSPACE": str(tree.root),
+        "GITHUB_WORKSPACE": str(workspace),
         "GITHUB_SERVER_URL": "https://github.com",
         "GITHUB_API_URL": api.url,
         "GITHUB_STEP_SUMMARY": str(home / "summary.md"),
@@ -59,6 +67,7 @@ def run_action(
         "INPUT_GITHUB-TOKEN": TOKEN,
         "INPUT_SCANNERS": "bandit,hadolint",
         **{f"INPUT_{k.upper()}": v for k, v in inputs.items()},
+        **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},  # the sources under test, if given
     }
     exe = str(Path(sys.executable).parent / "mergeguard")
     return subprocess.run([exe, "action"], env=env, capture_output=True, text=True, timeout=300, check=False)

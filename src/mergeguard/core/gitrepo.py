@@ -9,12 +9,18 @@ from pathlib import Path
 
 from mergeguard.core.errors import UsageError
 
+_DUBIOUS = re.compile(r"detected dubious ownership in repository at '(.*)'")
 _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")  # old count, new start, new count
 _GIT_TIMEOUT_S = 120.0
 # The change's own .gitattributes must not hide its lines: `-diff`, `binary` or a textconv driver
 # would turn a file's diff into "Binary files differ" (or a filter's output), and a file with a NUL
 # byte is binary to git. Every changed byte is diffed as text.
 _DIFF_AS_TEXT = ("--text", "--no-textconv", "--no-ext-diff")
+
+
+class UnsafeRepository(UsageError):
+    """git refuses a repository another user owns ("dubious ownership"): never to be taken for no
+    repository, which would scan the folder's untracked files and skip every check of the commits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +46,30 @@ def run_git(cwd: Path, *args: str) -> str:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"git {' '.join(args)} failed: {exc}") from None
     if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        stderr = result.stderr.decode("utf-8", "replace")
+        if refused := _DUBIOUS.search(stderr):
+            raise _unsafe(refused.group(1))
+        message = stderr.strip().splitlines()
         raise UsageError(f"git {' '.join(args)}: {message[-1] if message else 'failed'}")
     return result.stdout.decode("utf-8", "surrogateescape")
 
 
+def _unsafe(top: str) -> UnsafeRepository:
+    return UnsafeRepository(
+        f'git refuses the repository {top!r}: another user owns it ("dubious ownership"), and its'
+        f" configuration could run commands; if it is yours to scan, trust it first with"
+        f" `git config --global --add safe.directory {top}`"
+    )
+
+
 def open_repo(path: Path) -> Repo | None:
-    """The repository `path` lies in, or None when it is not in one."""
+    """The repository `path` lies in, or None when it is not in one (UnsafeRepository when git
+    refuses the one it lies in)."""
     try:
         top = run_git(path, "rev-parse", "--show-toplevel").strip()
         prefix = run_git(path, "rev-parse", "--show-prefix").strip()
+    except UnsafeRepository:
+        raise
     except UsageError:
         return None
     return Repo(Path(top), prefix)

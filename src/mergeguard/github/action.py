@@ -35,7 +35,7 @@ NAMES = request.OptionNames(
 def run(ctx: ActionContext, factory: ClientFactory = make_client) -> int:
     """Scan as the inputs say (or one shard, or merge the shards), write the step's files, publish to
     GitHub, exit with the verdict's status (a shard: 0 once its report is written, as `scan --shard`)."""
-    _trust_workspace(ctx.workspace)
+    _trust_checkout(ctx)
     shard = sharding.shard_of(ctx)
     options = _options(ctx, shard)
     if shard is not None:
@@ -88,9 +88,25 @@ def _report(
     return decision.verdict.exit_code
 
 
-def _trust_workspace(workspace: Path) -> None:
-    """The checkout belongs to the runner's user, not the container's root: tell git it is safe."""
-    run_git(Path("/"), "config", "--global", "--add", "safe.directory", str(workspace.resolve()))
+def _trust_checkout(ctx: ActionContext) -> None:
+    """The checkout belongs to the runner's user, not the container's root: tell git it is safe.
+
+    The repository need not be the workspace: actions/checkout's `path:` puts it below, and
+    `working-directory` may name a directory inside it. git asks about the repository's top level,
+    so every directory from the workspace down to the scanned one is trusted (the container is the
+    Action's own; a repository above the workspace is not).
+    """
+    for directory in _workspace_to(ctx.root.resolve(), ctx.workspace.resolve()):
+        run_git(Path("/"), "config", "--global", "--add", "safe.directory", str(directory))
+
+
+def _workspace_to(root: Path, workspace: Path) -> list[Path]:
+    """The workspace and each directory below it on the way to `root` (only the workspace when
+    `root` lies outside it)."""
+    if not root.is_relative_to(workspace):
+        return [workspace]
+    below = root.relative_to(workspace).parts
+    return [workspace.joinpath(*below[:depth]) for depth in range(len(below) + 1)]
 
 
 def _options(ctx: ActionContext, shard: shards.Shard | None = None) -> request.RequestOptions:

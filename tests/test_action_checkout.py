@@ -1,0 +1,63 @@
+"""What the Action's workspace holds, as actions/checkout leaves it: a repository below the workspace
+(`path:`) owned by the runner's user, GitHub's merge commit, a shallow clone."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.github_server import serving
+from tests.gitutil import GitTree
+from tests.test_action_e2e import CODE, TOKEN, pr_event, run_action_in
+
+pytestmark = pytest.mark.scanner
+as_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to chown")
+
+
+@pytest.fixture
+def below(tmp_path: Path) -> tuple[GitTree, str, str]:
+    """A pull request adding a shell call to app/, checked out with `path: src`, the runner's user
+    owning it (seen from the container's root: another user)."""
+    tree = GitTree(tmp_path / "workspace" / "src")
+    tree.write("app/main.py", "def ok():\n    return 1\n")
+    base = tree.commit("base")
+    tree.write("app/run.py", CODE)
+    head = tree.commit("add a task runner")
+    tree.git("checkout", "-q", base)
+    tree.git("merge", "-q", "--no-ff", "-m", f"Merge {head} into {base}", head)
+    return tree, base, head
+
+
+def _foreign(tree: GitTree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tree` and its workspace owned by another user; the test's own git calls still trust it (the
+    Action's run has an environment of its own)."""
+    for path in [tree.root.parent, *tree.root.parent.rglob("*")]:
+        os.chown(path, 65534, 65534, follow_symlinks=False)
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "safe.directory")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", str(tree.root))
+
+
+@as_root
+def test_a_foreign_owned_repository_below_the_workspace_is_still_a_repository(
+    below: tuple[GitTree, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git asks about the repository's top level (`src`), not the scanned `src/app`: trusting only the
+    workspace made git refuse it, and the repository was taken for a plain folder."""
+    tree, base, head = below
+    tree.write("app/untracked_local.py", CODE)  # not the pull request's: git does not track it
+    _foreign(tree, monkeypatch)
+    workspace, event = tree.root.parent, pr_event(base, head)
+    inputs = {"working-directory": "src/app", "comment": "false"}
+    with serving(TOKEN) as api:
+        changed = run_action_in(workspace, tree, api, "pull_request", event, **inputs)
+        whole = run_action_in(workspace, tree, api, "pull_request", event, **inputs, scope="all")
+        tree.git("checkout", "-q", base)  # pull_request_target: actions/checkout gives the base branch
+        target = run_action_in(workspace, tree, api, "pull_request_target", event, **inputs, scope="all")
+    assert changed.returncode == 1, changed.stdout + changed.stderr
+    assert whole.returncode == 1, whole.stdout + whole.stderr
+    assert "untracked_local.py" not in (workspace / "mergeguard.sarif").read_text()
+    assert target.returncode == 2, target.stdout + target.stderr
+    assert "the workspace is not pull request #7's code" in target.stderr
