@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -61,3 +62,34 @@ def test_a_foreign_owned_repository_below_the_workspace_is_still_a_repository(
     assert "untracked_local.py" not in (workspace / "mergeguard.sarif").read_text()
     assert target.returncode == 2, target.stdout + target.stderr
     assert "the workspace is not pull request #7's code" in target.stderr
+
+
+def test_a_pull_request_is_measured_from_the_base_its_merge_commit_was_built_on(tmp_path: Path) -> None:
+    """The payload's base.sha stays where the base branch was when the pull request was opened, while
+    refs/pull/N/merge is rebuilt on its current tip: what reached the base since is not the change's,
+    and the policy is the base's as it stands."""
+    tree = GitTree(tmp_path / "workspace")
+    tree.write("README.md", "# app\n")
+    opened_on = tree.commit("base")
+    tree.git("checkout", "-q", "-b", "docs")
+    tree.write("README.md", "# app\n\nMore docs.\n")
+    head = tree.commit("docs only")
+    tree.git("checkout", "-q", "main")  # another pull request lands, and the policy changes
+    tree.write("app/b.py", CODE)
+    tree.write(".mergeguard.yml", "fail-on: critical\n")
+    tip = tree.commit("other pull request")
+    tree.git("checkout", "-q", "--detach", tip)
+    tree.git("merge", "-q", "--no-ff", "-m", f"Merge {head} into {tip}", head)
+    with serving(TOKEN) as api:
+        result = run_action_in(
+            tree.root,
+            tree,
+            api,
+            "pull_request",
+            pr_event(opened_on, head),
+            comment="false",
+            **{"json-file": "r.json"},
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((tree.root / "r.json").read_text())
+    assert (report["base"], report["fail_on"], report["findings"]) == (tip, "critical", [])

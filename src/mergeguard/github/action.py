@@ -7,10 +7,10 @@ from pathlib import Path
 from mergeguard.core import basepolicy, config
 from mergeguard.core.contained import inside, read_inside, text_of
 from mergeguard.core.errors import UsageError
-from mergeguard.core.gitrepo import open_repo, run_git
+from mergeguard.core.gitrepo import run_git
 from mergeguard.core.policy import FindingStatus
 from mergeguard.core.text import plain
-from mergeguard.github import sharding
+from mergeguard.github import checkout, sharding
 from mergeguard.github.context import ActionContext
 from mergeguard.github.modes import Scope
 from mergeguard.github.publish import ClientFactory, make_client, publish
@@ -36,11 +36,12 @@ def run(ctx: ActionContext, factory: ClientFactory = make_client) -> int:
     """Scan as the inputs say (or one shard, or merge the shards), write the step's files, publish to
     GitHub, exit with the verdict's status (a shard: 0 once its report is written, as `scan --shard`)."""
     _trust_checkout(ctx)
+    ctx = checkout.measured(ctx)
     shard = sharding.shard_of(ctx)
     options = _options(ctx, shard)
     if shard is not None:
         _require_base(ctx)
-        _require_pull_request_code(ctx)
+        checkout.require_pull_request_code(ctx)
         line = sharding.scan_shard(ctx, options, shard)
         if ctx.summary_file is not None:
             _append(
@@ -58,7 +59,7 @@ def run(ctx: ActionContext, factory: ClientFactory = make_client) -> int:
     template = _template(ctx, settings, files)
     targets = writers.targets(_outputs(ctx), ctx.workspace)  # refused before the scan, not after it
     _require_base(ctx)
-    _require_pull_request_code(ctx)
+    checkout.require_pull_request_code(ctx)
     result = pipeline.scan(request.build_request(options, files), settings)
     return _report(ctx, result, template, targets, factory)
 
@@ -135,25 +136,6 @@ def _require_base(ctx: ActionContext) -> None:
         raise UsageError(
             f"input scope: changed needs a base commit, and a {ctx.event_name or 'this'} event has none"
         )
-
-
-def _require_pull_request_code(ctx: ActionContext) -> None:
-    """On a pull request the workspace must hold its code: its head, or GitHub's merge commit of it.
-
-    Under `pull_request_target`, actions/checkout checks out the base branch: scanned, it would pass
-    a pull request whose changes were never looked at (an empty range, "0 changed files").
-    """
-    repo = open_repo(ctx.root) if ctx.pr_number is not None and ctx.head_sha else None
-    if repo is None:
-        return  # no pull request, or no repository (the scan says so)
-    head, *parents = repo.git("log", "-1", "--format=%H %P", "HEAD").split()
-    if ctx.head_sha in (head, *parents):
-        return
-    raise UsageError(
-        f"the workspace is not pull request #{ctx.pr_number}'s code: HEAD {head[:12]} is neither its head"
-        f" {ctx.head_sha[:12]} nor GitHub's merge commit of it (under {ctx.event_name or 'this event'},"
-        " actions/checkout checks out the base branch); scan on pull_request, see docs/fork-safe-workflows.md"
-    )
 
 
 def _outputs(ctx: ActionContext) -> list[writers.Output]:
