@@ -93,3 +93,55 @@ def test_a_pull_request_is_measured_from_the_base_its_merge_commit_was_built_on(
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads((tree.root / "r.json").read_text())
     assert (report["base"], report["fail_on"], report["findings"]) == (tip, "critical", [])
+
+
+@pytest.fixture
+def origin(tmp_path: Path) -> tuple[GitTree, str, str, str]:
+    """The repository on GitHub: a pull request adding a shell call, and its refs/pull/7/merge."""
+    tree = GitTree(tmp_path / "origin")
+    tree.write("README.md", "# app\n")
+    base = tree.commit("base")
+    tree.git("checkout", "-q", "-b", "pr")
+    tree.write("app/run.py", CODE)
+    head = tree.commit("add a task runner")
+    tree.git("checkout", "-q", "--detach", base)
+    tree.git("merge", "-q", "--no-ff", "-m", f"Merge {head} into {base}", head)
+    merge = tree.git("rev-parse", "HEAD").strip()
+    tree.git("update-ref", "refs/pull/7/merge", merge)
+    tree.git("checkout", "-q", "main")
+    return tree, base, head, merge
+
+
+def clone(origin: GitTree, ref: str, dest: Path, depth: int) -> GitTree:
+    """What actions/checkout leaves: `ref` fetched `depth` commits deep, HEAD detached on it."""
+    tree = GitTree(dest)
+    tree.git(
+        "fetch", "-q", "--no-tags", f"--depth={depth}", f"file://{origin.root}", f"+{ref}:refs/remotes/pull"
+    )
+    tree.git("checkout", "-q", "--detach", "refs/remotes/pull")
+    return tree
+
+
+def test_a_clone_of_depth_1_is_the_pull_requests_code_by_name(
+    origin: tuple[GitTree, str, str, str], tmp_path: Path
+) -> None:
+    """actions/checkout's default depth shows the merge commit without its parents: it is known as the
+    pull request's by GITHUB_SHA (or the payload's merge_commit_sha), and a full scan needs no history."""
+    github, base, head, merge = origin
+    event = pr_event(base, head)
+    tree = clone(github, "refs/pull/7/merge", tmp_path / "ws", 1)
+    with serving(TOKEN) as api:
+        whole = run_action_in(tree.root, tree, api, "pull_request", event, comment="false", scope="all")
+        changed = run_action_in(tree.root, tree, api, "pull_request", event, comment="false")
+        named = {"number": 7, "base": {"sha": base}, "head": {"sha": head}, "merge_commit_sha": merge}
+        target = run_action_in(
+            tree.root, tree, api, "pull_request_target", {"pull_request": named}, scope="all"
+        )
+        based = clone(github, "refs/heads/main", tmp_path / "base", 1)  # GITHUB_SHA: the base's tip here
+        refused = run_action_in(
+            based.root, based, api, "pull_request_target", {"pull_request": named}, scope="all"
+        )
+    assert whole.returncode == 1, whole.stdout + whole.stderr
+    assert changed.returncode == 2 and "fetch-depth: 0" in changed.stderr, changed.stdout + changed.stderr
+    assert target.returncode == 1, target.stdout + target.stderr
+    assert refused.returncode == 2 and "is not pull request #7's code" in refused.stderr, refused.stderr

@@ -147,3 +147,15 @@ def test_with_the_inputs_action_yml_gives_by_default_the_config_file_decides_the
     defaults = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     ctx = from_env(env_with(tmp_path, "push", {"before": BASE}, **defaults))
     assert ctx.inputs.fail_on is None and not ctx.inputs.scanners
+
+
+@pytest.mark.parametrize(
+    ("event", "merge", "expected"),
+    [("pull_request", MERGE, MERGE), ("pull_request_target", None, None), ("push", MERGE, None)],
+)
+def test_the_merge_commit_a_pull_request_payload_names_is_kept(
+    tmp_path: Path, event: str, merge: str | None, expected: str | None
+) -> None:
+    """GitHub's merge commit by name: a clone of depth 1 shows no parents to recognise it by."""
+    payload = {"pull_request": {**PR["pull_request"], "merge_commit_sha": merge}, "before": BASE}
+    assert from_env(env_with(tmp_path, event, payload)).merge_sha == expected

@@ -58,10 +58,23 @@ def require_pull_request_code(ctx: ActionContext) -> None:
     found = read(ctx.root) if ctx.pr_number is not None and ctx.head_sha else None
     if found is None:
         return  # no pull request, or no repository (the scan says so)
-    if ctx.head_sha in (found.head, *found.parents):
+    if found.head in _pull_request_commits(ctx) or ctx.head_sha in found.parents:
         return
     raise UsageError(
         f"the workspace is not pull request #{ctx.pr_number}'s code: HEAD {found.head[:12]} is neither its"
         f" head {ctx.head_sha[:12]} nor GitHub's merge commit of it (under {ctx.event_name or 'this event'},"
         " actions/checkout checks out the base branch); scan on pull_request, see docs/fork-safe-workflows.md"
     )
+
+
+def _pull_request_commits(ctx: ActionContext) -> set[str]:
+    """The commits GitHub names as the pull request's code: its head, its merge commit in the payload,
+    and under `pull_request` GITHUB_SHA (the merge commit actions/checkout checks out). Known by name,
+    they need no history: a clone of depth 1 shows no parents. Under `pull_request_target`
+    GITHUB_SHA is the base branch's tip, never one of them."""
+    named = {ctx.head_sha}
+    if ctx.merge_sha:
+        named.add(ctx.merge_sha)
+    if ctx.event_name == "pull_request" and ctx.sha:
+        named.add(ctx.sha)
+    return named

@@ -63,6 +63,7 @@ class ActionContext:
     head_sha: str
     base_sha: str | None
     pr_number: int | None
+    merge_sha: str | None  # the payload's `pull_request.merge_commit_sha`: GitHub's merge commit of it
     summary_file: Path | None
     output_file: Path | None
 
@@ -103,6 +104,7 @@ def from_env(env: Mapping[str, str]) -> ActionContext:
         head_sha=head,
         base_sha=base,
         pr_number=number,
+        merge_sha=_merge_commit(event) if event_name in _PR_EVENTS else None,
         summary_file=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
         output_file=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
     )
@@ -181,6 +183,12 @@ def _commits(name: str, event: dict[str, Any], sha: str, path: str) -> tuple[str
         before = event.get("before")
         return (before if isinstance(before, str) and before != _ZERO_SHA else None), sha, None
     return None, sha, None  # schedule, workflow_dispatch and the rest: a full scan
+
+
+def _merge_commit(event: dict[str, Any]) -> str | None:
+    """GitHub's merge commit of the pull request, if the payload names one (null while it is computed)."""
+    sha = dig(event, ("pull_request", "merge_commit_sha"))
+    return sha if isinstance(sha, str) and sha else None
 
 
 def _field(event: dict[str, Any], keys: tuple[str, ...], kind: type[_T], path: str) -> _T:
