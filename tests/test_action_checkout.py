@@ -145,3 +145,20 @@ def test_a_clone_of_depth_1_is_the_pull_requests_code_by_name(
     assert changed.returncode == 2 and "fetch-depth: 0" in changed.stderr, changed.stdout + changed.stderr
     assert target.returncode == 1, target.stdout + target.stderr
     assert refused.returncode == 2 and "is not pull request #7's code" in refused.stderr, refused.stderr
+
+
+def test_a_clone_too_shallow_for_the_pull_requests_commits_is_exit_2_naming_the_fix(
+    origin: tuple[GitTree, str, str, str], tmp_path: Path
+) -> None:
+    """fetch-depth 2 shows the merge commit and its parents, but hides the head's own parents:
+    its history is cut, and Gitleaks would read one commit of the pull request as adding every file."""
+    github, base, head, _ = origin
+    tree = clone(github, "refs/pull/7/merge", tmp_path / "ws", 2)
+    with serving(TOKEN) as api:
+        result = run_action_in(
+            tree.root, tree, api, "pull_request", pr_event(base, head), scanners="gitleaks"
+        )
+        assert api.writes() == []
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "the clone is shallow inside the change's commits" in result.stderr
+    assert "fetch-depth: 0" in result.stderr

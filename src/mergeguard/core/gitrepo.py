@@ -108,21 +108,39 @@ def commit_of(repo: Repo, ref: str) -> str:
 
 
 def merge_base(repo: Repo, base_ref: str) -> str:
-    """merge-base(base_ref, HEAD), or UsageError naming the fix for a shallow clone."""
+    """merge-base(base_ref, HEAD), or UsageError naming the fix for a shallow clone (one that lacks the
+    base, or cuts the change's commits)."""
     try:
         repo.git("rev-parse", "--verify", "--quiet", f"{base_ref}^{{commit}}")
     except UsageError:
         raise UsageError(f"base ref {base_ref!r} is not in this clone: {_SHALLOW_FIX}") from None
     try:
-        return repo.git("merge-base", base_ref, "HEAD").strip()
+        fork = repo.git("merge-base", base_ref, "HEAD").strip()
     except UsageError:
         raise UsageError(f"no merge-base between {base_ref!r} and HEAD: {_SHALLOW_FIX}") from None
+    if cut := _cut_commits(repo, fork):
+        raise UsageError(
+            f"the clone is shallow inside the change's commits {fork[:12]}..HEAD ({cut[0][:12]} shows no"
+            " parents): history scanners would miss what they committed; fetch the whole history"
+            " (actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow origin`)"
+        )
+    return fork
 
 
 _SHALLOW_FIX = (
     "fetch the base branch with its history (actions/checkout with `fetch-depth: 0`, "
     "or `git fetch --unshallow origin`)"
 )
+
+
+def _cut_commits(repo: Repo, fork: str) -> list[str]:
+    """The commits of fork..HEAD whose parents a shallow clone hides (git lists them in its `shallow`
+    file): their history is missing, and each reads as adding every file it has."""
+    if repo.git("rev-parse", "--is-shallow-repository").strip() != "true":
+        return []
+    shallow = repo.top / repo.git("rev-parse", "--git-path", "shallow").strip()
+    boundary = set(shallow.read_text(encoding="ascii").split())
+    return [commit for commit in repo.git("rev-list", f"{fork}..HEAD").split() if commit in boundary]
 
 
 def changed_files(repo: Repo, base: str) -> dict[str, str | None]:
