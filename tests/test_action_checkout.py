@@ -162,3 +162,15 @@ def test_a_clone_too_shallow_for_the_pull_requests_commits_is_exit_2_naming_the_
     assert result.returncode == 2, result.stdout + result.stderr
     assert "the clone is shallow inside the change's commits" in result.stderr
     assert "fetch-depth: 0" in result.stderr
+
+
+def test_check_run_annotations_are_on_repository_paths(below: tuple[GitTree, str, str]) -> None:
+    """With actions/checkout's `path: src`, the workspace's src/app/run.py is the repository's
+    app/run.py: the Checks API places annotations by repository path, as code scanning does."""
+    tree, base, head = below
+    inputs = {"working-directory": "src/app", "comment": "false", "check-name": "mergeguard"}
+    with serving(TOKEN) as api:
+        result = run_action_in(tree.root.parent, tree, api, "pull_request", pr_event(base, head), **inputs)
+        (run,) = api.check_runs.values()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert {note["path"] for note in run["annotations"]} == {"app/run.py"}

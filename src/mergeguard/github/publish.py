@@ -102,7 +102,7 @@ def _check_run(
 ) -> list[str]:
     decision = result.decision
     conclusion = Conclusion.SUCCESS if decision.verdict is Verdict.PASS else Conclusion.FAILURE
-    prefix = ctx.path_prefix
+    prefix = _repository_prefix(ctx, result)
     outcome = client.create_check_run(
         ctx.inputs.check_name,
         ctx.head_sha,
@@ -116,6 +116,14 @@ def _check_run(
     if isinstance(outcome, WriteDenied):
         return [outcome.notice]
     return [f"check run {ctx.inputs.check_name!r}: {conclusion.value}, {outcome.annotations} annotations"]
+
+
+def _repository_prefix(ctx: ActionContext, result: ScanResult) -> str:
+    """The scanned directory's path in the repository ("" or "app/"): the Checks API places annotations
+    on repository paths, which are not the workspace's when actions/checkout was given a `path:` (as
+    in SARIF). Outside a repository, the workspace is taken for it."""
+    repo = result.changes.repo
+    return repo.prefix if repo is not None else ctx.path_prefix
 
 
 def _order(assessed: Assessed) -> tuple[bool, int]:
