@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from mergeguard.core.errors import UsageError
+from mergeguard.github import checkout
+from mergeguard.github.context import from_env
 from tests.github_server import serving
 from tests.gitutil import GitTree
+from tests.test_action_context import PR, env_with
 from tests.test_action_e2e import CODE, TOKEN, pr_event, run_action_in
 
 pytestmark = pytest.mark.scanner
@@ -174,3 +178,17 @@ def test_check_run_annotations_are_on_repository_paths(below: tuple[GitTree, str
         (run,) = api.check_runs.values()
     assert result.returncode == 1, result.stdout + result.stderr
     assert {note["path"] for note in run["annotations"]} == {"app/run.py"}
+
+
+@pytest.mark.parametrize("event", ["pull_request_target", "pull_request"])
+def test_a_workspace_without_git_is_the_pull_requests_code_only_on_pull_request(
+    tmp_path: Path, event: str
+) -> None:
+    """actions/checkout without git downloads the ref: under pull_request_target, the base branch's."""
+    (tmp_path / "main.py").write_text(CODE)
+    ctx = from_env(env_with(tmp_path, event, PR))
+    if event == "pull_request":
+        checkout.require_pull_request_code(ctx)
+        return
+    with pytest.raises(UsageError, match="not a git checkout, so it cannot be shown to hold pull request #7"):
+        checkout.require_pull_request_code(ctx)

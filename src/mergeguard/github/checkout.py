@@ -55,9 +55,17 @@ def require_pull_request_code(ctx: ActionContext) -> None:
     Under `pull_request_target`, actions/checkout checks out the base branch: scanned, it would pass
     a pull request whose changes were never looked at (an empty range, "0 changed files").
     """
-    found = read(ctx.root) if ctx.pr_number is not None and ctx.head_sha else None
+    if ctx.pr_number is None or not ctx.head_sha:
+        return
+    found = read(ctx.root)
+    if found is None and ctx.event_name == "pull_request_target":
+        raise UsageError(
+            "the workspace is not a git checkout, so it cannot be shown to hold pull request"
+            f" #{ctx.pr_number}'s code (under pull_request_target, actions/checkout checks out the base"
+            " branch); check out its head with git, see docs/fork-safe-workflows.md"
+        )
     if found is None:
-        return  # no pull request, or no repository (the scan says so)
+        return  # on pull_request, actions/checkout downloads GitHub's merge commit when git is missing
     if found.head in _pull_request_commits(ctx) or ctx.head_sha in found.parents:
         return
     raise UsageError(
