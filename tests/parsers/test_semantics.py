@@ -160,6 +160,24 @@ def test_sarif_severity_tool_kind_and_cwe() -> None:
     assert next(f for f in checkov if f.rule_id == "CKV_SECRET_2").kind is Kind.SECRET
 
 
+def test_sarif_written_loosely_by_other_producers_reads_as_meant() -> None:
+    """Found by a real-input round (each refused or misread): a draft's version string, a line as a
+    float, a relative URI with a query and fragment, an "informational" result (no problem, §3.27.9)."""
+    log = fixture("sarif", "semgrep-1.182.0.sarif")
+    log["version"] = "2.1.0-rtm.5"
+    first, second = log["runs"][0]["results"][:2]
+    located = first["locations"][0]["physicalLocation"]
+    located["region"]["startLine"] = float(located["region"]["startLine"])
+    uri = located["artifactLocation"]["uri"]
+    located["artifactLocation"]["uri"] = uri + "?ref=main#L3"
+    second["kind"] = "informational"
+    findings = parse_file("sarif", json.dumps(log), ROOT, "s.sarif")
+    assert len(findings) == len(log["runs"][0]["results"]) - 1
+    assert findings[0].location.path == uri and findings[0].location.start_line == int(
+        located["region"]["startLine"]
+    )
+
+
 def failed_codeql(*notifications: dict[str, Any], successful: object = False) -> str:
     """CodeQL's recorded log, its run saying it did not complete (the invocation the recording cut)."""
     log = fixture("sarif", "codeql-2.12.6-js.sarif")

@@ -26,7 +26,9 @@ from mergeguard.scanners.sarif.results import (
 )
 from mergeguard.vulns.records import cwe_ids
 
-_NOT_FINDINGS = frozenset({"pass", "notApplicable"})  # result kinds that report no problem
+# Result kinds that report no problem (SARIF 2.1.0 §3.27.9): "informational" is "purely informational
+# … does not indicate the presence of a problem"; "review" and "open" may be one, and are kept.
+_NOT_FINDINGS = frozenset({"pass", "notApplicable", "informational"})
 _PROBLEM_KEYS = frozenset({"kind", "baselineState", "suppressions"})  # what `_is_problem` reads
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 
@@ -44,7 +46,7 @@ class SarifReport:
         log = load_report(output.report, NAME)
         if not isinstance(log, dict) or not isinstance(log.get("runs"), list):
             raise ParseError(f"{NAME}: the log has no runs (not SARIF 2.1.0)")
-        if log.get("version", "2.1.0") != "2.1.0":
+        if not str(log.get("version", "2.1.0")).startswith("2.1.0"):  # and its drafts' "2.1.0-rtm.5"
             raise ParseError(f"{NAME}: SARIF version {log.get('version')!r} is not 2.1.0")
         findings: list[Finding] = []
         failures: list[str] = []
@@ -170,9 +172,8 @@ class _Run:
             if path is None:
                 continue  # no file: a logical location, a web address (DAST); the next may name one
             region = field(physical, "region", dict, NAME, at)
-            start = field(region, "startLine", int, NAME, f"{at}.region")
-            column = field(region, "startColumn", int, NAME, f"{at}.region")
-            return Location(path, start, field(region, "endLine", int, NAME, f"{at}.region"), column or None)
+            start, end, column = (_number(region, key, f"{at}.region") for key in _REGION_KEYS)
+            return Location(path, start, end, column or None)
         return Location(unplaced_path(self.tool))  # SARIF allows a result without one: kept
 
     def _artifact_uri(self, artifact: dict[str, Any], where: str) -> str:
@@ -189,7 +190,7 @@ class _Run:
         base = self.bases.get(base_id, "")
         if not _SCHEME.match(uri) and not uri.startswith("/"):
             prefix = base if base and not _SCHEME.match(base) else ""
-            return repo_path(unquote(prefix + uri), self.target, NAME)
+            return repo_path(unquote(prefix + urlsplit(uri).path), self.target, NAME)  # no ?query, #part
         for known in self.absolute_bases:
             if uri.startswith(known):
                 return repo_path(unquote(uri[len(known) :]), self.target, NAME)
@@ -200,6 +201,17 @@ class _Run:
 
 
 _INT_OR_NONE = frozenset({int, type(None)})
+_REGION_KEYS = ("startLine", "endLine", "startColumn")
+
+
+def _number(region: dict[str, Any], key: str, where: str) -> int:
+    """A region's line or column; a whole number written as a float (`5.0`) is that number."""
+    value = region.get(key)
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return field(region, key, int, NAME, where)
+
+
 UNPLACED_PREFIX = "unplaced/"  # where a result that names no file is placed, followed by its tool
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
