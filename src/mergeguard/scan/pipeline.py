@@ -21,6 +21,7 @@ from mergeguard.scan import (
     dedupe,
     fingerprints,
     imported,
+    kustomize,
     misclassified,
     overlap,
     placeholders,
@@ -132,6 +133,7 @@ def conclude(
     merged, folded = dedupe.merge(found, Resources(sources))
     merged = agreement.apply(merged, config.secret_agreement, sources)  # after dedupe: the sightings
     merged = placeholders.apply(merged, sources)  # a placeholder, a sample password, a key's header
+    merged = kustomize.apply(merged, sources)  # what a kustomize patch leaves out
     findings = fingerprints.assign(merged, changes.root, sources)
     at_base = preexisting.pinned_at_base(changes, findings)
     in_base_image = (

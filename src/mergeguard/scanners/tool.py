@@ -103,6 +103,10 @@ class Tool:
     line_concepts: Mapping[str, str] = field(default_factory=dict)
     file_concepts: Mapping[str, str] = field(default_factory=dict)
     resource_concepts: Mapping[str, str] = field(default_factory=dict)
+    # Kubernetes checks that fire only on a value a manifest writes (`privileged: true`, a `hostPath`),
+    # never on one it leaves out: in a kustomize patch, which leaves out what it does not change,
+    # only these keep their severity (`scan.kustomize`).
+    set_value_rules: frozenset[str] = frozenset()
     checks_as: str | None = None
     rule_id: Callable[[str], str] = _same
     secrets_join: bool = True

@@ -61,6 +61,20 @@ TOOLS = (
             "CKV_K8S_12": "k8s-no-memory-requests",
             "CKV_K8S_13": "k8s-no-memory-limits",
         },
+        # Checkov 3.3.30, as for Trivy's: privileged, hostPID, hostIPC, hostNetwork, an added
+        # capability, a hostPort, the docker socket, SYS_ADMIN.
+        set_value_rules=frozenset(
+            {
+                "CKV_K8S_16",
+                "CKV_K8S_17",
+                "CKV_K8S_18",
+                "CKV_K8S_19",
+                "CKV_K8S_25",
+                "CKV_K8S_26",
+                "CKV_K8S_27",
+                "CKV_K8S_39",
+            }
+        ),
         sarif_kind=Kind.MISCONFIGURATION,
         inline_suppressions=(r"checkov:skip\s*=",),
         # 3.3.30 (checkov/secrets/runner.py): CKV_SECRET_6 base64 entropy, _10 keyword, _19 hex entropy,

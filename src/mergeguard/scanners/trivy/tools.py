@@ -72,6 +72,24 @@ _CONFIG = Tool(
         "KSV-0016": "k8s-no-memory-requests",
         "KSV-0018": "k8s-no-memory-limits",
     },
+    # Measured with Trivy 0.76.0 on a manifest setting each (and not firing on one that leaves it
+    # out): privileged, hostPID, hostIPC, hostNetwork, the docker socket, SYS_ADMIN, added
+    # capabilities, a hostPath, a hostPort, runAsUser 0, a privileged port.
+    set_value_rules=frozenset(
+        {
+            "KSV-0017",
+            "KSV-0010",
+            "KSV-0008",
+            "KSV-0009",
+            "KSV-0006",
+            "KSV-0005",
+            "KSV-0022",
+            "KSV-0023",
+            "KSV-0024",
+            "KSV-0105",
+            "KSV-0117",
+        }
+    ),
     rule_id=rule_id,
     sarif_kind=Kind.MISCONFIGURATION,
     inline_suppressions=(r"trivy:ignore:",),

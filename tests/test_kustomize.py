@@ -1,0 +1,111 @@
+"""A kustomize patch holds only what it changes: checks of what it leaves out are low there, and
+checks of a value it writes keep their severity (real Trivy and Checkov, kubebuilder's layout)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mergeguard.cli import main as cli
+from mergeguard.scan.kustomize import REASON
+from mergeguard.scanners.commands import find_executable
+from tests.gitutil import GitTree
+
+pytestmark = pytest.mark.scanner
+
+MANAGER = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: controller-manager
+  namespace: system
+spec:
+  template:
+    spec:
+      securityContext:
+        runAsNonRoot: true
+        seccompProfile: {type: RuntimeDefault}
+      containers:
+      - name: manager
+        image: controller:v1.2.3
+        securityContext:
+          allowPrivilegeEscalation: false
+          readOnlyRootFilesystem: true
+          capabilities: {drop: [ALL]}
+        resources:
+          limits: {cpu: 500m, memory: 128Mi}
+          requests: {cpu: 10m, memory: 64Mi}
+"""
+# kubebuilder's config/default/manager_webhook_patch.yaml: a port and a volume, nothing else
+WEBHOOK_PATCH = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: controller-manager
+  namespace: system
+spec:
+  template:
+    spec:
+      containers:
+      - name: manager
+        ports:
+        - containerPort: 9443
+          name: webhook-server
+          protocol: TCP
+"""
+PRIVILEGED_PATCH = WEBHOOK_PATCH.replace(
+    "          protocol: TCP\n",
+    "          protocol: TCP\n        securityContext:\n          privileged: true\n",
+)
+
+
+@pytest.fixture(autouse=True)
+def _tools() -> None:
+    if find_executable("trivy") is None or find_executable("checkov") is None:
+        pytest.skip("trivy or checkov not installed (make install)")
+
+
+def scan(tmp_path: Path, files: dict[str, str]) -> list[dict[str, Any]]:
+    tree = GitTree(tmp_path / "repo")
+    for name, text in files.items():
+        tree.write(name, text)
+    tree.commit("manifests")
+    out = tmp_path / "r.json"
+    cli.main(
+        ["scan", str(tree.root), "--all-files", "--scanners", "trivy-config,checkov", "--json", str(out)]
+    )
+    findings: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    return findings
+
+
+def layout(patch: str) -> dict[str, str]:
+    return {
+        "config/manager/manager.yaml": MANAGER,
+        "config/manager/kustomization.yaml": "resources:\n- manager.yaml\n",
+        "config/default/kustomization.yaml": (
+            "namespace: project-system\nresources:\n- ../manager\npatches:\n"
+            "- path: manager_webhook_patch.yaml\n  target:\n    kind: Deployment\n"
+        ),
+        "config/default/manager_webhook_patch.yaml": patch,
+    }
+
+
+def test_what_a_patch_leaves_out_does_not_block(tmp_path: Path) -> None:
+    findings = scan(tmp_path, layout(WEBHOOK_PATCH))
+    in_patch = [f for f in findings if f["path"] == "config/default/manager_webhook_patch.yaml"]
+    lowered = [f for f in in_patch if f.get("severity_note")]
+    assert lowered, "the tools read the patch as a whole Deployment: something is missing there"
+    assert all(f["severity_note"]["reason"] == REASON and f["severity"] == "low" for f in lowered)
+    assert not [f for f in findings if f["blocking"]]
+
+
+def test_a_dangerous_value_a_patch_writes_still_blocks(tmp_path: Path) -> None:
+    findings = scan(tmp_path, layout(PRIVILEGED_PATCH))
+    blocking = {(f["path"], f["rule_id"]) for f in findings if f["blocking"]}
+    assert blocking == {("config/default/manager_webhook_patch.yaml", "KSV-0017")}  # privileged: true
+
+
+def test_the_same_manifest_not_named_as_a_patch_is_judged_whole(tmp_path: Path) -> None:
+    findings = scan(tmp_path, {"deploy/web.yaml": WEBHOOK_PATCH})
+    assert [f for f in findings if f["blocking"]] and not [f for f in findings if f.get("severity_note")]
