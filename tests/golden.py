@@ -22,6 +22,9 @@ from mergeguard.scanners.commands import find_executable, run_command
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _PIPELINE = ("fingerprint", "tools", "also")  # filled in after the adapter: fingerprints, dedupe
+# The case directory's absolute path, as a recorded report holds it (Checkov names the files it could
+# not parse that way): written as this mark, read back as the checkout's own path.
+ROOT_MARK = "@CASE_ROOT@"
 
 
 def case_target(scanner: Scanner, case: str, workdir: Path) -> Target:
@@ -55,9 +58,13 @@ def check_golden(scanner: Scanner, case: str, workdir: Path, regen: bool) -> lis
     report_file = base.with_name(case + ".report")
     golden_file = base.with_name(case + ".findings.json")
     target = case_target(scanner, case, workdir)
+    root = str(target.root)
     if regen:
-        report_file.write_text(record(scanner, case, workdir).report, encoding="utf-8")
-    parsed = as_json(scanner.parse(ToolOutput(report_file.read_text(encoding="utf-8")), target))
+        report_file.write_text(
+            record(scanner, case, workdir).report.replace(root, ROOT_MARK), encoding="utf-8"
+        )
+    recorded = report_file.read_text(encoding="utf-8").replace(ROOT_MARK, root)
+    parsed = as_json(scanner.parse(ToolOutput(recorded), target))
     if regen:
         golden_file.write_text(json.dumps(parsed, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     assert parsed == json.loads(golden_file.read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.scan.imported import parse_file
 from mergeguard.scan.registry import READERS, REGISTRY
 from mergeguard.scanners.base import ToolOutput
-from tests.golden import FIXTURES, case_target
+from tests.golden import FIXTURES, ROOT_MARK, case_target
 from tests.parsers.cases import REPORTS, cases, json_span
 
 ROOT = Path("/repo")
@@ -189,12 +189,16 @@ def test_every_field_of_a_format_with_every_odd_value(tool: str) -> None:
 
 
 def _recorded(name: str) -> list[tuple[str, Any]]:
-    """(case, JSON value) of each recorded real output of the gate's scanner `name`."""
+    """(case, JSON value) of each recorded real output of the gate's scanner `name`; each value of an
+    output of several runs (Checkov's parse-only run after its run) on its own."""
     recorded = []
     for path in sorted((FIXTURES / name).glob("*.report")):
-        text = path.read_text(encoding="utf-8")
-        if text.lstrip()[:1] in ("[", "{"):
-            recorded.append((path.stem, json.loads(text)))
+        text = path.read_text(encoding="utf-8").replace(ROOT_MARK, str(path.with_suffix("")))
+        position = len(text) - len(text.lstrip())
+        while text[position : position + 1] in ("[", "{"):
+            value, position = json.JSONDecoder().raw_decode(text, position)
+            recorded.append((path.stem, value))
+            position += len(text[position:]) - len(text[position:].lstrip())
     return recorded
 
 

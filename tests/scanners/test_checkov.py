@@ -23,10 +23,11 @@ from mergeguard.scanners.checkov.report import (
 )
 from mergeguard.scanners.checkov.scanner import FRAMEWORKS, CheckovScanner
 from mergeguard.scanners.commands import find_executable, run_command
-from tests.golden import FIXTURES, check_golden, check_live
+from mergeguard.scanners.reading import load_all
+from tests.golden import FIXTURES, ROOT_MARK, check_golden, check_live
 
 SCANNER = CheckovScanner()
-CASES = ["microservice", "suppressed", "no-iac", "build-args", "rechecks", "rereads"]
+CASES = ["microservice", "suppressed", "no-iac", "build-args", "rechecks", "rereads", "unparseable"]
 ROOT = Path("/scan/view")
 TARGET = Target(root=ROOT, files=("Dockerfile",), repo=ROOT, workdir=Path("/scratch"))
 CLEAR_SECRETS = ["AKIAQZ7ONXJ3KPL4MWRT", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY"]
@@ -103,6 +104,19 @@ def checkov_or_skip() -> str:
         ("rechecks", [("Dockerfile", "CKV2_DOCKER_1", 4), ("windows/Dockerfile", "CKV_DOCKER_10", 6)]),
         # Checkov fails every ADD: the checksummed download (line 6) is left out, `ADD ./src` kept.
         ("rereads", [("Dockerfile", "CKV_DOCKER_4", 7)]),
+        # Valid Terraform its parser rejects (0.5e-3, an empty heredoc, a non-ASCII name) and a
+        # templated CloudFormation template: checked for nothing, each a finding. Also listed, and
+        # left out: a Packer file (the Terraform runner reads any .hcl), a Helm template and a JSON
+        # file with comments (the CloudFormation runner tries any YAML or JSON saying "Resources").
+        (
+            "unparseable",
+            [
+                ("cfn/bucket.yaml", "skipped-file", 1),
+                ("heredoc/main.tf", "skipped-file", 1),
+                ("main.tf", "skipped-file", 1),
+                ("names/main.tf", "skipped-file", 1),
+            ],
+        ),
     ],
 )
 def test_golden(case: str, expected: list[Any], tmp_path: Path, regen_golden: bool) -> None:
@@ -119,16 +133,36 @@ def test_live(case: str, tmp_path: Path) -> None:
 
 def test_report_shapes_are_the_ones_checkov_prints() -> None:
     shapes = {
-        case: type(json.loads((FIXTURES / "checkov" / f"{case}.report").read_text(encoding="utf-8")))
+        case: [type(r) for r in load_all((FIXTURES / "checkov" / f"{case}.report").read_text(), "checkov")]
         for case in CASES
     }
     assert shapes == {
-        "microservice": list,
-        "suppressed": dict,
-        "no-iac": dict,
-        "build-args": dict,
-        "rechecks": dict,
-        "rereads": dict,
+        "microservice": [list],
+        "suppressed": [dict],
+        "no-iac": [dict],
+        "build-args": [dict],
+        "rechecks": [dict],
+        "rereads": [dict],
+        "unparseable": [list, list],  # the run's report, then the parse-only run's
+    }
+
+
+def test_checkov_itself_lists_files_not_its_own_among_those_it_could_not_parse() -> None:
+    """The recorded parse-only report holds what the adapter leaves out (else the case tests nothing)."""
+    text = (FIXTURES / "checkov" / "unparseable.report").read_text(encoding="utf-8")
+    run, listing = load_all(text, "checkov")
+    assert {f["check_type"]: f["summary"]["parsing_errors"] for f in run} == {
+        "cloudformation": 3,
+        "terraform": 4,
+    }
+    assert all("parsing_errors" not in f["results"] for f in run)  # --quiet: counted, not named
+    listed = {
+        f["check_type"]: sorted(p.removeprefix(ROOT_MARK) for p in f["results"]["parsing_errors"])
+        for f in listing
+    }
+    assert listed == {
+        "cloudformation": ["/cfn/bucket.yaml", "/chart/templates/configmap.yaml", "/settings.json"],
+        "terraform": ["/heredoc/main.tf", "/main.tf", "/names/main.tf", "/packer/build.pkr.hcl"],
     }
 
 
@@ -390,3 +424,101 @@ def test_a_secret_is_never_echoed_in_a_parse_error() -> None:
     with pytest.raises(ParseError) as info:
         parse_report(text, TARGET)
     assert CLEAR_SECRETS[0] not in str(info.value)
+
+
+# --- files Checkov could not parse ---------------------------------------------------------------
+
+
+def unparsed(check_type: str, *paths: str, count: int | None = None) -> dict[str, Any]:
+    """A framework's report without --quiet: the files it could not parse named (or only counted)."""
+    report = framework(check_type)
+    report["summary"]["parsing_errors"] = len(paths) if count is None else count
+    if count is None:
+        report["results"]["parsing_errors"] = list(paths)
+    return report
+
+
+@pytest.mark.parametrize(
+    ("reported", "expected"),
+    [
+        ("/scan/view/main.tf", "main.tf"),  # terraform, terraform_json, bicep: absolute
+        ("./cfn/bucket.yaml", "cfn/bucket.yaml"),  # cloudformation: under --directory as given
+        ("/scan/view/infra/ünï.tf", "infra/ünï.tf"),
+    ],
+)
+def test_each_file_not_parsed_is_a_high_finding_on_the_whole_file(reported: str, expected: str) -> None:
+    check_type = "cloudformation" if reported.endswith(".yaml") else "terraform"
+    (finding,) = parse(unparsed(check_type, reported))
+    assert (finding.rule_id, finding.severity, finding.location.path) == (
+        "skipped-file",
+        Severity.HIGH,
+        expected,
+    )
+    assert (finding.kind, finding.evidence) == (Kind.MISCONFIGURATION, check_type)
+    assert "could not parse" in finding.message and "checked nothing" in finding.message
+
+
+def test_the_parse_only_report_after_the_run_names_the_files_the_run_counted() -> None:
+    run = [framework("dockerfile", check()), unparsed("terraform", count=1)]
+    text = json.dumps(run) + "\n" + json.dumps(unparsed("terraform", "/scan/view/a.tf"))
+    assert sorted((f.rule_id, f.location.path) for f in parse_report(text, TARGET)) == [
+        ("CKV_DOCKER_3", "Dockerfile"),
+        ("skipped-file", "a.tf"),
+    ]
+
+
+def test_files_checkov_tried_that_are_not_its_own_are_left_out(tmp_path: Path) -> None:
+    (tmp_path / "cfn.yaml").write_text("Resources:\n  B:\n    Type: AWS::S3::Bucket\n  x: {{ y }}\n")
+    (tmp_path / "chart.yaml").write_text("# Resources\nname: {{ .Release.Name }}\n")
+    target = Target(root=tmp_path, files=(), repo=tmp_path)
+    listed = [
+        unparsed("cloudformation", f"{tmp_path}/cfn.yaml", f"{tmp_path}/chart.yaml"),
+        unparsed("terraform", f"{tmp_path}/build.pkr.hcl", f"{tmp_path}/main.tf"),
+    ]
+    assert sorted(f.location.path for f in parse(listed, target)) == ["cfn.yaml", "main.tf"]
+
+
+def test_a_symlinked_scan_root_is_matched_by_its_real_path(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    target = Target(root=tmp_path / "link", files=("main.tf",), repo=tmp_path)
+    (finding,) = parse(unparsed("terraform", f"{tmp_path}/real/main.tf"), target)
+    assert finding.location.path == "main.tf"
+
+
+def test_a_count_without_the_files_fails_unless_none_scanned_was_the_frameworks() -> None:
+    quiet = unparsed("terraform", count=2)
+    with pytest.raises(
+        ParseError, match=r"counts 2 files Checkov could not parse \(terraform\).*without --quiet"
+    ):
+        parse(quiet, Target(root=ROOT, files=(), repo=ROOT))  # convert: which files is unknown
+    with pytest.raises(ParseError, match="without --quiet"):
+        parse(quiet, Target(root=ROOT, files=("main.tf",), repo=ROOT))
+    assert parse(quiet, Target(root=ROOT, files=("build.pkr.hcl",), repo=ROOT)) == []
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        {**unparsed("terraform", "/scan/view/a.tf"), "summary": {**EMPTY_SUMMARY, "parsing_errors": "1"}},
+        {**unparsed("terraform"), "results": {"failed_checks": [], "parsing_errors": ["/a.tf", 3]}},
+        {**unparsed("terraform"), "results": {"failed_checks": [], "parsing_errors": "/a.tf"}},
+        unparsed("terraform", "/../elsewhere/a.tf"),
+    ],
+    ids=["count-not-number", "path-not-string", "list-not-list", "path-outside"],
+)
+def test_broken_parsing_errors_raise_parse_error(report: Any) -> None:
+    with pytest.raises(ParseError, match=r"^checkov"):
+        parse(report)
+
+
+def test_the_parse_only_run_comes_only_with_files_checkov_may_fail_to_parse(tmp_path: Path) -> None:
+    (tmp_path / "k8s.yaml").write_text("apiVersion: v1\nkind: Pod\n# Resources\n", encoding="utf-8")
+    only = Target(root=tmp_path, files=("Dockerfile", "k8s.yaml", "build.pkr.hcl"), repo=tmp_path)
+    assert SCANNER.command("/bin/checkov", only).then == ()
+    files = ("a.tf", "main.bicep", "Dockerfile")
+    (listing,) = SCANNER.command("/bin/checkov", Target(root=ROOT, files=files, repo=ROOT)).then
+    frameworks = listing[listing.index("--framework") + 1 : listing.index("--check")]
+    assert frameworks == ("terraform", "bicep")  # only the frameworks whose files are there
+    assert listing[listing.index("--check") + 1] == "MERGEGUARD_PARSE_ONLY"
+    assert "--quiet" not in listing and "--skip-download" in listing

@@ -9,7 +9,9 @@ from mergeguard.core.errors import ParseError
 from mergeguard.core.jsonfields import need
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners import reread
-from mergeguard.scanners.base import Target, load_json, relative_path
+from mergeguard.scanners.base import Target, relative_path
+from mergeguard.scanners.checkov import unparsed
+from mergeguard.scanners.reading import load_all
 
 TOOL = "checkov"
 SECRETS = "secrets"  # pragma: allowlist secret - the framework name
@@ -77,29 +79,38 @@ RECHECKS: dict[str, reread.Recheck] = {
 
 
 def parse_report(text: str, target: Target) -> list[Finding]:
-    """Findings from a `checkov -o json --quiet` report: one framework's object, or a list of them."""
-    report = load_json(text, TOOL)
-    if isinstance(report, dict) and "check_type" not in report:
-        return _nothing_scanned(report)
-    frameworks = report if isinstance(report, list) else [report]
+    """Findings from a `checkov -o json` report (one framework's object, or a list of them), and
+    from the parse-only run's report after it, if any: a finding for each file not parsed too."""
+    first, *listings = load_all(text, TOOL)
     findings = []
-    for i, framework in enumerate(frameworks):
+    for i, framework in enumerate(_frameworks(first)):
         check_type, checks = _failed_checks(framework, i)
         for j, check in enumerate(checks):
             findings.append(_finding(check, check_type, target, f"[{i}].failed_checks[{j}]"))
-    return reread.recheck(findings, target.root, lambda f: RECHECKS.get(f.rule_id))
+    reports = [framework for report in (first, *listings) for framework in _frameworks(report)]
+    unread = unparsed.findings(reports, target, TOOL)
+    return reread.recheck(findings, target.root, lambda f: RECHECKS.get(f.rule_id)) + unread
 
 
-def _nothing_scanned(summary: dict[str, Any]) -> list[Finding]:
-    """Checkov's bare summary, printed when no framework found anything to check: no findings."""
+def _frameworks(report: Any) -> list[Any]:
+    """The frameworks' results in a report: none in the bare summary printed when none had any."""
+    if isinstance(report, dict) and "check_type" not in report:
+        return _nothing_scanned(report)
+    frameworks = report if isinstance(report, list) else [report]
+    for i, framework in enumerate(frameworks):
+        if not isinstance(framework, dict) or not isinstance(framework.get("check_type"), str):
+            raise ParseError(f"{TOOL}: report entry [{i}] is not a framework's results (no check_type)")
+    return frameworks
+
+
+def _nothing_scanned(summary: dict[str, Any]) -> list[Any]:
+    """Checkov's bare summary, printed when no framework found anything to check: no frameworks."""
     if summary.get("failed") != 0 or "checkov_version" not in summary:
         raise ParseError(f"{TOOL}: the report is neither a framework's results nor an empty summary")
     return []
 
 
-def _failed_checks(framework: Any, i: int) -> tuple[str, list[dict[str, Any]]]:
-    if not isinstance(framework, dict) or not isinstance(framework.get("check_type"), str):
-        raise ParseError(f"{TOOL}: report entry [{i}] is not a framework's results (no check_type)")
+def _failed_checks(framework: dict[str, Any], i: int) -> tuple[str, list[dict[str, Any]]]:
     results = framework.get("results")
     checks = results.get("failed_checks") if isinstance(results, dict) else None
     if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
