@@ -156,6 +156,65 @@ def test_a_chart_whose_dependencies_are_not_vendored_is_checked_without_them(tre
     assert (tree.root / CHART / "Chart.yaml").read_text() == chart
 
 
+LIBRARY = {  # a library chart (bjw-s/common, bitnami/common): helpers the charts using it include
+    "Chart.yaml": "apiVersion: v2\nname: common\ntype: library\nversion: 2.0.0\n",
+    "templates/_daemonset.tpl": '{{- define "common.daemonset" -}}\n'
+    + FILES["templates/daemonset.yaml"].replace('include "exporter.name" .', ".Chart.Name")
+    + "{{- end }}\n",
+}
+USES_LIBRARY = "dependencies:\n  - name: common\n    version: 2.0.0\n    repository: file://../common\n"
+
+
+def on_the_library(tree: GitTree) -> None:
+    """The exporter made of the library's helper, the library a chart of the repository (file://)."""
+    for name, text in LIBRARY.items():
+        tree.write(f"charts/common/{name}", text)
+    tree.write(f"{CHART}/Chart.yaml", FILES["Chart.yaml"] + USES_LIBRARY)
+    tree.write(f"{CHART}/templates/daemonset.yaml", '{{ include "common.daemonset" . }}\n')
+    tree.commit("the exporter on the common library")
+    tree.git("branch", "-f", "base")
+
+
+def test_a_dependency_in_the_repository_is_used_so_templates_calling_its_helpers_render(
+    tree: GitTree,
+) -> None:
+    """An empty stand-in for a `file://` library made `include "common.daemonset"` fail: Trivy skipped
+    the chart (a high skipped-chart on every chart built on a library). The repository's own copy of
+    the library is laid out in the scan view, so the chart renders and hostIPC: true is found."""
+    on_the_library(tree)
+    tree.write(f"{CHART}/values.yaml", FILES["values.yaml"].replace("hostIPC: false", "hostIPC: true"))
+    tree.commit("share the host's IPC namespace")
+    code, findings = scan(tree)
+    new, old = new_and_old(findings)
+    assert new == {"KSV-0008"} and "KSV-0010" in old
+    assert not [f for f in findings if f["rule_id"] == "skipped-chart"] and code == 1
+    assert tree.git("status", "--porcelain") == ""  # laid out in the scan view alone
+
+
+def test_the_base_is_rendered_with_the_base_copy_of_a_dependency_in_the_repository(tree: GitTree) -> None:
+    """A change to the library and a touch of the chart: the base's rendering uses the base's library,
+    else the hostIPC the change put in the library would be there at the base too, and pass."""
+    on_the_library(tree)
+    helper = LIBRARY["templates/_daemonset.tpl"].replace("{{ .Values.hostIPC }}", "true")
+    tree.write("charts/common/templates/_daemonset.tpl", helper)
+    tree.write(f"{CHART}/values.yaml", FILES["values.yaml"].replace("Limit: 10", "Limit: 11"))
+    tree.commit("hard-code hostIPC in the library")
+    code, findings = scan(tree)
+    new, _ = new_and_old(findings)
+    assert new == {"KSV-0008"} and code == 1
+
+
+def test_a_chart_that_needs_a_remote_dependency_says_how_to_vendor_it(tree: GitTree) -> None:
+    chart = FILES["Chart.yaml"] + "dependencies:\n  - name: common\n    version: 2.0.0\n"
+    tree.write(f"{CHART}/Chart.yaml", chart + "    repository: https://charts.example.com/stable\n")
+    tree.write(f"{CHART}/templates/daemonset.yaml", '{{ include "common.daemonset" . }}\n')
+    tree.commit("the exporter on a library from a chart repository, not vendored")
+    _, findings = scan(tree)
+    (skipped,) = [f for f in findings if f["rule_id"] == "skipped-chart"]
+    assert "`helm dependency build charts/exporter` before the scan" in skipped["message"]
+    assert "its dependencies common are not vendored" in skipped["message"]
+
+
 def test_a_credential_in_a_dependency_that_is_not_vendored_is_still_read(tree: GitTree) -> None:
     repository = "https://ci-bot:" + "Xk29fLq0pWz7RvB3t@charts.example-internal.com/stable"
     chart = (

@@ -58,8 +58,8 @@ def plan(
     for name in TOOL_CONFIG_FILES:  # the same scanner configs as the change's scan: the policy's
         if (view / name).is_file():
             (base_view / name).write_bytes((view / name).read_bytes())
-    for chart in changes.charts:
-        units.renderable(base_view, chart)
+    for chart in changes.charts:  # its file:// dependencies as the base has them, as its own files
+        units.renderable(base_view, chart, _base_charts(policy, commits.base, changes))
     jobs = (
         _job(name, [f for f in present if f.path in files], changes, base_view, config)
         for name, files in given.items()
@@ -106,6 +106,26 @@ def _lay_out(
         dest.write_bytes(data)
         present.append(changed)
     return present
+
+
+def _base_charts(policy: PolicyFiles, base: str, changes: ChangeSet) -> units.ChartFiles:
+    """The chart files of a directory (relative to the scan root) at the base commit."""
+    prefix = changes.repo.prefix if changes.repo else ""
+
+    def read(folder: str) -> list[tuple[str, bytes]]:
+        top = (prefix + folder).rstrip("/") or "."
+        listing = (
+            policy.repo.git("ls-tree", "-r", "-z", "--name-only", base, "--", top) if policy.repo else ""
+        )
+        inner = [name[len(prefix) :] for name in listing.split("\0") if name.startswith(prefix) and name]
+        found = []
+        for path in (p for p in inner if units.is_chart_file(p, folder)):
+            data = policy.blob(base, prefix + path)  # None: a symlink, never followed
+            if data is not None:
+                found.append((path[len(folder) + 1 :] if folder else path, data))
+        return found
+
+    return read
 
 
 @dataclass(frozen=True, slots=True)

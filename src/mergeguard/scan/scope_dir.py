@@ -65,7 +65,7 @@ def scan_view(changes: ChangeSet, policy: PolicyFiles | None = None) -> Iterator
         if changes.mode is Mode.CHANGED:
             _blank_inline_suppressions(view, [f for f in changes.files if f.lines and f.path not in configs])
         for chart in changes.charts:
-            units.renderable(view, chart)
+            units.renderable(view, chart, units.tree_files(changes.root))
         yield view
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.reasons import clean
-from mergeguard.core.units import CHART_FILE, aliases, manifest
+from mergeguard.core.units import CHART_FILE, aliases, manifest, stand_ins
 from mergeguard.scanners.base import Target, relative_path
 
 RULE = "skipped-chart"
@@ -58,6 +58,7 @@ def unrendered(stderr: str, tool: str, target: Target) -> list[Finding]:
         path = manifest(chart)
         reason = clean(match.group(2).replace('\\"', '"').replace("\\n", " "))[:_MAX_REASON]
         message = f"Trivy could not render this Helm chart, so none of its templates was checked: {reason}"
+        message += _vendor_hint(target.root, chart)
         found.append(
             Finding(
                 tool=tool,
@@ -71,3 +72,14 @@ def unrendered(stderr: str, tool: str, target: Target) -> list[Finding]:
             )
         )
     return found
+
+
+def _vendor_hint(view: Path, chart: str) -> str:
+    """How to fix a chart scanned with empty stand-ins for dependencies it did not vendor."""
+    missing = stand_ins(view, chart)
+    if not missing:
+        return ""
+    return (
+        f" (its dependencies {', '.join(missing)} are not vendored, so they were empty stand-ins: run"
+        f" `helm dependency build {chart or '.'}` before the scan, or commit its charts/ directory)"
+    )
