@@ -17,6 +17,7 @@ from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.sources import SourceLines
 from mergeguard.scan import (
     agreement,
+    basecompare,
     basescan,
     dedupe,
     fingerprints,
@@ -148,7 +149,7 @@ def conclude(
         at_base=at_base,
         in_base_image=in_base_image,
         image_scanners=frozenset(name for name, tool in TOOLS.items() if tool.scans_images),
-        rescanned=basescan.compare(rescan, outcomes, changes).new if rescan else None,
+        rescanned=basecompare.compare(rescan, outcomes, changes).new if rescan else None,
     )
     policy_changes = (*policy_changes, *policydiff.inline_suppressions(changes, sources))
     decision = policydiff.gate(decision, policy_changes, config)

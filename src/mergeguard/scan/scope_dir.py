@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mergeguard.core import links, units
+from mergeguard.core import chartview, links
 from mergeguard.core.basepolicy import PolicyFiles, read_regular
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.errors import ScannerError
@@ -65,7 +65,7 @@ def scan_view(changes: ChangeSet, policy: PolicyFiles | None = None) -> Iterator
         if changes.mode is Mode.CHANGED:
             _blank_inline_suppressions(view, [f for f in changes.files if f.lines and f.path not in configs])
         for chart in changes.charts:
-            units.renderable(view, chart, units.tree_files(changes.root))
+            chartview.renderable(view, chart, chartview.tree_files(changes.root))
         yield view
 
 

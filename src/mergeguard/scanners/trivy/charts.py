@@ -13,10 +13,11 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from mergeguard.core.chartview import aliases, stand_ins
 from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.reasons import clean
-from mergeguard.core.units import CHART_FILE, aliases, manifest, stand_ins
+from mergeguard.core.units import CHART_FILE, manifest
 from mergeguard.scanners.base import Target, relative_path
 
 RULE = "skipped-chart"
