@@ -109,3 +109,16 @@ def test_a_dangerous_value_a_patch_writes_still_blocks(tmp_path: Path) -> None:
 def test_the_same_manifest_not_named_as_a_patch_is_judged_whole(tmp_path: Path) -> None:
     findings = scan(tmp_path, {"deploy/web.yaml": WEBHOOK_PATCH})
     assert [f for f in findings if f["blocking"]] and not [f for f in findings if f.get("severity_note")]
+
+
+def test_a_whole_workload_named_as_a_patch_is_judged_whole(tmp_path: Path) -> None:
+    """A pull request cannot lower its new Deployment's findings by naming it a patch: a file that
+    sets a container's image is a resource of its own."""
+    files = layout(
+        WEBHOOK_PATCH.replace("      - name: manager\n", "      - name: manager\n        image: evil:1\n")
+    )
+    findings = scan(tmp_path, files)
+    assert not [f for f in findings if f.get("severity_note")]
+    assert ("config/default/manager_webhook_patch.yaml", "KSV-0014") in {
+        (f["path"], f["rule_id"]) for f in findings if f["blocking"]
+    }

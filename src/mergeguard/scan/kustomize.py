@@ -8,12 +8,16 @@ while the built Deployment sets all three). A finding in a patch file is lowered
 reason, unless one of its reports is of a check that fires only on a value the patch writes
 (`privileged: true`, a `hostPath`: `Tool.set_value_rules`), which the built resource has too.
 Patch files are found through the kustomization files in their own directory and those above it.
+A file that names a container `image:` is not taken for a patch whatever a kustomization says: a
+pull request could otherwise name its new Deployment a patch to lower what it leaves out (a patch
+that sets an image, rarer, is judged whole, as before).
 """
 
 from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -35,6 +39,9 @@ def apply(findings: Sequence[Finding], sources: SourceLines) -> list[Finding]:
     """The findings, each in a kustomize patch file lowered unless a set value makes it."""
     patches = _Patches(sources)
     return [_judged(f) if patches.holds(f.location.path) else f for f in findings]
+
+
+_IMAGE = re.compile(r"^[\s-]*image:\s*\S", re.MULTILINE)
 
 
 def _judged(finding: Finding) -> Finding:
@@ -61,7 +68,7 @@ class _Patches:
         self._named = functools.lru_cache(maxsize=None)(self._patches_named_in)
 
     def holds(self, path: str) -> bool:
-        if not path.endswith(_YAML):
+        if not path.endswith(_YAML) or _IMAGE.search("\n".join(self._sources.lines(path))):
             return False
         folder = posixpath.dirname(path)
         while True:
