@@ -11,7 +11,7 @@ import pytest
 from mergeguard.core import changes, links
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import FileKind, classify
-from mergeguard.core.gitrepo import unquote_c_style
+from mergeguard.core.gitdiff import unquote_c_style
 from tests.gitutil import GitTree
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mergeguard.core import gitrepo, globs, links, units
+from mergeguard.core import gitdiff, gitrepo, globs, links, units
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, classify
 from mergeguard.core.linecount import all_lines
@@ -123,7 +123,7 @@ class _Diff:
 
 def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff:
     commits = CommitRange(base, gitrepo.head_commit(repo), gitrepo.commit_count(repo, base))
-    lines = gitrepo.added_lines(repo, base)
+    lines = gitdiff.added_lines(repo, base)
     changed = gitrepo.changed_files(repo, base)
     for path, old in changed.items():  # moved out of an excluded place: every line is the change's
         if old is not None and matcher(old) and not matcher(path):

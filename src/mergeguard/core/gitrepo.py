@@ -10,12 +10,11 @@ from pathlib import Path
 from mergeguard.core.errors import UsageError
 
 _DUBIOUS = re.compile(r"detected dubious ownership in repository at '(.*)'")
-_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")  # old count, new start, new count
 _GIT_TIMEOUT_S = 120.0
 # The change's own .gitattributes must not hide its lines: `-diff`, `binary` or a textconv driver
 # would turn a file's diff into "Binary files differ" (or a filter's output), and a file with a NUL
 # byte is binary to git. Every changed byte is diffed as text.
-_DIFF_AS_TEXT = ("--text", "--no-textconv", "--no-ext-diff")
+DIFF_AS_TEXT = ("--text", "--no-textconv", "--no-ext-diff")
 
 
 class UnsafeRepository(UsageError):
@@ -150,7 +149,7 @@ def changed_files(repo: Repo, base: str) -> dict[str, str | None]:
     Binary files count too (diffed as text): a NUL byte must not hide a secret from the scanners.
     """
     numstat = repo.git(
-        "diff", *_DIFF_AS_TEXT, "-z", "--numstat", "-M", "--diff-filter=ACMRT", base, "HEAD", "--"
+        "diff", *DIFF_AS_TEXT, "-z", "--numstat", "-M", "--diff-filter=ACMRT", base, "HEAD", "--"
     )
     files: dict[str, str | None] = {}
     fields = iter(numstat.split("\0"))
@@ -189,76 +188,3 @@ def _adds_text(numstat: str) -> bool:
 
 def head_commit(repo: Repo) -> str:
     return repo.git("rev-parse", "HEAD").strip()
-
-
-def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
-    """Per changed file (relative to the prefix), the HEAD line numbers base..HEAD added or changed.
-
-    Read as git writes the patch: lines end at `\n` only (a name or a line may hold U+2028, a form
-    feed, or any other character Python would split at), and a hunk's lines are counted off its
-    header, so an added line that reads `++ b/other` (shown as `+++ b/other`) is content, never a
-    file header that would credit what follows to another file.
-
-    A line whose only change is in white space (re-indented, re-aligned by `terraform fmt`, CRLF
-    made LF) is not one the change touched: the problem on it is the base's (a pull request that
-    normalised line endings made every old finding of a manifest new). What such a change does to
-    a Dockerfile's or manifest's meaning, the base comparison sees (`scan.basescan`).
-    """
-    scope = repo.prefix or "."
-    whitespace = ("--ignore-space-change", "--ignore-cr-at-eol")
-    diff = repo.git("diff", *_DIFF_AS_TEXT, *whitespace, "-U0", "-M", "--no-color", base, "HEAD", "--", scope)
-    lines: dict[str, set[int]] = {}
-    current: set[int] | None = None
-    left = 0  # lines of the current hunk still to come
-    for text in diff.split("\n"):
-        if left:
-            left -= not text.startswith("\\")  # "\ No newline at end of file" is not counted
-            continue
-        if text.startswith("diff --git "):
-            current = None
-        elif text.startswith("+++ "):
-            path = _diff_path(text[4:])
-            current = None
-            if path is not None and path.startswith(repo.prefix):
-                current = lines.setdefault(path[len(repo.prefix) :], set())
-        elif match := _HUNK.match(text):
-            removed, start, count = (int(n) if n else 1 for n in match.group(1, 2, 3))
-            left = removed + count
-            if current is not None:
-                current.update(range(start, start + count))
-    return {path: frozenset(numbers) for path, numbers in lines.items()}
-
-
-def _diff_path(field: str) -> str | None:
-    """The path of a `+++ b/path` header (git quotes unusual names C-style); None for /dev/null.
-
-    git ends the header with a TAB when the path holds a space (for patch(1)); a TAB in a name is
-    always quoted, so a raw trailing one is never part of it.
-    """
-    field = field.removesuffix("\t")
-    if field.startswith('"'):
-        field = unquote_c_style(field)
-    return field[2:] if field.startswith("b/") else None
-
-
-_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
-
-
-def unquote_c_style(quoted: str) -> str:
-    """Undo git's C-style quoting of a path: surrounding quotes, backslash escapes, octal bytes."""
-    body = quoted[1:-1].encode("utf-8", "surrogateescape")
-    out = bytearray()
-    i = 0
-    while i < len(body):
-        if body[i] == 0x5C and i + 1 < len(body):  # backslash
-            nxt = chr(body[i + 1])
-            if nxt.isdigit():
-                out.append(int(body[i + 1 : i + 4], 8))
-                i += 4
-                continue
-            out.append(_ESCAPES.get(nxt, ord(nxt)))
-            i += 2
-            continue
-        out.append(body[i])
-        i += 1
-    return out.decode("utf-8", "surrogateescape")
