@@ -13,6 +13,13 @@ from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners.base import IncompleteReport, Target, ToolOutput
 from mergeguard.scanners.reading import field, load_report, objects, repo_path
+from mergeguard.scanners.sarif.places import (
+    REGION_KEYS,
+    plain_location,
+    region_number,
+    unplaced_path,
+    uri_bases,
+)
 from mergeguard.scanners.sarif.results import (
     _OTHER_TOOLS,
     NAME,
@@ -73,12 +80,12 @@ class _Run:
         self.rules = {r["id"]: r for r in rules if isinstance(r.get("id"), str)}
         self.driver_rules = objects(driver.get("rules"), NAME, f"{where}.tool.driver.rules")
         self.extension_rules = [(e, objects(e.get("rules"), NAME, f"{where} rules")) for e in extensions]
-        self.bases = _bases(field(run, "originalUriBaseIds", dict, NAME, where))
+        self.bases = uri_bases(field(run, "originalUriBaseIds", dict, NAME, where))
         # Absolute URIs lose the longest of these they start with: the declared bases, then the
         # directories the tool ran in (`invocations[].workingDirectory`, ShiftLeft's absolute URIs).
         invocations = objects(run.get("invocations"), NAME, f"{where}.invocations")
         self.failure = _failure(self.tool, invocations, f"{where}.invocations")
-        ran_in = _bases({str(i): inv.get("workingDirectory") for i, inv in enumerate(invocations)})
+        ran_in = uri_bases({str(i): inv.get("workingDirectory") for i, inv in enumerate(invocations)})
         self.absolute_bases = sorted(
             {b for b in (*self.bases.values(), *ran_in.values()) if _SCHEME.match(b)}, key=len, reverse=True
         )
@@ -157,7 +164,7 @@ class _Run:
         return self.driver_rules
 
     def _location(self, result: dict[str, Any], where: str) -> Location:
-        if (plain := _plain_location(result)) is not None:  # the usual shape, read at a third of the cost
+        if (plain := plain_location(result)) is not None:  # the usual shape, read at a third of the cost
             uri, base_id, start, end, column = plain
             path = self._paths.get((uri, base_id)) or self._path(uri, base_id)
             if path is not None:
@@ -172,7 +179,7 @@ class _Run:
             if path is None:
                 continue  # no file: a logical location, a web address (DAST); the next may name one
             region = field(physical, "region", dict, NAME, at)
-            start, end, column = (_number(region, key, f"{at}.region") for key in _REGION_KEYS)
+            start, end, column = (region_number(region, key, f"{at}.region") for key in REGION_KEYS)
             return Location(path, start, end, column or None)
         return Location(unplaced_path(self.tool))  # SARIF allows a result without one: kept
 
@@ -198,57 +205,6 @@ class _Run:
         if parts.scheme not in ("", "file"):
             return None
         return repo_path(re.sub(r"^/([A-Za-z]:/)", r"\1", unquote(parts.path)), self.target, NAME)
-
-
-_INT_OR_NONE = frozenset({int, type(None)})
-_REGION_KEYS = ("startLine", "endLine", "startColumn")
-
-
-def _number(region: dict[str, Any], key: str, where: str) -> int:
-    """A region's line or column; a whole number written as a float (`5.0`) is that number."""
-    value = region.get(key)
-    if type(value) is float and value.is_integer():
-        return int(value)
-    return field(region, key, int, NAME, where)
-
-
-UNPLACED_PREFIX = "unplaced/"  # where a result that names no file is placed, followed by its tool
-_UNSAFE = re.compile(r"[^a-z0-9._-]+")
-
-
-def unplaced_path(tool: str) -> str:
-    """`unplaced/TOOL`: the place of a result that names no file (Dockle's image checks, say)."""
-    return UNPLACED_PREFIX + (_UNSAFE.sub("_", tool.lower()).strip("._") or NAME)
-
-
-def _plain_location(result: dict[str, Any]) -> tuple[str, str, int, int, int] | None:
-    """(uri, base id, start line, end line, column) of a first location that has every part of the
-    type `_location` checks for and a uri; None for any other, which `_location` reads field by field."""
-    locations = result.get("locations")
-    if type(locations) is not list or {*map(type, locations)} != {dict}:  # `objects` checks them all
-        return None
-    physical = locations[0].get("physicalLocation")
-    if type(physical) is not dict:
-        return None
-    artifact, region = physical.get("artifactLocation"), physical.get("region")
-    if type(artifact) is not dict or type(region) is not dict:
-        return None
-    uri, base_id = artifact.get("uri"), artifact.get("uriBaseId")
-    start, end, column = region.get("startLine"), region.get("endLine"), region.get("startColumn")
-    if type(uri) is not str or not uri or (base_id is not None and type(base_id) is not str):
-        return None
-    if not {type(start), type(end), type(column)} <= _INT_OR_NONE:
-        return None
-    return uri, base_id or "", start or 0, end or 0, column or 0
-
-
-def _bases(declared: dict[str, Any]) -> dict[str, str]:
-    bases = {}
-    for name, value in declared.items():
-        uri = value.get("uri") if isinstance(value, dict) else None
-        if isinstance(uri, str) and uri:
-            bases[name] = uri if uri.endswith("/") else uri + "/"
-    return bases
 
 
 def _failure(tool: str, invocations: list[dict[str, Any]], where: str) -> str | None:
