@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from mergeguard.core import links
 from mergeguard.core.basepolicy import read_regular
+from mergeguard.core.model import Location
 
 
 class SourceLines:
@@ -25,6 +27,15 @@ class SourceLines:
             text = data.decode("utf-8", "replace") if data is not None else ""
             self._files[path] = [line.removesuffix("\r") for line in text.split("\n")] if text else []
         return self._files[path]
+
+    def within(self, location: Location) -> Location:
+        """`location` ending at its file's last line at most (Checkov ends a workflow step's range
+        past it); unchanged for a file with no lines here (an image's placeholder, a missing file)."""
+        lines = self.lines(location.path)
+        last = len(lines) - (1 if lines and not lines[-1] else 0)
+        if not last or location.end_line <= last:
+            return location
+        return replace(location, end_line=max(last, location.start_line))
 
     def line(self, path: str, number: int) -> str:
         """Line `number` (1-based) of `path`; "" past its end or for no such file."""

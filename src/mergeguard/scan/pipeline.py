@@ -135,6 +135,9 @@ def conclude(
     merged = agreement.apply(merged, config.secret_agreement, sources)  # after dedupe: the sightings
     merged = placeholders.apply(merged, sources)  # a placeholder, a sample password, a key's header
     merged = kustomize.apply(merged, sources)  # what a kustomize patch leaves out
+    merged = [
+        f if (at := sources.within(f.location)) is f.location else replace(f, location=at) for f in merged
+    ]
     findings = fingerprints.assign(merged, changes.root, sources)
     at_base = preexisting.pinned_at_base(changes, findings)
     in_base_image = (
