@@ -96,6 +96,27 @@ def test_a_harmless_template_change_leaves_the_charts_old_findings_pre_existing(
     assert code == 0
 
 
+def test_a_values_change_that_shifts_the_rendered_lines_keeps_the_baseline_matching(tree: GitTree) -> None:
+    """Found on a real chart: Trivy numbers a template's findings by the rendered manifest's lines, and
+    their fingerprints hashed whatever template line had that number, so an annotation added in the
+    values un-accepted the baselined findings and main's next full scan failed."""
+    baseline = tree.root / ".mergeguard-baseline.yml"
+    args = ["--scanners", "trivy-config", "--baseline", str(baseline)]
+    assert cli.main(["baseline", "create", str(tree.root), "--reason", "legacy", *args]) == 0
+    daemonset = FILES["templates/daemonset.yaml"].replace(
+        "    metadata:\n      labels:\n",
+        "    metadata:\n      annotations: {{ toYaml .Values.annotations | nindent 8 }}\n      labels:\n",
+    )
+    tree.write(f"{CHART}/templates/daemonset.yaml", daemonset)
+    tree.write(f"{CHART}/values.yaml", FILES["values.yaml"] + "annotations: {a: b, c: d, e: f}\n")
+    tree.commit("annotate the pods")
+    out = tree.root.parent / "full.json"
+    code = cli.main(["scan", str(tree.root), "--all-files", *args, "--json", str(out)])
+    findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    assert findings and {f["status"] for f in findings} == {"accepted"}
+    assert code == 0
+
+
 def test_a_template_hard_coding_a_host_namespace_is_new(tree: GitTree) -> None:
     daemonset = FILES["templates/daemonset.yaml"].replace("{{ .Values.hostIPC }}", "true")
     tree.write(f"{CHART}/templates/daemonset.yaml", daemonset)

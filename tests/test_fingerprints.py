@@ -87,3 +87,41 @@ def test_tool_rule_and_path_are_part_of_the_identity(tmp_path: Path) -> None:
 
 def test_missing_file_still_fingerprints(tmp_path: Path) -> None:
     assert assign([finding("deleted.py", 3)], tmp_path)[0].fingerprint
+
+
+def _deployment(name: str) -> str:
+    return (
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n"
+        "      containers:\n      - name: app\n        securityContext: {privileged: true}\n"
+    )
+
+
+def _privileged(text: str) -> list[Finding]:
+    """Trivy's KSV-0017 (a problem of the whole resource) on each Deployment's container line."""
+    lines = text.split("\n")
+    return [
+        Finding(
+            "trivy-config",
+            "KSV-0017",
+            Severity.HIGH,
+            "t",
+            "m",
+            Location("k.yaml", n, n),
+            Kind.MISCONFIGURATION,
+        )
+        for n, line in enumerate(lines, start=1)
+        if line.startswith("      - name: app")
+    ]
+
+
+def test_a_resource_inserted_above_another_takes_none_of_its_fingerprints(tmp_path: Path) -> None:
+    """Found on a real repository: identified by their order alone, a Deployment inserted between two
+    baselined ones took over the second's acceptance (a new privileged container passed)."""
+    before = _deployment("api") + "---\n" + _deployment("worker")
+    after = _deployment("api") + "---\n" + _deployment("metrics") + "---\n" + _deployment("worker")
+    (tmp_path / "k.yaml").write_text(before)
+    old = [f.fingerprint for f in assign(_privileged(before), tmp_path)]
+    (tmp_path / "k.yaml").write_text(after)
+    new = [f.fingerprint for f in assign(_privileged(after), tmp_path)]
+    assert new[0] == old[0] and new[2] == old[1]
+    assert new[1] not in old

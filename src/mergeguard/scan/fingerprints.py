@@ -8,22 +8,32 @@ from dataclasses import fields
 from operator import attrgetter
 from pathlib import Path
 
-from mergeguard.core.model import Finding
+from mergeguard.core import units
+from mergeguard.core.model import Finding, Kind
 from mergeguard.core.sources import SourceLines
 from mergeguard.scan.equivalence import identity
+from mergeguard.scan.resources import Resources
 
 
-def assign(findings: Sequence[Finding], root: Path, sources: SourceLines | None = None) -> list[Finding]:
+def assign(
+    findings: Sequence[Finding], root: Path, sources: SourceLines | None = None, charts: Sequence[str] = ()
+) -> list[Finding]:
     """Each finding with its fingerprint set, in the same order.
 
     The fingerprint is sha256 over the rule's identity, the path and the offending content: the
     adapter's `evidence` (a package and advisory) or else the normalised text of the finding's
     first line; never a line number, never a clear secret (a secret line is only ever hashed).
     A problem several tools report has one identity whichever of them found it (see
-    `equivalence.identity`). Identical keys in one file get an occurrence index, in line order.
+    `equivalence.identity`). A misconfiguration in a Kubernetes manifest also carries its resource's
+    `Kind/namespace/name`: by its line alone (`apiVersion: apps/v1`, or nothing for a problem of the
+    whole resource) resources were told apart by their order, and a Deployment inserted above a
+    baselined one took over its acceptance. One in a Helm chart's template is identified by its
+    message (naming the container and resource): Trivy numbers it by the rendered manifest's lines,
+    which a change to the values shifts. Identical keys in one file get an occurrence index, in line order.
     """
     sources = sources or SourceLines(root)
-    keys = [_key(f, sources) for f in findings]
+    resources = Resources(sources)
+    keys = [_key(f, sources, resources, charts) for f in findings]
     lines = [f.location.start_line for f in findings]
     seen: dict[str, int] = {}
     digests = [""] * len(findings)
@@ -47,8 +57,17 @@ def _with_fingerprint(finding: Finding, digest: str) -> Finding:
     return Finding(*values)
 
 
-def _key(finding: Finding, sources: SourceLines) -> str:
+def _key(finding: Finding, sources: SourceLines, resources: Resources, charts: Sequence[str]) -> str:
     namespace, content = identity(finding)
+    loc = finding.location
+    if finding.kind is Kind.MISCONFIGURATION and units.in_templates(loc.path, charts):
+        return "\x1f".join((namespace, loc.path, finding.message))
     if content is None:  # normalised: inner whitespace folded, so re-indenting keeps the identity
-        content = " ".join(sources.line(finding.location.path, finding.location.start_line).split())
-    return "\x1f".join((namespace, finding.location.path, content))
+        content = " ".join(sources.line(loc.path, loc.start_line).split())
+    if finding.kind is Kind.MISCONFIGURATION and loc.path.endswith(_MANIFESTS):
+        named = resources.name(loc.path, loc.start_line)
+        content = f"{named}\x1f{content}" if named else content
+    return "\x1f".join((namespace, loc.path, content))
+
+
+_MANIFESTS = (".yaml", ".yml")

@@ -138,7 +138,7 @@ def conclude(
     merged = [
         f if (at := sources.within(f.location)) is f.location else replace(f, location=at) for f in merged
     ]
-    findings = fingerprints.assign(merged, changes.root, sources)
+    findings = fingerprints.assign(merged, changes.root, sources, changes.charts)
     at_base = preexisting.pinned_at_base(changes, findings)
     in_base_image = (
         preexisting.advisories_of(f for o in base_outcomes for f in o.findings) if base_outcomes else None

@@ -24,9 +24,21 @@ class Resources:
 
     def index(self, path: str, line: int) -> int:
         """How many resource boundaries come at or before `line`: equal for lines of one resource."""
+        return bisect_right(self._boundaries(path), line)
+
+    def name(self, path: str, line: int) -> str:
+        """`Kind/namespace/name` of the resource `line` is in ("" when its lines name no kind and
+        name: not a Kubernetes resource, or one written so that they are not plain to read)."""
+        bounds, lines = self._boundaries(path), self._sources.lines(path)
+        at = bisect_right(bounds, line)
+        first = bounds[at - 1] if at else 1
+        last = bounds[at] - 1 if at < len(bounds) else len(lines)
+        return _named(lines[first - 1 : last])
+
+    def _boundaries(self, path: str) -> list[int]:
         if path not in self._starts:
             self._starts[path] = starts(self._sources.lines(path))
-        return bisect_right(self._starts[path], line)
+        return self._starts[path]
 
 
 def starts(lines: list[str]) -> list[int]:
@@ -48,3 +60,31 @@ def starts(lines: list[str]) -> list[int]:
         elif in_items and line[:1] not in ("", " ", "\t", "#", "-"):
             in_items = False  # the next top-level key: the list is over
     return found
+
+
+_KEY = re.compile(r"^(\s*)(?:-\s+)?([A-Za-z]+)\s*:\s*(.*?)\s*(#.*)?$")
+_FLOW_FIELD = re.compile(r"\b(name|namespace)\s*:\s*['\"]?([^,'\"}\s]+)")
+
+
+def _named(segment: list[str]) -> str:
+    """`Kind/namespace/name` from a resource's own lines: its top-level `kind:`, and `name:` and
+    `namespace:` under its top-level `metadata:` (block or flow style)."""
+    top: int | None = None
+    kind, meta, in_meta = "", {}, False
+    for line in segment:
+        found = _KEY.match(line)
+        if found is None or line.lstrip().startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip(" -"))  # a List item's `- ` counts as indentation
+        top = indent if top is None else top
+        key, value = found.group(2), found.group(3).strip("'\"")
+        if indent == top:
+            in_meta = key == "metadata"
+            kind = value if key == "kind" else kind
+            if in_meta and value.startswith("{"):
+                meta.update(dict(_FLOW_FIELD.findall(value)))
+        elif in_meta and key in ("name", "namespace") and key not in meta:
+            meta[key] = value
+    if not kind or not meta.get("name"):
+        return ""
+    return f"{kind}/{meta.get('namespace', '')}/{meta['name']}"
