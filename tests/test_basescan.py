@@ -134,6 +134,16 @@ def test_lines_or_steps_added_above_a_resource_leave_its_findings_pre_existing(
     assert code == 0
 
 
+def test_a_namespace_added_to_a_resource_leaves_its_findings_pre_existing(tmp_path: Path) -> None:
+    """Found on istio's bookinfo: Trivy and Checkov name the namespace in their messages, so adding
+    `namespace:` (which fixes "the default namespace") made every other finding of the resource new."""
+    deployment = DEPLOYMENT.replace("metadata: {name: web, namespace: prod}", "metadata:\n  name: web")
+    tree = pr(tmp_path, {"deploy/web.yaml": deployment}, {"deploy/web.yaml": DEPLOYMENT})
+    code, findings = scan(tree)
+    assert "new" not in {f["status"] for f in findings}
+    assert code == 0
+
+
 def test_an_old_problem_in_a_resource_the_change_touched_stays_pre_existing(tmp_path: Path) -> None:
     """Only the image tag changes (metrics-server's `:master` -> `:v0.7.2`): the privileged container
     was there before, and the line rule alone made it new because its range holds the changed line."""

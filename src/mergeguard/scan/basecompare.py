@@ -80,6 +80,40 @@ def _unmoved(message: str, moves: Sequence[tuple[str, str]]) -> str:
     return _POSITION.sub("", message)
 
 
+# A Kubernetes resource's namespace as the tools name it (Trivy: `in default namespace`, `in 'default'
+# namespace`, `(namespace: default)`; Checkov: `Deployment.default.web`).
+_NAMESPACE = re.compile(
+    r"""(?<=in )['"]?([^\s'"]+)['"]? namespace\b|(?<=\(namespace: )([^)]+)(?=\))"""
+    r"|(?<=\(resource )([A-Z][A-Za-z]*)\.([^.()\s]+)(?=\.)"
+)
+
+
+def _namespace_added(surplus: dict[tuple[str, ...], int]) -> None:
+    """Counts of a resource that was in the default namespace and now names one moved onto it: the
+    tools name the namespace in their messages, and adding `namespace:` to a resource (as a fix of
+    "the default namespace") moves none of its other problems into the change. Between two named
+    namespaces (privileged moved from staging's `web` to prod's) nothing moves."""
+    missing = {}  # (tool, rule, path, message with the namespace blanked) -> the default-namespace key
+    for key, count in surplus.items():
+        blank, names = _blanked(key[3])
+        if count < 0 and names == {"default"}:
+            missing[(*key[:3], blank)] = key
+    for key, count in surplus.items():
+        blank, names = _blanked(key[3])
+        source = missing.get((*key[:3], blank))
+        if count > 0 and source is not None and "default" not in names:
+            moved = min(count, -surplus[source])
+            surplus[key] -= moved
+            surplus[source] += moved
+
+
+def _blanked(message: str) -> tuple[str, set[str]]:
+    """`message` with its namespace names taken out, and those names."""
+    found = list(_NAMESPACE.finditer(message))
+    names = {name for m in found for name in (m.group(1), m.group(2), m.group(4)) if name}
+    return _NAMESPACE.sub(lambda m: f"{m.group(3)}." if m.group(3) else "", message), names
+
+
 _POSITION = re.compile(r"(?<=\[)\d+(?=\])|(?<=\S):\d+(-\d+)?(?=\))")
 
 
@@ -92,8 +126,10 @@ def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> C
     after = Counter(_key(f, moves) for f in found)
     touched = Counter(_key(f, moves) for f in found if _on_changed_lines(f, changes))
     keys = {*after, *before}
+    surplus = {k: after[k] - before[k] for k in keys}
+    _namespace_added(surplus)
     return Comparison(
-        {k: after[k] - before[k] for k in keys},
+        surplus,
         {k: touched[k] for k in keys},
         frozenset(_span(f) for f in found if _written_whole(f, changes)),
         frozenset(_span(f) for f in found if _by_lines(f, changes) and _on_changed_lines(f, changes)),
