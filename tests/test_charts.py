@@ -225,6 +225,17 @@ def test_the_base_is_rendered_with_the_base_copy_of_a_dependency_in_the_reposito
     assert new == {"KSV-0008"} and code == 1
 
 
+def test_charts_moved_with_their_library_keep_their_findings_pre_existing(tree: GitTree) -> None:
+    """Found on a real repository: `git mv charts deploy/charts` looked the library up at its new path
+    in the base, where it was not; the base could not render, and every finding of the chart was new."""
+    on_the_library(tree)
+    tree.git("mv", "charts", "deploy")
+    tree.commit("move the charts")
+    code, findings = scan(tree)
+    assert findings and {f["status"] for f in findings} == {"pre-existing"}
+    assert code == 0
+
+
 def test_a_chart_that_needs_a_remote_dependency_says_how_to_vendor_it(tree: GitTree) -> None:
     chart = FILES["Chart.yaml"] + "dependencies:\n  - name: common\n    version: 2.0.0\n"
     tree.write(f"{CHART}/Chart.yaml", chart + "    repository: https://charts.example.com/stable\n")

@@ -107,6 +107,7 @@ def _base_charts(policy: PolicyFiles, base: str, changes: ChangeSet) -> chartvie
     prefix = changes.repo.prefix if changes.repo else ""
 
     def read(folder: str) -> list[tuple[str, bytes]]:
+        folder = _before_renames(folder, changes)
         top = (prefix + folder).rstrip("/") or "."
         listing = (
             policy.repo.git("ls-tree", "-r", "-z", "--name-only", base, "--", top) if policy.repo else ""
@@ -120,6 +121,16 @@ def _base_charts(policy: PolicyFiles, base: str, changes: ChangeSet) -> chartvie
         return found
 
     return read
+
+
+def _before_renames(folder: str, changes: ChangeSet) -> str:
+    """Where the base has the directory `folder` is now: its old name when the change renamed the files
+    in it (`git mv charts deploy/charts`), else its own."""
+    for changed in changes.files:
+        inner = changed.path[len(folder) :] if folder and changed.path.startswith(folder + "/") else ""
+        if changed.origin and inner and changed.origin.endswith(inner):
+            return changed.origin[: -len(inner)]
+    return folder
 
 
 @dataclass(frozen=True, slots=True)
