@@ -100,10 +100,29 @@ def test_what_a_patch_leaves_out_does_not_block(tmp_path: Path) -> None:
     assert not [f for f in findings if f["blocking"]]
 
 
-def test_a_dangerous_value_a_patch_writes_still_blocks(tmp_path: Path) -> None:
+def test_a_patch_that_writes_a_risky_field_is_judged_whole(tmp_path: Path) -> None:
     findings = scan(tmp_path, layout(PRIVILEGED_PATCH))
     blocking = {(f["path"], f["rule_id"]) for f in findings if f["blocking"]}
-    assert blocking == {("config/default/manager_webhook_patch.yaml", "KSV-0017")}  # privileged: true
+    assert ("config/default/manager_webhook_patch.yaml", "KSV-0017") in blocking  # privileged: true
+    assert not [f for f in findings if f.get("severity_note")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # found by a red team: a kustomization naming any YAML file a patch lowered its findings
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+        "    Properties: {AccessControl: PublicReadWrite}\n",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: all}\n"
+        "rules:\n- apiGroups: ['*']\n  resources: ['*']\n  verbs: ['*']\n",
+        WEBHOOK_PATCH.replace("      - name: manager\n", "      - name: manager\n        'image' : evil:1\n"),
+    ],
+)
+def test_what_is_no_workload_patch_is_judged_whole_whatever_a_kustomization_says(
+    tmp_path: Path, text: str
+) -> None:
+    findings = scan(tmp_path, layout(text))
+    assert [f for f in findings if f["blocking"]] and not [f for f in findings if f.get("severity_note")]
 
 
 def test_the_same_manifest_not_named_as_a_patch_is_judged_whole(tmp_path: Path) -> None:

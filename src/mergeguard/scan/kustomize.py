@@ -8,16 +8,18 @@ while the built Deployment sets all three). A finding in a patch file is lowered
 reason, unless one of its reports is of a check that fires only on a value the patch writes
 (`privileged: true`, a `hostPath`: `Tool.set_value_rules`), which the built resource has too.
 Patch files are found through the kustomization files in their own directory and those above it.
-A file that names a container `image:` is not taken for a patch whatever a kustomization says: a
-pull request could otherwise name its new Deployment a patch to lower what it leaves out (a patch
-that sets an image, rarer, is judged whole, as before).
+Only a workload's patch is taken for one: every YAML document in it a Deployment, StatefulSet,
+DaemonSet, ReplicaSet, Job, CronJob or Pod that sets no container `image` and none of the fields a
+dangerous value is written in (`privileged`, host namespaces, `hostPath`, capabilities, a user, SELinux
+options…), read as YAML (flow mappings, quoted keys, JSON). Anything else is judged whole whatever a
+kustomization says: a pull request could otherwise name its new Deployment, a CloudFormation template
+or a ClusterRole a patch to lower its findings. Only Kubernetes checks are lowered.
 """
 
 from __future__ import annotations
 
 import functools
 import posixpath
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -41,11 +43,20 @@ def apply(findings: Sequence[Finding], sources: SourceLines) -> list[Finding]:
     return [_judged(f) if patches.holds(f.location.path) else f for f in findings]
 
 
-_IMAGE = re.compile(r"^[\s-]*image:\s*\S", re.MULTILINE)
+_WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"})
+# Fields whose value a patch may set to something dangerous: a patch writing any is judged whole.
+_WRITES_RISK = frozenset(
+    {"image", "privileged", "allowPrivilegeEscalation", "hostPID", "hostIPC", "hostNetwork", "hostPath",
+     "hostPort", "capabilities", "runAsUser", "runAsNonRoot", "runAsGroup", "seLinuxOptions", "procMount",
+     "sysctls", "seccompProfile", "appArmorProfile", "readOnlyRootFilesystem", "automountServiceAccountToken"}
+)  # fmt: skip
+_K8S_RULES = ("KSV", "AVD-KSV", "CKV_K8S_", "CKV2_K8S_")
 
 
 def _judged(finding: Finding) -> Finding:
     if finding.kind is not Kind.MISCONFIGURATION or finding.severity <= LOWERED_TO or _of_set_value(finding):
+        return finding
+    if not finding.rule_id.startswith(_K8S_RULES):
         return finding
     return replace(finding, severity=LOWERED_TO, severity_note=SeverityNote(finding.severity, REASON))
 
@@ -68,7 +79,7 @@ class _Patches:
         self._named = functools.lru_cache(maxsize=None)(self._patches_named_in)
 
     def holds(self, path: str) -> bool:
-        if not path.endswith(_YAML) or _IMAGE.search("\n".join(self._sources.lines(path))):
+        if not path.endswith(_YAML) or not _a_workload_patch("\n".join(self._sources.lines(path))):
             return False
         folder = posixpath.dirname(path)
         while True:
@@ -86,6 +97,32 @@ class _Patches:
             if lines:
                 named |= {_inside(folder, ref) for ref in _references(_load("\n".join(lines)))}
         return frozenset(path for path in named if path)
+
+
+def _a_workload_patch(text: str) -> bool:
+    """Whether every document of `text` is a workload that sets no image and no field of `_WRITES_RISK`."""
+    try:
+        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError:
+        return False
+    return bool(documents) and all(
+        isinstance(d, dict) and d.get("kind") in _WORKLOADS and not (_keys(d) & _WRITES_RISK)
+        for d in documents
+    )
+
+
+def _keys(value: object) -> set[str]:
+    """Every mapping key anywhere in `value`."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.update(str(key) for key in item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def _load(text: str) -> object:
