@@ -131,26 +131,32 @@ def test_the_view_re_encodes_utf16_text_as_utf8(tree: GitTree) -> None:
 LATIN1 = "# Configuración de la base de datos\nspring.datasource.password=Xk9vB2mQ7pLw4Rt8zT\n"
 
 
-def test_the_view_re_encodes_latin1_text_as_utf8_unless_it_names_its_encoding(tree: GitTree) -> None:
-    """Found on a real repository: Java's `.properties` are Latin-1, and detect-secrets skipped one."""
+def test_the_view_re_encodes_latin1_text_as_utf8_by_the_encoding_it_names(tree: GitTree) -> None:
+    """Found on a real repository: Java's `.properties` are Latin-1, and detect-secrets skipped one. A
+    file naming its encoding is decoded by that name, and the name it gives becomes utf-8 (a red team
+    hid a password behind `# coding: latin-1`, which left the file as it was)."""
     tree.write("application.properties", LATIN1.encode("latin-1"))
-    cookie = "# -*- coding: latin-1 -*-\ncafé = 1\n".encode("latin-1")  # Python decodes it by its cookie
-    tree.write("legacy.py", cookie)
+    tree.write("legacy.py", "# -*- coding: latin-1 -*-\ncafé = 1\n".encode("latin-1"))
+    word = "\u043f\u0430\u0440\u043e\u043b\u044c"  # "password" in Russian
+    tree.write("cyrillic.txt", f"# coding: koi8-r\n{word} = 1\n".encode("koi8-r"))
     tree.commit("8-bit text")
     with scan_view(changes.collect(tree.root, "base", [])) as view:
         assert (view / "application.properties").read_bytes() == LATIN1.encode("utf-8")
-        assert (view / "legacy.py").read_bytes() == cookie
+        assert (view / "legacy.py").read_text(encoding="utf-8") == "# -*- coding: utf-8 -*-\ncafé = 1\n"
+        assert (view / "cyrillic.txt").read_text(encoding="utf-8") == f"# coding: utf-8\n{word} = 1\n"
     assert (tree.root / "application.properties").read_bytes() == LATIN1.encode("latin-1")
 
 
+@pytest.mark.parametrize("declaration", ["", "# file encoding: ISO-8859-1\n"])
 def test_a_secret_in_latin1_text_is_found_by_detect_secrets(
-    tree: GitTree, capsys: pytest.CaptureFixture[str]
+    tree: GitTree, capsys: pytest.CaptureFixture[str], declaration: str
 ) -> None:
-    tree.write("application.properties", LATIN1.encode("latin-1"))
+    tree.write("application.properties", (declaration + LATIN1).encode("latin-1"))
     tree.commit("a Latin-1 .properties")
     _, report = scan(tree, capsys, "detect-secrets")
     found = {(f["path"], f["start_line"], f["rule_id"]) for f in report["findings"]}  # type: ignore[attr-defined]
-    assert found == {("application.properties", 2, "Secret Keyword")}  # medium alone: not blocking
+    line = 2 + declaration.count("\n")
+    assert found == {("application.properties", line, "Secret Keyword")}  # medium alone: not blocking
 
 
 def test_a_big_text_file_with_a_nul_byte_is_still_read_by_the_secret_scanners(

@@ -35,7 +35,8 @@ _MAX_NUL_TEXT_BYTES = 256_000_000  # text with NUL bytes, copied in chunks
 _CHUNK_BYTES = 1 << 20
 # PEP 263's `# -*- coding: latin-1 -*-` (on the first two lines) and `<?xml … encoding="…"?>`.
 _DECLARED_ENCODING = re.compile(
-    rb"\A(?:[^\n]*\n)?[ \t\f]*#.*?coding[:=]|\A(?:\xef\xbb\xbf)?<\?xml[^>]*encoding="
+    rb"\A(?:[^\n]*\n)?[ \t\f]*#.*?coding[:=][ \t]*(?P<name>[-\w.]+)"
+    rb"|\A(?:\xef\xbb\xbf)?<\?xml[^>]*encoding=[\"'](?P<xml>[-\w.]+)"
 )
 _DECLARATION_BYTES = 1024
 
@@ -161,7 +162,8 @@ def _legacy_text(source: Path, dest: Path, head: bytes, size: int) -> bool:
     """Text in an 8-bit encoding (Latin-1 or Windows-1252: Java's `.properties`, older sources)
     written as UTF-8: detect-secrets skips a file that is not UTF-8 without a word (measured: a
     password in a Latin-1 `.properties` went unseen by it). A file that names its encoding (a Python
-    coding cookie, an XML declaration) is left as it is: its readers decode it by that name."""
+    coding cookie, an XML declaration) is decoded by that name, and the name becomes `utf-8`, so its
+    readers (Python, Bandit) decode the copy as they did the file."""
     if size > _MAX_TEXT_BYTES or (size <= len(head) and head.isascii()):
         return False
     try:
@@ -172,18 +174,28 @@ def _legacy_text(source: Path, dest: Path, head: bytes, size: int) -> bool:
         pass
     except OSError:
         return False
-    if _DECLARED_ENCODING.search(data[:_DECLARATION_BYTES]):
-        return False
+    declared = _DECLARED_ENCODING.search(data[:_DECLARATION_BYTES])
+    name = (declared.group("name") or declared.group("xml")) if declared else b"cp1252"
+    text = _decoded(data, name.decode("ascii", "replace"))
+    if declared and data[: declared.end()].isascii():  # the declaration's characters are its bytes
+        group = "name" if declared.group("name") else "xml"
+        text = text[: declared.start(group)] + "utf-8" + text[declared.end(group) :]
     try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:  # the five bytes Windows-1252 leaves undefined: Latin-1 has them
-        text = data.decode("latin-1")
-    try:
-        dest.write_bytes(text.encode("utf-8"))
+        dest.write_bytes(text.encode("utf-8", "surrogatepass"))
     except OSError:
         dest.unlink(missing_ok=True)
         return False
     return True
+
+
+def _decoded(data: bytes, encoding: str) -> str:
+    """`data` in `encoding`, else Windows-1252, else Latin-1 (which reads any bytes)."""
+    for codec in (encoding, "cp1252"):
+        try:
+            return data.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("latin-1")
 
 
 def _utf16(head: bytes) -> str | None:
