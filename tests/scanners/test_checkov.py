@@ -478,6 +478,16 @@ def test_files_checkov_tried_that_are_not_its_own_are_left_out(tmp_path: Path) -
     assert sorted(f.location.path for f in parse(listed, target)) == ["cfn.yaml", "main.tf"]
 
 
+def test_a_template_whose_type_is_written_with_escapes_is_still_checkovs(tmp_path: Path) -> None:
+    """Found by a red team: `AWS\\x3A:S3::Bucket` and a duplicate key, which Checkov cannot parse and
+    Trivy skips; without `AWS::` in its bytes the file was left out and the bucket passed unseen."""
+    (tmp_path / "esc.yaml").write_text('Resources:\n  B:\n    Type: "AWS\\x3A:S3::Bucket"\n  B: {}\n')
+    (tmp_path / "esc.json").write_text('{"Resour\\u0063es": {"B": {"Type": "AWS\\u003a:S3::Bucket"}}}\n')
+    target = Target(root=tmp_path, files=(), repo=tmp_path)
+    listed = [unparsed("cloudformation", f"{tmp_path}/esc.yaml", f"{tmp_path}/esc.json")]
+    assert sorted(f.location.path for f in parse(listed, target)) == ["esc.json", "esc.yaml"]
+
+
 def test_a_symlinked_scan_root_is_matched_by_its_real_path(tmp_path: Path) -> None:
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "real")

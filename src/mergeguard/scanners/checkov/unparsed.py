@@ -11,6 +11,7 @@ Nomad, Terragrunt), and the CloudFormation one tries every YAML or JSON file wit
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,7 +29,12 @@ SEVERITY = Severity.HIGH
 # so its report (without --quiet) lists the files that did not parse and no passed check.
 PARSE_ONLY_CHECK = "MERGEGUARD_PARSE_ONLY"
 _CLOUDFORMATION_ENDINGS = (".yml", ".yaml", ".json", ".template")  # 3.3.30's CF_POSSIBLE_ENDINGS
-_CLOUDFORMATION = re.compile(rb"AWSTemplateFormatVersion|AWS::")  # a template's version or a resource type
+# A template's version, a resource type, or a top-level `Resources` key (a red team wrote the type
+# `AWS\x3A:S3::Bucket` and a duplicate key: Checkov could not parse it, Trivy skipped it, and without
+# `AWS::` in its bytes the file was taken for another's and passed).
+_CLOUDFORMATION = re.compile(
+    rb"AWSTemplateFormatVersion|AWS::|^[\"']?Resources[\"']?[ \t]*:|\"Resources\"\s*:", re.MULTILINE
+)
 
 
 def _suffix(*endings: str) -> Callable[[str, Path], bool]:
@@ -41,7 +47,16 @@ def _cloudformation(path: str, root: Path) -> bool:
     if not path.endswith(_CLOUDFORMATION_ENDINGS):
         return False
     data = read_regular(root / path)
-    return data is None or _CLOUDFORMATION.search(data) is not None
+    return data is None or _CLOUDFORMATION.search(data) is not None or _json_template(data)
+
+
+def _json_template(data: bytes) -> bool:
+    """A JSON template whose keys are written with escapes (`"Resour\\u0063es"`) names them still."""
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(document, dict) and bool({"Resources", "AWSTemplateFormatVersion"} & set(document))
 
 
 # Framework -> which of the files it could not parse are its own.
