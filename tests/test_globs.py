@@ -85,3 +85,13 @@ def test_a_negated_glob_is_refused_with_one_line_naming_it(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as raised:
         config.load(path, REGISTRY.keys())
     assert str(raised.value).startswith(f"{path}:3: exclude: '!vendor/ours/**': a `!` pattern re-includes")
+
+
+@pytest.mark.parametrize("pattern", ["[z-a]*.py", "logs/[9-0]"])
+def test_a_character_class_out_of_order_is_one_config_error(tmp_path: Path, pattern: str) -> None:
+    """Found by a red team: it was a traceback."""
+    path = tmp_path / ".mergeguard.yml"
+    path.write_text(f"exclude:\n  - '{pattern}'\n")
+    with pytest.raises(ConfigError) as raised:
+        config.load(path, REGISTRY.keys())
+    assert str(raised.value).startswith(f"{path}:2: exclude: '{pattern}': not a glob (bad character range")

@@ -13,7 +13,7 @@ import yaml
 
 from mergeguard.core import yamlfile
 from mergeguard.core.errors import ConfigError
-from mergeguard.core.globs import MAX_GLOBS, negated
+from mergeguard.core.globs import MAX_GLOBS, glob_problem, negated
 from mergeguard.core.model import Kind, Severity
 
 if TYPE_CHECKING:
@@ -198,4 +198,6 @@ class _Reader(yamlfile.NodeReader):
                     key,
                     f"{pattern!r}: a `!` pattern re-includes nothing here; list only what to exclude",
                 )
+            if (problem := glob_problem(pattern)) is not None:
+                self.fail(item, key, f"{pattern!r}: not a glob ({problem})")
         return patterns

@@ -91,6 +91,15 @@ def negated(pattern: str) -> bool:
     return pattern.strip().startswith("!")
 
 
+def glob_problem(pattern: str) -> str | None:
+    """Why `pattern` is no glob (a character class `[z-a]` out of order), None when it is one."""
+    try:
+        re.compile(glob_regex(pattern))
+    except re.error as exc:
+        return str(exc.msg)
+    return None
+
+
 def glob_regex(pattern: str) -> str:
     """The regex a repo-relative path (or one of its directories) must fully match."""
     body = _body(pattern)
