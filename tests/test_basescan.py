@@ -382,3 +382,14 @@ def test_a_resource_renamed_with_a_moved_block_keeps_its_old_findings_pre_existi
     tree = pr(tmp_path / "2", {"infra/main.tf": bucket}, {"infra/main.tf": renamed})
     code, findings = scan(tree)
     assert "new" in {f["status"] for f in findings} and code == 1
+
+
+def test_a_change_to_a_file_checkov_cannot_parse_makes_its_skipped_file_new(tmp_path: Path) -> None:
+    """Found by a red team: Checkov could read the file neither before nor now, so counting made its
+    skipped-file pre-existing, and a security group the change added was checked by nothing."""
+    base = "locals {\n  ratio = 0.5e-3\n}\n"
+    added = 'resource "aws_security_group" "ssh" {\n  ingress {\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n'
+    tree = pr(tmp_path, {"main.tf": base}, {"main.tf": base + added})
+    code, findings = scan(tree, "--scanners", "checkov")
+    assert [(f["rule_id"], f["status"]) for f in findings] == [("skipped-file", "new")]
+    assert code == 1

@@ -22,6 +22,7 @@ from mergeguard.core.model import Finding, Kind
 from mergeguard.core.outcome import ScanOutcome
 from mergeguard.scan.basescan import Rescan
 from mergeguard.scan.equivalence import concept
+from mergeguard.scanners.checkov.unparsed import RULE as SKIPPED_FILE
 from mergeguard.scanners.trivy.charts import RULE as SKIPPED_CHART
 
 
@@ -51,6 +52,8 @@ class Comparison:
         loc = finding.location
         if finding.rule_id == SKIPPED_CHART:
             return loc.path in self.touched_charts
+        if finding.rule_id == SKIPPED_FILE:  # checked neither before nor now: judged by the change's lines
+            return None
         if (loc.path, loc.start_line, loc.end_line) in self.by_lines and not _of_file(finding):
             return None
         keys = [k for k in _keys_of(finding, self.moves) if k in self.surplus]
