@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mergeguard.cli import main as cli
-from mergeguard.core import changes, units
+from mergeguard.core import changes, chartview, units
 from mergeguard.core.filekinds import FileKind
 from mergeguard.scanners.commands import find_executable
 from tests.gitutil import GitTree
@@ -315,3 +315,15 @@ def test_a_subchart_installed_under_an_alias_is_checked_on_its_own_files(tmp_pat
     code, findings = scan(git)
     privileged = [(f["path"], f["status"]) for f in findings if f["rule_id"] == "KSV-0017"]
     assert privileged == [("chart/charts/app/templates/pod.yaml", "new")] and code == 1
+
+
+def test_dependencies_that_name_their_own_chart_are_copied_a_bounded_number_of_times(tmp_path: Path) -> None:
+    """Found by a red team: four `file://.` dependencies were copied 4^8 times (3 GB) before any scanner
+    started, a stall no --timeout bounded."""
+    deps = "".join(f"  - name: d{i}\n    version: 1.0.0\n    repository: file://.\n" for i in range(4))
+    (tmp_path / "Chart.yaml").write_text(f"apiVersion: v2\nname: loop\nversion: 1.0.0\ndependencies:\n{deps}")
+    view = tmp_path / "view"
+    view.mkdir()
+    (view / "Chart.yaml").write_text((tmp_path / "Chart.yaml").read_text())
+    chartview.renderable(view, "", chartview.tree_files(tmp_path))
+    assert len(list(view.rglob("Chart.yaml"))) <= 1 + 64 + 4 * 65  # copies, then stand-ins past the bound

@@ -21,6 +21,9 @@ _ENTRY_ALIAS = re.compile(r"(?:^|\n)\s*alias:\s*['\"]?([A-Za-z0-9_.-]+)")
 _ENTRY_FILE = re.compile(r"(?:^|\n)\s*repository:\s*['\"]?file://([^'\"\s#]+)")  # a chart on disk
 _STAND_IN = "apiVersion: v2\nname: {name}\nversion: 0.0.0\n"
 _MAX_NESTING = 8  # file:// dependencies of file:// dependencies followed this deep (a cycle ends)
+# Charts copied for one chart at most: a chart whose dependencies all name itself (`file://.`) was
+# copied K^8 times (a red team: 524,000 files, 3 GB, before any scanner started); past it, stand-ins.
+_MAX_COPIES = 64
 ChartFiles = Callable[[str], list[tuple[str, bytes]]]
 """A chart's files by its directory (relative to the scan root): each its path inside it and bytes."""
 
@@ -35,11 +38,12 @@ def renderable(view: Path, chart: str, files: ChartFiles | None = None) -> None:
     stand-in chart (`charts/NAME`): the chart's own templates are checked, the subcharts (another
     repository's code) are not. Nothing laid out is rewritten: only new files and directories (the
     view's files are hard links to the work tree's, and the secret scanners read `Chart.yaml` as it is)."""
-    _renderable(view / chart if chart else view, chart, files, _MAX_NESTING)
+    _renderable(view / chart if chart else view, chart, files, _MAX_NESTING, [_MAX_COPIES])
 
 
-def _renderable(top: Path, origin: str, files: ChartFiles | None, depth: int) -> None:
-    """`top` (a chart in the view, found at `origin` in the tree) given its missing dependencies."""
+def _renderable(top: Path, origin: str, files: ChartFiles | None, depth: int, left: list[int]) -> None:
+    """`top` (a chart in the view, found at `origin` in the tree) given its missing dependencies;
+    `left`: how many more charts may be copied for this one (shared down the tree)."""
     try:
         text = (top / CHART_FILE).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -52,9 +56,10 @@ def _renderable(top: Path, origin: str, files: ChartFiles | None, depth: int) ->
     }:
         if name.startswith(".") or _vendored(top / "charts", name):
             continue
-        folder = local.get(name)
+        folder = local.get(name) if left[0] > 0 else None
         if folder is not None and files is not None and _copy_chart(top / "charts" / name, files(folder)):
-            _renderable(top / "charts" / name, folder, files, depth - 1)
+            left[0] -= 1
+            _renderable(top / "charts" / name, folder, files, depth - 1, left)
         else:
             _stand_in(top / "charts" / name, name)
 
