@@ -48,6 +48,7 @@ REAL_LOOKING = {
         "DB=postgres://svc_prod:" + "%TopSecretProdPass@db.internal.example.com/app\n"  # not %(name)s
         "DEPLOY=https://deployer:" + "deployer@git.example.com/app.git\n"  # the user again, not local
         "CACHE=redis://cache:" + "passwordK7q2Zr@cache.example.com:6379/0\n"  # a word, then a secret
+        "DB=postgres://admin:" + "MyStrongSecureRootPassword@db.prod.corp.com/x\n"  # a red team's
     ),
     # Found by a red-team round: real-looking values next to a filler or a published key.
     "aws.py": 'aws_secret_access_key = "Hk3mP9qLz2Wx7Rt/Yb5Nc8' + 'Vd1Fg4Js6/Ua0Ke2Mh9"  # format xxxxxxxx\n',
@@ -108,7 +109,7 @@ def test_what_is_not_a_secret_is_low_and_says_why(
 @pytest.mark.parametrize(
     "where",
     [
-        *(("prod.env", line) for line in range(1, 7)),
+        *(("prod.env", line) for line in range(1, 8)),
         ("key.pem", 1),
         ("split.py", 2),
         ("aws.py", 1),

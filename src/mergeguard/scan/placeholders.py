@@ -44,7 +44,7 @@ _CREDENTIAL_WORD = (
     r"|parola|wachtwoord|has[łl]o|пароль|密码|パスワード|비밀번호)"
 )
 _PASSWORD_PHRASE = re.compile(
-    rf"((your|my|the|some|a|an|new|strong|secure|db|database|app|user|admin|root|redis|postgres|mysql)_?)*"
+    rf"((your|my|the|some|a|db|database|app|user|admin|root|redis|postgres|mysql)_?){{0,2}}"
     rf"{_CREDENTIAL_WORD}(_?(here|goes_?here))?",
     re.IGNORECASE,
 )
