@@ -393,3 +393,31 @@ def test_a_change_to_a_file_checkov_cannot_parse_makes_its_skipped_file_new(tmp_
     code, findings = scan(tree, "--scanners", "checkov")
     assert [(f["rule_id"], f["status"]) for f in findings] == [("skipped-file", "new")]
     assert code == 1
+
+
+BUCKET = """  {name}:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: {name}
+      VersioningConfiguration:
+        Status: Enabled
+"""
+BLOCK = """      PublicAccessBlockConfiguration:
+        BlockPublicAcls: true
+        BlockPublicPolicy: true
+        IgnorePublicAcls: true
+        RestrictPublicBuckets: true
+"""
+
+
+def test_a_problem_moved_to_another_resource_named_by_position_is_new(tmp_path: Path) -> None:
+    """Found by a red team: with positions left out, every bucket of a template shared one key, and
+    moving the public access block from the customer-data bucket to the logs bucket passed."""
+    head = 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n'
+    base = head + BUCKET.format(name="Logs") + BUCKET.format(name="Customer") + BLOCK
+    moved = head + BUCKET.format(name="Logs") + BLOCK + BUCKET.format(name="Customer")
+    tree = pr(tmp_path, {"template.yaml": base}, {"template.yaml": moved})
+    code, findings = scan(tree, "--scanners", "trivy-config")
+    new = {f["rule_id"] for f in findings if f["status"] == "new" and f["blocking"]}
+    assert {"AWS-0086", "AWS-0087", "AWS-0091", "AWS-0093"} <= new
+    assert code == 1

@@ -20,7 +20,8 @@ from mergeguard.core.filekinds import FileKind
 from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind
 from mergeguard.core.outcome import ScanOutcome
-from mergeguard.scan.basescan import Rescan
+from mergeguard.core.sources import SourceLines
+from mergeguard.scan.basescan import Rescan, anchor
 from mergeguard.scan.equivalence import concept
 from mergeguard.scanners.checkov.unparsed import RULE as SKIPPED_FILE
 from mergeguard.scanners.trivy.charts import RULE as SKIPPED_CHART
@@ -46,6 +47,7 @@ class Comparison:
     touched_charts: frozenset[str] = frozenset()
     # Terraform resources the change renamed with a `moved` block: new name -> old (`core.units`)
     moves: tuple[tuple[str, str], ...] = ()
+    sources: SourceLines | None = None  # the change's files, for the line a position names
 
     def new(self, finding: Finding) -> bool | None:
         """True: new, False: pre-existing, None: not for this comparison to say (the line rule does)."""
@@ -56,7 +58,7 @@ class Comparison:
             return None
         if (loc.path, loc.start_line, loc.end_line) in self.by_lines and not _of_file(finding):
             return None
-        keys = [k for k in _keys_of(finding, self.moves) if k in self.surplus]
+        keys = [k for k in _keys_of(finding, self.moves, self.sources) if k in self.surplus]
         if not keys:
             return None
         if all(self.surplus[key] <= 0 for key in keys):
@@ -64,14 +66,15 @@ class Comparison:
         return True if any(self.surplus[key] > self.touched[key] for key in keys) else None
 
 
-def _keys_of(finding: Finding, moves: Sequence[tuple[str, str]]) -> list[tuple[str, ...]]:
+def _keys_of(
+    finding: Finding, moves: Sequence[tuple[str, str]], sources: SourceLines | None
+) -> list[tuple[str, ...]]:
     """The keys of a finding's own report and of every other tool's report merged into it."""
-    path = finding.location.path
     reports = [
-        (finding.tool, finding.rule_id, finding.message),
-        *((s.tool, s.rule_id, s.message) for s in finding.also),
+        finding,
+        *(replace(finding, tool=s.tool, rule_id=s.rule_id, message=s.message) for s in finding.also),
     ]
-    return [(tool, rule, path, _unmoved(message, moves)) for tool, rule, message in reports]
+    return [_key(anchor(r, sources) if sources else r, moves) for r in reports]
 
 
 def _unmoved(message: str, moves: Sequence[tuple[str, str]]) -> str:
@@ -122,8 +125,9 @@ _POSITION = re.compile(r"(?<=\[)\d+(?=\])|(?<=\S):\d+(-\d+)?(?=\))")
 
 def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> Comparison:
     """The comparison of the change's reports with the base's, for the (tool, file) scanned there."""
-    base = _misconfigurations(rescan.outcomes, rescan.scanned)
-    found = _misconfigurations(now, rescan.scanned)
+    base = _misconfigurations(rescan.outcomes, rescan.scanned)  # anchored as they were scanned
+    sources = SourceLines(changes.root)
+    found = [anchor(f, sources) for f in _misconfigurations(now, rescan.scanned)]
     moves = tuple(units.moved(changes.root, [f.path for f in changes.files if f.lines or f.added]).items())
     before = Counter(_key(f, ()) for f in base)
     after = Counter(_key(f, moves) for f in found)
@@ -138,6 +142,7 @@ def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> C
         frozenset(_span(f) for f in found if _by_lines(f, changes) and _on_changed_lines(f, changes)),
         frozenset(units.manifest(chart) for chart in _touched_charts(changes)),
         moves,
+        sources,
     )
 
 

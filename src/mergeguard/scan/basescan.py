@@ -11,8 +11,9 @@ tools that declare `rescans_base`; `scan.basecompare` says what that makes of ea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mergeguard.core import chartview, units
@@ -20,7 +21,9 @@ from mergeguard.core.basepolicy import PolicyFiles
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.config import Config
 from mergeguard.core.filekinds import FileKind
+from mergeguard.core.model import Finding
 from mergeguard.core.outcome import ScanOutcome, Status
+from mergeguard.core.sources import SourceLines
 from mergeguard.scan.registry import TOOLS
 from mergeguard.scan.scope_dir import TOOL_CONFIG_FILES
 from mergeguard.scanners.base import Job, Scanner, Target
@@ -133,6 +136,21 @@ def _before_renames(folder: str, changes: ChangeSet) -> str:
     return folder
 
 
+# A resource named by its position: Trivy's CloudFormation `(resource template.yaml:14-18)`, Checkov's
+# workflow `steps[2]`, a count index `[0]`.
+POSITIONED = re.compile(r"\[\d+\]|\S:\d+(-\d+)?\)")
+
+
+def anchor(finding: Finding, sources: SourceLines) -> Finding:
+    """`finding` named by a position, its message followed by the text of its first line: the
+    comparison leaves positions out (lines added above a resource move them) but keeps that text, so a
+    problem moved to another resource (another bucket, another step) is not the old one."""
+    if not POSITIONED.search(finding.message):
+        return finding
+    text = " ".join(sources.line(finding.location.path, finding.location.start_line).split())
+    return replace(finding, message=f"{finding.message} @ {text}")
+
+
 @dataclass(frozen=True, slots=True)
 class Rescan:
     """What the base scans found, and which (tool, file) each scanned (a failed one: none). A shard
@@ -143,13 +161,20 @@ class Rescan:
 
     @classmethod
     def of(cls, plan: Plan, outcomes: Sequence[ScanOutcome]) -> Rescan:
+        """Read while the base's copies are laid out: a finding named by a position takes its line."""
         scanned = frozenset(
             (job.scanner.name, path)
             for job, outcome in zip(plan.jobs, outcomes, strict=True)
             if outcome.status is Status.OK and job.target is not None
             for path in job.target.files
         )
-        return cls(tuple(outcomes), scanned)
+        anchored = (
+            replace(o, findings=tuple(anchor(f, SourceLines(job.target.root)) for f in o.findings))
+            if job.target is not None
+            else o
+            for job, o in zip(plan.jobs, outcomes, strict=True)
+        )
+        return cls(tuple(anchored), scanned)
 
     def joined(self, other: Rescan) -> Rescan:
         return Rescan((*self.outcomes, *other.outcomes), self.scanned | other.scanned)

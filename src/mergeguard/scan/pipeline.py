@@ -101,6 +101,8 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
         base_jobs = _base_image_jobs(request, changes, view, config)
         plan = basescan.plan(changes, request.policy, view, config, jobs)
         ran = run_all([*jobs, *base_jobs, *plan.jobs])
+        rescanned = len(ran) - len(plan.jobs)
+        rescan = basescan.Rescan.of(plan, ran[rescanned:])  # reads the base's copies: still laid out
     own = zip(jobs, ran[: len(jobs)], strict=True)
     checked = [
         sizelimit.noted(misclassified.partition(outcome, job.scanner, changes), job.scanner, changes)
@@ -109,9 +111,7 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
     for tool in TOOLS.values():
         checked = tool.annotate(checked, request.vuln_db) if tool.annotate else checked
     outcomes = [*checked, *imported]
-    rescanned = len(ran) - len(plan.jobs)
     base_outcomes = [*ran[len(jobs) : rescanned], *base_imported]
-    rescan = basescan.Rescan.of(plan, ran[rescanned:])
     result = conclude(
         request, config, changes, outcomes, base_outcomes, policy_changes=policy_changes, rescan=rescan
     )
