@@ -225,6 +225,18 @@ def test_the_base_is_rendered_with_the_base_copy_of_a_dependency_in_the_reposito
     assert new == {"KSV-0008"} and code == 1
 
 
+def test_a_change_to_a_library_alone_is_checked_on_the_charts_using_it(tree: GitTree) -> None:
+    """Found by a red team: a library's helper hard-coding hostIPC, no chart using it touched, passed
+    with nothing in scope but the library, which renders nothing of its own."""
+    on_the_library(tree)
+    helper = LIBRARY["templates/_daemonset.tpl"].replace("{{ .Values.hostIPC }}", "true")
+    tree.write("charts/common/templates/_daemonset.tpl", helper)
+    tree.commit("hard-code hostIPC in the library")
+    code, findings = scan(tree)
+    new, _ = new_and_old(findings)
+    assert new == {"KSV-0008"} and code == 1
+
+
 def test_charts_moved_with_their_library_keep_their_findings_pre_existing(tree: GitTree) -> None:
     """Found on a real repository: `git mv charts deploy/charts` looked the library up at its new path
     in the base, where it was not; the base could not render, and every finding of the chart was new."""

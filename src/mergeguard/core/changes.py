@@ -105,7 +105,7 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
         raise UsageError(f"{root}: --base needs a git repository (use --all-files elsewhere)")
     diff = _diff(root, repo, gitrepo.merge_base(repo, base_ref), compile_globs(exclude))
     paths = [p for p in diff.changed if p not in diff.linked]
-    paths += [p for p in units.read_with(root, paths) if p not in diff.changed]  # a chart, a module: whole
+    paths += [p for p in units.read_with(root, paths, diff.manifests) if p not in diff.changed]  # whole units
     return _build(root, paths, exclude, repo, diff)
 
 
@@ -119,6 +119,7 @@ class _Diff:
     lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
     linked: Mapping[str, str] = field(default_factory=dict)
     added: frozenset[str] = frozenset()
+    manifests: tuple[str, ...] = ()  # the repository's Helm chart manifests (charts using others)
 
 
 def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff:
@@ -130,7 +131,8 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
             lines[path] = all_lines(root / path)
     listed = gitrepo.tracked(repo)
     linked = links.changed_through(root, listed.links, changed, lines, len(listed.files))
-    return _Diff(commits, changed, lines, linked, gitrepo.added_files(repo, base))
+    manifests = tuple(f for f in listed.files if f.rsplit("/", 1)[-1] in units.MANIFESTS)
+    return _Diff(commits, changed, lines, linked, gitrepo.added_files(repo, base), manifests)
 
 
 def _build(

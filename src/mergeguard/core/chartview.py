@@ -13,12 +13,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from mergeguard.core.units import CHART_FILE, files_of, inside, is_chart_file
+from mergeguard.core.units import CHART_FILE, FILE_DEPENDENCY, files_of, inside, is_chart_file
 
 _DEPENDENCY_NAME = re.compile(r"^\s*-?\s*name:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
 _ENTRY_NAME = re.compile(r"(?:^|\n)\s*name:\s*['\"]?([A-Za-z0-9_.-]+)")
 _ENTRY_ALIAS = re.compile(r"(?:^|\n)\s*alias:\s*['\"]?([A-Za-z0-9_.-]+)")
-_ENTRY_FILE = re.compile(r"(?:^|\n)\s*repository:\s*['\"]?file://([^'\"\s#]+)")  # a chart on disk
 _STAND_IN = "apiVersion: v2\nname: {name}\nversion: 0.0.0\n"
 _MAX_NESTING = 8  # file:// dependencies of file:// dependencies followed this deep (a cycle ends)
 # Charts copied for one chart at most: a chart whose dependencies all name itself (`file://.`) was
@@ -68,7 +67,7 @@ def _local(entries: dict[str, str], origin: str) -> dict[str, str]:
     """The dependencies in a `file://` repository inside the scanned tree: name -> chart directory."""
     found = {}
     for name, entry in entries.items():
-        path = _ENTRY_FILE.search(entry)
+        path = FILE_DEPENDENCY.search(entry)
         if path and not path.group(1).startswith("/"):
             folder = inside(origin or ".", path.group(1))
             if folder is not None:

@@ -15,17 +15,20 @@ the `.tf`, `.tf.json` and `.tfvars` files of one directory, with the local modul
 from __future__ import annotations
 
 import os
+import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 CHART_FILE = "Chart.yaml"
+MANIFESTS = frozenset({CHART_FILE, "requirements.yaml"})  # where a chart names its dependencies
 _CHART_TOP = frozenset({CHART_FILE, "Chart.lock", "values.schema.json"})
 _CHART_DIRS = frozenset({"templates", "crds", "charts"})
 _TERRAFORM = (".tf", ".tf.json", ".tfvars")
 _MOVED = re.compile(r"^\s*moved\s*\{([^}]*)\}", re.MULTILINE)
 _MOVED_FROM = re.compile(r"\bfrom\s*=\s*([A-Za-z0-9_.\[\]\"-]+)")
 _MOVED_TO = re.compile(r"\bto\s*=\s*([A-Za-z0-9_.\[\]\"-]+)")
+FILE_DEPENDENCY = re.compile(r"(?:^|\n)\s*repository:\s*['\"]?file://([^'\"\s#]+)")  # a chart on disk
 _SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)  # a local module's path
 
 
@@ -34,12 +37,39 @@ def manifest(chart: str) -> str:
     return f"{chart}/{CHART_FILE}" if chart not in ("", ".") else CHART_FILE
 
 
-def read_with(root: Path, paths: Iterable[str]) -> list[str]:
-    """The other files of the charts and Terraform modules holding any of `paths`."""
+def read_with(root: Path, paths: Iterable[str], manifests: Sequence[str] = ()) -> list[str]:
+    """The other files of the charts and Terraform modules holding any of `paths`, and of the charts
+    among `manifests` (the repository's `Chart.yaml`s) that use one of those charts by `file://`."""
     paths = list(paths)
-    found = [f for chart in chart_dirs(root, paths) for f in files_of(root, chart) if is_chart_file(f, chart)]
+    charts = _with_dependents(root, chart_dirs(root, paths), manifests)
+    found = [f for chart in charts for f in files_of(root, chart) if is_chart_file(f, chart)]
     found += [f for module in _modules(root, paths) for f in _terraform(root, module)]
     return sorted(set(found) - set(paths))
+
+
+def _with_dependents(root: Path, charts: list[str], manifests: Sequence[str]) -> list[str]:
+    """`charts` and every chart that uses one of them by `file://`, however indirectly: a change to a
+    library chart's helpers changes what the charts including them render (found by a red team: a
+    privileged container put in through the library passed unseen)."""
+    found = dict.fromkeys(charts)
+    uses = {}
+    for name in manifests:
+        folder = posixpath.dirname(name)
+        try:
+            text = (root / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        uses[folder] = {inside(folder or ".", ref) for ref in FILE_DEPENDENCY.findall(text)}
+    for _ in range(len(uses)):
+        more = [
+            user
+            for user, used in uses.items()
+            if user not in found and used & {*found, *(c or "." for c in found)}
+        ]
+        if not more:
+            break
+        found.update(dict.fromkeys(more))
+    return list(found)
 
 
 def moved(root: Path, paths: Iterable[str]) -> dict[str, str]:
