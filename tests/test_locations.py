@@ -10,23 +10,14 @@ import pytest
 from mergeguard.cli import main as cli
 from mergeguard.scanners.commands import find_executable
 from tests.gitutil import GitTree
+from tests.test_basescan import WORKFLOW
 
 pytestmark = pytest.mark.scanner
 
-# A step injecting an issue title into a shell, last in the file: Checkov 3.3.30 ends its range two
-# lines past the file's end (found on a real repository).
-WORKFLOW = """on: issues
-permissions:
-  contents: read
-jobs:
-  triage:
-    runs-on: ubuntu-latest
-    steps:
-      - run: echo "${{ github.event.issue.title }}"
-"""
-
 
 def test_a_range_past_the_end_of_the_file_ends_on_its_last_line(tmp_path: Path) -> None:
+    """A step injecting an issue title into a shell, last in the file: Checkov 3.3.30 ends its range
+    two lines past the file's end (found on a real repository)."""
     if find_executable("checkov") is None:
         pytest.skip("checkov not installed (make install)")
     tree = GitTree(tmp_path / "repo")
