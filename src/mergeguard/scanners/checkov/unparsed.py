@@ -31,9 +31,14 @@ PARSE_ONLY_CHECK = "MERGEGUARD_PARSE_ONLY"
 _CLOUDFORMATION_ENDINGS = (".yml", ".yaml", ".json", ".template")  # 3.3.30's CF_POSSIBLE_ENDINGS
 # A template's version, a resource type, or a top-level `Resources` key (a red team wrote the type
 # `AWS\x3A:S3::Bucket` and a duplicate key: Checkov could not parse it, Trivy skipped it, and without
-# `AWS::` in its bytes the file was taken for another's and passed).
+# `AWS::` in its bytes the file was taken for another's and passed). A list under `Resources` (an
+# editor's settings) is no template.
 _CLOUDFORMATION = re.compile(
-    rb"AWSTemplateFormatVersion|AWS::|^[\"']?Resources[\"']?[ \t]*:|\"Resources\"\s*:", re.MULTILINE
+    rb"AWSTemplateFormatVersion|AWS::"
+    rb"|^[\"']?Resources[\"']?[ \t]*:[ \t]*(#.*)?$"  # a block mapping below it, as in a template
+    rb"|^[\"']?Resources[\"']?[ \t]*:[ \t]*\{"
+    rb"|\"Resources\"\s*:\s*\{",
+    re.MULTILINE,
 )
 
 
