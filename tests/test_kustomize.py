@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mergeguard.cli import main as cli
+from mergeguard.scan import kustomize
 from mergeguard.scan.kustomize import REASON
 from mergeguard.scanners.commands import find_executable
 from tests.gitutil import GitTree
@@ -141,3 +142,12 @@ def test_a_whole_workload_named_as_a_patch_is_judged_whole(tmp_path: Path) -> No
     assert ("config/default/manager_webhook_patch.yaml", "KSV-0014") in {
         (f["path"], f["rule_id"]) for f in findings if f["blocking"]
     }
+
+
+def test_a_billion_laughs_patch_is_read_once_per_node() -> None:
+    """YAML aliases share nodes: walked path by path, this file has 10^12 of them (it hung the scan)."""
+    text, previous = "kind: Deployment\nleaf: &l0 [x, x, x, x, x, x, x, x, x, x]\n", "l0"
+    for depth in range(1, 12):
+        text += f"level{depth}: &l{depth} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
+        previous = f"l{depth}"
+    assert kustomize._a_workload_patch(text)  # a workload setting no risky field, read in one pass

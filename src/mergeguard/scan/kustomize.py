@@ -112,11 +112,15 @@ def _a_workload_patch(text: str) -> bool:
 
 
 def _keys(value: object) -> set[str]:
-    """Every mapping key anywhere in `value`."""
+    """Every mapping key anywhere in `value`, each node visited once (YAML aliases share nodes: a
+    billion-laughs file is a few nodes reached by very many paths)."""
     found: set[str] = set()
-    stack = [value]
+    stack, seen = [value], set()
     while stack:
         item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
         if isinstance(item, dict):
             found.update(str(key) for key in item)
             stack.extend(item.values())
