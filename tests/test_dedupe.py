@@ -301,6 +301,26 @@ def test_resources_are_documents_and_the_items_of_a_list() -> None:
     assert resources.starts(text.split("\n")) == [3, 5, 10, 12]
 
 
+def test_a_resource_is_named_once_however_many_findings_it_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each finding asks for its resource's name; a long resource is read once, not once a finding."""
+    pod = "kind: Pod\nmetadata:\n  name: {}\n  namespace: ns\nspec:\n" + "  x: 1\n" * 2000
+    (tmp_path / "pods.yaml").write_text(pod.format("a") + "---\n" + pod.format("b"))
+    read: list[int] = []
+
+    def named(lines: list[str]) -> str:
+        read.append(len(lines))
+        return f"Pod/ns/{len(read)}"
+
+    monkeypatch.setattr(resources, "_named", named)
+    index = resources.Resources(SourceLines(tmp_path))
+    names = [index.name("pods.yaml", line) for line in (*range(1, 2006, 5), *range(2007, 4011, 5))]
+    assert set(names) == {"Pod/ns/1", "Pod/ns/2"}
+    assert names.count("Pod/ns/1") == 401
+    assert len(read) == 2  # one read per resource
+
+
 def test_two_containers_of_one_resource_keep_their_own_findings(tmp_path: Path) -> None:
     """Trivy reports writable root filesystems per container, Checkov once per resource: the reports
     pair up in order, and the second container's problem is not folded into the first's."""

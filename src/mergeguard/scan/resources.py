@@ -21,6 +21,7 @@ class Resources:
     def __init__(self, sources: SourceLines) -> None:
         self._sources = sources
         self._starts: dict[str, list[int]] = {}
+        self._names: dict[tuple[str, int], str] = {}  # by (path, resource index): read once a resource
 
     def index(self, path: str, line: int) -> int:
         """How many resource boundaries come at or before `line`: equal for lines of one resource."""
@@ -29,11 +30,14 @@ class Resources:
     def name(self, path: str, line: int) -> str:
         """`Kind/namespace/name` of the resource `line` is in ("" when its lines name no kind and
         name: not a Kubernetes resource, or one written so that they are not plain to read)."""
-        bounds, lines = self._boundaries(path), self._sources.lines(path)
+        bounds = self._boundaries(path)
         at = bisect_right(bounds, line)
-        first = bounds[at - 1] if at else 1
-        last = bounds[at] - 1 if at < len(bounds) else len(lines)
-        return _named(lines[first - 1 : last])
+        if (path, at) not in self._names:  # a resource of thousands of lines can have thousands of findings
+            lines = self._sources.lines(path)
+            first = bounds[at - 1] if at else 1
+            last = bounds[at] - 1 if at < len(bounds) else len(lines)
+            self._names[path, at] = _named(lines[first - 1 : last])
+        return self._names[path, at]
 
     def _boundaries(self, path: str) -> list[int]:
         if path not in self._starts:
