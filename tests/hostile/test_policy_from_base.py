@@ -305,6 +305,40 @@ def test_bandit_settings_in_the_changes_pyproject_do_not_count(
 
 
 @pytest.mark.parametrize(
+    "written",
+    [
+        '[tool]\nbandit = { skips = ["B101", "B602"] }\n',  # an inline table: not swapped out exactly
+        'tool.bandit.skips = ["B101", "B602"]\n',  # dotted keys
+        '[tool.bandit\nskips = ["B602"]\n',  # not TOML: Bandit itself would stop on it
+    ],
+)
+def test_bandit_settings_the_change_writes_in_another_form_do_not_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], written: str
+) -> None:
+    """When the base's [tool.bandit] cannot be put in the change's pyproject.toml, Bandit reads the
+    base's copy laid beside the view: the change's skips are not applied to its own scan."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write(".mergeguard.yml", config_text(("bandit",)))
+    tree.write(
+        "pyproject.toml", '[project]\nname = "app"\nversion = "1"\n\n[tool.bandit]\nskips = ["B101"]\n'
+    )
+    tree.write("check.py", "def check(x):\n    assert x\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write(
+        "run.py", "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
+    )
+    tree.write("check.py", "def check(x):\n    assert x\n    assert not x is None\n")
+    tree.write("pyproject.toml", '[project]\nname = "app"\nversion = "2"\n\n' + written)
+    tree.commit("shell out, quietly")
+    code, report, _ = scan(tree, capsys, "--base", "base")
+    assert code == 1, report["reason"]
+    assert [f["rule_id"] for f in report["findings"] if f["blocking"]] == ["B602"]
+    assert not [f for f in report["findings"] if f["rule_id"] == "B101"]  # the base's skip still holds
+    assert [s["status"] for s in report["scanners"] if s["name"] == "bandit"] == ["ok"]
+
+
+@pytest.mark.parametrize(
     ("change", "base", "expected"),
     [
         (b'[project]\nname = "a"\n[tool.bandit]\nskips = ["B602"]\n', b"", b'[project]\nname = "a"\n'),

@@ -17,6 +17,7 @@ from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.errors import ScannerError
 from mergeguard.scan import suppressions
 from mergeguard.scan.registry import TOOLS, config_files
+from mergeguard.scanners.base import base_settings_path
 from mergeguard.scanners.tool import ConfigFile
 from mergeguard.scanners.toolconfig import sanitize
 
@@ -90,8 +91,9 @@ def _policy_copy(path: Path, policy: PolicyFiles | None) -> bytes | None:
 def _keep_base_settings(declared: ConfigFile, dest: Path, source: Path, policy: PolicyFiles) -> None:
     """The change's manifest is scanned as it is, but the tool gets the base's settings from it.
 
-    When the two cannot be combined exactly the change's copy stays, and the policy-change report
-    names the edit to the tool's settings (policydiff).
+    When the two cannot be combined exactly (the change writes the settings as an inline table, or
+    its TOML does not parse), the change's copy stays for the other scanners and the base's copy is
+    laid beside the view (`settings_copy`), where the tool reads its settings instead.
     """
     change, base = read_regular(source), policy.read(source)
     settings, combine = declared.settings, declared.base_settings
@@ -101,6 +103,10 @@ def _keep_base_settings(declared: ConfigFile, dest: Path, source: Path, policy: 
     if combined is not None:
         dest.unlink()  # a hard link to the work tree's file: never written through
         dest.write_bytes(combined)
+        return
+    beside = base_settings_path(dest.parent, declared.name)  # a manifest at the view's root
+    beside.parent.mkdir(exist_ok=True)
+    beside.write_bytes(base or b"")
 
 
 def _write_config(view: Path, name: str, data: bytes | None) -> None:

@@ -15,7 +15,7 @@ from mergeguard.core.jsonfields import dig, need
 from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners import pyproject
-from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
+from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path, settings_copy
 from mergeguard.scanners.reading import load_report
 from mergeguard.scanners.tool import ConfigFile, Tool
 
@@ -62,9 +62,11 @@ class BanditScanner:
         # [tool.bandit] (skips, per-test settings) is read only when named; a pyproject.toml
         # without that table changes nothing. A `.bandit` file is left alone: its `output` and
         # `baseline` keys would redirect or filter the report.
-        config = ("-c", _PROJECT_CONFIG) if (target.root / _PROJECT_CONFIG).is_file() else ()
+        settings = settings_copy(target, _PROJECT_CONFIG)
+        named = _PROJECT_CONFIG if settings == target.root / _PROJECT_CONFIG else str(settings)
+        config = ("-c", named) if settings.is_file() and settings.stat().st_size else ()
         files = target.files
-        table = bandit_table(read_regular(target.root / _PROJECT_CONFIG)) if config else None
+        table = bandit_table(read_regular(settings)) if config else None
         if isinstance(table, dict) and isinstance(table.get("exclude_dirs"), list):
             files = tuple(f for f in files if not excluded_dir(f, table["exclude_dirs"]))
             written = target.workdir / "bandit.yaml"  # Bandit reads a YAML config by its extension

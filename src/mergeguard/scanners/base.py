@@ -39,6 +39,19 @@ class Target:
     vuln_db: VulnDb = field(default_factory=VulnDb)  # Trivy's vulnerability database settings
 
 
+def settings_copy(target: Target, name: str) -> Path:
+    """Where a tool reads its settings from manifest `name` (pyproject.toml): the view's copy, or the
+    base's, laid beside the view when the change's settings could not be swapped out of the copy
+    the other scanners read (an inline `bandit = {…}` table, TOML that does not parse)."""
+    beside = base_settings_path(target.root, name)
+    return beside if beside.is_file() else target.root / name
+
+
+def base_settings_path(view: Path, name: str) -> Path:
+    """The base's copy of manifest `name` for a scan `view`: outside the view, so no scanner scans it."""
+    return view.parent / "base-settings" / name
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     """A process to run: argv (never through a shell), extra environment, accepted exit codes."""
