@@ -14,6 +14,10 @@ from mergeguard.cli import main as cli
 from tests.gitutil import GitTree
 
 X = "x"
+JWT_IO = (  # jwt.io's example token, in every JWT tutorial
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0Ijo"
+    + "xNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
 # Shapes of files measured on public repositories (see scan/placeholders.py), values split so that
 # no scanner reads this file as holding them.
 PLACEHOLDERS = {
@@ -38,6 +42,16 @@ PLACEHOLDERS = {
         + "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
         + ';BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;";\n'
     ),
+    # Found by a real-repository round: vendors' published samples, netbox-docker's documented
+    # token, and URLs whose password is filled in at run time.
+    "samples.py": (
+        'stripe.api_key = "sk_test_' + "4eC39HqLyjWDarjtT1zdp7dc\"  # Stripe's public sample key\n\n"
+        'TOKEN = "' + JWT_IO + '"\n\n'
+        'SUPERUSER_API_TOKEN = "0123456789abcdef' + '0123456789abcdef01234567"\n\n'
+        'DB = "postgresql://%s:%s' + '@%s/%s" % (user, password, host, name)\n\n'
+        'DB2 = "mysql://user:%23' + 'password@127.0.0.1:3306/x"\n\n'
+        'CACHE = "rediss://enigma:secret' + '{}@cache.example.com:6379".format(n)\n'
+    ),
 }
 REAL_LOOKING = {
     "prod.env": (
@@ -49,6 +63,14 @@ REAL_LOOKING = {
         "DEPLOY=https://deployer:" + "deployer@git.example.com/app.git\n"  # the user again, not local
         "CACHE=redis://cache:" + "passwordK7q2Zr@cache.example.com:6379/0\n"  # a word, then a secret
         "DB=postgres://admin:" + "MyStrongSecureRootPassword@db.prod.corp.com/x\n"  # a red team's
+    ),
+    "runtime.py": (  # a run-time field beside a real password; jwt.io's header on a real token
+        'CACHE = "rediss://enigma:{}' + 'Xk9vB2mQ7pLw4Rt8@cache.example.com:6379".format(n)\n'
+        'TOKEN = "'
+        + JWT_IO.split(".", maxsplit=1)[0]
+        + ".eyJzdWIiOiI0MiIsInJvbGUiOiJhZG1pbiJ9"
+        + '.Qm7vR2xK9pL4wT8zHk3mP9qLz2Wx7Rt_Yb5Nc8Vd1Fg"\n'
+        'secret_key = "0123456789abcdef' + 'K7q2ZrX9vB2mQ7pLw4Rt8Yb5Nc8"\n'
     ),
     # Found by a red-team round: real-looking values next to a filler or a published key.
     "aws.py": 'aws_secret_access_key = "Hk3mP9qLz2Wx7Rt/Yb5Nc8' + 'Vd1Fg4Js6/Ua0Ke2Mh9"  # format xxxxxxxx\n',
@@ -95,6 +117,10 @@ pytestmark = pytest.mark.scanner
         *((("SETUP.md", line), "a sample password in a URL") for line in range(1, 4)),
         (("rsa.mjs", 3), "a private key's header with no key after it"),
         (("Emulator.cs", 1), "a documented example credential (the Azure Storage emulator's key)"),
+        (("samples.py", 1), "a documented example credential (Stripe's sample test key)"),
+        (("samples.py", 3), "a documented example credential (jwt.io's example token)"),
+        (("samples.py", 5), "a placeholder (consecutive characters)"),
+        *((("samples.py", line), "a sample password in a URL") for line in (7, 9, 11)),
     ],
 )
 def test_what_is_not_a_secret_is_low_and_says_why(
@@ -115,6 +141,7 @@ def test_what_is_not_a_secret_is_low_and_says_why(
         ("aws.py", 1),
         ("heroku.py", 1),
         ("both.cs", 1),
+        *(("runtime.py", line) for line in (1, 2, 3)),
     ],
 )
 def test_the_same_shapes_with_real_looking_values_keep_their_severity(

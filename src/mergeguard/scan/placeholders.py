@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import pairwise
 from urllib.parse import unquote
 
 from mergeguard.core.model import Finding, Kind, Severity, SeverityNote
@@ -51,6 +52,12 @@ _PASSWORD_PHRASE = re.compile(
 _SEPARATORS = re.compile(r"[-_. ]+")
 _MAX_PHRASE = 80
 _VARIABLE = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[^<>]*>|%\([A-Za-z_]+\)s)$")
+# A field filled in at run time: `%s`, `%(name)s`, `%-8d`, `{}`, `{0}`, `{name!r:>8}`, `${NAME}`.
+_FORMAT_FIELD = re.compile(
+    r"%(\([A-Za-z_]\w*\))?[-#0 +]*\d*(\.\d+)?[sdifrx]|\{[A-Za-z0-9_.\[\]]*(![rsa])?(:[^{}]*)?\}"
+    r"|\$\{[A-Za-z_]\w*\}"
+)
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")  # `#password` (URL-encoded `%23password`), `_secret_`
 _URL_HOST = re.compile(r"@\[?([^/:?#\s\]\"'`]*)")
 # A host on the machine itself, or a service name on its network (compose, CI containers): no dot.
 _LOCAL_HOST = re.compile(r"^(localhost|127(\.\d+){3}|0\.0\.0\.0|::1|[A-Za-z0-9_-]+)$")
@@ -59,12 +66,22 @@ _PEM_END = re.compile(r"-----END[ A-Z0-9_-]{0,100}-----")
 _BASE64 = re.compile(r"[A-Za-z0-9+/=]{8,}")  # a body may be cut in short string literals
 _KEY_BODY_CHARS = 64  # a real key's body: hundreds of base64 characters
 _KEY_LINES = 100  # how far below its header a key's body is looked for
-# sha256 of credentials their vendors publish for everyone to use, valid for no account: Azurite's
-# (the Azure Storage emulator's) `devstoreaccount1` key, in every project tested against it.
+# sha256 of credentials their vendors publish for everyone to use, with what the rules that find
+# them are named after: Azurite's (the Azure Storage emulator's) `devstoreaccount1` key, in every
+# project tested against it; Stripe's sample test-mode key from its API reference; jwt.io's example
+# token (its header, payload and signature: each part of a line's token must be one of them).
+_AZURITE = ("the Azure Storage emulator's key", "azure")
+_JWT_IO = ("jwt.io's example token", "jwt", "json web token")
 _PUBLISHED = {
-    "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059": "the Azure Storage emulator's key",
+    "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059": _AZURITE,
+    "2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326": (
+        "Stripe's sample test key",
+        "stripe",
+    ),
+    "d328d517e09060d1aad34f3fb12d82ab8e9a15d81032638698758add385a9454": _JWT_IO,
+    "3373cfa8cfd3d25622125d01af103fd4727b8d44648999185b68346ab5f4d59d": _JWT_IO,
+    "051d093c4bdedbf23f905ad01d9c6111414d54e2170e1d7f76657c4e76e3e65b": _JWT_IO,
 }
-_PUBLISHED_PROVIDER = "azure"  # what the rules that find them are named after
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}")
 
 
@@ -79,8 +96,8 @@ def _judged(finding: Finding, sources: SourceLines) -> Finding:
     loc = finding.location
     line = sources.line(loc.path, loc.start_line)
     rule = f"{finding.rule_id} {finding.title}".lower()
-    if (published := _published(line)) and _about_published(finding):
-        reason: str | None = f"a documented example credential ({published})"
+    if (published := _published(line)) and _about_published(finding, published[1:]):
+        reason: str | None = f"a documented example credential ({published[0]})"
     elif "private" in rule and (header := _PEM_HEADER.search(line)):
         below = sources.lines(loc.path)[loc.start_line : loc.start_line + _KEY_LINES]
         reason = (
@@ -97,29 +114,46 @@ def _judged(finding: Finding, sources: SourceLines) -> Finding:
     return replace(finding, severity=LOWERED_TO, severity_note=SeverityNote(finding.severity, reason))
 
 
-def _published(line: str) -> str | None:
-    """What published credential the line holds (every long token on it one), if any."""
-    found = [
+def _published(line: str) -> tuple[str, ...] | None:
+    """What published credential the line holds (every long token on it one of the same), and the
+    names of the rules that find it; None if not."""
+    found = {
         _PUBLISHED.get(hashlib.sha256(token.encode()).hexdigest()) for token in _LONG_TOKEN.findall(line)
-    ]
-    return found[0] if found and all(found) else None
+    }
+    return found.pop() if len(found) == 1 and None not in found else None
 
 
-def _about_published(finding: Finding) -> bool:
+def _about_published(finding: Finding, providers: Sequence[str]) -> bool:
     """Whether every report of the finding is the provider's rule or a generic heuristic: an AWS key
     on the line of a published Azure key is still a secret."""
     reports = [(finding.tool, finding.rule_id), *((s.tool, s.rule_id) for s in finding.also)]
     return all(
-        _PUBLISHED_PROVIDER in rule.lower() or agreement.heuristic(tool, rule) for tool, rule in reports
+        any(name in rule.lower() for name in providers) or agreement.heuristic(tool, rule)
+        for tool, rule in reports
     )
 
 
 def _placeholder(line: str) -> str | None:
-    """Why the line holds only a placeholder: a filler run and nothing random-looking; else None."""
-    filler = _FILLER.search(line)
-    if filler is None or any(_looks_random(token) for token in _TOKEN.findall(line)):
+    """Why the line holds only a placeholder: a filler run or a run of consecutive characters
+    (`0123456789abcdef…`, netbox-docker's documented token), and nothing else random-looking."""
+    filler, tokens = _FILLER.search(line), _TOKEN.findall(line)
+    counting = [token for token in tokens if _consecutive(token)]
+    if (filler is None and not counting) or any(
+        _looks_random(token) for token in tokens if token not in counting
+    ):
         return None
+    if filler is None:
+        return "a placeholder (consecutive characters), no random-looking value on its line"
     return f"a placeholder ({filler.group(1)!r} repeated), no random-looking value on its line"
+
+
+def _consecutive(token: str) -> bool:
+    """Each character the one after the one before (`9` to `a` or `0`, `f` or `z` back to `0` or
+    `a`), but for at most one step: a key written out as `0123…` or `abcd…`, never a real one."""
+    return sum(not (ord(b) - ord(a) == 1 or a + b in _WRAPS) for a, b in pairwise(token)) <= 1
+
+
+_WRAPS = frozenset({"9a", "9A", "90", "f0", "F0", "z0", "Z0", "za", "ZA", "fa", "FA"})
 
 
 def _sample_url_password(line: str) -> str | None:
@@ -136,8 +170,12 @@ def _sample(user: str, password: str, host: str) -> bool:
     service container's `postgres:postgres@127.0.0.1`, not `deployer:deployer@db.example.com`)."""
     if password.lower() in _SAMPLE_PASSWORDS or _VARIABLE.match(password):
         return True
-    if len(password) <= _MAX_PHRASE and _PASSWORD_PHRASE.fullmatch(
-        _SEPARATORS.sub("_", unquote(password)).strip("_")
+    bare = _FORMAT_FIELD.sub("", password)  # `%s`, `secret{}`: the literal around run-time fields
+    if not bare and bare != password:
+        return True
+    word = _EDGES.sub("", _SEPARATORS.sub("_", unquote(bare)))
+    if word and (
+        word.lower() in _SAMPLE_PASSWORDS or (len(word) <= _MAX_PHRASE and _PASSWORD_PHRASE.fullmatch(word))
     ):
         return True
     return password == user and _LOCAL_HOST.match(host) is not None
