@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mergeguard.cli import main as cli
 from mergeguard.core.errors import ParseError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.model import Kind, Severity
@@ -99,6 +100,29 @@ def test_config_live(case: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("case", list(SECRET_CASES))
 def test_secret_live(case: str, tmp_path: Path) -> None:
     check_live(SECRET, case, tmp_path)
+
+
+@pytest.mark.scanner
+def test_a_credential_a_check_quotes_from_the_instruction_is_masked_in_every_report(tmp_path: Path) -> None:
+    """DS-0013 and DS-0029 quote the whole RUN line in their message (found by a red-team round)."""
+    pat = "ghp_4Jk8sLq2Zx9mWv7Tq3Rn" + "6Yp1Bc5Dh0Fg2Ka8"
+    aws = "wJalrXUtnFEMIqK7MDEN" + "GbPxRfiCYqXq7ZaPLe9t"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "Dockerfile").write_text(
+        "FROM alpine:3.19\n"
+        f'RUN cd /tmp && curl -H "Authorization: token {pat}" https://api.github.com/x -o a.tgz\n'
+        f"RUN apt-get install -y curl && echo 'aws_secret_access_key={aws}' > /root/.aws/credentials\n"
+        "USER nobody\nHEALTHCHECK CMD true\n"
+    )
+    reports = {fmt: tmp_path / f"out.{fmt}" for fmt in ("json", "sarif", "markdown")}
+    flags = [arg for fmt, path in reports.items() for arg in (f"--{fmt}", str(path))]
+    cli.main(["scan", str(tmp_path / "src"), "--all-files", "--scanners", "trivy-config", *flags])
+    found = json.loads(reports["json"].read_text(encoding="utf-8"))["findings"]
+    assert {"DS-0013", "DS-0029"} <= {f["rule_id"] for f in found}
+    assert any("[redacted]" in f["message"] for f in found if f["rule_id"] == "DS-0029")
+    for path in reports.values():
+        text = path.read_text(encoding="utf-8")
+        assert pat not in text and aws not in text, path.name
 
 
 @pytest.mark.scanner

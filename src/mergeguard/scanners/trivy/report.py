@@ -6,7 +6,7 @@ import hashlib
 import re
 from typing import Any, ClassVar, TypeVar
 
-from mergeguard.core import dockerfile
+from mergeguard.core import dockerfile, reasons
 from mergeguard.core.errors import ParseError
 from mergeguard.core.jsonfields import dig, objects_in, or_empty
 from mergeguard.core.model import Finding, Kind, Location, Severity
@@ -145,7 +145,9 @@ def _misconfiguration(record: dict[str, Any], tool: str, path: str, where: str) 
         raise ParseError(f"{tool}: {where} in the Trivy report has no ID")
     title = _get(record, "Title", str, tool, where) or rule_id
     cause = _get(record, "CauseMetadata", dict, tool, where) or {}
-    message = _get(record, "Message", str, tool, where) or title
+    # Some checks quote the instruction (DS-0029: "'RUN apt-get … -H \"Authorization: token …\"' missing
+    # …"): a credential written in it is masked, as in every other report text.
+    message = reasons.redact(_get(record, "Message", str, tool, where)) or title
     # Terraform's and CloudFormation's resource (`module.web.aws_s3_bucket.this`), as Checkov names
     # it: "Bucket has a public ACL" alone is the same for every bucket of a file (scan.basescan).
     resource = _get(cause, "Resource", str, tool, f"{where}.CauseMetadata")
