@@ -72,6 +72,13 @@ REAL_LOOKING = {
         + '.Qm7vR2xK9pL4wT8zHk3mP9qLz2Wx7Rt_Yb5Nc8Vd1Fg"\n'
         'secret_key = "0123456789abcdef' + 'K7q2ZrX9vB2mQ7pLw4Rt8Yb5Nc8"\n'
     ),
+    # Found by a second red-team round: an AWS key id with no digit after AKIA beside a filler, a
+    # real password holding a quote beside a sample URL.
+    "ids.py": 'AWS_ACCESS_KEY_ID = "AKIAQWERTY' + 'UIOPASDFGH"  # format: xxxxxxxx\n',
+    "broker.env": (
+        'BROKER_URL=amqp://svc:kQ7"Zx2L'
+        + "m9pWv4Tq@mq.prod.example.com/vhost  # dev: amqp://guest:guest@localhost\n"
+    ),
     # Found by a red-team round: real-looking values next to a filler or a published key.
     "aws.py": 'aws_secret_access_key = "Hk3mP9qLz2Wx7Rt/Yb5Nc8' + 'Vd1Fg4Js6/Ua0Ke2Mh9"  # format xxxxxxxx\n',
     "heroku.py": 'HEROKU_API_KEY = "2f6e1c3a-9b7d-4e8f-' + 'a1c2-3d4e5f6a7b8c"  # xxxxxxxx\n',
@@ -92,7 +99,11 @@ def _pem() -> str:
 @pytest.fixture(scope="module")
 def findings(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], dict[str, Any]]:
     tree = GitTree(tmp_path_factory.mktemp("placeholders") / "repo")
-    generated = {"key.pem": _pem(), "split.py": _pem_in_short_literals()}
+    generated = {
+        "key.pem": _pem(),
+        "split.py": _pem_in_short_literals(),
+        "constants.py": _pem_after_constants(),
+    }
     for name, text in {**PLACEHOLDERS, **REAL_LOOKING, **generated}.items():
         tree.write(name, text)
     tree.commit("secrets and not")
@@ -138,6 +149,9 @@ def test_what_is_not_a_secret_is_low_and_says_why(
         *(("prod.env", line) for line in range(1, 8)),
         ("key.pem", 1),
         ("split.py", 2),
+        ("constants.py", 1),
+        ("ids.py", 1),
+        ("broker.env", 1),
         ("aws.py", 1),
         ("heroku.py", 1),
         ("both.cs", 1),
@@ -158,3 +172,10 @@ def _pem_in_short_literals() -> str:
     chunks = "".join('    "' + body[i : i + 15] + '" +\n' for i in range(0, len(body), 15))
     header, footer = "-----BEGIN " + "PRIVATE KEY-----", "-----END " + "PRIVATE KEY-----"
     return 'KEY = (\n    "' + header + '\\n" +\n' + chunks + '    "' + footer + '"\n)\n'
+
+
+def _pem_after_constants() -> str:
+    """The header and END line as two constants on one line, the body in a string below them."""
+    body = base64.encodebytes(os.urandom(600)).decode()
+    header, footer = "-----BEGIN RSA " + "PRIVATE KEY-----", "-----END RSA " + "PRIVATE KEY-----"
+    return f'HEAD, TAIL = "{header}", "{footer}"\nBODY = """{body}"""\nPEM = HEAD + "\\n" + BODY + TAIL\n'

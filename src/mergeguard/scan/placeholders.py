@@ -31,7 +31,9 @@ _FILLER = re.compile(r"([xX0*])\1{7,}")
 # `-`: an AWS secret key, a UUID, `ghp_…` stay one token; `.` and `:` split a URL's parts).
 _TOKEN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _RANDOM_BITS = 3.0  # Shannon entropy per character above which a token looks random (a real key: 4+)
-_URL_CREDENTIAL = re.compile(r"\b[a-z][a-z0-9+.-]*://([^:@/\s\"'`]+):([^@/\s\"'`]+)@", re.IGNORECASE)
+# User and password as detect-secrets reads them (quotes included): a URL whose password holds a `"`
+# is judged too, not skipped while a sample URL beside it is.
+_URL_CREDENTIAL = re.compile(r"\b[a-z][a-z0-9+.-]*://([^:@/\s]+):([^@/\s]+)@", re.IGNORECASE)
 _SAMPLE_PASSWORDS = frozenset(
     {"password", "passwd", "pass", "secret", "changeme", "changethis", "changeit", "replaceme", "example",
      "test", "postgres", "mysql", "root", "admin", "user", "guest", "redis", "rabbitmq", "pwd", "xxx",
@@ -188,16 +190,14 @@ def _host(line: str, at: int) -> str:
 
 
 def _has_key_body(lines: Sequence[str]) -> bool:
-    """Whether base64 follows a key's header (on its line, then below it, up to the END line)."""
+    """Whether base64 follows a key's header (on its line, then below it), END lines or not: code
+    can write the header and END line as two constants and the body below them."""
     count = 0
     for text in lines:
-        end = _PEM_END.search(text)
-        count += sum(
-            len(run) for run in _BASE64.findall(text[: end.start()] if end else text) if _key_like(run)
-        )
-        if count >= _KEY_BODY_CHARS or end:
-            break
-    return count >= _KEY_BODY_CHARS
+        count += sum(len(run) for run in _BASE64.findall(_PEM_END.sub(" ", text)) if _key_like(run))
+        if count >= _KEY_BODY_CHARS:
+            return True
+    return False
 
 
 def _key_like(run: str) -> bool:
@@ -211,9 +211,11 @@ def _key_like(run: str) -> bool:
 
 
 def _looks_random(token: str) -> bool:
-    """Letters and digits mixed, above `_RANDOM_BITS` per character: a key, a token, a UUID; not a
-    name such as `TWILIO_ACCOUNT_SID` nor a filler such as `ghp_xxxx…`."""
+    """Letters and digits mixed (or capitals alone), above `_RANDOM_BITS` per character: a key, a
+    token, a UUID; not a name such as `TWILIO_ACCOUNT_SID` nor a filler such as `ghp_xxxx…`."""
     has_digit, has_letter = any(c.isdigit() for c in token), any(c.isalpha() for c in token)
+    if token.isalpha() and token.isupper():  # an AWS key id with no digit after `AKIA` (1 in 28)
+        return _entropy(token) > _RANDOM_BITS
     return has_digit and has_letter and _entropy(token) > _RANDOM_BITS
 
 
