@@ -157,8 +157,10 @@ def _lay_out_text(source: Path, dest: Path) -> bool:
         return _legacy_text(source, dest, head, size)
     if (encoding := _utf16(head)) is not None and size <= _MAX_TEXT_BYTES:
         try:
-            dest.write_bytes(source.read_bytes().decode(encoding).encode("utf-8", "surrogatepass"))
-            return True
+            data = source.read_bytes()
+            if not _ASCII_RUN.search(data):  # UTF-16 throughout, not only in its head
+                dest.write_bytes(data.decode(encoding).encode("utf-8", "surrogatepass"))
+                return True
         except (UnicodeError, OSError):
             dest.unlink(missing_ok=True)
     return size <= _MAX_NUL_TEXT_BYTES and _spaces_for_nul(source, dest)
@@ -181,6 +183,10 @@ def _legacy_text(source: Path, dest: Path, head: bytes, size: int) -> bool:
     except OSError:
         return False
     declared = _DECLARED_ENCODING.search(data[:_DECLARATION_BYTES])
+    if declared and not _ascii_compatible(
+        (declared.group("name") or declared.group("xml")).decode("ascii", "replace")
+    ):
+        declared = None  # EBCDIC (`cp037`) or UTF-16 would turn the file's ASCII into other text
     name = (declared.group("name") or declared.group("xml")) if declared else b"cp1252"
     text = _decoded(data, name.decode("ascii", "replace"))
     if declared and data[: declared.end()].isascii():  # the declaration's characters are its bytes
@@ -192,6 +198,21 @@ def _legacy_text(source: Path, dest: Path, head: bytes, size: int) -> bool:
         dest.unlink(missing_ok=True)
         return False
     return True
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether `encoding` reads ASCII bytes as ASCII (Latin-1, cp1252, Shift JIS, …; not EBCDIC)."""
+    try:
+        return _ASCII.decode(encoding) == _ASCII.decode("ascii")
+    except (LookupError, UnicodeError):
+        return False
+
+
+_ASCII = bytes(range(128))
+# Printable ASCII with no NUL between: never in UTF-16 (ASCII there is every other byte NUL, and
+# 24 bytes of other text all in this range are as good as impossible), so a file with such a run
+# is not UTF-16 throughout, however its first 8,000 bytes look.
+_ASCII_RUN = re.compile(rb"[\t\n\r\x20-\x7e]{24,}")
 
 
 def _decoded(data: bytes, encoding: str) -> str:
