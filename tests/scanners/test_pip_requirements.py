@@ -105,6 +105,21 @@ def test_a_constraints_file_bounds_without_asking_for_anything(tmp_path: Path) -
     assert found.unpinned == () and [p.name for p in found.pins] == ["lxml"]
 
 
+def test_a_byte_order_mark_is_not_part_of_the_first_requirement(tmp_path: Path) -> None:
+    """Notepad writes UTF-8 with a BOM; pip strips it, so the first line is a pin (or an option)."""
+    (tmp_path / "requirements.txt").write_bytes("\ufeffPyYAML==5.3.1\r\nrequests==2.31.0\r\n".encode())
+    (tmp_path / "requirements-dev.txt").write_bytes(
+        "\ufeff--index-url https://x/simple\nflask==3.1.2\n".encode()
+    )
+    found = pip_requirements.read(tmp_path, ["requirements.txt", "requirements-dev.txt"])
+    assert found.unpinned == ()
+    assert [(p.name, p.version, p.line) for p in found.pins] == [
+        ("pyyaml", "5.3.1", 1),
+        ("requests", "2.31.0", 2),
+        ("flask", "3.1.2", 2),
+    ]
+
+
 def test_one_low_dependency_finding_per_requirement_on_its_line_with_credentials_masked() -> None:
     text = f"flask==3.1.2\nlxml>=4\n-e git+https://bot:{TOKEN}@github.com/org/lib.git#egg=lib\n"
     findings = pip_requirements.findings("pip-audit", pip_requirements.parse(text, "app/requirements.txt"))

@@ -93,7 +93,8 @@ def read(root: Path, paths: Iterable[str]) -> Requirements:
     unpinned: list[Unpinned] = []
     for path in paths:
         try:
-            text = (root / path).read_text(encoding="utf-8", errors="replace")
+            # utf-8-sig: a byte order mark (Windows editors write one) is not text, as pip reads it
+            text = (root / path).read_text(encoding="utf-8-sig", errors="replace")
         except OSError:
             continue
         found = parse(text, path)
