@@ -27,6 +27,8 @@ TOKEN = "ghp_" + "x" * 36  # fake, shaped like a GitHub token
         ("lxml>=4", "lxml", "the range >=4"),
         ("requests~=2.0", "requests", "the range ~=2.0"),
         ("Django>=2,<3", "django", "the range <3,>=2"),
+        ("Django==3.2.0,<3", "django", "the range <3,==3.2.0"),  # no version satisfies it
+        ("Django==3.2.0,==3.2.1", "django", "the range ==3.2.0,==3.2.1"),
         ("jinja2==2.*", "jinja2", "the range ==2.*"),
         ("pkg @ https://example.com/pkg-1.0.zip", "pkg", "a direct URL reference"),
         ("https://example.com/pkgs/foo-1.0.tar.gz", "foo-1.0.tar.gz", "a URL requirement"),
@@ -54,6 +56,8 @@ def test_each_requirement_without_an_exact_pin_says_why(line: str, name: str, wh
             "urllib3==1.26.5",
         ),
         ("urllib3===1.26.5", "urllib3===1.26.5", "urllib3===1.26.5"),
+        ("Django==3.2.0,<4", "Django<4,==3.2.0", "django==3.2.0"),  # an exact pin with a bound
+        ("Django >=3, ==3.2.0, !=3.2.1", "Django!=3.2.1,==3.2.0,>=3", "django==3.2.0"),
         ("urllib3==1.26.5 --hash=sha256:aa \\\n    --hash=sha256:bb", "urllib3==1.26.5", "urllib3==1.26.5"),
     ],
 )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import Specifier
 
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.packagenames import normalise
@@ -178,13 +179,23 @@ def _pinned(requirement: Requirement, spec: str, path: str, number: int) -> Pin 
         why = "a direct URL reference names no version that a vulnerability database knows"
         return Unpinned(name, text, why, path, number)
     specifiers = list(requirement.specifier)
-    if len(specifiers) == 1 and specifiers[0].operator in ("==", "===") and "*" not in specifiers[0].version:
-        return Pin(name, specifiers[0].version, str(requirement), path, number, specifiers[0].operator)
+    if (exact := _exact(requirement)) is not None:
+        return Pin(name, exact.version, str(requirement), path, number, exact.operator)
     if not specifiers:
         why = "no version is given, so the newest release at install time is installed"
     else:
         why = f"the range {requirement.specifier} leaves the version to install time"
     return Unpinned(name, text, why, path, number)
+
+
+def _exact(requirement: Requirement) -> Specifier | None:
+    """The `==` (or `===`) specifier that alone decides the version, when the others allow it too
+    (`Django==3.2.0,<4` installs 3.2.0); None for a range, or a pin no version satisfies."""
+    exact = {s for s in requirement.specifier if s.operator in ("==", "===") and "*" not in s.version}
+    if len(exact) != 1:
+        return None
+    [pin] = exact
+    return pin if requirement.specifier.contains(pin.version, prereleases=True) else None
 
 
 def _editable(value: str, path: str, number: int) -> Unpinned | None:
