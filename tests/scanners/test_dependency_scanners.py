@@ -117,6 +117,18 @@ def test_database_age_comes_from_trivy_version(tmp_path: Path) -> None:
         ("requirements/dev.txt", True, False),
         ("constraints.txt", True, False),
         ("requirements.in", False, False),
+        ("requirements-dev.txt", True, False),
+        ("dev-requirements.txt", True, False),
+        ("test_requirements.txt", True, False),
+        ("docs/Test-Requirements.txt", True, False),
+        ("reqs/prod.txt", True, False),
+        ("requirements/base.txt", True, False),
+        ("dev-requirements.in", False, False),
+        ("requirements_notes.md", False, False),
+        ("myrequirements.txt", False, False),
+        ("requirements.txt.bak", False, False),
+        ("docs/prod.txt", False, False),
+        ("notes.txt", False, False),
         ("poetry.lock", False, False),
         ("web/package-lock.json", False, True),
         ("go.mod", False, True),
@@ -127,6 +139,8 @@ def test_database_age_comes_from_trivy_version(tmp_path: Path) -> None:
 def test_which_files_the_dependency_scanners_read(path: str, pip: bool, lockfile: bool) -> None:
     kinds = classify(path)
     assert (FileKind.PIP_REQUIREMENTS in kinds, FileKind.LOCKFILE in kinds) == (pip, lockfile)
+    requirements = path.endswith(".in") and "requirements" in path
+    assert (FileKind.PY_REQUIREMENTS in kinds) == (pip or requirements or path == "poetry.lock")
 
 
 def test_pip_audit_findings_land_on_the_pinning_line(tmp_path: Path) -> None:

@@ -20,11 +20,15 @@ class FileKind(enum.StrEnum):
     IAC = "iac"
 
 
+# pip requirements files by the names projects give them: requirements-dev.txt, dev-requirements.txt,
+# test_requirements.txt, and any .txt in a requirements/ or reqs/ folder; pip-tools' .in inputs too.
+_REQUIREMENTS_NAME = r"(requirements.*|[^/]*[-_.]requirements)\.(txt|in)"
 _REQUIREMENTS = re.compile(
-    r"^(requirements.*\.(txt|in)|constraints.*\.txt|pipfile(\.lock)?|poetry\.lock|pdm\.lock"
+    rf"^({_REQUIREMENTS_NAME}|constraints.*\.txt|pipfile(\.lock)?|poetry\.lock|pdm\.lock"
     r"|uv\.lock|pyproject\.toml|setup\.cfg)$"
 )
-_PIP_FORMAT = re.compile(r"^(requirements.*|constraints.*)\.txt$")
+_PIP_FORMAT = re.compile(r"^(requirements.*|[^/]*[-_.]requirements|constraints.*)\.txt$")
+_REQUIREMENTS_DIRS = frozenset({"requirements", "reqs"})
 # The manifests and lock files of other ecosystems whose dependency versions Trivy reads (`trivy fs`).
 _LOCKFILES = frozenset(
     {
@@ -104,9 +108,10 @@ def classify(path: str, head: bytes = b"") -> frozenset[FileKind]:
         kinds.add(FileKind.COMPOSE)
     elif name.endswith((".py", ".pyw", ".wsgi")) or ("." not in name and _PYTHON_SHEBANG.match(head)):
         kinds.add(FileKind.PYTHON)
-    if _REQUIREMENTS.match(name) or (posix.parent.name == "requirements" and name.endswith((".txt", ".in"))):
+    in_requirements_dir = posix.parent.name.lower() in _REQUIREMENTS_DIRS
+    if _REQUIREMENTS.match(name) or (in_requirements_dir and name.endswith((".txt", ".in"))):
         kinds.add(FileKind.PY_REQUIREMENTS)
-    if _PIP_FORMAT.match(name) or (posix.parent.name == "requirements" and name.endswith(".txt")):
+    if _PIP_FORMAT.match(name) or (in_requirements_dir and name.endswith(".txt")):
         kinds.add(FileKind.PIP_REQUIREMENTS)
     if name in _LOCKFILES:
         kinds.add(FileKind.LOCKFILE)
