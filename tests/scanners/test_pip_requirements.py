@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from mergeguard.cli.main import main
+from mergeguard.core.errors import ScannerError
 from mergeguard.core.model import Kind, Severity
 from mergeguard.core.outcome import Status
 from mergeguard.scan.runner import run_job
 from mergeguard.scanners.base import Job, Target
 from mergeguard.scanners.commands import find_executable
 from mergeguard.scanners.pip_audit.scanner import PipAuditScanner
+from mergeguard.vulns import manifests
 from mergeguard.vulns import requirements as pip_requirements
 from tests.gitutil import GitTree
 
@@ -178,3 +180,40 @@ def test_an_app_with_unpinned_flask_passes_the_gate_offline(
         ("unpinned-requirement", "low", 1),
         ("unpinned-requirement", "low", 2),
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "declared"),
+    [
+        (
+            "pyproject.toml",
+            '[project]\ndependencies = ["flask==0.12.2", "lxml>=4"]\n[project.optional-dependencies]\n'
+            'yaml = ["pyyaml==5.3.1"]\n[tool.poetry.dependencies]\nrequests = "2.0"\n',
+            [(2, "flask==0.12.2"), (2, "lxml>=4"), (4, "pyyaml==5.3.1")],
+        ),
+        (
+            "svc/Pipfile",
+            '[[source]]\nname = "pypi"\n[packages]\n"Flask" = "==0.12.2"\nlib = {git = "https://x/lib.git"}\n',
+            [(4, "Flask==0.12.2")],
+        ),
+        (
+            "setup.cfg",
+            "[options]\ninstall_requires =\n  flask==0.12.2\n  lxml\n",
+            [(3, "flask==0.12.2"), (4, "lxml")],
+        ),
+        (
+            "pdm.lock",
+            '[[package]]\nname = "flask"\nversion = "0.12.2"\n[[package]]\nname = "x"\n',
+            [(2, "flask==0.12.2")],
+        ),
+    ],
+)
+def test_manifests_trivy_does_not_read_give_their_requirements_on_their_lines(
+    path: str, text: str, declared: manifests.Declared
+) -> None:
+    assert manifests.declared(path, text) == declared
+
+
+def test_a_manifest_that_does_not_parse_is_a_scanner_error_not_no_dependencies() -> None:
+    with pytest.raises(ScannerError, match=r"pyproject\.toml: its dependencies could not be read"):
+        manifests.declared("pyproject.toml", '[project]\ndependencies = ["flask==0.12.2"\n')

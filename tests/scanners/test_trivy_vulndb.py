@@ -112,6 +112,57 @@ def test_trivy_deps_finds_the_demo_apps_pinned_advisories_offline(cache: Path, t
     assert fixed["CVE-2018-1000656"] == "0.12.3" and fixed["CVE-2020-14343"] == "5.4"
 
 
+# Every Python dependency file under a name Trivy's pip analyzer skips (it reads only files named
+# exactly requirements.txt): each is laid out as a requirements.txt of its own, its findings mapped
+# back to the real file and line. The clean requirements.txt is listed by Trivy and has none.
+NAMED_OTHERWISE = {
+    "requirements/base.txt": "Werkzeug==0.15.2\nPyYAML==5.3.1\n",
+    "dev-requirements.txt": "# dev\nflask==0.12.2\n",
+    "requirements-dev.txt": "\ufeffwerkzeug==0.15.2 \\\n    --hash=sha256:aa\npyyaml==5.3.1\n",
+    "reqs/prod.txt": "-r ../requirements.txt\npyyaml==5.3.1\n",
+    "requirements.in": "flask==0.12.2\n",
+    "pyproject.toml": (
+        '[project]\nname = "svc"\ndependencies = [\n  "flask>=2",\n  "werkzeug==0.15.2",\n]\n\n'
+        '[dependency-groups]\ndev = ["pytest>=8", "pyyaml==5.3.1"]\n'
+    ),
+    "svc/Pipfile": (
+        '[packages]\nflask = "==0.12.2"\nrequests = "*"\n\n[dev-packages]\npyyaml = {version = "==5.3.1"}\n'
+    ),
+    "setup.cfg": "[metadata]\nname = svc\n\n[options]\ninstall_requires =\n    werkzeug==0.15.2\n",
+    "pdm.lock": '[[package]]\nname = "pyyaml"\nversion = "5.3.1"\n',
+    "requirements.txt": "flask==2.3.3\n",
+}
+
+
+def test_trivy_deps_audits_python_dependency_files_trivy_skips_by_name(cache: Path, tmp_path: Path) -> None:
+    root, work = tmp_path / "view", tmp_path / "work"
+    work.mkdir()
+    for path, text in NAMED_OTHERWISE.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    files = tuple(NAMED_OTHERWISE)
+    target = Target(root, files, root, workdir=work, vuln_db=VulnDb(cache_dir=cache, offline=True))
+    outcome = run_job(Job(TrivyDepsScanner(), target, 120))
+    assert outcome.status is Status.OK, outcome.reason
+    found = {(f.location.path, f.location.start_line, f.rule_id) for f in outcome.findings if f.package}
+    flask, werkzeug, pyyaml = ("CVE-2018-1000656", "CVE-2019-1010083"), "CVE-2019-14806", "CVE-2020-14343"
+    assert found == {
+        ("requirements/base.txt", 1, werkzeug),
+        ("requirements/base.txt", 2, pyyaml),
+        *(("dev-requirements.txt", 2, cve) for cve in flask),
+        ("requirements-dev.txt", 1, werkzeug),
+        ("requirements-dev.txt", 3, pyyaml),
+        ("reqs/prod.txt", 2, pyyaml),
+        *(("requirements.in", 1, cve) for cve in flask),
+        ("pyproject.toml", 5, werkzeug),
+        ("pyproject.toml", 9, pyyaml),
+        *(("svc/Pipfile", 2, cve) for cve in flask),
+        ("svc/Pipfile", 6, pyyaml),
+        ("setup.cfg", 6, werkzeug),
+        ("pdm.lock", 2, pyyaml),
+    }
+
+
 def test_the_demo_app_gate_plans_flask_1_0(cache: Path, tmp_path: Path) -> None:
     out = tmp_path / "demo.json"
     args = ["scan", str(DEMO), "--scanners", "trivy-deps", "--offline", "--vuln-db-dir", str(cache)]

@@ -1,0 +1,116 @@
+"""Reads the dependencies a pyproject.toml, Pipfile, setup.cfg or pdm.lock names, as pip requirement lines.
+
+Trivy reads none of these files (pyproject.toml only beside a poetry.lock), so their pins would pass
+unaudited. Each requirement comes back with the line that names it, for the findings to land there.
+Only reading: nothing is built, resolved or run.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from pathlib import PurePosixPath
+from typing import Any
+
+from mergeguard.core.errors import ScannerError
+
+Declared = list[tuple[int, str]]  # (line in the file, a requirement in pip's format)
+_PIPFILE_NOT_PACKAGES = frozenset({"source", "requires", "scripts", "pipenv", "pipfile"})
+_SETUP_CFG_KEYS = ("install_requires", "setup_requires", "tests_require")  # in [options]
+
+
+def declares(path: str) -> bool:
+    """Whether `path` is a manifest this module reads."""
+    return PurePosixPath(path).name.lower() in ("pyproject.toml", "pipfile", "setup.cfg", "pdm.lock")
+
+
+def declared(path: str, text: str) -> Declared:
+    """The requirements `text` (the file at `path`) names; ScannerError when it does not parse (no
+    installer could read it either, and its dependencies must not pass as none)."""
+    name = PurePosixPath(path).name.lower()
+    try:
+        if name == "setup.cfg":
+            return _setup_cfg(text)
+        document = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, configparser.Error, UnicodeError) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ScannerError(f"{path}: its dependencies could not be read: {why}") from None
+    if name == "pipfile":
+        return _placed(text, _pipfile(document), _key_line)
+    if name == "pdm.lock":
+        packages = [(p.get("name"), p.get("version")) for p in _tables(document.get("package"))]
+        locked = [(n, f"{n}=={v}") for n, v in packages if isinstance(n, str) and isinstance(v, str)]
+        return _placed(text, locked, name_line)
+    return _placed(text, [(r, r) for r in _pyproject(document)], _string_line)
+
+
+def _pyproject(document: dict[str, Any]) -> list[str]:
+    """PEP 621's dependencies and optional dependencies, and PEP 735's dependency groups."""
+    project = _table(document.get("project"))
+    lists = [project.get("dependencies"), *_table(project.get("optional-dependencies")).values()]
+    lists += _table(document.get("dependency-groups")).values()
+    return [item for value in lists if isinstance(value, list) for item in value if isinstance(item, str)]
+
+
+def _pipfile(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(package, requirement) of every package table ([packages], [dev-packages], pipenv's categories)."""
+    found = []
+    for section, table in document.items():
+        if section.lower() in _PIPFILE_NOT_PACKAGES or not isinstance(table, dict):
+            continue
+        for package, spec in table.items():
+            version = spec.get("version") if isinstance(spec, dict) else spec
+            if isinstance(version, str) and isinstance(package, str):  # git or path checkouts: no version
+                found.append((package, package if version.strip() in ("", "*") else f"{package}{version}"))
+    return found
+
+
+def _setup_cfg(text: str) -> Declared:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.read_string(text)
+    values = [parser.get("options", key, fallback="") for key in _SETUP_CFG_KEYS]
+    if parser.has_section("options.extras_require"):
+        values += [value for _, value in parser.items("options.extras_require")]
+    requirements = [line.strip() for value in values for line in value.splitlines() if line.strip()]
+    return _placed(text, [(r, r) for r in requirements], _bare_line)
+
+
+def _placed(text: str, items: Iterable[tuple[str, str]], finder: Callable[[str, str], bool]) -> Declared:
+    """Each (what to look for, requirement) on the first line holding it that no earlier one of the
+    same took (one line may name several: `dependencies = ["a==1", "b==2"]`)."""
+    lines = text.splitlines()
+    taken: set[tuple[int, str]] = set()
+    placed = []
+    for needle, requirement in items:
+        found = (n for n, line in enumerate(lines, 1) if (n, needle) not in taken and finder(needle, line))
+        number = next(found, 0)
+        taken.add((number, needle))
+        placed.append((number or 1, requirement))  # not found (escapes in the TOML): the first line
+    return placed
+
+
+def _string_line(needle: str, line: str) -> bool:
+    return f'"{needle}"' in line or f"'{needle}'" in line
+
+
+def _key_line(needle: str, line: str) -> bool:
+    return re.match(rf"\s*[\"']?{re.escape(needle)}[\"']?\s*=", line) is not None
+
+
+def _bare_line(needle: str, line: str) -> bool:
+    return needle in line
+
+
+def name_line(needle: str, line: str) -> bool:
+    """Whether `line` is a lock file's `name = "NEEDLE"` (pdm.lock, uv.lock: a package's entry)."""
+    return re.match(rf"\s*name\s*=\s*[\"']{re.escape(needle)}[\"']\s*(#.*)?$", line) is not None
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _tables(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
