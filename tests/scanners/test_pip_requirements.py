@@ -12,7 +12,7 @@ from mergeguard.core.errors import ScannerError
 from mergeguard.core.model import Kind, Severity
 from mergeguard.core.outcome import Status
 from mergeguard.scan.runner import run_job
-from mergeguard.scanners.base import Job, Target
+from mergeguard.scanners.base import Job, Target, ToolOutput
 from mergeguard.scanners.commands import find_executable
 from mergeguard.scanners.pip_audit.scanner import PipAuditScanner
 from mergeguard.vulns import manifests
@@ -140,9 +140,40 @@ def test_one_low_dependency_finding_per_requirement_on_its_line_with_credentials
 
 def test_a_vulnerability_lands_on_the_exact_pin_of_its_version() -> None:
     found = pip_requirements.parse("flask==2.0.0\nFlask==3.1.2\n", "requirements.txt")
-    assert found.line_of("FLASK", "3.1.2") == ("requirements.txt", 2)
-    assert found.line_of("flask", "9.9") == ("requirements.txt", 1)
-    assert found.line_of("lxml", "5") is None
+    assert found.lines_of("FLASK", "3.1.2") == [("requirements.txt", 2)]
+    assert found.lines_of("flask", "9.9") == [("requirements.txt", 1)]
+    assert found.lines_of("lxml", "5") == []
+
+
+def test_a_vulnerability_lands_on_each_file_pinning_its_version(tmp_path: Path) -> None:
+    """pip-audit audits pyyaml==5.3.1 once for two files: each file's pin gets the finding, so in
+    PR mode each is judged (one file's old pin must not hide another's new one)."""
+    for path, text in {
+        "a/requirements.txt": "flask==3.1.2\npyyaml==5.3.1\n",
+        "b/requirements.txt": "pyyaml==6.0.1\n",
+        "c/requirements.txt": "# c\n\nPyYAML==5.3.1\npyyaml==5.3.1\n",
+    }.items():
+        (tmp_path / path).parent.mkdir()
+        (tmp_path / path).write_text(text)
+    files = ("a/requirements.txt", "b/requirements.txt", "c/requirements.txt")
+    report = {
+        "dependencies": [
+            {"name": "flask", "version": "3.1.2", "vulns": []},
+            {
+                "name": "pyyaml",
+                "version": "5.3.1",
+                "vulns": [{"id": "GHSA-8q59-q68h-6hv4", "fix_versions": ["5.4"]}],
+            },
+            {"name": "pyyaml", "version": "6.0.1", "vulns": []},
+        ],
+        "fixes": [],
+    }
+    target = Target(tmp_path, files, tmp_path, workdir=tmp_path)
+    found = PipAuditScanner().parse(ToolOutput(json.dumps(report), exit_code=1), target)
+    assert [(f.rule_id, f.location.path, f.location.start_line) for f in found] == [
+        ("GHSA-8q59-q68h-6hv4", "a/requirements.txt", 2),
+        ("GHSA-8q59-q68h-6hv4", "c/requirements.txt", 3),
+    ]
 
 
 @pytest.mark.scanner

@@ -80,12 +80,16 @@ class Requirements:
             free[name] = line
         return ["".join(f"{line}\n" for line in layer.values()) for layer in layers] or [""]
 
-    def line_of(self, name: str, version: str) -> tuple[str, int] | None:
-        """(path, line) of the first pin of `name` (at `version` if it is pinned so), if any."""
+    def lines_of(self, name: str, version: str) -> list[tuple[str, int]]:
+        """(path, line) of the first pin of `name` at `version` in each file pinning it so (else of
+        its first pin at all): a finding for every file, so each file's pin is judged on its own."""
         wanted = normalise(name)
         named = [pin for pin in self.pins if pin.name == wanted]
-        exact = [pin for pin in named if pin.version == version] or named
-        return (exact[0].path, exact[0].line) if exact else None
+        exact = [pin for pin in named if pin.version == version] or named[:1]
+        first: dict[str, int] = {}
+        for pin in exact:
+            first.setdefault(pin.path, pin.line)
+        return list(first.items())
 
 
 def read(root: Path, paths: Iterable[str]) -> Requirements:

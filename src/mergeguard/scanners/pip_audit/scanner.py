@@ -72,7 +72,8 @@ class PipAuditScanner:
         report = _without_editables(_joined(load_all(output.report, NAME)))
         _fail_on_skips(report)
         requirements = pip_requirements.read(target.root, target.files)
-        found = [_placed(f, requirements, target) for f in pip_audit.parse_report(json.dumps(report), target)]
+        reported = pip_audit.parse_report(json.dumps(report), target)
+        found = [placed for f in reported for placed in _placed(f, requirements, target)]
         return [*found, *pip_requirements.findings(NAME, requirements)]
 
 
@@ -119,9 +120,10 @@ def _editable(name: object) -> bool:
     return isinstance(name, str) and name.startswith("-e")
 
 
-def _placed(finding: Finding, requirements: pip_requirements.Requirements, target: Target) -> Finding:
-    """The finding on the line that pins its package (pip-audit names no file), else the first file."""
+def _placed(finding: Finding, requirements: pip_requirements.Requirements, target: Target) -> list[Finding]:
+    """The finding on the line pinning its package in each file that pins it (pip-audit names no
+    file, and audits a package at a version once), else on the first file."""
     pkg = finding.package
-    found = requirements.line_of(pkg.name, pkg.installed) if pkg else None
-    path, line = found or (target.files[0] if target.files else finding.location.path, 1)
-    return replace(finding, location=Location(path, line))
+    found = requirements.lines_of(pkg.name, pkg.installed) if pkg else []
+    places = found or [(target.files[0] if target.files else finding.location.path, 1)]
+    return [replace(finding, location=Location(path, line)) for path, line in places]
