@@ -248,3 +248,12 @@ def test_manifests_trivy_does_not_read_give_their_requirements_on_their_lines(
 def test_a_manifest_that_does_not_parse_is_a_scanner_error_not_no_dependencies() -> None:
     with pytest.raises(ScannerError, match=r"pyproject\.toml: its dependencies could not be read"):
         manifests.declared("pyproject.toml", '[project]\ndependencies = ["flask==0.12.2"\n')
+
+
+def test_a_lock_files_package_entries_are_found_by_their_first_name_line() -> None:
+    text = (
+        '[[package]]\nname = "app"\nversion = "0.1.0"\n\n[[package.metadata.requires-dist]]\n'
+        'name = "flask"\nspecifier = "==0.12.2"\n\n[[package]]\nname = "flask"  # web\nversion = "0.12.2"\n'
+        '[package.dependencies]\nclick = "*"\n'
+    )
+    assert manifests.package_lines(text) == {("app", "0.1.0"): 2, ("flask", "0.12.2"): 10}

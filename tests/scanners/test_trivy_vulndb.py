@@ -163,6 +163,58 @@ def test_trivy_deps_audits_python_dependency_files_trivy_skips_by_name(cache: Pa
     }
 
 
+# A uv.lock as uv writes it (cut down): Trivy lists its packages without Locations.
+UV_LOCK = """\
+version = 1
+revision = 2
+requires-python = ">=3.10"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "flask" },
+    { name = "pyyaml" },
+]
+
+[package.metadata]
+requires-dist = [
+    { name = "flask", specifier = "==0.12.2" },
+    { name = "pyyaml", specifier = "==5.3.1" },
+]
+
+[[package]]
+name = "flask"
+version = "0.12.2"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "pyyaml"
+version = "5.3.1"
+source = { registry = "https://pypi.org/simple" }
+"""
+
+
+def test_a_uv_lock_advisory_lands_on_its_packages_entry(cache: Path, tmp_path: Path) -> None:
+    """Trivy gives no line for a uv.lock package: the finding goes on the `name = "…"` line of the
+    package's `[[package]]` entry (not on line 1, which every change to the file would own)."""
+    root, work = tmp_path / "view", tmp_path / "work"
+    (root / "svc").mkdir(parents=True)
+    work.mkdir()
+    (root / "svc" / "uv.lock").write_text(UV_LOCK)
+    target = Target(root, ("svc/uv.lock",), root, workdir=work, vuln_db=VulnDb(cache_dir=cache, offline=True))
+    outcome = run_job(Job(TrivyDepsScanner(), target, 120))
+    assert outcome.status is Status.OK, outcome.reason
+    lines = UV_LOCK.splitlines()
+    flask, pyyaml = (lines.index(f'name = "{name}"', 10) + 1 for name in ("flask", "pyyaml"))
+    assert {(f.rule_id, f.location.path, f.location.start_line) for f in outcome.findings} == {
+        ("CVE-2018-1000656", "svc/uv.lock", flask),
+        ("CVE-2019-1010083", "svc/uv.lock", flask),
+        ("CVE-2020-14343", "svc/uv.lock", pyyaml),
+    }
+
+
 def test_the_demo_app_gate_plans_flask_1_0(cache: Path, tmp_path: Path) -> None:
     out = tmp_path / "demo.json"
     args = ["scan", str(DEMO), "--scanners", "trivy-deps", "--offline", "--vuln-db-dir", str(cache)]

@@ -114,3 +114,24 @@ def _table(value: Any) -> dict[str, Any]:
 
 def _tables(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def package_lines(text: str) -> dict[tuple[str, str], int]:
+    """(name, version) → the `name = "…"` line of each `[[package]]` entry of a TOML lock file
+    (uv.lock, poetry.lock), read line by line: a lock file too broken for TOML still has its lines."""
+    found: dict[tuple[str, str], int] = {}
+    name, version, line = "", "", 0
+    for number, text_line in enumerate([*text.splitlines(), "[[package]]"], start=1):
+        if text_line.strip() == "[[package]]":
+            if name and line:
+                found.setdefault((name, version), line)
+            name, version, line = "", "", 0
+        elif (match := _ENTRY_KEY.match(text_line)) and not (line if match["key"] == "name" else version):
+            if match["key"] == "name":
+                name, line = match["value"], number
+            else:
+                version = match["value"]
+    return found
+
+
+_ENTRY_KEY = re.compile(r"(?P<key>name|version)\s*=\s*[\"'](?P<value>[^\"']*)[\"']\s*(#.*)?$")

@@ -17,6 +17,7 @@ from mergeguard.scanners.trivy import database as trivy_db
 from mergeguard.scanners.trivy import pipview
 from mergeguard.scanners.trivy import report as trivy
 from mergeguard.vulns import database as vulndb
+from mergeguard.vulns import manifests
 from mergeguard.vulns import requirements as pip_requirements
 
 NAME = "trivy-deps"
@@ -126,13 +127,23 @@ def pinned_lines(report: dict[str, Any], target: Target) -> dict[tuple[str, str,
     for result in objects_in(report.get("Results")):
         manifest = str(result.get("Target", ""))
         path = repo_path(manifest, target, NAME) if manifest else ""
+        entries: dict[tuple[str, str], int] | None = None
         for package in objects_in(result.get("Packages")):
             located = objects_in(package.get("Locations"))
             start, end = (located[0].get("StartLine"), located[0].get("EndLine")) if located else (0, 0)
+            key = (path, str(package.get("Name", "")), str(package.get("Version", "")))
+            if not (isinstance(start, int) and start > 0) and path.endswith(".lock"):
+                # No Locations (uv.lock): the `name = "…"` line of the package's `[[package]]` entry.
+                entries = _package_entries(target, path) if entries is None else entries
+                start = end = entries.get(key[1:], 0)
             if isinstance(start, int) and start > 0:
-                key = (path, str(package.get("Name", "")), str(package.get("Version", "")))
                 lines.setdefault(key, (start, end if isinstance(end, int) else start))
     return lines
+
+
+def _package_entries(target: Target, path: str) -> dict[tuple[str, str], int]:
+    data = read_regular(target.root / path)
+    return manifests.package_lines(data.decode("utf-8-sig", errors="replace")) if data is not None else {}
 
 
 def _on_line(finding: Finding, lines: dict[tuple[str, str, str], tuple[int, int]]) -> Finding:
