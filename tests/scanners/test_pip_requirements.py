@@ -245,9 +245,13 @@ def test_manifests_trivy_does_not_read_give_their_requirements_on_their_lines(
     assert manifests.declared(path, text) == declared
 
 
-def test_a_manifest_that_does_not_parse_is_a_scanner_error_not_no_dependencies() -> None:
+@pytest.mark.parametrize(
+    "text",
+    ['[project]\ndependencies = ["flask==0.12.2"\n', "a = " + "[" * 100_000],  # the second: hostile
+)
+def test_a_manifest_that_does_not_parse_is_a_scanner_error_not_no_dependencies(text: str) -> None:
     with pytest.raises(ScannerError, match=r"pyproject\.toml: its dependencies could not be read"):
-        manifests.declared("pyproject.toml", '[project]\ndependencies = ["flask==0.12.2"\n')
+        manifests.declared("pyproject.toml", text)
 
 
 def test_a_lock_files_package_entries_are_found_by_their_first_name_line() -> None:

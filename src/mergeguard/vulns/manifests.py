@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import re
 import tomllib
+from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 from typing import Any
@@ -37,13 +38,15 @@ def declared(path: str, text: str) -> Declared:
     except (tomllib.TOMLDecodeError, configparser.Error, UnicodeError) as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ScannerError(f"{path}: its dependencies could not be read: {why}") from None
+    except RecursionError:  # tomllib parses nested arrays recursively: `a = [[[[…` from a hostile file
+        raise ScannerError(f"{path}: its dependencies could not be read: nested too deeply") from None
     if name == "pipfile":
-        return _placed(text, _pipfile(document), _key_line)
+        return _placed(text, _pipfile(document), _key)
     if name == "pdm.lock":
         packages = [(p.get("name"), p.get("version")) for p in _tables(document.get("package"))]
         locked = [(n, f"{n}=={v}") for n, v in packages if isinstance(n, str) and isinstance(v, str)]
-        return _placed(text, locked, name_line)
-    return _placed(text, [(r, r) for r in _pyproject(document)], _string_line)
+        return _placed(text, locked, _name)
+    return _placed(text, [(r, r) for r in _pyproject(document)], _strings)
 
 
 def _pyproject(document: dict[str, Any]) -> list[str]:
@@ -74,38 +77,43 @@ def _setup_cfg(text: str) -> Declared:
     if parser.has_section("options.extras_require"):
         values += [value for _, value in parser.items("options.extras_require")]
     requirements = [line.strip() for value in values for line in value.splitlines() if line.strip()]
-    return _placed(text, [(r, r) for r in requirements], _bare_line)
+    return _placed(text, [(r, r) for r in requirements], _setup_cfg_value)
 
 
-def _placed(text: str, items: Iterable[tuple[str, str]], finder: Callable[[str, str], bool]) -> Declared:
-    """Each (what to look for, requirement) on the first line holding it that no earlier one of the
-    same took (one line may name several: `dependencies = ["a==1", "b==2"]`)."""
-    lines = text.splitlines()
-    taken: set[tuple[int, str]] = set()
+def _placed(text: str, items: Iterable[tuple[str, str]], named: Callable[[str], Iterable[str]]) -> Declared:
+    """Each (what to look for, requirement) on the first line naming it that no earlier one of the
+    same took (one line may name several: `dependencies = ["a==1", "b==2"]`). Lines are indexed
+    once: a hostile file of 100,000 requirements is not searched 100,000 times."""
+    lines: dict[str, deque[int]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        for needle in named(line):
+            lines.setdefault(needle, deque()).append(number)
     placed = []
     for needle, requirement in items:
-        found = (n for n, line in enumerate(lines, 1) if (n, needle) not in taken and finder(needle, line))
-        number = next(found, 0)
-        taken.add((number, needle))
-        placed.append((number or 1, requirement))  # not found (escapes in the TOML): the first line
+        free = lines.get(needle)
+        placed.append((free.popleft() if free else 1, requirement))  # not found (TOML escapes): line 1
     return placed
 
 
-def _string_line(needle: str, line: str) -> bool:
-    return f'"{needle}"' in line or f"'{needle}'" in line
+def _strings(line: str) -> list[str]:
+    return [double or single for double, single in _QUOTED.findall(line)]
 
 
-def _key_line(needle: str, line: str) -> bool:
-    return re.match(rf"\s*[\"']?{re.escape(needle)}[\"']?\s*=", line) is not None
+def _key(line: str) -> list[str]:
+    return [match[1]] if (match := _KEY.match(line)) else []
 
 
-def _bare_line(needle: str, line: str) -> bool:
-    return needle in line
+def _setup_cfg_value(line: str) -> list[str]:
+    """The line as configparser gives a value's line: stripped, after `key =` on the key's line."""
+    return [line.strip(), line.partition("=")[2].strip()]
 
 
-def name_line(needle: str, line: str) -> bool:
-    """Whether `line` is a lock file's `name = "NEEDLE"` (pdm.lock, uv.lock: a package's entry)."""
-    return re.match(rf"\s*name\s*=\s*[\"']{re.escape(needle)}[\"']\s*(#.*)?$", line) is not None
+def _name(line: str) -> list[str]:
+    return [match["value"]] if (match := _ENTRY_KEY.match(line)) and match["key"] == "name" else []
+
+
+_QUOTED = re.compile(r'"([^"\\]*)"|\'([^\']*)\'')
+_KEY = re.compile(r"\s*[\"']?([^\"'=\s]+)[\"']?\s*=")
 
 
 def _table(value: Any) -> dict[str, Any]:
