@@ -19,8 +19,10 @@ SETUPTOOLS = H11.replace('"h11"', '"setuptools"').replace("0.14.0", "76.1.0")
 OLD_SETUPTOOLS = SETUPTOOLS.replace("76.1.0", "70.0.0")
 
 
-def statuses(repo: GitTree, tmp_path: Path) -> dict[str, str]:
-    out = tmp_path / "r.json"
+def statuses(repo: GitTree, tmp_path: Path, target: str = "uv.lock") -> dict[str, str]:
+    """The findings' statuses by package, with the report's findings placed in `target`."""
+    out, report = tmp_path / "r.json", tmp_path / "trivy.json"
+    report.write_text(REPORT.read_text().replace('"Target": "uv.lock"', json.dumps({"Target": target})[1:-1]))
     main(
         [
             "scan",
@@ -30,7 +32,7 @@ def statuses(repo: GitTree, tmp_path: Path) -> dict[str, str]:
             "--scanners",
             "none",
             "--report",
-            f"trivy={REPORT}",
+            f"trivy={report}",
             "--json",
             str(out),
         ]
@@ -75,6 +77,20 @@ def test_a_new_manifest_makes_every_advisory_new(tmp_path: Path) -> None:
     tree.write("uv.lock", "version = 1\n\n" + H11 + "\n" + SETUPTOOLS)
     tree.commit("add a lock file")
     assert statuses(tree, tmp_path) == {"h11": "new", "setuptools": "new"}
+
+
+def test_a_renamed_manifest_is_compared_with_its_old_copy(tmp_path: Path) -> None:
+    """`git mv requirements.txt services/api/requirements.txt`: nothing new (the base copy used to
+    be looked for under the new name, and every advisory of a moved manifest was new)."""
+    tree = GitTree(tmp_path / "moved")
+    tree.write("requirements.txt", "h11==0.14.0\nsetuptools==76.1.0\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    (tree.root / "services" / "api").mkdir(parents=True)
+    tree.git("mv", "requirements.txt", "services/api/requirements.txt")
+    tree.commit("move")
+    moved = statuses(tree, tmp_path, "services/api/requirements.txt")
+    assert moved == {"h11": "pre-existing", "setuptools": "pre-existing"}
 
 
 @pytest.mark.parametrize(

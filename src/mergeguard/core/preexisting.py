@@ -23,15 +23,14 @@ def pinned_at_base(changes: ChangeSet, findings: Iterable[Finding]) -> frozenset
     """
     if changes.mode is Mode.ALL or changes.repo is None or changes.commit_range is None:
         return frozenset()
-    wanted = [f for f in findings if f.package is not None and changes.lookup(f.location.path) is not None]
     texts: dict[str, list[str]] = {}
     present = set()
-    for finding in wanted:
-        path, pkg = finding.location.path, finding.package
-        if pkg is None:
+    for finding in findings:
+        path, pkg, changed = finding.location.path, finding.package, changes.lookup(finding.location.path)
+        if pkg is None or changed is None:
             continue
-        if path not in texts:
-            texts[path] = _base_lines(changes, path)
+        if path not in texts:  # a renamed manifest's base copy is under its old name
+            texts[path] = _base_lines(changes, changed.origin or path)
         if _pinned(texts[path], pkg.name, pkg.installed):
             present.add((path, normalise(pkg.name), pkg.installed))
     return frozenset(present)
