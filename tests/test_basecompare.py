@@ -69,6 +69,35 @@ def test_a_downgrade_to_a_version_the_base_pin_starts_with_is_new(tmp_path: Path
     assert statuses(tree, tmp_path) == {"h11": "new", "setuptools": "pre-existing"}
 
 
+def test_a_pin_at_the_floor_of_the_bases_range_is_new(tmp_path: Path) -> None:
+    """`h11>=0.14.0` -> `h11==0.14.0`: the base allowed 0.14.0 but did not pin it (the version
+    anywhere near the name used to count, `>=0.14.0` too)."""
+    tree = GitTree(tmp_path / "floor")
+    tree.write("requirements.txt", "h11>=0.14.0\nsetuptools==76.1.0\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write("requirements.txt", "h11==0.14.0\nsetuptools==76.1.0\n")
+    tree.commit("pin the floor")
+    assert statuses(tree, tmp_path, "requirements.txt") == {"h11": "new", "setuptools": "pre-existing"}
+
+
+def test_a_range_in_the_lock_files_metadata_is_no_pin(tmp_path: Path) -> None:
+    """uv.lock's project entry requires `h11>=0.14.0` near the name; the lock pinned h11 0.16.0.
+    Locking the lowest version (0.14.0) brings its advisory."""
+    app = (
+        '[[package]]\nname = "app"\nversion = "1.0"\nsource = { editable = "." }\n'
+        'dependencies = [\n    { name = "h11" },\n]\n\n'
+        '[package.metadata]\nrequires-dist = [{ name = "h11", specifier = ">=0.14.0,<1" }]\n\n'
+    )
+    tree = GitTree(tmp_path / "lowest")
+    tree.write("uv.lock", "version = 1\n\n" + app + H11.replace("0.14.0", "0.16.0") + "\n" + SETUPTOOLS)
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write("uv.lock", "version = 1\n\n" + app + H11 + "\n" + SETUPTOOLS)
+    tree.commit("resolution-mode = lowest-direct")
+    assert statuses(tree, tmp_path) == {"h11": "new", "setuptools": "pre-existing"}
+
+
 def test_a_new_manifest_makes_every_advisory_new(tmp_path: Path) -> None:
     tree = GitTree(tmp_path / "fresh")
     tree.write("README.md", "x\n")

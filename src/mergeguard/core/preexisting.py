@@ -2,60 +2,46 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from mergeguard.core.changes import ChangeSet, Mode
 from mergeguard.core.errors import UsageError
+from mergeguard.core.exactpins import Pin, exact_pins
 from mergeguard.core.model import Finding
 from mergeguard.core.packagenames import normalise
-
-_NEARBY = (
-    3  # lock files put the version a line or two below the name (poetry.lock, uv.lock, package-lock.json)
-)
 
 
 def pinned_at_base(changes: ChangeSet, findings: Iterable[Finding]) -> frozenset[tuple[str, str, str]]:
     """(path, package, installed version) of the findings' packages already pinned in the base's manifest.
 
-    An advisory in a changed manifest whose package and version the base already had was present
-    before the pull request: it is pre-existing, whatever other lines of the file changed.
+    An advisory in a changed manifest whose package the base's copy pinned at that exact version
+    (`exact_pins`: the package's own entry, never a range or a version nearby) was present before
+    the pull request: it is pre-existing, whatever other lines of the file changed.
     """
     if changes.mode is Mode.ALL or changes.repo is None or changes.commit_range is None:
         return frozenset()
-    texts: dict[str, list[str]] = {}
+    pinned: dict[str, frozenset[Pin]] = {}
     present = set()
     for finding in findings:
         path, pkg, changed = finding.location.path, finding.package, changes.lookup(finding.location.path)
         if pkg is None or changed is None:
             continue
-        if path not in texts:  # a renamed manifest's base copy is under its old name
-            texts[path] = _base_lines(changes, changed.origin or path)
-        if _pinned(texts[path], pkg.name, pkg.installed):
+        if path not in pinned:  # a renamed manifest's base copy is under its old name
+            base = changed.origin or path
+            pinned[path] = exact_pins(base, _base_text(changes, base))
+        if (normalise(pkg.name), pkg.installed) in pinned[path]:
             present.add((path, normalise(pkg.name), pkg.installed))
     return frozenset(present)
 
 
-def _base_lines(changes: ChangeSet, path: str) -> list[str]:
+def _base_text(changes: ChangeSet, path: str) -> str:
     repo, commits = changes.repo, changes.commit_range
     if repo is None or commits is None:
-        return []
+        return ""
     try:
-        return repo.git("show", f"{commits.base}:{repo.prefix}{path}").splitlines()
+        return repo.git("show", f"{commits.base}:{repo.prefix}{path}")
     except UsageError:
-        return []  # the manifest is new in this pull request: everything in it is new
-
-
-def _pinned(lines: list[str], name: str, version: str) -> bool:
-    """Whether a line names the package and it or one of the next `_NEARBY` names the version, as a
-    whole word: the base's `django==4.2.16` does not pin `4.2.1`."""
-    wanted = normalise(name)
-    exact = re.compile(rf"(?<![\w.+!-]){re.escape(version)}(?![\w.+!-])")
-    for index, line in enumerate(lines):
-        tokens = {normalise(t) for t in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)}
-        if wanted in tokens and any(exact.search(near) for near in lines[index : index + _NEARBY + 1]):
-            return True
-    return False
+        return ""  # the manifest is new in this pull request: everything in it is new
 
 
 AdvisoryKey = tuple[str, str, str]

@@ -1,0 +1,105 @@
+"""The packages a manifest or lock file pins at one exact version, each read where its format puts it."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+
+from mergeguard.core.packagenames import normalise
+
+Pin = tuple[str, str]  # (normalised package name, version)
+
+_TOML_LOCKS = frozenset({"poetry.lock", "uv.lock", "pdm.lock", "cargo.lock"})  # `[[package]]` name, version
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_VERSION = r"[A-Za-z0-9][A-Za-z0-9.+!_-]*"
+# Not part of a longer name, a path, a URL or an extra (`not-flask==`, `/flask==`, `x[flask]==`).
+_ALONE = r"(?<![\w.\-/@:\[=#])"
+# `flask==2.0`, `flask[async] === 2.0` (requirements, PEP 508 strings) and `flask = "==2.0"`,
+# `flask = {version = "==2.0", …}` (Pipfile); a range (`>=2.0`, `==2.*`) is no pin.
+_PINS = (
+    re.compile(rf"{_ALONE}({_NAME})\s*(?:\[[^\]]*\])?\s*===?\s*({_VERSION})(?![\w.+!*-])"),
+    re.compile(rf"{_ALONE}({_NAME})\s*=\s*(?:\{{[^}}]*?\bversion\s*=\s*)?[\"']===?\s*({_VERSION})[\"']"),
+)
+_COMMENT = re.compile(r"(?:^|\s)#.*")
+_YARN_VERSION = re.compile(r'^  version:? "?([^"\s]+)"?\s*$')
+_GEM_SPEC = re.compile(rf"^    ({_NAME}) \(({_VERSION})\)$")
+_PNPM_KEY = re.compile(r"^  ['\"]?/?((?:@[^@/\s'\"]+/)?[^@/\s'\"(]+)[@/](\d[^(_:'\"\s]*)")
+
+
+def exact_pins(path: str, text: str) -> frozenset[Pin]:
+    """(normalised name, version) of every package `text`, the manifest at `path`, pins exactly.
+
+    Only the package's own entry counts: a lock file's record of it, or an `==` pin; a range, a
+    comment, another package's requirement of it or a version elsewhere nearby never does.
+    """
+    name = path.rsplit("/", 1)[-1].lower()
+    if name in _TOML_LOCKS:
+        pins = _toml_packages(text)
+    elif name == "yarn.lock":
+        pins = _yarn(text)
+    elif name == "pnpm-lock.yaml":
+        pins = _matches(_PNPM_KEY, text.splitlines())
+    elif name == "gemfile.lock":
+        pins = _matches(_GEM_SPEC, text.splitlines())
+    elif name == "go.mod":
+        pins = _go_requires(text)
+    else:  # requirements and constraints files, Pipfile, pyproject.toml, a Dockerfile's `pip install`
+        lines = [_COMMENT.sub("", line) for line in text.splitlines()]
+        pins = (pin for pattern in _PINS for pin in _matches(pattern, lines))
+    return frozenset((normalise(package), version) for package, version in pins)
+
+
+def _matches(pattern: re.Pattern[str], lines: list[str]) -> Iterator[Pin]:
+    return ((m[1], m[2]) for line in lines for m in pattern.finditer(line))
+
+
+def _toml_packages(text: str) -> Iterator[Pin]:
+    try:
+        packages = tomllib.loads(text).get("package", [])
+    except tomllib.TOMLDecodeError:
+        return  # unreadable: nothing pinned, every advisory new
+    for entry in packages if isinstance(packages, list) else []:
+        if (
+            isinstance(entry, dict)
+            and isinstance(entry.get("name"), str)
+            and isinstance(entry.get("version"), str)
+        ):
+            yield entry["name"], entry["version"]
+
+
+def _yarn(text: str) -> Iterator[Pin]:
+    """Each entry's header names its package (`"a@^1", a@~1.2:`, yarn berry's `a@npm:^1`); its
+    `version` line follows before the next header."""
+    names: list[str] = []
+    for line in text.splitlines():
+        if line and not line[0].isspace() and not line.startswith("#") and line.rstrip().endswith(":"):
+            specs = (spec.strip().strip("\"'") for spec in line.rstrip()[:-1].split(","))
+            names = [spec[: spec.index("@", 1)] for spec in specs if "@" in spec[1:]]
+        elif (version := _YARN_VERSION.match(line)) is not None:
+            yield from ((name, version[1]) for name in names)
+            names = []
+
+
+def _go_requires(text: str) -> Iterator[Pin]:
+    """`require M vV` and the lines of a `require (…)` block (Trivy reads go.mod's versions without
+    the `v`); a module a `replace` directive swaps is left out: its version is not the one built."""
+    lines = [line.split("//", 1)[0].split() for line in text.splitlines()]
+    replaced = {words[1] for words in lines if len(words) > 1 and words[0] == "replace"}
+    replaced |= {words[0] for words in _block(lines, "replace") if words}
+    pins = [words[1:] for words in lines if words[:1] == ["require"] and len(words) == 3]
+    pins += [words for words in _block(lines, "require") if len(words) == 2]
+    for module, version in pins:
+        if module not in replaced:
+            yield module, version.removeprefix("v")
+
+
+def _block(lines: list[list[str]], keyword: str) -> Iterator[list[str]]:
+    inside = False
+    for words in lines:
+        if words == [keyword, "("]:
+            inside = True
+        elif words == [")"]:
+            inside = False
+        elif inside:
+            yield words
