@@ -98,6 +98,27 @@ def test_a_range_in_the_lock_files_metadata_is_no_pin(tmp_path: Path) -> None:
     assert statuses(tree, tmp_path) == {"h11": "new", "setuptools": "pre-existing"}
 
 
+def pipfile_lock(*packages: tuple[str, str]) -> str:
+    """A Pipfile.lock as pipenv writes it: each package's hashes between its name and its version."""
+    hashes = [f"sha256:{i:064x}" for i in range(6)]
+    entries = {name: {"hashes": hashes, "index": "pypi", "version": f"=={v}"} for name, v in packages}
+    return json.dumps({"_meta": {"pipfile-spec": 6}, "default": entries, "develop": {}}, indent=4) + "\n"
+
+
+def test_an_edit_to_a_pipfile_lock_leaves_its_old_pins_pre_existing(tmp_path: Path) -> None:
+    """A package added to Pipfile.lock: the untouched h11 and setuptools entries stay pre-existing
+    (their versions, far below their names, used to go unseen and every advisory was new)."""
+    tree = GitTree(tmp_path / "pipenv")
+    tree.write("Pipfile.lock", pipfile_lock(("h11", "0.14.0"), ("setuptools", "76.1.0")))
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write(
+        "Pipfile.lock", pipfile_lock(("gunicorn", "23.0.0"), ("h11", "0.14.0"), ("setuptools", "76.1.0"))
+    )
+    tree.commit("add gunicorn")
+    assert statuses(tree, tmp_path, "Pipfile.lock") == {"h11": "pre-existing", "setuptools": "pre-existing"}
+
+
 def test_a_new_manifest_makes_every_advisory_new(tmp_path: Path) -> None:
     tree = GitTree(tmp_path / "fresh")
     tree.write("README.md", "x\n")

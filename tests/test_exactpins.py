@@ -11,6 +11,12 @@ UV_APP = (
     'dependencies = [\n    { name = "werkzeug" },\n]\n\n'
     '[package.metadata]\nrequires-dist = [{ name = "werkzeug", specifier = ">=0.14,<1" }]\n\n'
 )
+HASHES = ",\n".join(f'                "sha256:{i:064x}"' for i in range(8))
+PIPFILE_LOCK = (
+    '{\n    "_meta": {"requires": {"python_version": "3.11"}},\n    "default": {\n'
+    '        "werkzeug": {\n            "hashes": [\n' + HASHES + "\n            ],\n"
+    '            "index": "pypi",\n            "version": "==0.14"\n        }\n    },\n    "develop": {}\n}\n'
+)
 UV_WERKZEUG = (
     '[[package]]\nname = "werkzeug"\nversion = "0.16.1"\nsource = { registry = "https://pypi.org/simple" }\n'
 )
@@ -56,6 +62,46 @@ UV_WERKZEUG = (
             False,
         ),
         ("poetry.lock", "[[package]\nname = 'werkzeug'\nversion = '0.14'\n", False),  # unreadable
+        ("Pipfile.lock", PIPFILE_LOCK, True),  # its hashes between the name and the version
+        (
+            "Pipfile.lock",
+            PIPFILE_LOCK.replace('"develop": {}', '"develop": {"werkzeug": {"version": "==0.14"}}'),
+            True,
+        ),
+        ("Pipfile.lock", PIPFILE_LOCK.replace("==0.14", "==0.15"), False),
+        ("Pipfile.lock", PIPFILE_LOCK.replace("==0.14", ">=0.14"), False),
+        ("Pipfile.lock", '{"default": {"flask": {"version": "==0.14", "markers": "werkzeug"}}}', False),
+        ("Pipfile.lock", '{"default": {"werkzeug": {"version": "==0.14",}}}', False),  # unreadable
+        ("package-lock.json", '{"packages": {"": {"dependencies": {"werkzeug": "0.14"}}}}', False),
+        ("package-lock.json", '{"packages": {"node_modules/werkzeug": {"version": "0.14"}}}', True),
+        (
+            "package-lock.json",
+            '{"packages": {"node_modules/a/node_modules/werkzeug": {"version": "0.14"}}}',
+            True,
+        ),
+        ("package-lock.json", '{"packages": {"node_modules/not-werkzeug": {"version": "0.14"}}}', False),
+        (
+            "package-lock.json",
+            '{"dependencies": {"a": {"version": "1", "requires": {"werkzeug": "0.14"}}}}',
+            False,
+        ),
+        (
+            "package-lock.json",
+            '{"dependencies": {"a": {"version": "1", "dependencies": {"werkzeug": {"version": "0.14"}}}}}',
+            True,
+        ),
+        ("composer.lock", '{"packages": [{"name": "werkzeug", "version": "0.14"}]}', True),
+        (
+            "composer.lock",
+            '{"packages": [{"name": "flask", "version": "0.14", "require": {"werkzeug": "0.14"}}]}',
+            False,
+        ),
+        ("packages.lock.json", '{"dependencies": {"net8.0": {"Werkzeug": {"resolved": "0.14"}}}}', True),
+        (
+            "packages.lock.json",
+            '{"dependencies": {"net8.0": {"Werkzeug": {"requested": "[0.14, )"}}}}',
+            False,
+        ),
         ("yarn.lock", '"werkzeug@^0.14", werkzeug@~0.14:\n  version "0.14"\n  resolved "x"\n', True),
         ("yarn.lock", '"werkzeug@npm:^0.14":\n  version: 0.14\n', True),
         ("yarn.lock", 'flask@^1:\n  version "1.0"\n  dependencies:\n    werkzeug "0.14"\n', False),

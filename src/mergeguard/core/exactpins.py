@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
+from mergeguard.core import jsonload
 from mergeguard.core.packagenames import normalise
 
 Pin = tuple[str, str]  # (normalised package name, version)
@@ -36,6 +38,8 @@ def exact_pins(path: str, text: str) -> frozenset[Pin]:
     name = path.rsplit("/", 1)[-1].lower()
     if name in _TOML_LOCKS:
         pins = _toml_packages(text)
+    elif name in _JSON_LOCKS:
+        pins = _json_entries(name, text)
     elif name == "yarn.lock":
         pins = _yarn(text)
     elif name == "pnpm-lock.yaml":
@@ -66,6 +70,54 @@ def _toml_packages(text: str) -> Iterator[Pin]:
             and isinstance(entry.get("version"), str)
         ):
             yield entry["name"], entry["version"]
+
+
+def _json_entries(name: str, text: str) -> Iterator[Pin]:
+    try:
+        data = jsonload.parse_whole(text)
+    except jsonload.JsonProblem:
+        return  # unreadable: nothing pinned, every advisory new
+    if isinstance(data, dict):
+        yield from _JSON_LOCKS[name](data)
+
+
+def _pipfile_lock(data: dict[str, Any]) -> Iterator[Pin]:
+    """Each section's `"NAME": {"version": "==V", …}` (its hashes come first, far from the name)."""
+    for section, entries in data.items():
+        if section != "_meta":
+            yield from ((n, v.removeprefix("===").removeprefix("==")) for n, v in _keyed(entries, "version"))
+
+
+def _npm_lock(data: dict[str, Any]) -> Iterator[Pin]:
+    """`packages` keyed `node_modules/NAME` (lock versions 2 and 3), and `dependencies` keyed by
+    name, nested under the packages that use them (npm 6)."""
+    yield from ((n.rsplit("node_modules/", 1)[-1], v) for n, v in _keyed(data.get("packages"), "version"))
+    nested = [data.get("dependencies")]
+    while nested:
+        entries = nested.pop()
+        if isinstance(entries, dict):
+            yield from _keyed(entries, "version")
+            nested += [e.get("dependencies") for e in entries.values() if isinstance(e, dict)]
+
+
+def _composer_lock(data: dict[str, Any]) -> Iterator[Pin]:
+    """The `{"name": …, "version": …}` records of `packages` and `packages-dev`."""
+    listed = [e for key in ("packages", "packages-dev") if isinstance(data.get(key), list) for e in data[key]]
+    yield from _keyed({e.get("name"): e for e in listed if isinstance(e, dict)}, "version")
+
+
+def _nuget_lock(data: dict[str, Any]) -> Iterator[Pin]:
+    """`dependencies` per target framework, each package's `resolved` version."""
+    frameworks = data.get("dependencies")
+    for entries in frameworks.values() if isinstance(frameworks, dict) else []:
+        yield from _keyed(entries, "resolved")
+
+
+def _keyed(entries: object, field: str) -> Iterator[Pin]:
+    """(key, entry[field]) of a mapping of package names to records."""
+    for key, entry in entries.items() if isinstance(entries, dict) else []:
+        if isinstance(key, str) and key and isinstance(entry, dict) and isinstance(entry.get(field), str):
+            yield key, entry[field]
 
 
 def _yarn(text: str) -> Iterator[Pin]:
@@ -103,3 +155,12 @@ def _block(lines: list[list[str]], keyword: str) -> Iterator[list[str]]:
             inside = False
         elif inside:
             yield words
+
+
+_JSON_LOCKS: dict[str, Callable[[dict[str, Any]], Iterator[Pin]]] = {
+    "pipfile.lock": _pipfile_lock,
+    "package-lock.json": _npm_lock,
+    "npm-shrinkwrap.json": _npm_lock,
+    "composer.lock": _composer_lock,
+    "packages.lock.json": _nuget_lock,
+}
