@@ -69,6 +69,17 @@ def test_a_downgrade_to_a_version_the_base_pin_starts_with_is_new(tmp_path: Path
     assert statuses(tree, tmp_path) == {"h11": "new", "setuptools": "pre-existing"}
 
 
+def test_a_file_renamed_into_a_manifest_pins_nothing_at_the_base(tmp_path: Path) -> None:
+    """`git mv notes.txt requirements.txt`: the notes named versions, the base pinned nothing."""
+    tree = GitTree(tmp_path / "notes")
+    tree.write("notes.txt", "h11==0.14.0\nsetuptools==76.1.0\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.git("mv", "notes.txt", "requirements.txt")
+    tree.commit("the notes become the requirements")
+    assert statuses(tree, tmp_path, "requirements.txt") == {"h11": "new", "setuptools": "new"}
+
+
 def test_a_pin_at_the_floor_of_the_bases_range_is_new(tmp_path: Path) -> None:
     """`h11>=0.14.0` -> `h11==0.14.0`: the base allowed 0.14.0 but did not pin it (the version
     anywhere near the name used to count, `>=0.14.0` too)."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mergeguard.core.changes import ChangeSet, Mode
+from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.errors import UsageError
 from mergeguard.core.exactpins import Pin, exact_pins
+from mergeguard.core.filekinds import classify
 from mergeguard.core.model import Finding
 from mergeguard.core.packagenames import normalise
 
@@ -26,12 +27,20 @@ def pinned_at_base(changes: ChangeSet, findings: Iterable[Finding]) -> frozenset
         path, pkg, changed = finding.location.path, finding.package, changes.lookup(finding.location.path)
         if pkg is None or changed is None:
             continue
-        if path not in pinned:  # a renamed manifest's base copy is under its old name
-            base = changed.origin or path
-            pinned[path] = exact_pins(base, _base_text(changes, base))
+        if path not in pinned:
+            base = _base_copy(changed)
+            pinned[path] = exact_pins(base, _base_text(changes, base)) if base else frozenset()
         if (normalise(pkg.name), pkg.installed) in pinned[path]:
             present.add((path, normalise(pkg.name), pkg.installed))
     return frozenset(present)
+
+
+def _base_copy(changed: ChangedFile) -> str | None:
+    """Where the base's copy of a manifest is: under its old name when renamed, if that was a file of
+    the same kind (pins in a README renamed requirements.txt were no dependency of the base)."""
+    if changed.origin is None:
+        return changed.path
+    return changed.origin if classify(changed.origin) == classify(changed.path) else None
 
 
 def _base_text(changes: ChangeSet, path: str) -> str:
