@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from mergeguard.core.model import Finding, Kind, Severity, SeverityNote
 from mergeguard.core.sources import SourceLines
-from mergeguard.scan import agreement
+from mergeguard.scan import agreement, defaults
 
 LOWERED_TO = Severity.LOW
 # A run of one character standing for the value: `xxxxxxxx`, `00000000`, `XXXXXXXX`, `********`.
@@ -97,6 +97,8 @@ def _judged(finding: Finding, sources: SourceLines) -> Finding:
         return finding
     loc = finding.location
     line = sources.line(loc.path, loc.start_line)
+    if defaults.applies(loc.path):  # judged as the scanners read it: `${DB_PASSWORD:-changeme}` is `changeme`
+        line = defaults.written_out(line) or line
     rule = f"{finding.rule_id} {finding.title}".lower()
     if (published := _published(line)) and _about_published(finding, published[1:]):
         reason: str | None = f"a documented example credential ({published[0]})"
