@@ -308,3 +308,60 @@ def test_no_heredoc_runs_in_the_view_itself(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM debian:12\nUSER 1\n")
     assert SCANNER.command("/bin/hadolint", replace(target, workdir=tmp_path / "u")).cwd is None
     assert not (tmp_path / "v").exists() and not (tmp_path / "u").exists()
+
+
+# --- mounts: hadolint requires a target that BuildKit does not (bind and cache mounts) ---------------------
+
+TARGET = f",target={dockerfile.NO_TARGET}"
+
+
+@pytest.mark.parametrize(
+    ("text", "targeted"),
+    [
+        (
+            "FROM d\nRUN --mount=type=bind,source=. make\n",
+            f"FROM d\nRUN --mount=type=bind,source=.{TARGET} make\n",
+        ),
+        ("FROM d\nrun --mount=type=cache,id=x make\n", f"FROM d\nrun --mount=type=cache,id=x{TARGET} make\n"),
+        (  # docker/buildx's own: the first of two mounts on continued lines, a heredoc after
+            "FROM d\nRUN --mount=from=bin \\\n  --mount=type=bind,from=v,target=/v <<EOT\nx\nEOT\n",
+            f"FROM d\nRUN --mount=from=bin{TARGET} \\\n  --mount=type=bind,from=v,target=/v <<EOT\nx\nEOT\n",
+        ),
+        (
+            "FROM d\nRUN --network=none \\\n# c\n    --mount=from=s\\\n    make\n",
+            f"FROM d\nRUN --network=none \\\n# c\n    --mount=from=s{TARGET}\\\n    make\n",
+        ),
+        (
+            "FROM d\nONBUILD RUN --mount=type=cache,id=x make\n",
+            f"FROM d\nONBUILD RUN --mount=type=cache,id=x{TARGET} make\n",
+        ),
+        ("FROM d\nRUN --mount=type=cache,dst=/c make\n", None),  # targets under their other names
+        ("FROM d\nRUN --mount=destination=/c,from=s make\n", None),
+        ("FROM d\nRUN --mount=type=secret,id=k make\n", None),  # secret and ssh have default targets
+        ("FROM d\nRUN --mount=type=tmpfs make\n", None),  # tmpfs needs one in BuildKit too
+        ("FROM d\nRUN make --mount=from=s\n", None),  # the command's words, not RUN's flags
+        ("FROM d\nRUN make \\\n  --mount=from=s\n", None),
+        ("FROM d\nRUN <<EOT\n--mount=from=s\nEOT\n", None),  # a heredoc's body
+        ("FROM d\nCOPY --mount=from=s a b\n", None),  # only RUN takes mounts
+        ('FROM d\nRUN --mount="type=cache,id=x" make\n', None),  # quoted: hadolint cannot read it anyway
+    ],
+)
+def test_a_target_for_each_mount_without_one_and_nothing_else(text: str, targeted: str | None) -> None:
+    assert dockerfile.targeted_mounts(text) == targeted
+    if targeted is not None:
+        assert targeted.count("\n") == text.count("\n")  # the same lines: findings keep their numbers
+
+
+@pytest.mark.scanner
+def test_a_mount_without_a_target_is_linted_not_reported_unparseable(tmp_path: Path) -> None:
+    """docker/buildx's Dockerfile (`RUN --mount=from=binaries`) was one high DL1000 and no lint at all:
+    now every rule runs, at the original lines; the added target hides nothing (DL3042 is not
+    skipped as it is for a cache mount on pip's cache), and pragmas still apply."""
+    files = {
+        "Dockerfile": "FROM python:3.12\nRUN --mount=type=cache,id=pip \\\n    --mount=from=src \\\n"
+        "    pip install flask==3.0.0\nRUN --mount=type=bind,source=. <<EOT\nset -eux\nEOT\n"
+        "# hadolint ignore=DL3004\nRUN --mount=type=cache,id=x sudo true\nFROM debian:latest\nUSER 1\n",
+    }
+    found = {(f.location.path, f.location.start_line, f.rule_id) for f in _run_live(tmp_path, files)}
+    assert found == {("Dockerfile", 2, "DL3042"), ("Dockerfile", 10, "DL3007")}
+    assert (tmp_path / "view" / "Dockerfile").read_text() == files["Dockerfile"]  # the view as it was

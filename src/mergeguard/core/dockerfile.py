@@ -177,3 +177,65 @@ def _in_heredocs(lines: Sequence[str]) -> list[bool]:
             opened += [(m.group(1) == "-", m.group(3)) for m in _HEREDOC.finditer(body)]
         continued = stripped.endswith(escape)
     return inside
+
+
+# A RUN's (or an ONBUILD RUN's) first line up to its flags; a flag; a `--mount=` flag's unquoted value.
+_RUN_START = re.compile(r"^\s*(?:ONBUILD\s+)?RUN(?=\s)", re.IGNORECASE)
+_FLAG_AT = re.compile(r"\s*(--[A-Za-z-]+(?:=\S*)?)(?=\s|$)")
+_MOUNT_VALUE = re.compile(r"--mount=([^\s\"']+)")
+_TARGET_KEYS = frozenset({"target", "dst", "destination"})
+_UNTARGETED_TYPES = frozenset({"bind", "cache"})  # BuildKit's only mounts whose target is optional
+# The target hadolint's copy gives a mount that names none: a path no rule looks at (hadolint skips
+# DL3042 for a cache mount on pip's cache: a real cache directory would hide findings).
+NO_TARGET = "/mergeguard-mount-without-target"
+
+
+def targeted_mounts(text: str) -> str | None:
+    """`text` with `,target=NO_TARGET` after each RUN's bind or cache `--mount=` that names no target,
+    or None when none lacks one.
+
+    BuildKit reads a bind or cache mount's target as optional (moby/buildkit#1960: `--mount=from=stage`,
+    `--mount=type=cache,id=x`); hadolint 2.15.1 requires it and reports the whole file as unparseable
+    (DL1000). Only the flags before a RUN's command are read (never its shell, nor a heredoc's body),
+    and every line keeps its number.
+    """
+    lines = text.split("\n")
+    inside, escape = _in_heredocs(lines), _escape(lines)
+    changed = continued = flags = False
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if inside[number] or stripped.startswith("#") or (not continued and not stripped):
+            continue
+        start = 0
+        if not continued:
+            run = _RUN_START.match(line)
+            flags, start = run is not None, run.end() if run else 0
+        continued = stripped.endswith(escape)
+        if flags:
+            targeted, flags = _targeted(line, start, escape if continued else "")
+            changed, lines[number] = changed or targeted != line, targeted
+    return "\n".join(lines) if changed else None
+
+
+def _targeted(line: str, start: int, escape: str) -> tuple[str, bool]:
+    """`line` with a target given to each untargeted mount among the flags from `start`, and whether
+    the flags go on (every word of it a flag, continued on the next line)."""
+    end = len(line.rstrip().removesuffix(escape)) if escape else len(line)
+    position, out = start, [line[:start]]
+    while (flag := _FLAG_AT.match(line, position, end)) is not None:
+        out += [line[position : flag.start(1)], _with_target(flag.group(1))]
+        position = flag.end()
+    out.append(line[position:])
+    return "".join(out), bool(escape) and not line[position:end].strip()
+
+
+def _with_target(flag: str) -> str:
+    mount = _MOUNT_VALUE.fullmatch(flag)
+    if mount is None:
+        return flag
+    options = [option.partition("=") for option in mount.group(1).split(",")]
+    keys = {key.strip().lower() for key, _, _ in options}
+    types = [value.strip().lower() for key, _, value in options if key.strip().lower() == "type"]
+    if keys & _TARGET_KEYS or (types and types[-1] not in _UNTARGETED_TYPES):
+        return flag
+    return f"{flag},target={NO_TARGET}"

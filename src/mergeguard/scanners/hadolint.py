@@ -41,7 +41,7 @@ _FIELDS = {"code": str, "level": str, "file": str, "line": int, "column": int, "
 _DECODER = json.JSONDecoder()
 # Its config: `format`/`no-fail`/`failure-threshold` would change the report mergeguard reads.
 _CONFIG_FILES = (".hadolint.yaml", ".hadolint.yml")  # read from the directory it runs in
-_MAX_SPACED_BYTES = 1_000_000  # a Dockerfile is a few KB; a bigger one is linted as it is
+_MAX_REWRITTEN_BYTES = 1_000_000  # a Dockerfile is a few KB; a bigger one is linted as it is
 _CONFIG_KEYS = frozenset(
     {"ignored", "override", "trustedRegistries", "label-schema", "strict-labels", "disable-ignore-pragma"}
 )
@@ -84,29 +84,34 @@ def _recheck(finding: Finding) -> reread.Recheck | None:
 
 
 def _parseable_view(target: Target) -> Path | None:
-    """Where hadolint runs when a Dockerfile has a heredoc its parser trips on: a copy of the files
-    it lints, laid out as in the view, each with `dockerfile.spaced_after_heredocs` applied (the same
-    lines, so the same line numbers and paths), and the view's config file. None: no file needs it."""
+    """Where hadolint runs when a Dockerfile has valid syntax its parser trips on (a heredoc followed
+    right away by a line, a mount without a target): a copy of the files it lints, laid out as in the
+    view, each with `_parseable` applied (the same lines, so the same line numbers and paths), and
+    the view's config file. None: no file needs it."""
     texts = {name: read_regular(target.root / name) for name in target.files}
-    spaced = {name: _spaced(data) for name, data in texts.items() if data is not None and b"<<" in data}
-    if not any(spaced.values()) or None in texts.values():  # one it cannot copy: linted where it is
+    rewritten = {name: _parseable(data) for name, data in texts.items() if data is not None}
+    if not any(rewritten.values()) or None in texts.values():  # one it cannot copy: linted where it is
         return None
     view = target.workdir / "hadolint-view"
     for name, data in texts.items():
         copy = view / name  # repo-relative paths the view already holds: they stay inside
         copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_bytes(spaced.get(name) or data or b"")
+        copy.write_bytes(rewritten.get(name) or data or b"")
     for config in _CONFIG_FILES:
         if (data := read_regular(target.root / config)) is not None:
             (view / config).write_bytes(data)
     return view
 
 
-def _spaced(data: bytes) -> bytes | None:
-    if len(data) > _MAX_SPACED_BYTES:
+def _parseable(data: bytes) -> bytes | None:
+    """`data` as hadolint can parse it (`dockerfile.spaced_after_heredocs`, then
+    `dockerfile.targeted_mounts`), or None when it needs neither."""
+    if len(data) > _MAX_REWRITTEN_BYTES or (b"<<" not in data and b"--mount" not in data):
         return None
-    text = dockerfile.spaced_after_heredocs(data.decode("utf-8", "surrogateescape"))
-    return None if text is None else text.encode("utf-8", "surrogateescape")
+    text = original = data.decode("utf-8", "surrogateescape")
+    for rewrite in (dockerfile.spaced_after_heredocs, dockerfile.targeted_mounts):
+        text = rewrite(text) or text
+    return None if text == original else text.encode("utf-8", "surrogateescape")
 
 
 def help_uri(code: str) -> str | None:
