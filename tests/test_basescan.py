@@ -421,3 +421,37 @@ def test_a_problem_moved_to_another_resource_named_by_position_is_new(tmp_path: 
     new = {f["rule_id"] for f in findings if f["status"] == "new" and f["blocking"]}
     assert {"AWS-0086", "AWS-0087", "AWS-0091", "AWS-0093"} <= new
     assert code == 1
+
+
+SUDO_STAGE = "FROM alpine:3.21\nRUN apk add --no-cache sudo \\\n && sudo addgroup -S app\nUSER app\n"
+OPEN_SSH = 'resource "aws_security_group" "ssh" {\n  ingress {\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n'
+
+
+@pytest.mark.parametrize(
+    ("name", "base", "fixed", "scanners"),
+    [  # hadolint requires a tmpfs mount's target (DL1000); Checkov's HCL parser rejects `0.5e-3`
+        (
+            "Dockerfile",
+            "FROM golang:1.23 AS build\nRUN --mount=type=tmpfs go build .\n\n" + SUDO_STAGE,
+            "FROM golang:1.23 AS build\nRUN --mount=type=tmpfs,target=/t go build .\n\n" + SUDO_STAGE,
+            "hadolint,trivy-config",
+        ),
+        (
+            "main.tf",
+            "locals {\n  ratio = 0.5e-3\n}\n" + OPEN_SSH,
+            "locals {\n  ratio = 5\n}\n" + OPEN_SSH,
+            "checkov",
+        ),
+    ],
+)
+def test_a_change_that_makes_a_file_parseable_leaves_its_old_problems_pre_existing(
+    tmp_path: Path, name: str, base: str, fixed: str, scanners: str
+) -> None:
+    """Found by a tester: the tool checked nothing in the base's copy, so its count of every problem
+    there was 0 and fixing the parse made them new (a critical sudo merged with hadolint's DL3004
+    blocked); that tool's findings now fall back to the change's lines, the other tools still count."""
+    tree = pr(tmp_path, {name: base}, {name: fixed})
+    code, findings = scan(tree, "--scanners", scanners)
+    assert {f["rule_id"] for f in findings} - {"skipped-file", "DL1000"}  # the old problems, found now
+    assert {f["status"] for f in findings} == {"pre-existing"}
+    assert code == 0

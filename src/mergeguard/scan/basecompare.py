@@ -23,6 +23,7 @@ from mergeguard.core.outcome import ScanOutcome
 from mergeguard.core.sources import SourceLines
 from mergeguard.scan.basescan import Rescan, anchor
 from mergeguard.scan.equivalence import concept
+from mergeguard.scan.registry import TOOLS
 from mergeguard.scanners.checkov.unparsed import RULE as SKIPPED_FILE
 from mergeguard.scanners.trivy.charts import RULE as SKIPPED_CHART
 
@@ -125,9 +126,10 @@ _POSITION = re.compile(r"(?<=\[)\d+(?=\])|(?<=\S):\d+(-\d+)?(?=\))")
 
 def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> Comparison:
     """The comparison of the change's reports with the base's, for the (tool, file) scanned there."""
-    base = _misconfigurations(rescan.outcomes, rescan.scanned)  # anchored as they were scanned
+    scanned = rescan.scanned - _unparsed(rescan.outcomes)
+    base = _misconfigurations(rescan.outcomes, scanned)  # anchored as they were scanned
     sources = SourceLines(changes.root)
-    found = [anchor(f, sources) for f in _misconfigurations(now, rescan.scanned)]
+    found = [anchor(f, sources) for f in _misconfigurations(now, scanned)]
     moves = tuple(units.moved(changes.root, [f.path for f in changes.files if f.lines or f.added]).items())
     before = Counter(_key(f, ()) for f in base)
     after = Counter(_key(f, moves) for f in found)
@@ -143,6 +145,18 @@ def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> C
         frozenset(units.manifest(chart) for chart in _touched_charts(changes)),
         moves,
         sources,
+    )
+
+
+def _unparsed(outcomes: Sequence[ScanOutcome]) -> frozenset[tuple[str, str]]:
+    """The (tool, file) pairs whose base copy the tool could not parse (hadolint's DL1000, Checkov's
+    skipped-file): it checked nothing there, so its count of every problem at the base is no count
+    (a change that made the file parseable would make all of them new); the change's lines judge."""
+    return frozenset(
+        (f.tool, f.location.path)
+        for o in outcomes
+        for f in o.findings
+        if (tool := TOOLS.get(f.tool)) is not None and f.rule_id in tool.unparsed_rules
     )
 
 

@@ -215,6 +215,7 @@ TOOLS = (
         start_order=90,
         shard_weight=1,
         rescans_base=True,
+        unparsed_rules=frozenset({PARSE_ERROR_RULE}),
         config_files=tuple(ConfigFile(name, _CONFIG) for name in _CONFIG_FILES),
         line_concepts={
             "DL3007": "image-tag-latest",

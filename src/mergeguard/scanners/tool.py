@@ -128,6 +128,9 @@ class Tool:
     # scan.basescan: in PR mode its findings in a changed Dockerfile or IaC file are compared with
     # its findings in the base's copy of that file (a misconfiguration scanner).
     rescans_base: bool = False
+    # scan.basecompare: the rules of the finding it reports on a file it could not parse (it checked
+    # nothing else there): such a file at the base is one it did not scan.
+    unparsed_rules: frozenset[str] = frozenset()
     # scan.overlap: when the tool `covered_by` is selected and given every file, `lighter` runs instead.
     covered_by: str | None = None
     lighter: Scanner | None = None

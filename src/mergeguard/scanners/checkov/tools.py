@@ -5,6 +5,7 @@ from __future__ import annotations
 from mergeguard.core.model import Kind
 from mergeguard.scanners.checkov.report import TOOL
 from mergeguard.scanners.checkov.scanner import CheckovScanner, CheckovWithoutSecrets
+from mergeguard.scanners.checkov.unparsed import RULE as SKIPPED_FILE
 from mergeguard.scanners.detect_secrets.scanner import TOOL as DETECT_SECRETS
 from mergeguard.scanners.tool import ConfigFile, Tool
 from mergeguard.scanners.toolconfig import yaml_allow
@@ -29,6 +30,7 @@ TOOLS = (
         start_order=10,
         shard_weight=8,
         rescans_base=True,
+        unparsed_rules=frozenset({SKIPPED_FILE}),
         config_files=(ConfigFile(".checkov.yaml", _CONFIG), ConfigFile(".checkov.yml", _CONFIG)),
         line_concepts={
             "CKV_DOCKER_7": "image-tag-latest",
