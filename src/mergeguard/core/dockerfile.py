@@ -77,6 +77,18 @@ def parse(text: str) -> list[Instruction]:
     return found
 
 
+def commented(lines: Sequence[str], comment: re.Pattern[str]) -> list[tuple[int, int, int, re.Match[str]]]:
+    """(the comment's line, the instruction's first and last line, the match) for each instruction
+    right below a line `comment` matches whole (stripped): where a tool's ignore pragma applies."""
+    starts = [ins.line for ins in parse("\n".join(lines))]
+    ends = [*(start - 1 for start in starts[1:]), len(lines)]
+    return [
+        (start - 1, start, end, match)
+        for start, end in zip(starts, ends, strict=True)
+        if start > 1 and (match := comment.fullmatch(lines[start - 2].strip())) is not None
+    ]
+
+
 def _escape(lines: Sequence[str]) -> str:
     """The escape character: `\\`, or the one an `# escape=` parser directive names (directives
     head the file, in any order: `# syntax=` may come first; the first other line ends them)."""

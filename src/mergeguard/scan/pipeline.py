@@ -30,6 +30,7 @@ from mergeguard.scan import (
     shard_files,
     shards,
     sizelimit,
+    suppressions,
 )
 from mergeguard.scan.registry import REGISTRY, TOOLS
 from mergeguard.scan.resources import Resources
@@ -129,8 +130,9 @@ def conclude(
     rescan: basescan.Rescan | None = None,
 ) -> ScanResult:
     """The scanners' outcomes to a result: dedupe, fingerprints, baseline, policy (`merge` too)."""
-    found = [finding for outcome in outcomes for finding in sorted(outcome.findings, key=_reading_order)]
     sources = SourceLines(changes.root)  # each file read once, for every stage that reads lines
+    outcomes = suppressions.covered(outcomes, changes, sources)  # `# hadolint ignore=DL3015`: DS-0029 too
+    found = [finding for outcome in outcomes for finding in sorted(outcome.findings, key=_reading_order)]
     merged, folded = dedupe.merge(found, Resources(sources))
     merged = agreement.apply(merged, config.secret_agreement, sources)  # after dedupe: the sightings
     merged = placeholders.apply(merged, sources)  # a placeholder, a sample password, a key's header

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
@@ -16,7 +17,7 @@ from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners import reread
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
 from mergeguard.scanners.reading import load_all
-from mergeguard.scanners.tool import ConfigFile, Tool
+from mergeguard.scanners.tool import ConfigFile, InlineIgnore, Tool
 from mergeguard.scanners.toolconfig import yaml_allow
 
 TOOL = "hadolint"
@@ -112,6 +113,28 @@ def _parseable(data: bytes) -> bytes | None:
     for rewrite in (dockerfile.spaced_after_heredocs, dockerfile.targeted_mounts):
         text = rewrite(text) or text
     return None if text == original else text.encode("utf-8", "surrogateescape")
+
+
+# Its pragmas as hadolint 2.15.1 honours them (measured): right above an instruction, or `global`
+# for the whole file; read no more loosely (words after the rules make it skip nothing, so here too).
+_RULES = r"(?P<rules>[A-Z]{2}\d{4}(?:\s*,\s*[A-Z]{2}\d{4})*)"
+_IGNORE = re.compile(rf"#\s*hadolint\s+ignore\s*=\s*{_RULES}")
+_GLOBAL_IGNORE = re.compile(rf"#\s*hadolint\s+global\s+ignore\s*=\s*{_RULES}")
+
+
+def inline_ignores(lines: Sequence[str]) -> list[InlineIgnore]:
+    """`# hadolint ignore=DL3008,DL3015` on the instruction below it; `# hadolint global ignore=…`
+    (counted only above an instruction, not inside one) on the whole file."""
+    local = dockerfile.commented(lines, _IGNORE)
+    whole = dockerfile.commented(lines, _GLOBAL_IGNORE)
+    return [
+        *(InlineIgnore(line, first, last, _codes(match)) for line, first, last, match in local),
+        *(InlineIgnore(line, 1, len(lines), _codes(match)) for line, _, _, match in whole),
+    ]
+
+
+def _codes(match: re.Match[str]) -> frozenset[str]:
+    return frozenset(re.split(r"\s*,\s*", match.group("rules")))
 
 
 def help_uri(code: str) -> str | None:
@@ -231,6 +254,7 @@ TOOLS = (
         },
         file_concepts={"DL3002": "runs-as-root"},
         inline_suppressions=(r"hadolint\s+ignore\s*=",),
+        inline_ignores=inline_ignores,
         sarif_kind=Kind.MISCONFIGURATION,
         precommit=True,
     ),

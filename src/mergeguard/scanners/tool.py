@@ -73,6 +73,21 @@ class ConfigFile:
     base_settings: BaseSettings | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class InlineIgnore:
+    """A comment that makes a tool skip `rules` on lines `first` to `last` (an instruction), on `line`."""
+
+    line: int
+    first: int
+    last: int
+    rules: frozenset[str]
+
+
+# A tool's inline ignores in a file, from its lines: read as strictly as the tool reads them or more
+# strictly, never skipping more than the tool does.
+InlineIgnores = Callable[[Sequence[str]], list[InlineIgnore]]
+
+
 def _same(rule: str) -> str:
     return rule
 
@@ -139,6 +154,9 @@ class Tool:
     # scan.policydiff: the comments that make the tool skip a finding on their line (regular
     # expressions, any case): one the change adds is reported with its policy edits.
     inline_suppressions: tuple[str, ...] = ()
+    # scan.suppressions: the rules its inline comments skip and where; another tool's report of the
+    # same line concept there is skipped too (`# hadolint ignore=DL3015` covers Trivy's DS-0029).
+    inline_ignores: InlineIgnores | None = None
     # scan.pipeline: the jobs for the images given (`--image`), and the outcomes' annotation.
     image_jobs: ImageJobs | None = None
     annotate: Annotate | None = None

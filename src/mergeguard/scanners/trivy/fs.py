@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import ClassVar
 
+from mergeguard.core import dockerfile
 from mergeguard.core.filekinds import DOCKERFILE_NAME, FileKind
 from mergeguard.core.model import Finding
 from mergeguard.scanners.base import Command, Target, ToolOutput
+from mergeguard.scanners.tool import InlineIgnore
 from mergeguard.scanners.trivy import charts
 from mergeguard.scanners.trivy.report import parse_report
 
 # Trivy's own Dockerfile patterns miss a lower-case `dockerfile`, which mergeguard classifies as one.
 DOCKERFILE_PATTERN = f"dockerfile:(^|/){DOCKERFILE_NAME}$"  # the names mergeguard takes for Dockerfiles
 _DOCKERFILE_CHECK = re.compile(r"(AVD-)?DS-?\d+")  # Trivy's Dockerfile checks: DS-0002 (older: AVD-DS-0002)
+
+# `# trivy:ignore:DS-0029` right above an instruction (measured with 0.76.0); its other spellings
+# (AVD-DS-0029, DS029, a wildcard) are left to Trivy alone.
+_IGNORE = re.compile(r"#\s*trivy:ignore:(DS-\d{4})")
+
+
+def inline_ignores(lines: Sequence[str]) -> list[InlineIgnore]:
+    """The Dockerfile checks a `# trivy:ignore:` comment skips on the instruction below it."""
+    found = dockerfile.commented(lines, _IGNORE)
+    return [
+        InlineIgnore(line, first, last, frozenset({match.group(1)})) for line, first, last, match in found
+    ]
 
 
 def _common_args(target: Target) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from mergeguard.scanners.tool import ConfigFile, Tool
 from mergeguard.scanners.toolconfig import Allowed, load_yaml, mapping, yaml_allow
 from mergeguard.scanners.trivy.db_age import with_database_age
 from mergeguard.scanners.trivy.deps import TrivyDepsScanner
-from mergeguard.scanners.trivy.fs import TrivyConfigScanner, TrivySecretScanner
+from mergeguard.scanners.trivy.fs import TrivyConfigScanner, TrivySecretScanner, inline_ignores
 from mergeguard.scanners.trivy.image import TrivyImageScanner, tool_jobs
 from mergeguard.scanners.trivy.report import TrivyReport, rule_id
 
@@ -93,6 +93,7 @@ _CONFIG = Tool(
     rule_id=rule_id,
     sarif_kind=Kind.MISCONFIGURATION,
     inline_suppressions=(r"trivy:ignore:",),
+    inline_ignores=inline_ignores,
     policy_effects={".trivyignore": line_ignores},
 )
 # Slowest first: an image scan takes tens of seconds (its jobs, one per image, are made by
