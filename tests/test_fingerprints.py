@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+import yaml
+
+from mergeguard.cli.main import main
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scan.fingerprints import assign
+from tests.gitutil import GitTree
 
 
 def finding(path: str, line: int, rule: str = "B602", evidence: str = "") -> Finding:
@@ -125,3 +133,63 @@ def test_a_resource_inserted_above_another_takes_none_of_its_fingerprints(tmp_pa
     new = [f.fingerprint for f in assign(_privileged(after), tmp_path)]
     assert new[0] == old[0] and new[2] == old[1]
     assert new[1] not in old
+
+
+def _daemonset(name: str, image: str) -> dict[str, Any]:
+    container = {"name": "agent", "image": image, "securityContext": {"privileged": True}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": name, "namespace": "monitoring"},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"hostPID": True, "hostNetwork": True, "containers": [container]},
+            },
+        },
+    }
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize(
+    ("path", "dump"),
+    [
+        ("k8s/exporter.json", lambda d: json.dumps(d, indent=2)),
+        ("k8s/exporter.yaml", lambda d: json.dumps(d, indent=2)),  # YAML written in JSON syntax
+        ("k8s/exporter.yaml", lambda d: yaml.safe_dump(d, sort_keys=False)),
+    ],
+    ids=["json", "yaml-in-json-syntax", "yaml"],
+)
+def test_an_accepted_workload_replaced_by_another_in_its_file_is_new(
+    tmp_path: Path, path: str, dump: Callable[[dict[str, Any]], str]
+) -> None:
+    """Red team: in a JSON manifest (or a .yaml with quoted keys) the resource was never named, so a
+    baselined privileged DaemonSet renamed, with another image, kept all its acceptances."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write(path, dump(_daemonset("node-exporter", "quay.io/prometheus/node-exporter:v1.8.1")) + "\n")
+    tree.commit("exporter")
+    args = ["--scanners", "trivy-config", "--baseline", str(tmp_path / "baseline.yml")]
+    assert main(["baseline", "create", str(tree.root), "--reason", "needs the host", *args]) == 0
+    tree.write(path, dump(_daemonset("kube-proxy-helper", "example.com/miner:latest")) + "\n")
+    tree.commit("another workload")
+    out = tmp_path / "scan.json"
+    assert main(["scan", str(tree.root), "--all-files", *args, "--json", str(out)]) == 1
+    findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    assert findings and not [f for f in findings if f["status"] == "accepted"]
+
+
+def test_a_label_called_name_does_not_name_the_resource(tmp_path: Path) -> None:
+    """Only metadata's own `name` names the resource: a label `name: api` kept a renamed Deployment
+    in the baselined one's identity."""
+    renamed = [
+        _deployment("metrics").replace("  name: metrics\n", "  labels:\n    name: api\n  name: metrics\n"),
+        _deployment("metrics").replace(
+            "metadata:\n  name: metrics\n", "metadata: {name: metrics, labels: {name: api}}\n"
+        ),
+    ]
+    (tmp_path / "k.yaml").write_text(_deployment("api"))
+    old = assign(_privileged(_deployment("api")), tmp_path)[0].fingerprint
+    for text in renamed:
+        (tmp_path / "k.yaml").write_text(text)
+        assert assign(_privileged(text), tmp_path)[0].fingerprint != old

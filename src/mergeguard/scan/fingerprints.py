@@ -70,4 +70,4 @@ def _key(finding: Finding, sources: SourceLines, resources: Resources, charts: S
     return "\x1f".join((namespace, loc.path, content))
 
 
-_MANIFESTS = (".yaml", ".yml")
+_MANIFESTS = (".yaml", ".yml", ".json")  # Kubernetes reads JSON manifests too

@@ -66,14 +66,18 @@ def starts(lines: list[str]) -> list[int]:
     return found
 
 
-_KEY = re.compile(r"^(\s*)(?:-\s+)?([A-Za-z]+)\s*:\s*(.*?)\s*(#.*)?$")
-_FLOW_FIELD = re.compile(r"\b(name|namespace)\s*:\s*['\"]?([^,'\"}\s]+)")
+# A key as YAML or JSON writes it (`kind:`, `"kind":`, `'kind':`); a JSON value ends before its comma.
+_KEY = re.compile(r"""^(\s*)(?:-\s+)?(["']?)([A-Za-z]+)\2\s*:\s*(.*?)\s*(#.*)?$""")
+_FLOW_FIELD = re.compile(r"""\b(name|namespace)['"]?\s*:\s*['"]?([^,'"}\s]+)""")
+_NESTED = re.compile(r"\{[^{}]*\}")  # a mapping inside the flow `metadata: {…}` (its labels)
 
 
 def _named(segment: list[str]) -> str:
     """`Kind/namespace/name` from a resource's own lines: its top-level `kind:`, and `name:` and
-    `namespace:` under its top-level `metadata:` (block or flow style)."""
+    `namespace:` directly under its top-level `metadata:` (block or flow style, YAML or JSON syntax),
+    never a label or annotation of that name deeper down."""
     top: int | None = None
+    inner: int | None = None  # the indentation of metadata's own keys
     kind, meta, in_meta = "", {}, False
     for line in segment:
         found = _KEY.match(line)
@@ -81,14 +85,23 @@ def _named(segment: list[str]) -> str:
             continue
         indent = len(line) - len(line.lstrip(" -"))  # a List item's `- ` counts as indentation
         top = indent if top is None else top
-        key, value = found.group(2), found.group(3).strip("'\"")
+        key, value = found.group(3), found.group(4).removesuffix(",").strip().strip("'\"")
         if indent == top:
-            in_meta = key == "metadata"
+            in_meta, inner = key == "metadata", None
             kind = value if key == "kind" else kind
             if in_meta and value.startswith("{"):
-                meta.update(dict(_FLOW_FIELD.findall(value)))
-        elif in_meta and key in ("name", "namespace") and key not in meta:
-            meta[key] = value
+                meta.update(dict(_FLOW_FIELD.findall(_outer(value[1:]))))
+        elif in_meta:
+            inner = indent if inner is None else inner
+            if indent == inner and key in ("name", "namespace") and key not in meta:
+                meta[key] = value
     if not kind or not meta.get("name"):
         return ""
     return f"{kind}/{meta.get('namespace', '')}/{meta['name']}"
+
+
+def _outer(flow: str) -> str:
+    """A flow mapping's text without the mappings nested in it."""
+    while (bare := _NESTED.sub("", flow)) != flow:
+        flow = bare
+    return flow
