@@ -151,3 +151,47 @@ def test_a_billion_laughs_patch_is_read_once_per_node() -> None:
         text += f"level{depth}: &l{depth} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
         previous = f"l{depth}"
     assert kustomize._a_workload_patch(text)  # a workload setting no risky field, read in one pass
+
+
+WEB = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: controller-manager
+  namespace: system
+spec:
+  template:
+    spec:
+"""
+
+
+def test_a_patch_that_deletes_the_bases_hardening_is_judged_whole(tmp_path: Path) -> None:
+    """Red team: a patch deleting the base's securityContext wrote none of the risky fields, so its
+    KSV-0014 and KSV-0118 (high) were lowered as "the rest is the patched resource's"."""
+    patch = (
+        WEB + "      securityContext:\n        $patch: delete\n      containers:\n      - name: manager\n"
+        "        securityContext:\n          $patch: delete\n"
+    )
+    findings = scan(tmp_path, layout(patch))
+    assert not [f for f in findings if f.get("severity_note")]
+    assert ("config/default/manager_webhook_patch.yaml", "KSV-0014") in {
+        (f["path"], f["rule_id"]) for f in findings if f["blocking"]
+    }
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "      securityContext: {$patch: delete}\n",
+        "      securityContext: {$patch: replace}\n",
+        "      securityContext: ~\n",
+        "      securityContext:\n",
+        "      $retainKeys: [containers]\n",
+        "      $setElementOrder/containers: [{name: manager}]\n",
+        "      containers:\n      - name: manager\n        $deleteFromPrimitiveList/args: [--read-only]\n",
+        "      containers:\n      - {name: manager, $patch: delete}\n",
+        "      securityContext:\n        windowsOptions: {hostProcess: true}\n",
+    ],
+)
+def test_what_deletes_from_the_base_or_runs_on_the_host_is_no_patch_that_leaves_things_out(spec: str) -> None:
+    assert kustomize._a_workload_patch(WEB + "      containers:\n      - name: manager\n        ports: []\n")
+    assert not kustomize._a_workload_patch(WEB + spec)

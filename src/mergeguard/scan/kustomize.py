@@ -11,7 +11,8 @@ Patch files are found through the kustomization files in their own directory and
 Only a workload's patch is taken for one: every YAML document in it a Deployment, StatefulSet,
 DaemonSet, ReplicaSet, Job, CronJob or Pod that sets no container `image` and none of the fields a
 dangerous value is written in (`privileged`, host namespaces, `hostPath`, capabilities, a user, SELinux
-options…), read as YAML (flow mappings, quoted keys, JSON). Anything else is judged whole whatever a
+options…) and deletes nothing of the base (a null, a `$patch` or other `$` directive), read as YAML
+(flow mappings, quoted keys, JSON). Anything else is judged whole whatever a
 kustomization says: a pull request could otherwise name its new Deployment, a CloudFormation template
 or a ClusterRole a patch to lower its findings. Only Kubernetes checks are lowered.
 """
@@ -48,8 +49,14 @@ _WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", 
 _WRITES_RISK = frozenset(
     {"image", "privileged", "allowPrivilegeEscalation", "hostPID", "hostIPC", "hostNetwork", "hostPath",
      "hostPort", "capabilities", "runAsUser", "runAsNonRoot", "runAsGroup", "seLinuxOptions", "procMount",
-     "sysctls", "seccompProfile", "appArmorProfile", "readOnlyRootFilesystem", "automountServiceAccountToken"}
+     "sysctls", "seccompProfile", "appArmorProfile", "readOnlyRootFilesystem", "automountServiceAccountToken",
+     "windowsOptions"}
 )  # fmt: skip
+# What a strategic-merge patch deletes from the base with: a directive (`$patch: delete`, `$retainKeys`,
+# `$setElementOrder/…`, `$deleteFromPrimitiveList/…`) or a null. Such a patch does not leave the base's
+# hardening in place: the built resource lacks what it lacks, so it is judged whole.
+_DELETES = "$"
+_NULL = "$null"  # stands for a null value among the keys
 _K8S_RULES = ("KSV", "AVD-KSV", "CKV_K8S_", "CKV2_K8S_")
 
 
@@ -106,14 +113,19 @@ def _a_workload_patch(text: str) -> bool:
     except yaml.YAMLError:
         return False
     return bool(documents) and all(
-        isinstance(d, dict) and d.get("kind") in _WORKLOADS and not (_keys(d) & _WRITES_RISK)
+        isinstance(d, dict) and d.get("kind") in _WORKLOADS and _keeps_base_hardening(_keys(d))
         for d in documents
     )
 
 
+def _keeps_base_hardening(keys: set[str]) -> bool:
+    """Whether a patch with these keys writes no risky field and deletes nothing of the base."""
+    return not (keys & _WRITES_RISK) and not any(key.startswith(_DELETES) for key in keys)
+
+
 def _keys(value: object) -> set[str]:
-    """Every mapping key anywhere in `value`, each node visited once (YAML aliases share nodes: a
-    billion-laughs file is a few nodes reached by very many paths)."""
+    """Every mapping key anywhere in `value` (and `_NULL` for a null value), each node visited once
+    (YAML aliases share nodes: a billion-laughs file is a few nodes reached by very many paths)."""
     found: set[str] = set()
     stack, seen = [value], set()
     while stack:
@@ -121,7 +133,9 @@ def _keys(value: object) -> set[str]:
         if id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, dict):
+        if item is None:
+            found.add(_NULL)
+        elif isinstance(item, dict):
             found.update(str(key) for key in item)
             stack.extend(item.values())
         elif isinstance(item, list):

@@ -74,7 +74,7 @@ _CONFIG = Tool(
     },
     # Measured with Trivy 0.76.0 on a manifest setting each (and not firing on one that leaves it
     # out): privileged, hostPID, hostIPC, hostNetwork, the docker socket, SYS_ADMIN, added
-    # capabilities, a hostPath, a hostPort, runAsUser 0, a privileged port.
+    # capabilities, a hostPath, a hostPort, runAsUser 0, a privileged port, a Windows HostProcess container.
     set_value_rules=frozenset(
         {
             "KSV-0017",
@@ -88,6 +88,7 @@ _CONFIG = Tool(
             "KSV-0024",
             "KSV-0105",
             "KSV-0117",
+            "KSV-0103",
         }
     ),
     rule_id=rule_id,
