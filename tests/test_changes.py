@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mergeguard.cli import main as cli
 from mergeguard.core import changes, links
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import FileKind, classify
@@ -247,7 +248,34 @@ def test_code_and_templates_named_after_dockerfiles_are_not_one(path: str) -> No
 )
 def test_a_script_without_extension_is_python_by_its_shebang(head: bytes, python: bool) -> None:
     assert (FileKind.PYTHON in classify("bin/deploy", head)) is python
-    assert FileKind.PYTHON not in classify("bin/deploy.sh", head)  # an extension decides
+    assert (FileKind.PYTHON in classify("cgi-bin/ping.cgi", head)) is python
+    assert FileKind.PYTHON not in classify("bin/deploy.sh")  # an extension decides unless its head was read
+    assert FileKind.PYTHON not in classify("k8s/app.yaml", head)
+
+
+@pytest.mark.scanner
+def test_python_scripts_named_for_cgi_or_executable_are_python(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Red team: `cgi-bin/ping.cgi` with a Python `#!` line was "no files of kind python": only a name
+    without a `.` had its first line read. A script's suffix where that line decides (`.cgi`, `.fcgi`)
+    and an executable file (`./tool.sh` runs what its `#!` names) are read; other files are not."""
+    script = (
+        '#!/usr/bin/env python3\nimport subprocess, sys\nsubprocess.call("ping " + sys.argv[1], shell=True)\n'
+    )
+    tree.write("cgi-bin/ping.cgi", script)
+    tree.write("bin/tool.sh", script).chmod(0o755)
+    tree.write("docs/example.sh", script)  # not executable: `sh docs/example.sh` runs a shell
+    tree.commit("scripts")
+    kinds = {f.path: f.kinds for f in changes.collect(tree.root, "base", []).files}
+    assert FileKind.PYTHON in kinds["cgi-bin/ping.cgi"] and FileKind.PYTHON in kinds["bin/tool.sh"]
+    assert FileKind.PYTHON not in kinds["docs/example.sh"]
+    out = tree.root.parent / "r.json"
+    assert (
+        cli.main(["scan", str(tree.root), "--base", "base", "--scanners", "bandit", "--json", str(out)]) == 1
+    )
+    found = {(f["path"], f["rule_id"]) for f in json.loads(out.read_text(encoding="utf-8"))["findings"]}
+    assert {("cgi-bin/ping.cgi", "B602"), ("bin/tool.sh", "B602")} <= found
 
 
 def test_yaml_is_iac_only_with_a_manifest_marker() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mergeguard.core import gitdiff, gitrepo, globs, links, units
 from mergeguard.core.errors import ScannerError, UsageError
-from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, classify
+from mergeguard.core.filekinds import IAC_MARKERS, SHEBANG_SUFFIXES, SNIFFED_SUFFIXES, FileKind, classify
 from mergeguard.core.linecount import all_lines
 
 _SNIFF_BLOCK = 1 << 20
@@ -184,11 +184,16 @@ def _nonempty(changes: ChangeSet, tracked: bool) -> ChangeSet:
 
 
 def _head(path: Path) -> bytes:
-    """What `classify` needs of a file's content: an extensionless file's first bytes (a `#!` line),
-    a YAML or JSON file's up to its first IaC marker, read in blocks to the end (a manifest behind 70
-    comment lines is still one to the scanners, whose parsers read it whole); b"" for other names."""
+    """What `classify` needs of a file's content: the first bytes (a `#!` line) of a file without an
+    extension, with one of `SHEBANG_SUFFIXES` (`ping.cgi`) or executable; a YAML or JSON file's up to its
+    first IaC marker, read in blocks to the end (a manifest behind 70 comment lines is still one to the
+    scanners, whose parsers read it whole); b"" for other names."""
     name = path.name.lower()
-    if "." not in name:  # a script's `#!` line
+    if (
+        "." not in name
+        or name.endswith(SHEBANG_SUFFIXES)
+        or (not name.endswith(SNIFFED_SUFFIXES) and _executable(path))
+    ):  # a script's `#!` line
         return _first_bytes(path, 256)
     if not name.endswith(SNIFFED_SUFFIXES):
         return b""
@@ -202,6 +207,13 @@ def _head(path: Path) -> bytes:
     except OSError:
         pass
     return b""
+
+
+def _executable(path: Path) -> bool:
+    try:
+        return bool(path.stat().st_mode & 0o111)
+    except OSError:
+        return False
 
 
 def _first_bytes(path: Path, count: int) -> bytes:

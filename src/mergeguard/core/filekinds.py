@@ -83,8 +83,11 @@ _NOT_DOCKERFILE = (
 # Templates a Dockerfile is generated from (docker-library's `Dockerfile-linux.template`): not
 # buildable as they stand, and not read as Dockerfiles (hadolint reports them unparseable).
 _TEMPLATE = (".template", ".tmpl", ".tpl", ".j2", ".jinja", ".jinja2", ".in", ".erb", ".mustache", ".gotmpl")
-# An extensionless script run by Python (`bin/deploy`, PEP 723's `uv run --script`, PyPy): Python
-# code Bandit reads; `.wsgi` is Python for mod_wsgi.
+# A script run by Python (`bin/deploy`, `cgi-bin/ping.cgi`, PEP 723's `uv run --script`, PyPy): Python
+# code Bandit reads; `.wsgi` is Python for mod_wsgi. Its `#!` line decides for a name without an
+# extension, one of `SHEBANG_SUFFIXES` (whose language only that line says), and an executable file
+# (`core.changes` reads the first bytes of those alone: a big repository's files are not all opened).
+SHEBANG_SUFFIXES = (".cgi", ".fcgi")
 _PYTHON_SHEBANG = re.compile(rb"#![^\n]*(\b(python|pypy)[0-9.]*(\s|$)|\buv run\b)")
 
 
@@ -98,7 +101,7 @@ def is_dockerfile(name: str) -> bool:
 
 def classify(path: str, head: bytes = b"") -> frozenset[FileKind]:
     """The kinds of `path`; `head` is what `core.changes` read of its content: to recognise YAML and
-    JSON IaC (names ending in `SNIFFED_SUFFIXES`) and Python scripts without an extension."""
+    JSON IaC (names ending in `SNIFFED_SUFFIXES`) and Python scripts by their `#!` line."""
     posix = PurePosixPath(path)
     name = posix.name.lower()
     kinds = {FileKind.ANY}
@@ -106,7 +109,9 @@ def classify(path: str, head: bytes = b"") -> frozenset[FileKind]:
         kinds.add(FileKind.DOCKERFILE)
     elif _COMPOSE.match(name):
         kinds.add(FileKind.COMPOSE)
-    elif name.endswith((".py", ".pyw", ".wsgi")) or ("." not in name and _PYTHON_SHEBANG.match(head)):
+    elif name.endswith((".py", ".pyw", ".wsgi")) or (
+        not name.endswith(SNIFFED_SUFFIXES) and _PYTHON_SHEBANG.match(head)
+    ):
         kinds.add(FileKind.PYTHON)
     in_requirements_dir = posix.parent.name.lower() in _REQUIREMENTS_DIRS
     if _REQUIREMENTS.match(name) or (in_requirements_dir and name.endswith((".txt", ".in"))):
