@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mergeguard.cli.main import main
+from mergeguard.scanners.commands import find_executable
 from tests.gitutil import GitTree
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
@@ -90,3 +92,33 @@ def test_a_sarif_imports_findings_count_under_sarif_in_every_report(
     markdown = (out / "r.md").read_text()
     assert "No findings from sarif" not in markdown
     assert next(line for line in markdown.splitlines() if line.startswith("| sarif |")).endswith("| 3 |")
+
+
+@pytest.mark.scanner
+def test_a_sarif_finding_on_a_file_named_with_a_hash_stays_on_that_file(
+    repo: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Red team: hadolint's SARIF names `Dockerfile#prod` unencoded; read as `Dockerfile#prod` minus its
+    fragment, the findings landed on the unchanged `Dockerfile` and fell out of scope (PASS)."""
+    hadolint = find_executable("hadolint")
+    if hadolint is None:
+        pytest.skip("hadolint not installed (make install)")
+    repo.write("Dockerfile", "FROM ubuntu:22.04\nRUN useradd app\nUSER app\n")
+    repo.commit("base")
+    repo.git("branch", "base")
+    repo.write("Dockerfile#prod", "FROM ubuntu:latest\nRUN sudo apt-get update\nUSER root\n")
+    repo.commit("prod")
+    run = subprocess.run(
+        [hadolint, "-f", "sarif", "--no-fail", "Dockerfile#prod"],
+        check=False,
+        cwd=repo.root,
+        capture_output=True,
+    )
+    assert b'"Dockerfile#prod"' in run.stdout  # written unencoded
+    report = repo.root.parent / "hadolint.sarif"
+    report.write_bytes(run.stdout)
+    out = repo.root.parent / "r.json"
+    args = ["scan", str(repo.root), "--base", "base", "--scanners", "none", "--json", str(out)]
+    assert main([*args, "--report", f"sarif={report}"]) == 1
+    findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    assert findings and {f["path"] for f in findings} == {"Dockerfile#prod"}

@@ -192,11 +192,16 @@ class _Run:
     def _path(self, uri: str, base_id: str) -> str | None:
         """A relative URI is relative to its base (an undefined `%SRCROOT%` is the scan root); an
         absolute `file:` URI loses the base or working directory it starts with, else --root, else a
-        leading `/`. None:
+        leading `/`. A relative URI's `?query` and `#part` are not the path, unless the whole URI
+        names a file (hadolint writes `Dockerfile#prod` unencoded: that file, not `Dockerfile`). None:
         the URI is not a file's (`https:`)."""
         base = self.bases.get(base_id, "")
         if not _SCHEME.match(uri) and not uri.startswith("/"):
             prefix = base if base and not _SCHEME.match(base) else ""
+            if "#" in uri or "?" in uri:
+                raw = repo_path(prefix + uri, self.target, NAME)
+                if raw in self.target.files or (self.target.root / raw).is_file():
+                    return raw
             return repo_path(unquote(prefix + urlsplit(uri).path), self.target, NAME)  # no ?query, #part
         for known in self.absolute_bases:
             if uri.startswith(known):
