@@ -3,7 +3,9 @@ against the base's rendering (Trivy places a template's findings on the rendered
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -339,3 +341,64 @@ def test_dependencies_that_name_their_own_chart_are_copied_a_bounded_number_of_t
     (view / "Chart.yaml").write_text((tmp_path / "Chart.yaml").read_text())
     chartview.renderable(view, "", chartview.tree_files(tmp_path))
     assert len(list(view.rglob("Chart.yaml"))) <= 1 + 64 + 4 * 65  # copies, then stand-ins past the bound
+
+
+AGENT = """apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: {{ .Release.Name }}-agent
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      hostNetwork: true
+      containers:
+      - name: agent
+        image: busybox:1.36
+        securityContext: {privileged: true}
+"""
+
+
+def _subchart_archive(path: Path, top: str = "agent") -> bytes:
+    """A chart `agent` packed as `helm package` packs it (its files under one directory)."""
+    files = {
+        "Chart.yaml": b"apiVersion: v2\nname: agent\nversion: 0.1.0\n",
+        "templates/ds.yaml": AGENT.encode(),
+    }
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("archive", "top"), [("agent-0.1.0.tgz", "agent"), ("vendor.tgz", "other")], ids=["helm-named", "renamed"]
+)
+def test_a_subchart_vendored_as_an_archive_is_judged_on_the_archive(
+    tree: GitTree, archive: str, top: str
+) -> None:
+    """Red team: Trivy reports a packed subchart's findings at `charts/agent/templates/…`, a path that
+    does not exist, so they fell out of scope and a privileged DaemonSet passed. They are placed on the
+    archive (found by the chart name inside it, whatever the file is called) and are new with it."""
+    tree.write(f"{CHART}/charts/{archive}", _subchart_archive(tree.root.parent / archive, top))
+    tree.commit("vendor the agent")
+    code, findings = scan(tree)
+    on_archive = {
+        f["rule_id"] for f in findings if f["path"] == f"{CHART}/charts/{archive}" and f["status"] == "new"
+    }
+    assert {"KSV-0009", "KSV-0017"} <= on_archive
+    assert code == 1
+    tree.git("branch", "-f", "base")
+    tree.write(
+        f"{CHART}/values.yaml",
+        FILES["values.yaml"].replace("revisionHistoryLimit: 10", "revisionHistoryLimit: 5"),
+    )
+    tree.commit("a change to the chart, not to the archive")
+    code, findings = scan(tree)
+    old = {
+        f["rule_id"] for f in findings if f["path"] == f"{CHART}/charts/{archive}" and f["status"] != "new"
+    }
+    assert {"KSV-0009", "KSV-0017"} <= old and not [f for f in findings if f["status"] == "new"]

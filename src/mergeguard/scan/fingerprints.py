@@ -27,7 +27,8 @@ def assign(
     `equivalence.identity`). A misconfiguration in a Kubernetes manifest also carries its resource's
     `Kind/namespace/name`: by its line alone (`apiVersion: apps/v1`, or nothing for a problem of the
     whole resource) resources were told apart by their order, and a Deployment inserted above a
-    baselined one took over its acceptance. One in a Helm chart's template is identified by its
+    baselined one took over its acceptance. One in a Helm chart's template (or a vendored subchart's
+    archive, whose bytes say nothing of it) is identified by its
     message (naming the container and resource): Trivy numbers it by the rendered manifest's lines,
     which a change to the values shifts. Identical keys in one file get an occurrence index, in line order.
     """
@@ -60,7 +61,7 @@ def _with_fingerprint(finding: Finding, digest: str) -> Finding:
 def _key(finding: Finding, sources: SourceLines, resources: Resources, charts: Sequence[str]) -> str:
     namespace, content = identity(finding)
     loc = finding.location
-    if finding.kind is Kind.MISCONFIGURATION and units.in_templates(loc.path, charts):
+    if finding.kind is Kind.MISCONFIGURATION and (units.in_templates(loc.path, charts) or _archive(loc.path)):
         return "\x1f".join((namespace, loc.path, finding.message))
     if content is None:  # normalised: inner whitespace folded, so re-indenting keeps the identity
         content = " ".join(sources.line(loc.path, loc.start_line).split())
@@ -71,3 +72,8 @@ def _key(finding: Finding, sources: SourceLines, resources: Resources, charts: S
 
 
 _MANIFESTS = (".yaml", ".yml", ".json")  # Kubernetes reads JSON manifests too
+
+
+def _archive(path: str) -> bool:
+    """A subchart vendored as an archive (`trivy.charts.placed`): its bytes say nothing of a finding."""
+    return "/charts/" in path and path.endswith((".tgz", ".tar.gz"))

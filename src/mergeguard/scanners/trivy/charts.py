@@ -10,6 +10,8 @@ Bandit could not parse; in PR mode it is new when the base's copy rendered (`sca
 from __future__ import annotations
 
 import re
+import tarfile
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,12 +32,14 @@ _MAX_REASON = 300
 
 def placed(findings: list[Finding], target: Target) -> list[Finding]:
     """The findings with a path through a subchart's alias (`charts/web/…`, a directory that does not
-    exist) put on the subchart's files (`charts/app/…`): under the alias they fell out of scope, and a
-    `privileged: true` set for the subchart passed."""
-    return [_unaliased(finding, target.root) for finding in findings]
+    exist) put on the subchart's files (`charts/app/…`), and those in a subchart vendored as an archive
+    (`charts/app-1.0.0.tgz`, as `helm dependency build` writes it) on the archive, whole: under a path
+    that does not exist they fell out of scope, and a `privileged: true` set for the subchart passed."""
+    archives: dict[Path, str | None] = {}  # each archive's chart name, read once
+    return [_unaliased(finding, target.root, archives) for finding in findings]
 
 
-def _unaliased(finding: Finding, root: Path) -> Finding:
+def _unaliased(finding: Finding, root: Path, archives: dict[Path, str | None]) -> Finding:
     path = finding.location.path
     match = _SUBCHART.match(path)
     if match is None or (root / path).exists():
@@ -46,9 +50,54 @@ def _unaliased(finding: Finding, root: Path) -> Finding:
     except OSError:
         return finding
     name = aliases(manifest).get(alias)
-    if name is None or not (root / chart / "charts" / name / rest).is_file():
+    if name is not None and (root / chart / "charts" / name / rest).is_file():
+        return replace(finding, location=replace(finding.location, path=f"{chart}/charts/{name}/{rest}"))
+    archive = _archive(root / chart / "charts", name or alias, archives)
+    if archive is None:
         return finding
-    return replace(finding, location=replace(finding.location, path=f"{chart}/charts/{name}/{rest}"))
+    archived = f"{chart}/charts/{archive.name}"
+    return replace(finding, location=Location(archived, 1, line_count(archive) or 1))
+
+
+def _archive(folder: Path, name: str, archives: dict[Path, str | None]) -> Path | None:
+    """The archive in `folder` holding the chart called `name` (Helm names a subchart by its
+    Chart.yaml, not by its archive's file name): `NAME-VERSION.tgz` looked at first."""
+    try:
+        found = sorted(p for p in folder.iterdir() if p.name.endswith(_ARCHIVES) and p.is_file())
+    except OSError:
+        return None
+    for archive in sorted(found, key=lambda p: not p.name.startswith(f"{name}-")):
+        if archive not in archives:
+            archives[archive] = _archived_name(archive)
+        if archives[archive] == name:
+            return archive
+    return None
+
+
+_ARCHIVES = (".tgz", ".tar.gz")
+_MAX_MEMBERS = 10_000
+_MAX_READ = 64 * 1024 * 1024  # of the archive's uncompressed bytes, before its Chart.yaml
+_NAME = re.compile(r"""^name:\s*['"]?([^'"\s#]+)""", re.MULTILINE)
+
+
+def _archived_name(archive: Path) -> str | None:
+    """The `name:` of the chart's own `TOP/Chart.yaml` in `archive`; None when it has none in reach."""
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for count, member in enumerate(tar):
+                if count > _MAX_MEMBERS or member.offset_data > _MAX_READ:
+                    return None
+                if (
+                    member.isfile()
+                    and member.size < 1 << 20
+                    and re.fullmatch(r"[^/]+/Chart\.yaml", member.name)
+                ):
+                    stream = tar.extractfile(member)
+                    found = _NAME.search(stream.read().decode("utf-8", "replace")) if stream else None
+                    return found.group(1) if found else None
+    except (OSError, EOFError, tarfile.TarError, zlib.error):
+        return None
+    return None
 
 
 def unrendered(stderr: str, tool: str, target: Target) -> list[Finding]:
