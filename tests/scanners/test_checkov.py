@@ -14,6 +14,7 @@ import pytest
 from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Kind, Severity
 from mergeguard.scanners.base import Command, Target, ToolOutput
+from mergeguard.scanners.checkov import renamed
 from mergeguard.scanners.checkov.report import (
     CHECK_SEVERITIES,
     DEFAULT_SEVERITY,
@@ -28,6 +29,7 @@ from tests.golden import FIXTURES, ROOT_MARK, check_golden, check_live
 
 SCANNER = CheckovScanner()
 CASES = ["microservice", "suppressed", "no-iac", "build-args", "rechecks", "rereads", "unparseable"]
+CASES += ["renamed"]
 ROOT = Path("/scan/view")
 TARGET = Target(root=ROOT, files=("Dockerfile",), repo=ROOT, workdir=Path("/scratch"))
 CLEAR_SECRETS = ["AKIAQZ7ONXJ3KPL4MWRT", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY"]
@@ -117,6 +119,19 @@ def checkov_or_skip() -> str:
                 ("names/main.tf", "skipped-file", 1),
             ],
         ),
+        # Dockerfiles under names Checkov does not read (Containerfile, Dockerfile-prod, api-Dockerfile,
+        # prod_Dockerfile): checked through copies named so, found on the real files' lines, with
+        # a `checkov:skip` comment still honoured; the plain Dockerfile as before.
+        (
+            "renamed",
+            [
+                ("Containerfile", "CKV2_DOCKER_3", 3),
+                ("Dockerfile", "CKV2_DOCKER_3", 2),
+                ("api/api-Dockerfile", "CKV2_DOCKER_2", 2),
+                ("deploy/Dockerfile-prod", "CKV2_DOCKER_4", 2),
+                ("prod_Dockerfile", "CKV2_DOCKER_2", 4),
+            ],
+        ),
     ],
 )
 def test_golden(case: str, expected: list[Any], tmp_path: Path, regen_golden: bool) -> None:
@@ -144,6 +159,7 @@ def test_report_shapes_are_the_ones_checkov_prints() -> None:
         "rechecks": [dict],
         "rereads": [dict],
         "unparseable": [list, list],  # the run's report, then the parse-only run's
+        "renamed": [dict, dict],  # the run's report, then the run on the renamed copies'
     }
 
 
@@ -532,3 +548,60 @@ def test_the_parse_only_run_comes_only_with_files_checkov_may_fail_to_parse(tmp_
     assert frameworks == ("terraform", "bicep")  # only the frameworks whose files are there
     assert listing[listing.index("--check") + 1] == "MERGEGUARD_PARSE_ONLY"
     assert "--quiet" not in listing and "--skip-download" in listing
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # Names Checkov reads itself (its DOCKERFILE_MASK): no copy.
+        (("Dockerfile", "a/Dockerfile.prod", "api.Dockerfile", "b/dockerfile"), {}),
+        # Dockerfiles by mergeguard's classification whose names Checkov skips: copied.
+        (
+            ("Containerfile", "a/Dockerfile-prod", "api-Dockerfile", "prod_Dockerfile", "x/Containerfile.x"),
+            {
+                "Containerfile.Dockerfile": "Containerfile",
+                "a/Dockerfile-prod.Dockerfile": "a/Dockerfile-prod",
+                "api-Dockerfile.Dockerfile": "api-Dockerfile",
+                "prod_Dockerfile.Dockerfile": "prod_Dockerfile",
+                "x/Containerfile.x.Dockerfile": "x/Containerfile.x",
+            },
+        ),
+        # Not Dockerfiles: never copied.
+        (("dockerfile.py", "Dockerfile.template", "compose.yaml", ".dockerignore"), {}),
+    ],
+)
+def test_dockerfiles_checkov_skips_by_name_are_copied_under_names_it_reads(
+    files: tuple[str, ...], expected: dict[str, str]
+) -> None:
+    assert renamed.copies(files) == expected
+    assert all(renamed.CHECKOV_READS.match(copy.rsplit("/", 1)[-1]) for copy in expected)
+
+
+def test_command_runs_checkov_again_on_the_copies(tmp_path: Path) -> None:
+    view, work = tmp_path / "view", tmp_path / "work"
+    (view / "deploy").mkdir(parents=True)
+    work.mkdir()
+    (view / "deploy" / "Containerfile").write_bytes(b"FROM alpine:3.20\nRUN curl -k https://x\n")
+    target = Target(root=view, files=("deploy/Containerfile",), repo=view, workdir=work)
+    command = SCANNER.command("checkov", target)
+    copies = work / renamed.COPIES
+    original = (view / "deploy" / "Containerfile").read_bytes()
+    assert (copies / "deploy" / "Containerfile.Dockerfile").read_bytes() == original
+    assert command.then == (
+        (
+            "checkov",
+            *("--directory", str(copies), "--framework", "dockerfile"),
+            *("--quiet", "--compact", "--output", "json", "--soft-fail"),
+            *("--skip-download", "--download-external-modules", "false"),
+        ),
+    )
+    assert command.cwd is None  # in the view: its .checkov.yaml applies to the copies too
+
+
+def test_a_report_without_the_copies_run_is_refused() -> None:
+    target = Target(root=ROOT, files=("Containerfile",), repo=ROOT, workdir=Path("/scratch"))
+    with pytest.raises(ParseError, match="copied to names it reads"):
+        parse(framework("dockerfile"), target)
+    stray = check(check_id="CKV2_DOCKER_2", file_path="/Other.Dockerfile", resource="/Other.Dockerfile.RUN")
+    with pytest.raises(ParseError, match="not one of them"):
+        parse_report(json.dumps(framework("dockerfile")) + json.dumps(framework("dockerfile", stray)), target)

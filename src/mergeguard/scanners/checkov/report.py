@@ -10,7 +10,7 @@ from mergeguard.core.jsonfields import need
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners import reread
 from mergeguard.scanners.base import Target, relative_path
-from mergeguard.scanners.checkov import unparsed
+from mergeguard.scanners.checkov import renamed, unparsed
 from mergeguard.scanners.reading import load_all
 
 TOOL = "checkov"
@@ -79,17 +79,27 @@ RECHECKS: dict[str, reread.Recheck] = {
 
 
 def parse_report(text: str, target: Target) -> list[Finding]:
-    """Findings from a `checkov -o json` report (one framework's object, or a list of them), and
-    from the parse-only run's report after it, if any: a finding for each file not parsed too."""
+    """Findings from a `checkov -o json` report (one framework's object, or a list of them), from
+    the run on renamed copies of the Dockerfiles it skips by name after it, if the target has any,
+    and from the parse-only run's report after those, if any: a finding for each file not parsed."""
     first, *listings = load_all(text, TOOL)
-    findings = []
-    for i, framework in enumerate(_frameworks(first)):
-        check_type, checks = _failed_checks(framework, i)
-        for j, check in enumerate(checks):
-            findings.append(_finding(check, check_type, target, f"[{i}].failed_checks[{j}]"))
+    findings = _failed(first, target)
+    if copies := renamed.copies(target.files):  # then the run on Dockerfiles under names it reads
+        if not listings:
+            raise ParseError(f"{TOOL}: no report of the run on the Dockerfiles copied to names it reads")
+        findings += renamed.put_back(_failed(listings.pop(0), renamed.copies_target(target)), copies)
     reports = [framework for report in (first, *listings) for framework in _frameworks(report)]
     unread = unparsed.findings(reports, target, TOOL)
     return reread.recheck(findings, target.root, lambda f: RECHECKS.get(f.rule_id)) + unread
+
+
+def _failed(report: Any, target: Target) -> list[Finding]:
+    findings = []
+    for i, framework in enumerate(_frameworks(report)):
+        check_type, checks = _failed_checks(framework, i)
+        for j, check in enumerate(checks):
+            findings.append(_finding(check, check_type, target, f"[{i}].failed_checks[{j}]"))
+    return findings
 
 
 def _frameworks(report: Any) -> list[Any]:

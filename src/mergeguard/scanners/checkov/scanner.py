@@ -9,7 +9,7 @@ from mergeguard.core.errors import ParseError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.model import Finding, Kind
 from mergeguard.scanners.base import Command, Target, ToolOutput
-from mergeguard.scanners.checkov import unparsed
+from mergeguard.scanners.checkov import renamed, unparsed
 from mergeguard.scanners.checkov.report import SECRETS, TOOL, parse_report
 
 # The IaC that FileKind.IAC covers, plus Dockerfiles and secrets in every file. Left out on purpose:
@@ -58,7 +58,7 @@ class CheckovScanner:
         env = {**OFFLINE_ENV, "HOME": str(target.workdir)}
         report = _REPORT_ARGS if SECRETS in self.frameworks else _REPORT_ARGS[1:]
         argv = (exe, *scope, *report, *OFFLINE_ARGS)
-        then = _listing(exe, target, self.frameworks)
+        then = (*_renamed_run(exe, target), *_listing(exe, target, self.frameworks))
         return Command(argv, env=env, ok_exit_codes=frozenset({0, 1}), then=then)
 
     def finding_kinds(self, finding: Finding) -> frozenset[FileKind]:
@@ -84,6 +84,16 @@ class CheckovWithoutSecrets(CheckovScanner):
 
     applies_to: ClassVar[frozenset[FileKind]] = frozenset({FileKind.DOCKERFILE, FileKind.IAC})
     frameworks: ClassVar[tuple[str, ...]] = tuple(f for f in FRAMEWORKS if f != SECRETS)
+
+
+def _renamed_run(exe: str, target: Target) -> tuple[tuple[str, ...], ...]:
+    """A run on copies of the Dockerfiles whose names Checkov skips (`Containerfile`, `api-Dockerfile`)
+    under names it reads (`renamed`); run in the view, so the view's .checkov.yaml applies."""
+    copies = renamed.lay_out(target)
+    if copies is None:
+        return ()
+    scope = ("--directory", str(copies), "--framework", "dockerfile")
+    return ((exe, *scope, *_REPORT_ARGS[1:], *OFFLINE_ARGS),)
 
 
 def _listing(exe: str, target: Target, frameworks: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
