@@ -427,3 +427,30 @@ def test_scanner_lists_from_flag_or_input(text: str | None, names: tuple[str, ..
 def test_an_unknown_scanner_names_where_it_came_from() -> None:
     with pytest.raises(UsageError, match=r"^input scanners: unknown trivvy \(known: .*, none\)$"):
         select("bandit,trivvy", "input scanners")
+
+
+@pytest.mark.scanner
+def test_pr_mode_blocks_a_compose_service_given_the_host(repo: GitTree, tmp_path: Path) -> None:
+    """No installed scanner checks compose files: mergeguard's own compose check does."""
+    repo.write("docker-compose.yml", "services:\n  web:\n    image: nginx:1.27\n")
+    repo.commit("compose")
+    repo.git("branch", "-f", "base")
+    repo.write(
+        "docker-compose.yml",
+        "x-defaults: &defaults\n  restart: unless-stopped\nservices:\n  web:\n    <<: *defaults\n"
+        "    image: nginx:1.27\n    privileged: true\n    pid: host\n"
+        "    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
+    )
+    repo.commit("give it the host")
+    report = tmp_path / "pr.json"
+    code = main(["scan", str(repo.root), "--base", "base", "--json", str(report)])
+    blocking = [
+        (f["path"], f["rule_id"], f["start_line"]) for f in json.loads(report.read_text())["findings"]
+    ]
+    assert code == 1
+    assert sorted(blocking) == [
+        ("docker-compose.yml", "COMPOSE-001", 7),
+        ("docker-compose.yml", "COMPOSE-003", 8),
+        ("docker-compose.yml", "COMPOSE-010", 10),
+    ]
+

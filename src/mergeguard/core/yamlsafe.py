@@ -44,12 +44,17 @@ def read(path: Path, error: type[FileError]) -> str:
         ) from None
 
 
-def compose_text(text: str, source: str, error: type[FileError]) -> yaml.Node | None:
+def compose_text(
+    text: str, source: str, error: type[FileError], *, aliases: bool = False
+) -> yaml.Node | None:
     """The node tree of `text` (None when empty); `error` with the line for anything refused.
 
     Refused: more than MAX_BYTES, characters YAML does not allow (NUL, ESC, ...), nesting past
     MAX_DEPTH, and anchors or aliases (`&name`, `*name`, `<<: *name`): mergeguard's files never
     need them, and an alias bomb ("billion laughs") expands exponentially in whoever walks it.
+    `aliases`: accepted, for files that legitimately use them (compose files' `<<: *defaults`); an
+    alias is then the anchor's own node, so the tree stays as small as the text, and whoever walks
+    it must visit each node once (or count its visits), not once per path to it.
     """
     if len(text) > MAX_BYTES:
         raise error(source, None, "(file)", f"is larger than {MAX_BYTES:,} bytes")
@@ -60,7 +65,7 @@ def compose_text(text: str, source: str, error: type[FileError]) -> yaml.Node | 
         raise error(
             source, line, "(file)", f"holds the character {_name(bad.group())}, which YAML does not allow"
         )
-    loader = _BoundedLoader(text, source, error)
+    loader = _BoundedLoader(text, source, error, aliases)
     try:
         return loader.get_single_node()
     except yaml.YAMLError as exc:
@@ -100,18 +105,20 @@ else:
 
 
 class _BoundedLoader(_Loader):
-    """A SafeLoader whose composer refuses anchors, aliases and nesting past MAX_DEPTH."""
+    """A SafeLoader whose composer refuses nesting past MAX_DEPTH, and anchors and aliases unless told."""
 
-    def __init__(self, text: str, source: str, error: type[FileError]) -> None:
+    def __init__(self, text: str, source: str, error: type[FileError], aliases: bool = False) -> None:
         super().__init__(text)
         self._source = source
         self._error = error
         self._depth = 0
+        self._aliases = aliases
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
         line = event.start_mark.line + 1
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+        anchored = isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None
+        if anchored and not self._aliases:
             raise self._error(
                 self._source, line, "(file)", "YAML anchors and aliases (&name, *name) are not accepted"
             )

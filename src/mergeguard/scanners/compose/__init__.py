@@ -1,0 +1,1 @@
+"""mergeguard's own compose check: dangerous service settings, which no installed scanner checks."""
