@@ -454,3 +454,22 @@ def test_pr_mode_blocks_a_compose_service_given_the_host(repo: GitTree, tmp_path
         ("docker-compose.yml", "COMPOSE-010", 10),
     ]
 
+
+@pytest.mark.scanner
+def test_pr_mode_a_new_compose_service_merging_a_dangerous_anchor_is_new(
+    repo: GitTree, tmp_path: Path
+) -> None:
+    """The finding sits on the anchor's unchanged line: the base's scan says the service is new."""
+    base = "x-host: &host\n  privileged: true\nservices:\n  agent:\n    <<: *host\n    image: agent:1\n"
+    repo.write("docker-compose.yml", base)
+    repo.commit("compose")
+    repo.git("branch", "-f", "base")
+    repo.write("docker-compose.yml", base + "  web:\n    <<: *host\n    image: nginx:1.27\n")
+    repo.commit("a second service on the host")
+    report = tmp_path / "pr.json"
+    code = main(
+        ["scan", str(repo.root), "--base", "base", "--scanners", "compose-check", "--json", str(report)]
+    )
+    statuses = sorted((f["start_line"], f["status"]) for f in json.loads(report.read_text())["findings"])
+    assert code == 1
+    assert statuses == [(2, "new"), (2, "pre-existing")]

@@ -28,7 +28,9 @@ from mergeguard.scan.registry import TOOLS
 from mergeguard.scan.scope_dir import TOOL_CONFIG_FILES
 from mergeguard.scanners.base import Job, Scanner, Target
 
-_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.IAC})
+# A compose service that merges an anchor (`<<: *privileged`) is reported on the anchor's unchanged
+# line: only the base's count of findings (their messages name the service) says it is new.
+_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.IAC})
 
 
 @dataclass(frozen=True, slots=True)
