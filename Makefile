@@ -56,7 +56,7 @@ demo: install
 # mergeguard's own gate on its own tree, with every scanner that works offline (trivy-deps, pip-audit
 # and trivy-image need a vulnerability service or database): must pass. Accepted findings are in
 # .mergeguard-baseline.yml with their reasons; the config excludes examples/ and tests/.
-SELFCHECK_SCANNERS := hadolint,trivy-config,trivy-secret,checkov,bandit,detect-secrets,gitleaks
+SELFCHECK_SCANNERS := hadolint,trivy-config,trivy-secret,checkov,bandit,detect-secrets,gitleaks,compose-check
 
 selfcheck: install
 	$(BIN)/mergeguard scan . --all-files --scanners $(SELFCHECK_SCANNERS)

@@ -37,6 +37,13 @@ PLACEHOLDERS = {
     ),
     "rsa.mjs": 'export const args = [{\n    name: "Key",\n    value: "-----BEGIN RSA '
     + 'PRIVATE KEY-----"\n}];\n',
+    # Found on this project's own docs: prose below a header names `a/B2`-shaped words.
+    "keys.md": (
+        '| a header alone | `value: "-----BEGIN RSA ' + 'PRIVATE KEY-----"` | lowered |\n\n'
+        "Trees rebuilt from we45/Vulnerable-Flask-App and madhuakula/kubernetes-goat (13 files).\n"
+        "A pod with hostPID/IPC/Network set, or a patch with $setElementOrder/ and\n"
+        "$deleteFromPrimitiveList/ directives, as kustomize writes them (apps/v1, batch/v1).\n"
+    ),
     "Emulator.cs": (
         '    const string Azurite = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey='
         + "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -127,6 +134,7 @@ pytestmark = pytest.mark.scanner
         (("README.md", 11), "a sample password in a URL"),
         *((("SETUP.md", line), "a sample password in a URL") for line in range(1, 4)),
         (("rsa.mjs", 3), "a private key's header with no key after it"),
+        (("keys.md", 1), "a private key's header with no key after it"),
         (("Emulator.cs", 1), "a documented example credential (the Azure Storage emulator's key)"),
         (("samples.py", 1), "a documented example credential (Stripe's sample test key)"),
         (("samples.py", 3), "a documented example credential (jwt.io's example token)"),

@@ -195,8 +195,11 @@ def _has_key_body(lines: Sequence[str]) -> bool:
     """Whether base64 follows a key's header (on its line, then below it), END lines or not: code
     can write the header and END line as two constants and the body below them."""
     count = 0
-    for text in lines:
-        count += sum(len(run) for run in _BASE64.findall(_PEM_END.sub(" ", text)) if _key_like(run))
+    for line in lines:
+        text = _PEM_END.sub(" ", line)
+        body = sum(len(run) for run in _BASE64.findall(text) if _key_like(run))
+        if body * 2 >= len("".join(text.split())):  # a line mostly of base64: not prose naming `a/B2`
+            count += body
         if count >= _KEY_BODY_CHARS:
             return True
     return False
