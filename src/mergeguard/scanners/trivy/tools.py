@@ -93,7 +93,9 @@ _CONFIG = Tool(
     ),
     rule_id=rule_id,
     sarif_kind=Kind.MISCONFIGURATION,
-    inline_suppressions=(r"trivy:ignore:",),
+    # Trivy 0.76 (pkg/iac/ignore/parse.go) reads a word starting `trivy:` or the legacy `tfsec:`,
+    # then key:value pairs in any order, one of them `ignore:ID` (`trivy:exp:2030-01-01:ignore:*`).
+    inline_suppressions=(r"(?:trivy|tfsec):\S*?ignore:",),
     inline_ignores=inline_ignores,
     policy_effects={".trivyignore": line_ignores},
 )

@@ -1,0 +1,67 @@
+"""Every form of inline suppression a scanner honours is one the change cannot use on itself in PR mode.
+
+Each case writes, in a change, a finding its scanner blocks and the marker that would silence it:
+the marker is blanked out of the scan view (the finding blocks) and listed as a policy change.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mergeguard.cli import main as cli
+from tests.gitutil import GitTree
+
+pytestmark = pytest.mark.scanner
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> GitTree:
+    git = GitTree(tmp_path / "repo")
+    git.write("README.md", "# app\n")
+    git.commit("base")
+    git.git("branch", "base")
+    return git
+
+
+def scan(tree: GitTree, capsys: pytest.CaptureFixture[str], scanners: str) -> tuple[int, dict[str, Any]]:
+    out = tree.root.parent / "r.json"
+    code = cli.main(["scan", str(tree.root), "--base", "base", "--scanners", scanners, "--json", str(out)])
+    assert "Traceback" not in capsys.readouterr().err
+    return code, json.loads(out.read_text(encoding="utf-8"))
+
+
+def listed(report: dict[str, Any], path: str) -> list[str]:
+    """The effects of the change's inline suppressions in `path`."""
+    return [e for c in report["policy_changes"] if c["path"] == path for e in c["effects"]]
+
+
+SSH_OPEN = """#tfsec:ignore:*
+resource "aws_security_group" "ssh" {
+  name = "ssh"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"] # trivy:exp:2099-01-01:ignore:AVD-AWS-0107
+  }
+}
+"""
+
+
+def test_trivys_legacy_and_expiring_ignore_comments_are_not_honoured(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Trivy reads `tfsec:ignore:` as `trivy:ignore:`, and key:value pairs before `ignore`."""
+    tree.write("main.tf", SSH_OPEN)
+    tree.commit("ssh from anywhere")
+    code, report = scan(tree, capsys, "trivy-config")
+    assert code == 1, report["reason"]
+    assert any(f["path"] == "main.tf" and f["blocking"] for f in report["findings"])
+    assert [e.split(" (")[0] for e in listed(report, "main.tf")] == [
+        "line 1 adds trivy-config's inline suppression",
+        "line 8 adds trivy-config's inline suppression",
+    ]
