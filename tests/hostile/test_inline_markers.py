@@ -65,3 +65,30 @@ def test_trivys_legacy_and_expiring_ignore_comments_are_not_honoured(
         "line 1 adds trivy-config's inline suppression",
         "line 8 adds trivy-config's inline suppression",
     ]
+
+
+INJECTION = """name: triage
+on: issues
+permissions: {contents: read, issues: write}
+jobs:
+  triage: # bridgecrew:skip=CKV_GHA_2:reviewed
+    runs-on: ubuntu-latest
+    steps:
+      - name: label # cortex:skip=CKV_GHA_2:reviewed
+        run: echo "New issue ${{ github.event.issue.title }}" | ./label.sh
+"""
+
+
+def test_checkovs_bridgecrew_and_cortex_skip_comments_are_not_honoured(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Checkov reads `bridgecrew:skip=` and `cortex:skip=` as `checkov:skip=`."""
+    tree.write(".github/workflows/triage.yml", INJECTION)
+    tree.commit("a script injection")
+    code, report = scan(tree, capsys, "checkov")
+    assert code == 1, report["reason"]
+    assert ("CKV_GHA_2", True) in {(f["rule_id"], f["blocking"]) for f in report["findings"]}
+    assert [e.split(" (")[0] for e in listed(report, ".github/workflows/triage.yml")] == [
+        "line 5 adds checkov's inline suppression",
+        "line 8 adds checkov's inline suppression",
+    ]
