@@ -92,3 +92,38 @@ def test_checkovs_bridgecrew_and_cortex_skip_comments_are_not_honoured(
         "line 5 adds checkov's inline suppression",
         "line 8 adds checkov's inline suppression",
     ]
+
+
+PRIVILEGED_POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: tools
+  annotations:
+    checkov.io/skip1: CKV_K8S_16=ok
+    "bridgecrew.io/skip2": CKV_K8S_17=ok
+    team: ops
+spec:
+  hostPID: true
+  containers:
+  - name: c
+    image: alpine:3.20
+    securityContext:
+      privileged: true
+"""
+
+
+def test_checkovs_skip_annotations_are_not_honoured(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`checkov.io/skipN: CHECK=reason` annotations skip checks on their resource; blanked, the
+    manifest still parses (the key keeps its first letters, so its indentation)."""
+    tree.write("k8s/pod.yaml", PRIVILEGED_POD)
+    tree.commit("a privileged pod")
+    code, report = scan(tree, capsys, "checkov")
+    assert code == 1, report["reason"]
+    blocking = {f["rule_id"] for f in report["findings"] if f["blocking"]}
+    assert {"CKV_K8S_16", "CKV_K8S_17"} <= blocking
+    assert listed(report, "k8s/pod.yaml") == [
+        "line 6 adds checkov's inline suppression (checkov.io/skip), not honoured until merged",
+        "line 7 adds checkov's inline suppression (bridgecrew.io/skip), not honoured until merged",
+    ]

@@ -152,7 +152,8 @@ class Tool:
     # scan.policydiff: what a change to one of its config files (by name) would do to the policy.
     policy_effects: Mapping[str, PolicyEffects] = field(default_factory=dict)
     # scan.policydiff: the comments that make the tool skip a finding on their line (regular
-    # expressions, any case): one the change adds is reported with its policy edits.
+    # expressions, any case): one the change adds is reported with its policy edits and blanked
+    # out of the scan view (only its group `blank`, when it has one).
     inline_suppressions: tuple[str, ...] = ()
     # scan.suppressions: the rules its inline comments skip and where; another tool's report of the
     # same line concept there is skipped too (`# hadolint ignore=DL3015` covers Trivy's DS-0029).

@@ -78,7 +78,12 @@ TOOLS = (
             }
         ),
         sarif_kind=Kind.MISCONFIGURATION,
-        inline_suppressions=(r"(?:checkov|bridgecrew|cortex):skip\s*=",),  # its comment/enum.py COMMENT_REGEX
+        # Its comment/enum.py COMMENT_REGEX, and a Kubernetes annotation whose key holds one of
+        # kubernetes_utils.py SKIP_ANNOTATION_PREFIXES (`checkov.io/skip1: CKV_K8S_16=reason`).
+        inline_suppressions=(
+            r"(?:checkov|bridgecrew|cortex):skip\s*=",
+            r"(?:checkov|bridgecrew|cortex)(?P<blank>\.io/skip)",
+        ),
         # 3.3.30 (checkov/secrets/runner.py): CKV_SECRET_6 base64 entropy, _10 keyword, _19 hex entropy,
         # _80 random high entropy (its ENTROPY_CHECK_IDS plus the keyword check).
         secret_heuristics=frozenset({"CKV_SECRET_6", "CKV_SECRET_10", "CKV_SECRET_19", "CKV_SECRET_80"}),
