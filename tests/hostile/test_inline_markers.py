@@ -127,3 +127,26 @@ def test_checkovs_skip_annotations_are_not_honoured(
         "line 6 adds checkov's inline suppression (checkov.io/skip), not honoured until merged",
         "line 7 adds checkov's inline suppression (bridgecrew.io/skip), not honoured until merged",
     ]
+
+
+def test_hadolints_global_ignore_and_shell_pragmas_are_not_honoured(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`# hadolint global ignore=DL3026` lifts the base's trusted registries for the whole file;
+    `# hadolint shell=powershell` turns ShellCheck off for its RUN lines."""
+    tree.write(".hadolint.yaml", "trustedRegistries:\n  - registry.acme.example.com\n")
+    tree.commit("trusted registries")
+    tree.git("branch", "-f", "base")
+    tree.write(
+        "Dockerfile",
+        "# hadolint global ignore=DL3026\n# hadolint shell=powershell\n"
+        f"FROM ghcr.io/attacker/python:3.12@sha256:{'1' * 64}\nUSER nobody\nHEALTHCHECK CMD true\n",
+    )
+    tree.commit("an untrusted registry")
+    code, report = scan(tree, capsys, "hadolint")
+    assert code == 1, report["reason"]
+    assert ("DL3026", 3, True) in {(f["rule_id"], f["start_line"], f["blocking"]) for f in report["findings"]}
+    assert [e.split(" (")[0] for e in listed(report, "Dockerfile")] == [
+        "line 1 adds hadolint's inline suppression",
+        "line 2 adds hadolint's inline suppression",
+    ]

@@ -253,7 +253,7 @@ TOOLS = (
             "DL3027": "apt-instead-of-apt-get",
         },
         file_concepts={"DL3002": "runs-as-root"},
-        inline_suppressions=(r"hadolint\s+ignore\s*=",),
+        inline_suppressions=(r"hadolint\s+(?:global\s+ignore|ignore|shell)\s*=",),  # shell=: no ShellCheck
         inline_ignores=inline_ignores,
         sarif_kind=Kind.MISCONFIGURATION,
         precommit=True,
