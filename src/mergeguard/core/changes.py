@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mergeguard.core import gitdiff, gitrepo, globs, links, units
+from mergeguard.core import gitdiff, gitrepo, globs, links, units, worktree
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import IAC_MARKERS, SHEBANG_SUFFIXES, SNIFFED_SUFFIXES, FileKind, classify
 from mergeguard.core.linecount import all_lines
@@ -129,6 +129,8 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     for path, old in changed.items():  # moved out of an excluded place: every line is the change's
         if old is not None and matcher(old) and not matcher(path):
             lines[path] = all_lines(root / path)
+    for path in worktree.not_as_committed(root, repo, base):  # LFS, a filter: the diff is not of it
+        lines[path] = all_lines(root / path)
     listed = gitrepo.tracked(repo)
     linked = links.changed_through(root, listed.links, changed, lines, len(listed.files))
     manifests = tuple(f for f in listed.files if f.rsplit("/", 1)[-1] in units.MANIFESTS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,12 +36,17 @@ class Repo:
 
 
 def run_git(cwd: Path, *args: str) -> str:
+    return run_git_bytes(cwd, args).decode("utf-8", "surrogateescape")
+
+
+def run_git_bytes(cwd: Path, args: Sequence[str], stdin: bytes = b"") -> bytes:
+    """Output of `git args` fed `stdin`, as bytes; UsageError with git's own words on failure."""
     # safe.directory for this one repository: inside a container the workspace belongs to another
     # user, and git would otherwise refuse it (and tools built on git would silently scan nothing).
     argv = ["git", "-c", f"safe.directory={cwd}", "-c", "core.quotePath=false", *args]
     try:
         result = subprocess.run(
-            argv, cwd=cwd, capture_output=True, timeout=_GIT_TIMEOUT_S, check=False, stdin=subprocess.DEVNULL
+            argv, cwd=cwd, capture_output=True, timeout=_GIT_TIMEOUT_S, check=False, input=stdin
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"git {' '.join(args)} failed: {exc}") from None
@@ -50,7 +56,7 @@ def run_git(cwd: Path, *args: str) -> str:
             raise _unsafe(refused.group(1))
         message = stderr.strip().splitlines()
         raise UsageError(f"git {' '.join(args)}: {message[-1] if message else 'failed'}")
-    return result.stdout.decode("utf-8", "surrogateescape")
+    return result.stdout
 
 
 def _unsafe(top: str) -> UnsafeRepository:
@@ -188,3 +194,47 @@ def _adds_text(numstat: str) -> bool:
 
 def head_commit(repo: Repo) -> str:
     return repo.git("rev-parse", "HEAD").strip()
+
+
+_BATCH_HEADER = re.compile(rb"[0-9a-f]{40,64} blob (\d+)")
+
+
+def head_blobs(repo: Repo, base: str) -> dict[str, bytes]:
+    """The bytes HEAD commits (no filter, no end-of-line conversion) for each regular file that
+    base..HEAD added, copied, modified or renamed under the prefix, relative to it.
+
+    Two processes whatever the number of files: `git diff --raw` names each file's blob, one
+    `git cat-file --batch` reads them all (asked by path, it would walk the tree for each).
+    """
+    blobs = _changed_blobs(repo, base)
+    if not blobs:
+        return {}
+    out = run_git_bytes(repo.top, ("cat-file", "--batch"), "".join(f"{b}\n" for b in blobs.values()).encode())
+    content: dict[str, bytes] = {}
+    at = 0
+    for path in blobs:
+        end = out.index(b"\n", at)
+        header = _BATCH_HEADER.fullmatch(out, at, end)
+        if header is None:
+            raise UsageError(f"git cat-file --batch: {out[at:end].decode('ascii', 'replace')}")
+        size = int(header.group(1))
+        content[path] = out[end + 1 : end + 1 + size]
+        at = end + 2 + size  # the content, then a newline
+    return content
+
+
+def _changed_blobs(repo: Repo, base: str) -> dict[str, str]:
+    """The HEAD blob of each regular file `changed_files` lists, by its path relative to the prefix."""
+    raw = repo.git("diff", "--raw", "-z", "--no-abbrev", "-M", "--diff-filter=ACMRT", base, "HEAD", "--")
+    blobs: dict[str, str] = {}
+    fields = iter(raw.split("\0"))
+    for meta in fields:
+        if not meta:
+            continue
+        _, mode, _, blob, status = meta.split(" ", 4)  # ":old-mode new-mode old-blob new-blob status"
+        path = next(fields)
+        if status[0] in "RC":  # renamed or copied: the old name, then the new one
+            path = next(fields)
+        if mode in ("100644", "100755") and path.startswith(repo.prefix):
+            blobs[path[len(repo.prefix) :]] = blob
+    return blobs
