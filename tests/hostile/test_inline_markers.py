@@ -150,3 +150,21 @@ def test_hadolints_global_ignore_and_shell_pragmas_are_not_honoured(
         "line 1 adds hadolint's inline suppression",
         "line 2 adds hadolint's inline suppression",
     ]
+
+
+def test_a_blanked_nosec_leaves_the_rest_of_its_comment_a_comment(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Blanking `# nosec` with its `#` made `B602 reviewed` code: Bandit could not parse the file and
+    reported only that, instead of what it holds."""
+    tree.write(
+        "app.py",
+        "import subprocess  # nosec B404 - reviewed\n\n\n"
+        "def run(cmd):\n    return subprocess.call(cmd, shell=True)  # nosec B602 - reviewed\n",
+    )
+    tree.commit("suppressed with reasons")
+    code, report = scan(tree, capsys, "bandit")
+    assert code == 1, report["reason"]
+    found = {(f["rule_id"], f["start_line"]) for f in report["findings"]}
+    assert ("B602", 5) in found and ("B404", 1) in found
+    assert "skipped-file" not in {rule for rule, _ in found}
