@@ -168,3 +168,31 @@ def test_a_blanked_nosec_leaves_the_rest_of_its_comment_a_comment(
     found = {(f["rule_id"], f["start_line"]) for f in report["findings"]}
     assert ("B602", 5) in found and ("B404", 1) in found
     assert "skipped-file" not in {rule for rule, _ in found}
+
+
+def test_a_statement_wrapped_around_an_untouched_nosec_of_the_base_is_not_silenced(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bandit honours a `# nosec` on any line of the call it reports: a new call written around a
+    comment line of the base would be silenced by a marker the change did not add."""
+    tree.write(
+        "ops.py",
+        "import subprocess  # nosec B404\n\n\ndef listing():\n    # nosec - the arguments are constant\n"
+        '    return subprocess.run(["ls", "-l"], check=True)\n',
+    )
+    tree.commit("accepted at the base")
+    tree.git("branch", "-f", "base")
+    tree.write(
+        "ops.py",
+        "import subprocess  # nosec B404\n\n\ndef listing(pattern):\n"
+        '    return subprocess.run("ls -l " + pattern,\n    # nosec - the arguments are constant\n'
+        "        shell=True, check=True)\n",
+    )
+    tree.commit("a shell command around it")
+    code, report = scan(tree, capsys, "bandit")
+    assert code == 1, report["reason"]
+    assert "B602" in {f["rule_id"] for f in report["findings"] if f["blocking"]}
+    assert listed(report, "ops.py") == [
+        "line 6 holds bandit's inline suppression (# nosec) inside a statement the change edits,"
+        " not honoured until merged"
+    ]

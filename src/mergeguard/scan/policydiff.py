@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from mergeguard.core import baseline, config
-from mergeguard.core.basepolicy import PolicyFiles, parse_bytes
+from mergeguard.core.basepolicy import PolicyFiles, parse_bytes, read_regular
 from mergeguard.core.blocks import BlockRule
 from mergeguard.core.changes import ChangeSet, Mode
 from mergeguard.core.policy import Decision
 from mergeguard.core.sources import SourceLines
-from mergeguard.scan import registry, suppressions
+from mergeguard.scan import reached, registry, suppressions
 from mergeguard.scan.scope_dir import TOOL_CONFIG_FILES
 from mergeguard.scanners.tool import PolicyEffects
 
@@ -67,6 +67,7 @@ def inline_suppressions(changes: ChangeSet, sources: SourceLines) -> tuple[Polic
             for number in sorted(changed.lines or ())
             for tool, marker in suppressions.found(sources.line(changed.path, number))
         ]
+        effects += reached.effects(changed, read_regular(changes.root / changed.path), sources)
         if effects:
             found.append(PolicyChange(changed.path, "suppresses", _bounded(effects)))
     return tuple(found)

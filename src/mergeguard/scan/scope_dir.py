@@ -15,7 +15,7 @@ from mergeguard.core import chartview, links
 from mergeguard.core.basepolicy import PolicyFiles, read_regular
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.errors import ScannerError
-from mergeguard.scan import defaults, suppressions
+from mergeguard.scan import defaults, reached, suppressions
 from mergeguard.scan.registry import TOOLS, config_files
 from mergeguard.scanners.base import base_settings_path
 from mergeguard.scanners.tool import ConfigFile
@@ -80,6 +80,7 @@ def _blank_inline_suppressions(view: Path, files: Iterable[ChangedFile]) -> None
         if data is None or len(data) > _MAX_TEXT_BYTES:
             continue
         blanked = suppressions.blanked(data, changed.lines or ())
+        blanked = reached.blanked(changed, blanked or data) or blanked  # a `# nosec` it wrapped a call around
         if blanked is not None:
             copy.unlink()  # a hard link to the work tree's file: never written through
             copy.write_bytes(blanked)

@@ -46,7 +46,7 @@ def blanked(data: bytes, lines: Collection[int]) -> bytes | None:
         if 0 < number <= len(text):
             line = text[number - 1]
             for _, marker in MARKERS:
-                line = marker.sub(_spaces, line)
+                line = marker.sub(spaces, line)
             changed |= line != text[number - 1]
             text[number - 1] = line
     return "\n".join(text).encode("utf-8", "surrogateescape") if changed else None
@@ -123,7 +123,7 @@ def _touched(changes: ChangeSet, path: str, start: int, end: int) -> bool:
     return changes.mode is Mode.CHANGED and changes.touched(path, start, end)
 
 
-def _spaces(match: re.Match[str]) -> str:
+def spaces(match: re.Match[str]) -> str:
     """The marker turned into spaces, or only its `blank` group when it has one: a YAML key
     (`checkov.io/skip1:`) keeps its first letters, so its indentation, and stays a key."""
     start, end = match.span("blank") if "blank" in match.re.groupindex else match.span()

@@ -14,7 +14,7 @@ from mergeguard.core.filekinds import FileKind
 from mergeguard.core.jsonfields import dig, need
 from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind, Location, Severity
-from mergeguard.scanners import pyproject
+from mergeguard.scanners import nosec, pyproject
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path, settings_copy
 from mergeguard.scanners.reading import load_report
 from mergeguard.scanners.tool import ConfigFile, Tool
@@ -278,7 +278,8 @@ TOOLS = (
             ConfigFile(_PROJECT_CONFIG, settings=bandit_table, base_settings=with_base_bandit),
         ),
         policy_effects={_PROJECT_CONFIG: pyproject_effects, "setup.cfg": setup_cfg_effects},
-        inline_suppressions=(r"#\s*(?P<blank>nosec)\b",),  # the `#` stays: what follows stays a comment
+        inline_suppressions=(nosec.NOSEC,),
+        reached_suppressions=nosec.reached,
         precommit=True,
         per_file=True,
     ),

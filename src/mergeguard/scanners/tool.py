@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol
@@ -158,6 +158,9 @@ class Tool:
     # scan.suppressions: the rules its inline comments skip and where; another tool's report of the
     # same line concept there is skipped too (`# hadolint ignore=DL3015` covers Trivy's DS-0029).
     inline_ignores: InlineIgnores | None = None
+    # scan.reached: given a file and the lines a change added, the untouched lines whose inline
+    # suppression the tool would apply to what the change wrote (Bandit: every line of a node).
+    reached_suppressions: Callable[[bytes, Collection[int]], frozenset[int]] | None = None
     # scan.pipeline: the jobs for the images given (`--image`), and the outcomes' annotation.
     image_jobs: ImageJobs | None = None
     annotate: Annotate | None = None
