@@ -164,14 +164,19 @@ check_scanners() {
     printf '%s\n' "$out" >&2
     while read -r name version path; do
         case $name in trivy-*) lockname=trivy ;; *) lockname=$name ;; esac
-        locked="$(awk -v n="$lockname" '$1 == n {print $3}' "$REPO/scanners.lock")"
+        if [[ $name == compose-check ]]; then
+            # mergeguard's own check, run by the image's Python: its version is mergeguard's.
+            locked="$(awk -F'"' '/^version = / {print $2; exit}' "$REPO/pyproject.toml")"
+        else
+            locked="$(awk -v n="$lockname" '$1 == n {print $3}' "$REPO/scanners.lock")"
+        fi
         [[ -n $locked ]] || die "scanner $name is not in scanners.lock"
         [[ $version =~ ^[0-9]+\.[0-9]+ && $locked == "$version"* ]] ||
             die "scanner $name reports version '$version', scanners.lock pins $locked"
         [[ $path == /opt/mergeguard/* ]] || die "scanner $name found at $path, not in the image's /opt/mergeguard"
         count=$((count + 1))
     done <<<"$out"
-    ((count >= 7)) || die "mergeguard scanners listed $count scanners, expected 7"
+    ((count >= 7)) || die "mergeguard scanners listed $count scanners, expected 7 or more"
     say "every scanner ($count) reports the version scanners.lock pins"
 }
 
