@@ -79,6 +79,7 @@ COUNTERS: dict[str, Callable[[Any], int]] = {
     "safety": lambda r: sum(1 for v in r["vulnerabilities"] if not v.get("ignored")),
     "grype": lambda r: len(r["matches"]),
     "sarif": _sarif,
+    "compose-check": lambda r: len(r["results"]) + len(r["skipped"]),
 }
 
 
