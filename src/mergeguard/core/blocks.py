@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mergeguard.core.config import Config
 from mergeguard.core.model import Kind, Severity
+from mergeguard.core.quickinit import quick_init
 
 
 class BlockRule(enum.StrEnum):
@@ -25,6 +26,7 @@ class BlockRule(enum.StrEnum):
         return self not in (BlockRule.SCANNER_ERROR, BlockRule.POLICY_CHANGES)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Block:
     """Why one finding blocks: the rule, and the severity threshold it met (`kind`: the kind's own)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from mergeguard.core.quickinit import quick_init
+
 
 class Severity(enum.IntEnum):
     """Normalised severity, ordered so that `finding.severity >= policy.fail_on` reads naturally.
@@ -47,6 +49,7 @@ class Kind(enum.StrEnum):
     DEPENDENCY = "dependency"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a finding is: a repo-relative POSIX path and a 1-based line range (adapters turn a
@@ -66,6 +69,7 @@ class Location:
             object.__setattr__(self, "end_line", self.start_line)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Package:
     """A dependency a vulnerability was found in."""
@@ -76,6 +80,7 @@ class Package:
     ecosystem: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Sighting:
     """Another tool's report of the same problem, kept on the finding it was merged into. Its
@@ -98,6 +103,7 @@ class SeverityNote:
         return f"lowered from {self.original.label}: {self.reason}"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem one tool reported, normalised.

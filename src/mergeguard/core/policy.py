@@ -16,6 +16,7 @@ from mergeguard.core.model import Finding
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.packagenames import normalise
 from mergeguard.core.preexisting import advisory_key
+from mergeguard.core.quickinit import quick_init
 
 IMAGE_PATH = "container-image/"  # where an image's findings are placed when no Dockerfile matches it
 
@@ -41,6 +42,7 @@ class Verdict(enum.StrEnum):
         return {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.ERROR: 3}[self]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Assessed:
     """A finding tagged with its status, whether it blocks and by which rule, and its baseline entry."""

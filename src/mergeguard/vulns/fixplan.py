@@ -33,6 +33,7 @@ from typing import Any
 
 from mergeguard.core.model import Finding, Kind, Package, Severity
 from mergeguard.core.packagenames import normalise
+from mergeguard.core.quickinit import quick_init
 from mergeguard.vulns.ecosystems import Ecosystem, Ordering, ecosystem, sort_key
 from mergeguard.vulns.records import SKIPPED_RULE
 
@@ -48,6 +49,7 @@ class Origin(enum.StrEnum):
     APPLICATION = "application"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PlannedAdvisory:
     """One advisory against the package: its id, severity and the versions it is fixed in."""
@@ -57,6 +59,7 @@ class PlannedAdvisory:
     fixed_in: tuple[str, ...] = ()
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class FixEntry:
     """The plan for one package at one installed version in one place."""

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mergeguard.core.model import Finding, Kind, Location, Package, Severity
+from mergeguard.core.quickinit import quick_init
 
 # Where a finding in a container image is placed until a later stage anchors images to the
 # Dockerfiles that build them: `container-image/` and the image's repository name, without its tag
@@ -28,6 +29,7 @@ _MAX_MESSAGE = 500
 SKIPPED_RULE = "skipped-dependency"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Advisory:
     """What a report says about one advisory affecting one installed package."""
