@@ -24,6 +24,7 @@ AWS = "wJalrXUtnFEMIqK7MDEN" + "GbPxRfiCYqXq7ZaPLe9t"
         ("url: postgres://u:${P:-pw}@db/x\n", "url: postgres://u:pw@db/x\n"),
         ("A: ${X:-${Y:-inner}}\n", "A: inner\n"),  # innermost first
         ("A: ${X:-}\n", "A: \n"),
+        ("A: ${HOME:+abc}\nB: ${X+abc}\n", "A: abc\nB: abc\n"),  # written when set: HOME always is
         ("A: ${X}\nB: ${Y:?set Y}\nC: $$HOME\n", None),  # no default: as written
         ("A: ${X:-a\nb}\n", None),  # a default never spans lines
     ],
@@ -60,7 +61,8 @@ def test_a_secret_written_as_a_default_is_found_and_a_sample_default_is_low(tmp_
         "    environment:\n"
         f"      AWS_SECRET_ACCESS_KEY: ${{AWS_SECRET_ACCESS_KEY:-{AWS}}}\n"
         f"      SMTP_URL: smtp://mailer:${{SMTP_PASSWORD:-{PASSWORD}}}@smtp.example.com:587\n"
-        "      DATABASE_URL: postgres://app:${DB_PASSWORD:-changeme}@db:5432/app\n",
+        "      DATABASE_URL: postgres://app:${DB_PASSWORD:-changeme}@db:5432/app\n"
+        f"      SECRET_KEY: ${{HOME:+{PASSWORD}}}\n",  # written whenever HOME is set: always
     )
     tree.commit("compose with defaults")
     out = tmp_path / "r.json"
@@ -72,4 +74,5 @@ def test_a_secret_written_as_a_default_is_found_and_a_sample_default_is_low(tmp_
     assert found[6]["severity"] == "high" and found[6]["blocking"]  # the URL's password
     assert found[7]["severity"] == "low", found[7]  # `changeme`: a sample, as written plainly
     assert found[7]["severity_note"]["reason"].startswith("a sample password in a URL")
+    assert found[8]["severity"] != "low", found[8]  # `${HOME:+…}`: read, not hidden
     assert AWS not in out.read_text(encoding="utf-8") and PASSWORD not in out.read_text(encoding="utf-8")

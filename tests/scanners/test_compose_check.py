@@ -102,6 +102,8 @@ def hits(text: str, tmp_path: Path) -> list[tuple[str, int]]:
         ("privileged: yes", [("COMPOSE-001", 3)]),
         ("privileged: 'false'", []),
         ("privileged: ${P}", []),  # unknown until run: not guessed
+        ("privileged: ${HOME:+true}", [("COMPOSE-001", 3)]),  # the word when set: HOME always is
+        ("network_mode: ${NET+host}", [("COMPOSE-002", 3)]),
         ("pid: host", [("COMPOSE-003", 3)]),
         ("ipc: shareable", []),
         ("cap_add: [SYS_ADMIN]", [("COMPOSE-006", 3)]),

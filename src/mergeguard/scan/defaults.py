@@ -5,7 +5,8 @@ Measured: detect-secrets, Gitleaks and Trivy match a credential only where a val
 password written as a variable's default passed all three, while the same value written plainly
 blocked. The copy keeps every line (not the columns after an expression: padding would break a
 URL such as `postgres://app:${DB_PASSWORD:-…}@db`, which the Basic Auth rules then no longer read);
-`${VAR}` without a default, `${VAR:?message}` and `$$` stay as written.
+`${VAR:+word}` is its word (written when VAR is set: `${HOME:+…}` always is); `${VAR}` without a
+default, `${VAR:?message}` and `$$` stay as written.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import PurePosixPath
 
 from mergeguard.core.filekinds import FileKind, classify
 
-# `${NAME:-default}` and `${NAME-default}`, innermost first (a default may hold another `${…}`).
-_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^${}\n]*)\}")
+# `${NAME:-default}` and `${NAME-default}`, innermost first (a default may hold another `${…}`); and
+# `${NAME:+word}`, `${NAME+word}`, whose word is written when NAME is set (`${HOME:+…}`: always).
+_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-+]([^${}\n]*)\}")
 _NESTING = 4  # `${A:-${B:-${C:-x}}}`: deeper defaults stay as written
 _ENV_FILE = re.compile(r"^(\.env(\..+)?|.+\.env)$")
 

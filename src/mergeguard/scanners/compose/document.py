@@ -26,8 +26,9 @@ _MERGE = "tag:yaml.org,2002:merge"
 # The compose specification's top-level keys other than `services`: never a version 1 service.
 _TOP_LEVEL = frozenset({"version", "name", "include", "networks", "volumes", "configs", "secrets", "models"})
 # `${VAR:-word}`, `${VAR-word}`: the value written when VAR is unset, which is what the file says;
+# `${VAR:+word}`, `${VAR+word}`: the value written when VAR is set (`${HOME:+host}` always is);
 # `${VAR}`, `$VAR` and the other forms are unknown here and left as written; `$$` is a literal `$`.
-_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}")
+_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-+]([^}]*)\}")
 
 
 class Unreadable(FileError):
@@ -128,7 +129,7 @@ def scalar(node: yaml.Node) -> str | None:
 
 
 def interpolated(text: str) -> str:
-    """`text` as compose writes it when no variable is set: `${VAR:-word}` is `word`, `$$` is `$`."""
+    """`text` as the file writes it: `${VAR:-word}` and `${VAR:+word}` are `word`, `$$` is `$`."""
     return _DEFAULTED.sub(lambda m: m.group(1), text).replace("$$", "$")
 
 
