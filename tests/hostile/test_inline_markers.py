@@ -170,6 +170,27 @@ def test_a_blanked_nosec_leaves_the_rest_of_its_comment_a_comment(
     assert "skipped-file" not in {rule for rule, _ in found}
 
 
+def test_a_nosec_run_into_the_next_word_is_not_honoured(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bandit reads `# nosecurity-reviewed` and `#nosec_B602` as `# nosec` (no word boundary; its
+    unknown test names skip every test): the gate's marker must not need one either."""
+    tree.write(
+        "app.py",
+        "import subprocess\n\n\ndef run(cmd):\n"
+        "    subprocess.call(cmd, shell=True)  # nosecurity-reviewed\n"
+        '    subprocess.call("ls " + cmd, shell=True)  #nosec_B602\n',
+    )
+    tree.commit("suppressed without a space")
+    code, report = scan(tree, capsys, "bandit")
+    assert code == 1, report["reason"]
+    assert {f["start_line"] for f in report["findings"] if f["rule_id"] == "B602" and f["blocking"]} == {5, 6}
+    assert listed(report, "app.py") == [
+        "line 5 adds bandit's inline suppression (# nosec), not honoured until merged",
+        "line 6 adds bandit's inline suppression (#nosec), not honoured until merged",
+    ]
+
+
 def test_a_statement_wrapped_around_an_untouched_nosec_of_the_base_is_not_silenced(
     tree: GitTree, capsys: pytest.CaptureFixture[str]
 ) -> None:
