@@ -170,6 +170,22 @@ def test_a_blanked_nosec_leaves_the_rest_of_its_comment_a_comment(
     assert "skipped-file" not in {rule for rule, _ in found}
 
 
+def test_detect_secrets_older_whitelist_pragma_is_not_honoured(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """detect-secrets 1.5.0 still honours `pragma: whitelist secret`: with it, a key only it and one
+    other engine saw lost their agreement and stopped blocking."""
+    secret = "Qm7vR2xK" + "9pL4wT8zHk3mZr5"  # split: this file holds no secret for the gate's own scan
+    tree.write("settings.py", f'SECRET_KEY = "{secret}"  # pragma: whitelist secret\n')
+    tree.commit("a key, whitelisted")
+    code, report = scan(tree, capsys, "detect-secrets,gitleaks")
+    assert code == 1, report["reason"]
+    assert "detect-secrets" in {f["tool"] for f in report["findings"] if f["blocking"]}
+    assert listed(report, "settings.py") == [
+        "line 1 adds detect-secrets's inline suppression (pragma: whitelist), not honoured until merged"
+    ]
+
+
 def test_a_nosec_run_into_the_next_word_is_not_honoured(
     tree: GitTree, capsys: pytest.CaptureFixture[str]
 ) -> None:

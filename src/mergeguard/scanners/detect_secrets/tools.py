@@ -72,7 +72,9 @@ TOOLS = (
         shard_weight=6,
         config_files=(ConfigFile(BASELINE_FILE, _baseline_config),),
         policy_effects={BASELINE_FILE: baseline_effects},
-        inline_suppressions=(r"pragma:\s*allowlist",),  # `allowlist secret`, `allowlist nextline secret`
+        # `allowlist secret`, `allowlist nextline secret`, and the older `whitelist secret` that 1.5.0
+        # still honours (its filters/allowlist.py: `pragma: ?(allow|white)list`).
+        inline_suppressions=(r"pragma:\s*(?:allow|white)list",),
         # 1.5.0's keyword plugin and its two entropy plugins (the plugin `type`).
         secret_heuristics=frozenset(
             {"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"}
