@@ -107,7 +107,11 @@ def hits(text: str, tmp_path: Path) -> list[tuple[str, int]]:
         ("pid: host", [("COMPOSE-003", 3)]),
         ("ipc: shareable", []),
         ("cap_add: [SYS_ADMIN]", [("COMPOSE-006", 3)]),
-        ("cap_add: [NET_BIND_SERVICE]", []),
+        ("cap_add: [NET_BIND_SERVICE, CAP_CHOWN, net_raw]", []),  # Docker's defaults: nothing added
+        ("cap_add: [SYS_MODULE, CAP_DAC_READ_SEARCH]", [("COMPOSE-007", 3), ("COMPOSE-007", 3)]),
+        ("cap_add: ['${EXTRA_CAP}']", []),  # unknown until run: not guessed
+        ("volumes: ['/var/run:/var/run', '/run/:/host/run']", [("COMPOSE-010", 3), ("COMPOSE-010", 3)]),
+        ("volumes: ['/run/secrets/app:/app/secrets:ro', '/var/run/dbus:/var/run/dbus']", []),
         ("security_opt: ['seccomp=unconfined']", [("COMPOSE-008", 3)]),
         ("security_opt: ['label:disable']", [("COMPOSE-008", 3)]),
         ("security_opt: ['seccomp:./profile.json']", []),

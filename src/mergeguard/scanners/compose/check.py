@@ -19,15 +19,18 @@ _HOST_NAMESPACES = {
     "ipc": "COMPOSE-004",
     "uts": "COMPOSE-005",
 }
-_CAPABILITIES = {
-    "SYS_ADMIN": "COMPOSE-006",
-    "ALL": "COMPOSE-006",
-    "NET_ADMIN": "COMPOSE-007",
-    "SYS_PTRACE": "COMPOSE-007",
-}
+_HOST_CAPABILITIES = frozenset({"SYS_ADMIN", "ALL"})  # COMPOSE-006; any other added one: COMPOSE-007
+# What Docker gives every container already (moby's `DefaultCapabilities`): adding one changes nothing.
+_DOCKER_DEFAULT = frozenset(
+    {
+        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+        "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    }
+)  # fmt: skip
 _UNCONFINED = {("seccomp", "unconfined"), ("apparmor", "unconfined"), ("label", "disable")}
 _SYSTEM_DIRECTORIES = frozenset({"/", "/etc", "/proc", "/sys"})
 _SOCKETS = ("/docker.sock", "/podman.sock")
+_SOCKET_DIRECTORIES = frozenset({"/run", "/var/run"})  # the whole directory shares the sockets in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +69,10 @@ def _namespaces(document: Document, service: Service) -> Iterator[Hit]:
 def _capabilities(document: Document, service: Service) -> Iterator[Hit]:
     for item in _list(document, service, "cap_add"):
         name = (scalar(item) or "").strip().upper().removeprefix("CAP_")
-        if name in _CAPABILITIES:
-            yield _at(_CAPABILITIES[name], service, item, f"cap_add: {name}")
+        if name in _HOST_CAPABILITIES:
+            yield _at("COMPOSE-006", service, item, f"cap_add: {name}")
+        elif name and name not in _DOCKER_DEFAULT and "$" not in name:  # `${CAP}`: unknown until run
+            yield _at("COMPOSE-007", service, item, f"cap_add: {name}")
 
 
 def _security_options(document: Document, service: Service) -> Iterator[Hit]:
@@ -86,7 +91,7 @@ def _volumes(document: Document, service: Service) -> Iterator[Hit]:
         if source is None or not source.startswith("/"):
             continue  # a named volume, a relative path (the project's own files), or unknown
         clean = posixpath.normpath(source).replace("//", "/")
-        if clean.endswith(_SOCKETS):
+        if clean.endswith(_SOCKETS) or clean in _SOCKET_DIRECTORIES:
             yield _at("COMPOSE-010", service, item, f"volume from {clean}")
         elif clean in _SYSTEM_DIRECTORIES:
             yield _at("COMPOSE-011", service, item, f"volume from {clean}")

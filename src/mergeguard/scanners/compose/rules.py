@@ -28,10 +28,11 @@ _RULES = (
     # The host's hostname and domain name only: no Kubernetes field, less than the others.
     Rule("COMPOSE-005", Severity.MEDIUM, "Service shares the host's UTS namespace"),
     Rule("COMPOSE-006", Severity.HIGH, "Service adds the SYS_ADMIN or ALL capability"),
-    Rule("COMPOSE-007", Severity.MEDIUM, "Service adds the NET_ADMIN or SYS_PTRACE capability"),
+    # NET_ADMIN, SYS_PTRACE, SYS_MODULE, DAC_READ_SEARCH...: any one Docker does not give by default.
+    Rule("COMPOSE-007", Severity.MEDIUM, "Service adds a capability beyond Docker's defaults"),
     Rule("COMPOSE-008", Severity.MEDIUM, "Service runs without seccomp or AppArmor confinement"),
     Rule("COMPOSE-009", Severity.MEDIUM, "Service turns no-new-privileges off"),
-    Rule("COMPOSE-010", Severity.HIGH, "Service mounts the Docker socket"),
+    Rule("COMPOSE-010", Severity.HIGH, "Service mounts the Docker socket (or /run, which holds it)"),
     Rule("COMPOSE-011", Severity.HIGH, "Service mounts the host's root, /etc, /proc or /sys"),
     # Anyone who reaches the port logs in as any user, superuser included, without a password.
     Rule("COMPOSE-012", Severity.HIGH, "PostgreSQL accepts every connection without a password"),
