@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mergeguard.core.changes import ChangedFile
-from mergeguard.core.filekinds import FileKind
+from mergeguard.core.filekinds import FileKind, classify
 from mergeguard.scan import reached
 
 WRAPPED = b"""import subprocess
@@ -26,3 +26,18 @@ def test_only_the_reaching_tools_marker_is_blanked_and_the_comment_stays_one() -
 def test_nothing_is_blanked_in_a_file_the_tool_does_not_read() -> None:
     changed = ChangedFile("ops.txt", frozenset({FileKind.ANY}), frozenset({5, 7}))
     assert reached.blanked(changed, WRAPPED) is None
+
+
+KINDS = classify("settings.py")  # Python, and any file for the secret scanners
+
+
+def test_detect_secrets_nextline_pragma_reaches_the_line_after_it_only() -> None:
+    data = b'# pragma: allowlist nextline secret\nKEY = "a"\n\n# pragma: allowlist nextline secret\nB = 1\n'
+    changed = ChangedFile("settings.py", KINDS, frozenset({2}))
+    assert reached.lines(changed, data) == {"detect-secrets": frozenset({1})}
+    # The pragma written by the change itself is the change's own marker, listed as added elsewhere.
+    both = ChangedFile("settings.py", KINDS, frozenset({1, 2}))
+    assert reached.lines(both, data) == {}
+    # A line the change writes two lines below the pragma is not covered by it.
+    below = ChangedFile("settings.py", KINDS, frozenset({3}))
+    assert reached.lines(below, data) == {}

@@ -230,6 +230,28 @@ def test_a_statement_wrapped_around_an_untouched_nosec_of_the_base_is_not_silenc
     assert code == 1, report["reason"]
     assert "B602" in {f["rule_id"] for f in report["findings"] if f["blocking"]}
     assert listed(report, "ops.py") == [
-        "line 6 holds bandit's inline suppression (# nosec) inside a statement the change edits,"
+        "line 6 holds bandit's inline suppression (# nosec), which reaches a line the change edits:"
         " not honoured until merged"
+    ]
+
+
+def test_an_untouched_allowlist_nextline_pragma_of_the_base_does_not_cover_the_line_the_change_writes(
+    tree: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """detect-secrets applies `pragma: allowlist nextline secret` to the line after it: a change that
+    writes a key there, under the base's untouched pragma, is judged without it."""
+    tree.write("settings.py", 'DEBUG = False\n# pragma: allowlist nextline secret\nSECRET_KEY = "dev"\n')
+    tree.commit("a dev key, allowed at the base")
+    tree.git("branch", "-f", "base")
+    secret = "Qm7vR2xK" + "9pL4wT8zHk3mZr5"  # split: this file holds no secret for the gate's own scan
+    tree.write(
+        "settings.py", f'DEBUG = False\n# pragma: allowlist nextline secret\nSECRET_KEY = "{secret}"\n'
+    )
+    tree.commit("a real key under it")
+    code, report = scan(tree, capsys, "detect-secrets,gitleaks")
+    assert code == 1, report["reason"]
+    assert "detect-secrets" in {f["tool"] for f in report["findings"] if f["blocking"]}
+    assert listed(report, "settings.py") == [
+        "line 2 holds detect-secrets's inline suppression (pragma: allowlist), which reaches a line the"
+        " change edits: not honoured until merged"
     ]

@@ -1,6 +1,7 @@
-"""Inline suppressions a change reaches without writing them: a tool that applies one to a whole
-node (Bandit's `# nosec`, `Tool.reached_suppressions`) would let an untouched marker of the base
-silence what the change writes around it. In PR mode they are blanked like the change's own
+"""Inline suppressions a change reaches without writing them: a tool that applies one beyond its own
+line (Bandit's `# nosec` to a whole node, detect-secrets' `allowlist nextline` to the next line;
+`Tool.reached_suppressions`) would let an untouched marker of the base silence what the change
+writes under it. In PR mode they are blanked like the change's own
 (`scan.suppressions`) and listed with them."""
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def blanked(changed: ChangedFile, data: bytes) -> bytes | None:
 def effects(changed: ChangedFile, data: bytes | None, sources: SourceLines) -> list[str]:
     """The policy report's lines for them."""
     return [
-        f"line {number} holds {tool}'s inline suppression ({marker}) inside a statement the change"
-        " edits, not honoured until merged"
+        f"line {number} holds {tool}'s inline suppression ({marker}), which reaches a line the change"
+        " edits: not honoured until merged"
         for name, numbers in lines(changed, data or b"").items()
         for number in sorted(numbers)
         for tool, marker in suppressions.found(sources.line(changed.path, number))

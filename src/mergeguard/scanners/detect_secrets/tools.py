@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Collection
 from typing import Any
 
 from mergeguard.core.model import Kind
@@ -35,6 +37,19 @@ def _baseline_secrets(data: bytes | None) -> set[tuple[str, str, str]] | None:
         }
     except (ValueError, AttributeError, TypeError, RecursionError):
         return None
+
+
+# detect-secrets 1.5.0's `pragma: allowlist nextline secret` (filters/allowlist.py), a comment alone on its
+# line; it covers the line after it, which a change may write under an untouched one.
+_NEXTLINE = re.compile(rb"pragma: ?allowlist[ -]nextline[ -]secret")
+
+
+def reached_nextline(data: bytes, added: Collection[int]) -> frozenset[int]:
+    """The lines not in `added` whose `allowlist nextline` pragma covers an added line (the next one)."""
+    lines = data.split(b"\n")
+    return frozenset(
+        n - 1 for n in added if 2 <= n <= len(lines) and n - 1 not in added and _NEXTLINE.search(lines[n - 2])
+    )
 
 
 _BASELINE_KEYS = frozenset({"version", "plugins_used", "filters_used", "results", "generated_at", "exclude"})
@@ -75,6 +90,7 @@ TOOLS = (
         # `allowlist secret`, `allowlist nextline secret`, and the older `whitelist secret` that 1.5.0
         # still honours (its filters/allowlist.py: `pragma: ?(allow|white)list`).
         inline_suppressions=(r"pragma:\s*(?:allow|white)list",),
+        reached_suppressions=reached_nextline,
         # 1.5.0's keyword plugin and its two entropy plugins (the plugin `type`).
         secret_heuristics=frozenset(
             {"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"}
