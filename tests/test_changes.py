@@ -203,6 +203,8 @@ def test_base_needs_a_git_repository(tmp_path: Path) -> None:
         ("Containerfile", FileKind.DOCKERFILE),
         ("docker-compose.yml", FileKind.COMPOSE),
         ("compose.prod.yaml", FileKind.COMPOSE),
+        ("deploy/docker-stack.yml", FileKind.COMPOSE),  # a swarm stack: the compose format
+        ("docker-stack.prod.yaml", FileKind.COMPOSE),
         ("src/app.py", FileKind.PYTHON),
         ("requirements-dev.txt", FileKind.PY_REQUIREMENTS),
         ("requirements/base.in", FileKind.PY_REQUIREMENTS),

@@ -52,7 +52,8 @@ _LOCKFILES = frozenset(
         "conan.lock",
     }
 )
-_COMPOSE = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$")
+# Compose files, and swarm stack files (`docker stack deploy -c docker-stack.yml`: the same format).
+_COMPOSE = re.compile(r"^(docker-)?compose([.-].*)?\.ya?ml$|^docker-stack([.-].*)?\.ya?ml$")
 _IAC_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".bicep")
 # Anywhere in a YAML or JSON file: a Kubernetes manifest's `apiVersion` (YAML or JSON) or a
 # CloudFormation template's keys. Scanned to the end: comments before the manifest hide nothing.
