@@ -112,6 +112,9 @@ def hits(text: str, tmp_path: Path) -> list[tuple[str, int]]:
         ("cap_add: ['${EXTRA_CAP}']", []),  # unknown until run: not guessed
         ("volumes: ['/var/run:/var/run', '/run/:/host/run']", [("COMPOSE-010", 3), ("COMPOSE-010", 3)]),
         ("volumes: ['/run/secrets/app:/app/secrets:ro', '/var/run/dbus:/var/run/dbus']", []),
+        ("volumes: ['hostroot:/host', 'data:/data']", [("COMPOSE-011", 3)]),  # bound by driver_opts below
+        ("volumes: [{type: volume, source: hostroot, target: /host}]", [("COMPOSE-011", 3)]),
+        ("volumes: ['hostsock:/var/run/docker.sock']", [("COMPOSE-010", 3)]),
         ("security_opt: ['seccomp=unconfined']", [("COMPOSE-008", 3)]),
         ("security_opt: ['label:disable']", [("COMPOSE-008", 3)]),
         ("security_opt: ['seccomp:./profile.json']", []),
@@ -126,7 +129,16 @@ def hits(text: str, tmp_path: Path) -> list[tuple[str, int]]:
     ],
 )
 def test_each_setting(service: str, expected: list[tuple[str, int]], tmp_path: Path) -> None:
-    assert hits(f"services:\n  web:\n    {service}\n", tmp_path) == expected
+    assert hits(f"services:\n  web:\n    {service}\n" + _NAMED_VOLUMES, tmp_path) == expected
+
+
+# Named volumes the settings above mount: two bind a host path through the local driver, one does not.
+_NAMED_VOLUMES = """volumes:
+  hostroot: {driver: local, driver_opts: {type: none, o: bind, device: /}}
+  hostsock:
+    driver_opts: {type: none, o: 'rbind,ro', device: /var/run/docker.sock}
+  data: {driver_opts: {type: nfs, o: 'addr=10.0.0.1,rw', device: ':/exports/data'}}
+"""
 
 
 def test_merge_keys_own_keys_win_and_the_first_merged_mapping_wins(tmp_path: Path) -> None:

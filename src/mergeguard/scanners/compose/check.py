@@ -98,15 +98,31 @@ def _volumes(document: Document, service: Service) -> Iterator[Hit]:
 
 
 def _mount_source(document: Document, item: yaml.Node) -> str | None:
-    """The host side of a volume: `SRC:DST[:MODE]` (short syntax) or `source:` (long syntax)."""
+    """The host side of a volume: `SRC:DST[:MODE]` (short syntax) or `source:` (long syntax); for a
+    named volume, the host directory its `driver_opts` bind (`type: none`, `o: bind`, `device: /`)."""
     if isinstance(item, yaml.MappingNode):
         keys = document.mapping(item)
         kind = scalar(keys["type"][1]) if "type" in keys else "volume"
-        return scalar(keys["source"][1]) if kind == "bind" and "source" in keys else None
+        source = scalar(keys["source"][1]) if "source" in keys else None
+        if kind == "bind" or source is None:
+            return source if kind == "bind" else None
+        return _bound_device(document, source.strip())
     text = scalar(item)
     if text is None or ":" not in text:
         return None  # an anonymous volume: a path in the container only
-    return text.split(":", 1)[0].strip()
+    source = text.split(":", 1)[0].strip()
+    return source if source.startswith(("/", ".", "~", "$")) else _bound_device(document, source)
+
+
+def _bound_device(document: Document, name: str) -> str | None:
+    """The host path the named volume `name` binds (the local driver's `o: bind` and `device`), if any."""
+    declared = document.top("volumes").get(name)
+    opts = document.mapping(declared[1]).get("driver_opts") if declared is not None else None
+    options = document.mapping(opts[1]) if opts is not None else {}
+    flags = (scalar(options["o"][1]) or "") if "o" in options else ""
+    device = scalar(options["device"][1]) if "device" in options else None
+    binds = {"bind", "rbind"} & {flag.strip() for flag in flags.split(",")}
+    return device.strip() if device is not None and binds else None
 
 
 def _environment(document: Document, service: Service) -> Iterator[Hit]:

@@ -74,6 +74,13 @@ class Document:
             if isinstance(value, yaml.MappingNode):
                 yield Service(name, key.start_mark.line + 1, self.mapping(value))
 
+    def top(self, key: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """A top-level mapping such as `volumes:` (empty when the file has none or it is no mapping)."""
+        if not isinstance(self.root, yaml.MappingNode):
+            return {}
+        pair = self.mapping(self.root).get(key)
+        return self.mapping(pair[1]) if pair is not None else {}
+
     def mapping(self, node: yaml.Node, depth: int = 0) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """A mapping's scalar keys to (key node, value node), its own keys over merged ones (`<<`)."""
         if not isinstance(node, yaml.MappingNode):
