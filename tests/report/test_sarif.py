@@ -60,6 +60,7 @@ VERSIONS = {
     "trivy-image": "0.76.0",
     "trivy-deps": "0.76.0",
     "pip-audit": "2.10.1",
+    "compose-check": "0.1.0",
 }
 ODD_PATH = "deploy/my keys/#1 100% ünïcode.env"  # a space, non-ASCII, `#` and `%`
 # SARIF2006 would GET every URI in the document: off, so the test makes no network connection.
