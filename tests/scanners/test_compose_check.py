@@ -153,6 +153,23 @@ def test_merge_keys_own_keys_win_and_the_first_merged_mapping_wins(tmp_path: Pat
     assert hits(text, tmp_path) == [("COMPOSE-004", 2)]
 
 
+def test_an_anchor_written_again_names_the_new_node(tmp_path: Path) -> None:
+    """Compose (go-yaml, YAML 1.2) reads `&name web:` on every service, each alias naming the latest
+    anchor; PyYAML alone calls it a duplicate, which made the whole file a high `skipped-file`."""
+    text = (
+        "x-base: &base {privileged: true}\n"
+        "services:\n"
+        "  &name web:\n"
+        "    <<: *base\n"
+        "    container_name: *name\n"
+        "  &name db:\n"
+        "    container_name: *name\n"
+        "x-later: &base {pid: host}\n"
+        "x-user: {<<: *base}\n"
+    )
+    assert hits(text, tmp_path) == [("COMPOSE-001", 1)]
+
+
 def test_an_alias_bomb_is_walked_in_linear_time(tmp_path: Path) -> None:
     lines = ["a0: &a0 {privileged: true, pid: host}"]
     lines += [f"a{n}: &a{n} {{<<: [{', '.join([f'*a{n - 1}'] * 9)}]}}" for n in range(1, 40)]

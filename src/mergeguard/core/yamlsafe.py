@@ -124,6 +124,11 @@ class _BoundedLoader(_Loader):
             )
         if self._depth >= MAX_DEPTH:
             raise self._error(self._source, line, "(file)", f"nested deeper than {MAX_DEPTH} levels")
+        anchor = getattr(event, "anchor", None)
+        if self._aliases and not isinstance(event, yaml.AliasEvent) and anchor in self.anchors:
+            # An anchor written again names the new node from here on (YAML 1.2, and go-yaml, which
+            # compose uses: `&name web:` on every service); PyYAML alone refuses it as a duplicate.
+            del self.anchors[anchor]
         self._depth += 1
         try:
             return super().compose_node(parent, index)
