@@ -170,6 +170,26 @@ def test_an_anchor_written_again_names_the_new_node(tmp_path: Path) -> None:
     assert hits(text, tmp_path) == [("COMPOSE-001", 1)]
 
 
+def test_every_document_of_a_stream_is_checked(tmp_path: Path) -> None:
+    """Compose reads a file of several YAML documents as those files in order (compose-go #451);
+    it was a high `skipped-file` ("expected a single document"). A `---` with nothing after holds no
+    service; a document that is no mapping is still unreadable."""
+    text = (
+        "services:\n"
+        "  web: {image: nginx}\n"
+        "---\n"
+        "services:\n"
+        "  agent: {image: agent, volumes: ['hostsock:/sock']}\n"
+        "volumes:\n"
+        "  hostsock: {driver_opts: {type: none, o: bind, device: /var/run/docker.sock}}\n"
+        "---\n"
+    )
+    assert hits(text, tmp_path) == [("COMPOSE-010", 5)]
+    (tmp_path / "compose.yaml").write_text(text + "- a list\n", encoding="utf-8")
+    skipped = report([str(tmp_path / "compose.yaml")])["skipped"]
+    assert [(s["line"], s["reason"]) for s in skipped] == [(9, "is not a mapping (compose reads none)")]
+
+
 def test_an_alias_bomb_is_walked_in_linear_time(tmp_path: Path) -> None:
     lines = ["a0: &a0 {privileged: true, pid: host}"]
     lines += [f"a{n}: &a{n} {{<<: [{', '.join([f'*a{n - 1}'] * 9)}]}}" for n in range(1, 40)]

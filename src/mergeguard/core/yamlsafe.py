@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from yaml.composer import Composer
@@ -23,6 +24,7 @@ MAX_DEPTH = 64
 # What YAML 1.1 (and PyYAML's reader) accepts; anything else is named with its line, before parsing.
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL"}
+_T = TypeVar("_T")
 
 
 def read(path: Path, error: type[FileError]) -> str:
@@ -56,6 +58,26 @@ def compose_text(
     alias is then the anchor's own node, so the tree stays as small as the text, and whoever walks
     it must visit each node once (or count its visits), not once per path to it.
     """
+    node: yaml.Node | None = _composed(text, source, error, aliases, lambda loader: loader.get_single_node())
+    return node
+
+
+def compose_documents(
+    text: str, source: str, error: type[FileError], *, aliases: bool = False
+) -> list[yaml.Node]:
+    """Every document of `text` (`---` between them), each bounded as `compose_text` bounds one: a
+    compose file may be such a stream, read as its documents' files in order (compose-go #451)."""
+
+    def every(loader: Any) -> list[yaml.Node]:
+        nodes = []
+        while loader.check_node():
+            nodes.append(loader.get_node())
+        return nodes
+
+    return _composed(text, source, error, aliases, every)
+
+
+def _composed(text: str, source: str, error: type[FileError], aliases: bool, read: Callable[[Any], _T]) -> _T:
     if len(text) > MAX_BYTES:
         raise error(source, None, "(file)", f"is larger than {MAX_BYTES:,} bytes")
     text = text.removeprefix("\ufeff")
@@ -67,7 +89,7 @@ def compose_text(
         )
     loader = _BoundedLoader(text, source, error, aliases)
     try:
-        return loader.get_single_node()
+        return read(loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = mark.line + 1 if mark is not None else None

@@ -45,21 +45,25 @@ class Service:
 
 
 class Document:
-    """One compose file's node tree, walked under a budget."""
+    """One compose file's node trees (one per YAML document, compose-go #451), walked under a budget."""
 
-    def __init__(self, root: yaml.Node | None, source: str) -> None:
-        self.root = root
+    def __init__(self, roots: list[yaml.Node], source: str) -> None:
+        self.roots = roots
         self.source = source
         self._visits = 0
         self._flat: dict[int, dict[str, tuple[yaml.Node, yaml.Node]] | None] = {}
 
     def services(self) -> Iterator[Service]:
+        """Each document's services (none in an empty file): compose reads them as files in order."""
+        for root in self.roots:
+            if not (isinstance(root, yaml.ScalarNode) and root.tag.endswith(":null")):  # `---` alone
+                yield from self._services(root)
+
+    def _services(self, root: yaml.Node) -> Iterator[Service]:
         """The services: under `services:`, or the top-level mappings of a version 1 file."""
-        if self.root is None:
-            return  # an empty file: nothing to run, nothing to check
-        if not isinstance(self.root, yaml.MappingNode):
-            raise Unreadable(self.source, line(self.root), "(file)", "is not a mapping (compose reads none)")
-        top = self.mapping(self.root)
+        if not isinstance(root, yaml.MappingNode):
+            raise Unreadable(self.source, line(root), "(file)", "is not a mapping (compose reads none)")
+        top = self.mapping(root)
         if "services" in top:
             holder = top["services"][1]
             empty = isinstance(holder, yaml.ScalarNode) and holder.tag.endswith(":null")  # `services:`
@@ -75,11 +79,12 @@ class Document:
                 yield Service(name, key.start_mark.line + 1, self.mapping(value))
 
     def top(self, key: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-        """A top-level mapping such as `volumes:` (empty when the file has none or it is no mapping)."""
-        if not isinstance(self.root, yaml.MappingNode):
-            return {}
-        pair = self.mapping(self.root).get(key)
-        return self.mapping(pair[1]) if pair is not None else {}
+        """A top-level mapping such as `volumes:`, a later document's entries over an earlier's."""
+        merged: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for root in self.roots:
+            pair = self.mapping(root).get(key)
+            merged |= self.mapping(pair[1]) if pair is not None else {}
+        return merged
 
     def mapping(self, node: yaml.Node, depth: int = 0) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """A mapping's scalar keys to (key node, value node), its own keys over merged ones (`<<`)."""
@@ -125,7 +130,7 @@ def load(path: Path, source: str) -> Document:
     if path.is_symlink():  # it could name any file on the machine
         raise Unreadable(source, None, "(file)", "is a symbolic link, not read")
     text = yamlsafe.read(path, Unreadable)
-    return Document(yamlsafe.compose_text(text, source, Unreadable, aliases=True), source)
+    return Document(yamlsafe.compose_documents(text, source, Unreadable, aliases=True), source)
 
 
 def scalar(node: yaml.Node) -> str | None:
