@@ -29,7 +29,7 @@ _DOCKER_DEFAULT = frozenset(
 )  # fmt: skip
 _UNCONFINED = {("seccomp", "unconfined"), ("apparmor", "unconfined"), ("label", "disable")}
 _SYSTEM_DIRECTORIES = frozenset({"/", "/etc", "/proc", "/sys"})
-_SOCKETS = ("/docker.sock", "/podman.sock")
+_SOCKETS = ("/docker.sock", "/docker.sock.raw", "/podman.sock")  # `.raw`: Docker Desktop's own
 _SOCKET_DIRECTORIES = frozenset({"/run", "/var/run"})  # the whole directory shares the sockets in it
 
 
@@ -83,6 +83,8 @@ def _security_options(document: Document, service: Service) -> Iterator[Hit]:
             yield _at("COMPOSE-008", service, item, f"security_opt: {option}:{value}")
         elif option == "no-new-privileges" and value == "false":
             yield _at("COMPOSE-009", service, item, "security_opt: no-new-privileges:false")
+        elif option == "systempaths" and value == "unconfined":
+            yield _at("COMPOSE-013", service, item, "security_opt: systempaths=unconfined")
 
 
 def _volumes(document: Document, service: Service) -> Iterator[Hit]:

@@ -3,7 +3,8 @@
 Measured with Trivy 0.76 and Checkov 3.3.30 on a Pod with the same settings: privileged, host
 network/PID/IPC, SYS_ADMIN, the docker socket and a host `/` or `/etc` mount are HIGH (KSV-0017,
 -0009, -0010, -0008, -0005, -0006, -0121; CKV_K8S_16-19, 27, 39); another added capability, disabled
-seccomp and privilege escalation MEDIUM (KSV-0022, -0104, -0001). Ids are stable: never reused.
+seccomp, privilege escalation and unmasked /proc MEDIUM (KSV-0022, -0104, -0001, -0027).
+Ids are stable: never reused.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ _RULES = (
     Rule("COMPOSE-011", Severity.HIGH, "Service mounts the host's root, /etc, /proc or /sys"),
     # Anyone who reaches the port logs in as any user, superuser included, without a password.
     Rule("COMPOSE-012", Severity.HIGH, "PostgreSQL accepts every connection without a password"),
+    # `systempaths=unconfined`: /proc and /sys unmasked, as Kubernetes' `procMount: Unmasked` (KSV-0027).
+    Rule("COMPOSE-013", Severity.MEDIUM, "Service unmasks the host's /proc and /sys paths"),
 )
 RULES = {rule.id: rule for rule in _RULES}
 SKIPPED = Rule("skipped-file", Severity.HIGH, "Compose file not checked")  # Bandit's and Checkov's id
