@@ -103,6 +103,10 @@ def hits(text: str, tmp_path: Path) -> list[tuple[str, int]]:
         ("privileged: 'false'", []),
         ("privileged: ${P}", []),  # unknown until run: not guessed
         ("privileged: ${HOME:+true}", [("COMPOSE-001", 3)]),  # the word when set: HOME always is
+        ("privileged: y", [("COMPOSE-001", 3)]),  # compose-go's toBoolean: y, yes, on, true
+        ("privileged: ${HOME:+${P:-true}}", [("COMPOSE-001", 3)]),  # a word holding a default
+        ("network_mode: ${A:-${B-${C:+host}}}", [("COMPOSE-002", 3)]),
+        ("network_mode: ${A:-${B}host}", []),  # `${B}` unknown: not the word `host`
         ("network_mode: ${NET+host}", [("COMPOSE-002", 3)]),
         ("pid: host", [("COMPOSE-003", 3)]),
         ("ipc: shareable", []),
@@ -124,7 +128,10 @@ def hits(text: str, tmp_path: Path) -> list[tuple[str, int]]:
         ("volumes: ['/var/run//docker.sock:/x']", [("COMPOSE-010", 3)]),
         ("volumes: ['$${HOME}/x:/x', '/:/host:ro']", [("COMPOSE-011", 3)]),
         ("volumes: ['/etc/ssl/certs:/etc/ssl/certs:ro', './data:/data', '/data']", []),
-        ("volumes: [{type: volume, source: /etc, target: /x}]", []),  # a named volume's name
+        # No volume is named `/etc` (Docker refuses it): a later document's `{target: /x, type: bind}`
+        # merged into it makes it the bind mount it reads as.
+        ("volumes: [{type: volume, source: /etc, target: /x}]", [("COMPOSE-011", 3)]),
+        ("volumes: [{source: /, target: /x}]", [("COMPOSE-011", 3)]),
         ("environment: {POSTGRES_HOST_AUTH_METHOD: TRUST}", [("COMPOSE-012", 3)]),
         ("environment: {POSTGRES_HOST_AUTH_METHOD: md5}", []),
         ("extends: {file: base.yml, service: web}", []),  # never reads another file
@@ -190,6 +197,60 @@ def test_every_document_of_a_stream_is_checked(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text(text + "- a list\n", encoding="utf-8")
     skipped = report([str(tmp_path / "compose.yaml")])["skipped"]
     assert [(s["line"], s["reason"]) for s in skipped] == [(9, "is not a mapping (compose reads none)")]
+
+
+def test_a_named_volume_s_driver_opts_are_merged_across_documents(tmp_path: Path) -> None:
+    """Compose merges a later document's mapping into an earlier's key by key: labels added later
+    keep the earlier `driver_opts`, and `o: bind` and `device` may come from two documents."""
+    text = (
+        "services:\n"
+        "  web: {image: nginx, volumes: ['root:/host', 'run:/run']}\n"
+        "volumes:\n"
+        "  root: {driver_opts: {type: none, o: bind, device: /}}\n"
+        "  run: {driver_opts: {o: bind}}\n"
+        "---\n"
+        "volumes:\n"
+        "  root: {labels: {a: b}}\n"
+        "  run: {driver_opts: {device: /var/run}}\n"
+    )
+    assert hits(text, tmp_path) == [("COMPOSE-011", 2), ("COMPOSE-010", 2)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # One mapping merged 100,000 times: each copy counts.
+        "x-big: &b {" + ", ".join(f"k{n}: v" for n in range(20_000)) + "}\n"
+        "services: {web: {<<: [" + ", ".join(["*b"] * 100_000) + "]}}\n",
+        # 40,000 volumes mounted and 40,000 declared: the declarations are read once.
+        "volumes: {" + ", ".join(f"v{n}: {{}}" for n in range(40_000)) + "}\n"
+        "services: {web: {volumes: [" + ", ".join(f"'v{n}:/d{n}'" for n in range(40_000)) + "]}}\n",
+        # 20,000 documents each mounting a named volume: the documents are read once.
+        "".join(f"---\nservices: {{s{n}: {{volumes: ['v:/x']}}}}\n" for n in range(20_000)),
+    ],
+)
+def test_merges_and_named_volumes_are_walked_in_linear_time(text: str, tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(text, encoding="utf-8")
+    start = time.monotonic()
+    report([str(tmp_path / "compose.yaml")])
+    assert time.monotonic() - start < 10
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("${A:-${B:-host}}", "host"),
+        ("${A:+${B}x}", "${B}x"),
+        ("$${A:-x}$$", "${A:-x}$"),
+        ("${A:-${B:-x}", "${A:-x"),  # never closed: as written
+        ("${A:?${B:-x}}}", "${A:?x}}"),
+    ],
+)
+def test_interpolation_reads_nested_words(text: str, expected: str) -> None:
+    assert document.interpolated(text) == expected
+    start = time.monotonic()
+    document.interpolated("${A:-" * 100_000 + "x" + "}" * 100_000)
+    assert time.monotonic() - start < 2
 
 
 def test_an_alias_bomb_is_walked_in_linear_time(tmp_path: Path) -> None:

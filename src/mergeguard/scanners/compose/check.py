@@ -10,7 +10,7 @@ import yaml
 
 from mergeguard.scanners.compose.document import Document, Service, end_line, line, scalar
 
-_TRUE = frozenset({"true", "yes", "on"})  # YAML 1.1's spellings too: PyYAML's, and older compose's
+_TRUE = frozenset({"true", "yes", "on", "y"})  # compose-go's toBoolean (YAML 1.1's spellings, `y` too)
 # `net` is version 1's `network_mode`.
 _HOST_NAMESPACES = {
     "network_mode": "COMPOSE-002",
@@ -101,13 +101,16 @@ def _volumes(document: Document, service: Service) -> Iterator[Hit]:
 
 def _mount_source(document: Document, item: yaml.Node) -> str | None:
     """The host side of a volume: `SRC:DST[:MODE]` (short syntax) or `source:` (long syntax); for a
-    named volume, the host directory its `driver_opts` bind (`type: none`, `o: bind`, `device: /`)."""
+    named volume, the host directory its `driver_opts` bind (`type: none`, `o: bind`, `device: /`).
+    A long `source` that is an absolute path is that path whatever `type` says: no volume is named
+    so (Docker refuses the name), and compose merges a later document's entry for the same target
+    into it (`{target: /h, type: bind}` after `{target: /h, type: volume, source: /}`)."""
     if isinstance(item, yaml.MappingNode):
         keys = document.mapping(item)
         kind = scalar(keys["type"][1]) if "type" in keys else "volume"
         source = scalar(keys["source"][1]) if "source" in keys else None
-        if kind == "bind" or source is None:
-            return source if kind == "bind" else None
+        if kind == "bind" or source is None or source.strip().startswith("/"):
+            return source.strip() if source is not None else None
         return _bound_device(document, source.strip())
     text = scalar(item)
     if text is None or ":" not in text:
@@ -118,9 +121,7 @@ def _mount_source(document: Document, item: yaml.Node) -> str | None:
 
 def _bound_device(document: Document, name: str) -> str | None:
     """The host path the named volume `name` binds (the local driver's `o: bind` and `device`), if any."""
-    declared = document.top("volumes").get(name)
-    opts = document.mapping(declared[1]).get("driver_opts") if declared is not None else None
-    options = document.mapping(opts[1]) if opts is not None else {}
+    options = document.driver_opts(name)
     flags = (scalar(options["o"][1]) or "") if "o" in options else ""
     device = scalar(options["device"][1]) if "device" in options else None
     binds = {"bind", "rbind"} & {flag.strip() for flag in flags.split(",")}

@@ -28,7 +28,9 @@ _TOP_LEVEL = frozenset({"version", "name", "include", "networks", "volumes", "co
 # `${VAR:-word}`, `${VAR-word}`: the value written when VAR is unset, which is what the file says;
 # `${VAR:+word}`, `${VAR+word}`: the value written when VAR is set (`${HOME:+host}` always is);
 # `${VAR}`, `$VAR` and the other forms are unknown here and left as written; `$$` is a literal `$`.
-_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-+]([^}]*)\}")
+# A word may hold another `${…}` (compose-go reads `${A:-${B:-host}}` as `host`).
+_WORDED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-+]")
+_SPECIAL = re.compile(r"\$\$|\$\{|\}")
 
 
 class Unreadable(FileError):
@@ -52,6 +54,7 @@ class Document:
         self.source = source
         self._visits = 0
         self._flat: dict[int, dict[str, tuple[yaml.Node, yaml.Node]] | None] = {}
+        self._driver_opts: dict[str, dict[str, tuple[yaml.Node, yaml.Node]]] | None = None
 
     def services(self) -> Iterator[Service]:
         """Each document's services (none in an empty file): compose reads them as files in order."""
@@ -78,13 +81,19 @@ class Document:
             if isinstance(value, yaml.MappingNode):
                 yield Service(name, key.start_mark.line + 1, self.mapping(value))
 
-    def top(self, key: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-        """A top-level mapping such as `volumes:`, a later document's entries over an earlier's."""
-        merged: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-        for root in self.roots:
-            pair = self.mapping(root).get(key)
-            merged |= self.mapping(pair[1]) if pair is not None else {}
-        return merged
+    def driver_opts(self, volume: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """The named volume's `driver_opts`, each document's over an earlier's key by key, as compose
+        merges mappings (a later `data: {labels: …}` keeps the earlier `driver_opts`); read once."""
+        if self._driver_opts is None:
+            self._driver_opts = {}
+            for root in self.roots:
+                pair = self.mapping(root).get("volumes")
+                for name, (_, declared) in self.mapping(pair[1]).items() if pair is not None else ():
+                    opts = self.mapping(declared).get("driver_opts")
+                    options = self.mapping(opts[1]) if opts is not None else {}
+                    self.visit(len(options))
+                    self._driver_opts[name] = self._driver_opts.get(name, {}) | options
+        return self._driver_opts.get(volume, {})
 
     def mapping(self, node: yaml.Node, depth: int = 0) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """A mapping's scalar keys to (key node, value node), its own keys over merged ones (`<<`)."""
@@ -103,7 +112,9 @@ class Document:
             if key.tag == _MERGE:
                 sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
                 for source in sources:  # the first merged mapping wins over later ones
-                    merged = {**self.mapping(source, depth + 1), **merged}
+                    part = self.mapping(source, depth + 1)
+                    self.visit(len(part))  # `<<: [*big, *big, …]` copies big once per alias
+                    merged = {**part, **merged}
             elif isinstance(key, yaml.ScalarNode):
                 own.setdefault(str(key.value), (key, value))
         flat = {**merged, **own}
@@ -141,8 +152,32 @@ def scalar(node: yaml.Node) -> str | None:
 
 
 def interpolated(text: str) -> str:
-    """`text` as the file writes it: `${VAR:-word}` and `${VAR:+word}` are `word`, `$$` is `$`."""
-    return _DEFAULTED.sub(lambda m: m.group(1), text).replace("$$", "$")
+    """`text` as the file writes it: `${VAR:-word}` and `${VAR:+word}` are `word` (nested ones too,
+    read in one pass without recursion: linear in the text), `$$` is `$`."""
+    out: list[str] = []
+    opened: list[tuple[int, bool]] = []  # each open `${`: where its opening is in `out`, worded
+    at = 0
+    for match in _SPECIAL.finditer(text):
+        if match.start() < at:  # inside an opening `${VAR:-` already read
+            continue
+        out.append(text[at : match.start()])
+        at = match.end()
+        mark = match.group()
+        if mark == "${":
+            worded = _WORDED.match(text, match.start())
+            at = worded.end() if worded is not None else at
+            opened.append((len(out), worded is not None))
+            out.append(text[match.start() : at])  # kept when unknown or never closed
+        elif mark == "}" and opened:
+            start, has_word = opened.pop()
+            if has_word:
+                out[start] = ""  # the word alone stays
+            else:
+                out.append(mark)
+        else:
+            out.append("$" if mark == "$$" else mark)
+    out.append(text[at:])
+    return "".join(out)
 
 
 def line(node: yaml.Node) -> int:
