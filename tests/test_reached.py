@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mergeguard.core.changes import ChangedFile
 from mergeguard.core.filekinds import FileKind, classify
-from mergeguard.scan import reached
+from mergeguard.scan import reached, suppressions
 
 WRAPPED = b"""import subprocess
 
@@ -41,3 +41,14 @@ def test_detect_secrets_nextline_pragma_reaches_the_line_after_it_only() -> None
     # A line the change writes two lines below the pragma is not covered by it.
     below = ChangedFile("settings.py", KINDS, frozenset({3}))
     assert reached.lines(below, data) == {}
+
+
+def test_a_marker_is_listed_without_a_key_written_inside_it() -> None:
+    """Trivy's marker reads anything between `trivy:` and `ignore:`: a key written there stayed in
+    clear in the policy report (terminal, JSON, PR comment), where every finding withholds it."""
+    key = "ghp_" + "aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5"
+    line = f"x = 2  # trivy:{key}ignore:AVD-1  trivy:exp:2030-01-01:ignore:AVD-2"
+    assert suppressions.found(line) == [
+        ("trivy-config", "trivy:…:"),
+        ("trivy-config", "trivy:exp:2030-01-01:ignore:"),
+    ]
