@@ -27,6 +27,8 @@ AWS = "wJalrXUtnFEMIqK7MDEN" + "GbPxRfiCYqXq7ZaPLe9t"
         ("A: ${HOME:+abc}\nB: ${X+abc}\n", "A: abc\nB: abc\n"),  # written when set: HOME always is
         ("A: ${X}\nB: ${Y:?set Y}\nC: $$HOME\n", None),  # no default: as written
         ("A: ${X:-a\nb}\n", None),  # a default never spans lines
+        ("A: ${A:-${B:-${C:-${D:-${E:-deep}}}}}\n", "A: deep\n"),  # any depth, one pass
+        ("A: ${X:?${Y:-y}}\nB: $${X:-x}\n", "A: ${X:?y}\nB: $${X:-x}\n"),  # `$$` escapes the `$`
     ],
 )
 def test_defaults_are_written_out_line_by_line(text: str, expected: str | None) -> None:

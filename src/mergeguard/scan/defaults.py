@@ -14,12 +14,9 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from mergeguard.core import interpolation
 from mergeguard.core.filekinds import FileKind, classify
 
-# `${NAME:-default}` and `${NAME-default}`, innermost first (a default may hold another `${…}`); and
-# `${NAME:+word}`, `${NAME+word}`, whose word is written when NAME is set (`${HOME:+…}`: always).
-_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-+]([^${}\n]*)\}")
-_NESTING = 4  # `${A:-${B:-${C:-x}}}`: deeper defaults stay as written
 _ENV_FILE = re.compile(r"^(\.env(\..+)?|.+\.env)$")
 
 
@@ -29,11 +26,7 @@ def applies(path: str) -> bool:
 
 
 def written_out(text: str) -> str | None:
-    """`text` with each default in place of its expression; None when it has none."""
-    original = text
-    for _ in range(_NESTING):
-        rewritten = _DEFAULT.sub(r"\1", text)
-        if rewritten == text:
-            break
-        text = rewritten
-    return text if text != original else None
+    """`text` with each default in place of its expression, line by line (an expression never spans
+    lines), nested ones too (`core.interpolation`); None when it has none."""
+    rewritten = "\n".join(interpolation.words(line, dollars=False) for line in text.split("\n"))
+    return rewritten if rewritten != text else None

@@ -11,26 +11,19 @@ the plain keys they are.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from mergeguard.core import yamlsafe
+from mergeguard.core import interpolation, yamlsafe
 from mergeguard.core.errors import FileError
 
 MAX_VISITS = 200_000  # node visits per file: a 5,000-line compose file takes under 20,000
 _MERGE = "tag:yaml.org,2002:merge"
 # The compose specification's top-level keys other than `services`: never a version 1 service.
 _TOP_LEVEL = frozenset({"version", "name", "include", "networks", "volumes", "configs", "secrets", "models"})
-# `${VAR:-word}`, `${VAR-word}`: the value written when VAR is unset, which is what the file says;
-# `${VAR:+word}`, `${VAR+word}`: the value written when VAR is set (`${HOME:+host}` always is);
-# `${VAR}`, `$VAR` and the other forms are unknown here and left as written; `$$` is a literal `$`.
-# A word may hold another `${…}` (compose-go reads `${A:-${B:-host}}` as `host`).
-_WORDED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-+]")
-_SPECIAL = re.compile(r"\$\$|\$\{|\}")
 
 
 class Unreadable(FileError):
@@ -152,32 +145,9 @@ def scalar(node: yaml.Node) -> str | None:
 
 
 def interpolated(text: str) -> str:
-    """`text` as the file writes it: `${VAR:-word}` and `${VAR:+word}` are `word` (nested ones too,
-    read in one pass without recursion: linear in the text), `$$` is `$`."""
-    out: list[str] = []
-    opened: list[tuple[int, bool]] = []  # each open `${`: where its opening is in `out`, worded
-    at = 0
-    for match in _SPECIAL.finditer(text):
-        if match.start() < at:  # inside an opening `${VAR:-` already read
-            continue
-        out.append(text[at : match.start()])
-        at = match.end()
-        mark = match.group()
-        if mark == "${":
-            worded = _WORDED.match(text, match.start())
-            at = worded.end() if worded is not None else at
-            opened.append((len(out), worded is not None))
-            out.append(text[match.start() : at])  # kept when unknown or never closed
-        elif mark == "}" and opened:
-            start, has_word = opened.pop()
-            if has_word:
-                out[start] = ""  # the word alone stays
-            else:
-                out.append(mark)
-        else:
-            out.append("$" if mark == "$$" else mark)
-    out.append(text[at:])
-    return "".join(out)
+    """`text` as the file writes it (`core.interpolation`): `${VAR:-word}` and `${VAR:+word}` are
+    `word`, nested ones too; `${VAR}` and the other forms are unknown here and stay; `$$` is `$`."""
+    return interpolation.words(text, dollars=True)
 
 
 def line(node: yaml.Node) -> int:
