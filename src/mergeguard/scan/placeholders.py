@@ -139,8 +139,9 @@ def _about_published(finding: Finding, providers: Sequence[str]) -> bool:
 
 def _placeholder(line: str) -> str | None:
     """Why the line holds only a placeholder: a filler run or a run of consecutive characters
-    (`0123456789abcdef…`, netbox-docker's documented token), and nothing else random-looking."""
-    filler, tokens = _FILLER.search(line), _TOKEN.findall(line)
+    (`0123456789abcdef…`, netbox-docker's documented token), and nothing else random-looking. A
+    filler in a comment after code is no placeholder of the value: `pw = "Pr0d!Secret#42"  # 00000000`."""
+    filler, tokens = _FILLER.search(_code(line)), _TOKEN.findall(line)
     counting = [token for token in tokens if _consecutive(token)]
     if (filler is None and not counting) or any(
         _looks_random(token) for token in tokens if token not in counting
@@ -149,6 +150,20 @@ def _placeholder(line: str) -> str | None:
     if filler is None:
         return "a placeholder (consecutive characters), no random-looking value on its line"
     return f"a placeholder ({filler.group(1)!r} repeated), no random-looking value on its line"
+
+
+def _code(line: str) -> str:
+    """`line` without a comment that follows code on it (` # …`, ` // …` outside quotes); a line that
+    is all comment (a commented-out setting in an example file) is kept whole."""
+    quote = ""
+    for i, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'`":
+            quote = char
+        elif line.startswith(("#", "//"), i) and i > 0 and line[i - 1] in " \t" and line[:i].strip():
+            return line[:i]
+    return line
 
 
 def _consecutive(token: str) -> bool:
