@@ -1,5 +1,5 @@
-"""A filler in a comment after code says nothing of the value on its line (found by a red team:
-`db_password = "Pr0d!Secret#42"  # 00000000` was lowered as a placeholder)."""
+"""A filler in a comment after code, or in another quoted value, says nothing of the password on its
+line (found by a red team: `db_password = "Pr0d!Secret#42"  # 00000000` was lowered as a placeholder)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def judged(tmp_path: Path, line: str) -> Finding:
         f'db_password = "{PASSWORD}"  # 00000000',
         f"DB_PASSWORD={PASSWORD} # xxxxxxxx",
         f'password: "{PASSWORD}"  // ********',
+        f'db_password = "{PASSWORD}"; hint = "00000000"',  # the filler is another value's
     ],
 )
 def test_a_filler_in_a_trailing_comment_keeps_the_severity(tmp_path: Path, line: str) -> None:
@@ -42,6 +43,8 @@ def test_a_filler_in_a_trailing_comment_keeps_the_severity(tmp_path: Path, line:
         "DB_PASSWORD=xxxxxxxxxxxx # replace me",
         "# DB_PASSWORD=xxxxxxxxxxxx",  # a commented-out setting: all comment, judged whole
         'token = "a # b xxxxxxxxxxxx"',  # a `#` inside quotes starts no comment
+        '{"password": "xxxxxxxx", "user": "admin", "url": "https://db.example.com/x"}',  # none like one
+        "creds = {'api_key': 'xxxxxxxxxxxx', 'region': 'us-east-1'}",
     ],
 )
 def test_a_filler_in_the_value_or_a_whole_comment_line_is_a_placeholder(tmp_path: Path, line: str) -> None:

@@ -139,17 +139,34 @@ def _about_published(finding: Finding, providers: Sequence[str]) -> bool:
 
 def _placeholder(line: str) -> str | None:
     """Why the line holds only a placeholder: a filler run or a run of consecutive characters
-    (`0123456789abcdef…`, netbox-docker's documented token), and nothing else random-looking. A
-    filler in a comment after code is no placeholder of the value: `pw = "Pr0d!Secret#42"  # 00000000`."""
+    (`0123456789abcdef…`, netbox-docker's documented token), and nothing else random-looking nor
+    quoted as a password is (`Pr0d!Secret#42`). A filler in a comment after code is no placeholder of
+    the value: `pw = "Pr0d!Secret#42"  # 00000000`."""
     filler, tokens = _FILLER.search(_code(line)), _TOKEN.findall(line)
     counting = [token for token in tokens if _consecutive(token)]
     if (filler is None and not counting) or any(
         _looks_random(token) for token in tokens if token not in counting
     ):
         return None
+    quoted = [double or single for double, single in _QUOTED.findall(line)]
+    if any(_password_like(value) for value in quoted if not _FILLER.search(value)):
+        return None  # `pw = "Pr0d!Secret#42"; hint = "00000000"`: the filler is another value's
     if filler is None:
         return "a placeholder (consecutive characters), no random-looking value on its line"
     return f"a placeholder ({filler.group(1)!r} repeated), no random-looking value on its line"
+
+
+# A quoted value, and one written as passwords are: 8 to 64 characters, no space or `/` (not prose, not
+# a URL or path), lower case, capitals, and digits or punctuation (`Pr0d!Secret#42`; not `admin`, not
+# a region such as `us-east-1`).
+_QUOTED = re.compile(r"\"([^\"\n]*)\"|'([^'\n]*)'")
+
+
+def _password_like(value: str) -> bool:
+    if not 8 <= len(value) <= 64 or any(c.isspace() or c == "/" for c in value):
+        return False
+    lower, upper = any(c.islower() for c in value), any(c.isupper() for c in value)
+    return lower and upper and any(not c.isalpha() for c in value)
 
 
 def _code(line: str) -> str:
