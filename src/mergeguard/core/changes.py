@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mergeguard.core import gitdiff, gitrepo, globs, links, units, worktree
+from mergeguard.core import composerefs, gitdiff, gitrepo, globs, links, units, worktree
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import IAC_MARKERS, SHEBANG_SUFFIXES, SNIFFED_SUFFIXES, FileKind, classify
 from mergeguard.core.linecount import all_lines
@@ -17,6 +17,7 @@ from mergeguard.core.linecount import all_lines
 _SNIFF_BLOCK = 1 << 20
 _MARKER_REACH = 256  # longer than any IAC_MARKERS match
 _IAC = frozenset({FileKind.IAC})
+_COMPOSE = frozenset({FileKind.COMPOSE})
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
 
 
@@ -97,9 +98,10 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
         listed = gitrepo.tracked(repo) if repo else gitrepo.Tracked(_walk(root), [])
         paths = listed.files
         linked = links.reached(root, listed.links, len(paths))
-        changes = _build(
-            root, paths, exclude, repo, _Diff(linked={item.name: item.target for item in linked})
+        known = _Diff(
+            linked={item.name: item.target for item in linked}, composed=composerefs.referenced(root, paths)
         )
+        changes = _build(root, paths, exclude, repo, known)
         return _nonempty(changes, tracked=repo is not None)
     if repo is None:
         raise UsageError(f"{root}: --base needs a git repository (use --all-files elsewhere)")
@@ -120,6 +122,7 @@ class _Diff:
     linked: Mapping[str, str] = field(default_factory=dict)
     added: frozenset[str] = frozenset()
     manifests: tuple[str, ...] = ()  # the repository's Helm chart manifests (charts using others)
+    composed: frozenset[str] = frozenset()  # compose files by what includes them (`core.composerefs`)
 
 
 def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff:
@@ -134,7 +137,8 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     listed = gitrepo.tracked(repo)
     linked = links.changed_through(root, listed.links, changed, lines, len(listed.files))
     manifests = tuple(f for f in listed.files if f.rsplit("/", 1)[-1] in units.MANIFESTS)
-    return _Diff(commits, changed, lines, linked, gitrepo.added_files(repo, base), manifests)
+    composed = composerefs.referenced(root, listed.files)
+    return _Diff(commits, changed, lines, linked, gitrepo.added_files(repo, base), manifests, composed)
 
 
 def _build(
@@ -159,7 +163,11 @@ def _build(
 
 def _file(path: str, head: bytes, mode: Mode, diff: _Diff, chart: bool) -> ChangedFile:
     touched = diff.lines.get(path, frozenset()) if mode is Mode.CHANGED else None
-    kinds = classify(path, head) | (_IAC if chart else frozenset())
+    kinds = (
+        classify(path, head)
+        | (_IAC if chart else frozenset())
+        | (_COMPOSE if path in diff.composed else frozenset())
+    )
     renamed = diff.changed.get(path)
     return ChangedFile(path, kinds, touched, diff.linked.get(path) or renamed, path in diff.added)
 

@@ -1,0 +1,100 @@
+"""A file of any name that a compose file pulls in (`include:`, `extends: file:`) is a compose file
+(found by a red team: `include: [ops/stack.yaml]` with a privileged service in it passed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mergeguard.cli import main as cli
+from mergeguard.core import composerefs
+from tests.gitutil import GitTree
+
+
+def write(root: Path, files: dict[str, str]) -> list[str]:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return sorted(files)
+
+
+def test_includes_and_extends_are_followed_through_what_they_pull_in(tmp_path: Path) -> None:
+    files = write(
+        tmp_path,
+        {
+            "compose.yaml": "include:\n  - ops/stack.yaml\n  - path: [ops/more.yml, '${X:-ops/extra.yml}']\n",
+            "ops/stack.yaml": "services:\n  web:\n    extends: {file: ../common/base.yml, service: base}\n",
+            "ops/more.yml": "services: {}\n",
+            "ops/extra.yml": "services: {}\n",
+            "common/base.yml": "services:\n  base:\n    extends: {file: deeper/root.yaml, service: x}\n",
+            "common/deeper/root.yaml": "services: {x: {image: alpine}}\n",
+            "unrelated.yaml": "services: {x: {privileged: true}}\n",
+        },
+    )
+    assert composerefs.referenced(tmp_path, files) == {
+        "ops/stack.yaml", "ops/more.yml", "ops/extra.yml", "common/base.yml", "common/deeper/root.yaml",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "include",
+    [
+        "../outside.yaml",  # not in the repository
+        "/etc/compose.yaml",
+        "https://example.com/compose.yaml",
+        "git@github.com:org/repo.git",
+        "${UNSET}/stack.yaml",  # unknown until run
+        "missing.yaml",
+    ],
+)
+def test_what_names_no_file_of_the_repository_is_nothing(tmp_path: Path, include: str) -> None:
+    files = write(tmp_path, {"app/compose.yaml": f"include: ['{include}']\n", "stack.yaml": "services: {}\n"})
+    assert composerefs.referenced(tmp_path, files) == frozenset()
+
+
+def test_an_unreadable_compose_file_names_nothing(tmp_path: Path) -> None:
+    files = write(tmp_path, {"compose.yaml": "include: [a.yaml\n  - : :\n", "a.yaml": "x\n"})
+    assert composerefs.referenced(tmp_path, files) == frozenset()
+
+
+def scan(tree: GitTree, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    out = tree.root.parent / "r.json"
+    argv = ["scan", str(tree.root), "--base", "base", "--scanners", "compose-check", "--json", str(out)]
+    code = cli.main(argv)
+    assert "Traceback" not in capsys.readouterr().err
+    return code, json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytest.mark.scanner
+def test_a_privileged_service_in_an_included_file_of_another_name_blocks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("compose.yaml", "services:\n  web:\n    image: nginx:1.27\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write("compose.yaml", "include: [ops/stack.yaml]\nservices:\n  web:\n    image: nginx:1.27\n")
+    tree.write("ops/stack.yaml", "services:\n  debug:\n    image: alpine:3.20\n    privileged: true\n")
+    tree.commit("a debug service, included")
+    code, report = scan(tree, capsys)
+    blocking = {(f["path"], f["rule_id"]) for f in report["findings"] if f["blocking"]}
+    assert code == 1 and blocking == {("ops/stack.yaml", "COMPOSE-001")}
+
+
+@pytest.mark.scanner
+def test_an_included_files_findings_at_the_base_stay_pre_existing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("compose.yaml", "include: [ops/stack.yaml]\n")
+    tree.write("ops/stack.yaml", "services:\n  debug:\n    image: alpine:3.20\n    privileged: true\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write("ops/stack.yaml", "services:\n  debug:\n    image: alpine:3.21\n    privileged: true\n")
+    tree.commit("a newer alpine")
+    code, report = scan(tree, capsys)
+    assert code == 0, report["reason"]
+    assert [f["status"] for f in report["findings"] if f["rule_id"] == "COMPOSE-001"] == ["pre-existing"]
