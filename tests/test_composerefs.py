@@ -60,6 +60,40 @@ def test_an_unreadable_compose_file_names_nothing(tmp_path: Path) -> None:
     assert composerefs.referenced(tmp_path, files) == frozenset()
 
 
+@pytest.mark.parametrize(
+    "compose",
+    [
+        "x-e: &e {extends: {file: ops/a.yaml, service: x}}\nservices:\n  web:\n    <<: *e\n",
+        "x-f: &f {file: ops/a.yaml}\nservices:\n  web:\n    extends: {<<: *f, service: x}\n",
+        "x-s: &s {services: {web: {extends: {file: ops/a.yaml, service: x}}}}\n<<: *s\n",
+        "x-i: &i {include: [ops/a.yaml]}\n<<: *i\n",
+        "x-p: &p {path: ops/a.yaml}\ninclude:\n  - <<: [*p]\n",
+    ],
+)
+def test_a_reference_brought_by_a_merge_key_is_followed(tmp_path: Path, compose: str) -> None:
+    files = write(tmp_path, {"compose.yaml": compose, "ops/a.yaml": "services: {x: {privileged: true}}\n"})
+    assert composerefs.referenced(tmp_path, files) == {"ops/a.yaml"}
+
+
+def test_each_node_is_read_once_however_many_aliases_lead_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ",".join(f"f{i}.yaml" for i in range(300))  # read once per alias: 300 x 300 names
+    compose = f"x-l: &l [{names}]\nx-m: &m {{path: *l}}\ninclude: [{','.join(['*m'] * 300)}]\n"
+    files = write(tmp_path, {"compose.yaml": compose, "f7.yaml": "services: {}\n"})
+    calls = []
+    inside = composerefs._inside
+    monkeypatch.setattr(composerefs, "_inside", lambda here, name: calls.append(name) or inside(here, name))
+    assert composerefs.referenced(tmp_path, files) == {"f7.yaml"}
+    assert len(calls) == 300
+
+
+def test_many_compose_files_by_name_leave_the_references_followed(tmp_path: Path) -> None:
+    many = {f"envs/docker-compose.{i}.yml": "services: {}\n" for i in range(composerefs.MAX_FILES + 1)}
+    files = write(tmp_path, {**many, "compose.yaml": "include: [ops/a.yaml]\n", "ops/a.yaml": "x\n"})
+    assert composerefs.referenced(tmp_path, files) == {"ops/a.yaml"}
+
+
 def scan(tree: GitTree, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
     out = tree.root.parent / "r.json"
     argv = ["scan", str(tree.root), "--base", "base", "--scanners", "compose-check", "--json", str(out)]

@@ -21,8 +21,9 @@ from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.errors import FileError
 from mergeguard.core.filekinds import FileKind, classify
 
-MAX_FILES = 1_000  # compose files read to follow their references (a repository has a handful)
+MAX_FILES = 1_000  # files of other names followed by reference (a repository has a handful)
 _READ_BYTES = 1024 * 1024  # a compose file larger than this is read by the compose check alone
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def referenced(root: Path, files: Iterable[str]) -> frozenset[str]:
@@ -30,10 +31,10 @@ def referenced(root: Path, files: Iterable[str]) -> frozenset[str]:
     pull in), that are not compose files by name."""
     present = set(files)
     queue = deque(path for path in sorted(present) if FileKind.COMPOSE in classify(path))
-    seen, found = set(queue), set()
-    while queue and len(seen) <= MAX_FILES:
+    seen, found = set(queue), set[str]()
+    while queue:  # every compose file by name is read: only those reached by reference are counted
         for target in _references(root, queue.popleft()):
-            if target in present and target not in seen:
+            if target in present and target not in seen and len(found) < MAX_FILES:
                 seen.add(target)
                 found.add(target)
                 queue.append(target)
@@ -50,24 +51,62 @@ def _references(root: Path, path: str) -> Iterator[str]:
     except (FileError, UnicodeDecodeError):
         return
     here = posixpath.dirname(path)
-    for document in documents:
-        for name in _named(document):
-            target = _inside(here, name)
-            if target is not None:
-                yield target
+    for name in _Names().of(documents):
+        target = _inside(here, name)
+        if target is not None:
+            yield target
 
 
-def _named(document: yaml.Node) -> Iterator[str]:
-    top = _mapping(document)
-    for item in _sequence(top.get("include")):
-        path = _mapping(item).get("path")  # the long syntax: `path:` one file or a list of them
-        for each in [item, path, *_sequence(path)]:
-            if isinstance(each, yaml.ScalarNode):
-                yield str(each.value)
-    for service in _mapping(top.get("services")).values():
-        extends = _mapping(_mapping(service).get("extends")).get("file")
-        if isinstance(extends, yaml.ScalarNode):
-            yield str(extends.value)
+class _Names:
+    """The names in `include:` and `extends: file:`, merge keys (`<<: *defaults`) followed as compose
+    follows them. Every name any merge could leave is taken (a file too many is only read), and each
+    node is read once for each key: an alias is its anchor's node, so `include: [*m, *m, …]` or
+    `<<: *big` on every service costs what the text does, not once per path to a node."""
+
+    def __init__(self) -> None:
+        self._done: set[tuple[int, str | None]] = set()
+
+    def of(self, documents: Iterable[yaml.Node]) -> set[str]:
+        names: set[str] = set()
+        for document in documents:
+            for item in self._items(self._values(document, "include")):
+                for path in [item, *self._values(item, "path")]:  # the long syntax: `path:` one or a list
+                    names.update(str(each.value) for each in [path, *self._items([path])] if _scalar(each))
+            for services in self._values(document, "services"):
+                for service in self._values(services, None):
+                    for extends in self._values(service, "extends"):
+                        files = self._values(extends, "file")
+                        names.update(str(file.value) for file in files if _scalar(file))
+        return names
+
+    def _values(self, node: yaml.Node, key: str | None) -> list[yaml.Node]:
+        """The values of `key` (None: every key) in the mapping `node` and in those it merges, of the
+        nodes not read for `key` before."""
+        found, stack = [], [node]
+        while stack:
+            mapping = stack.pop()
+            if not isinstance(mapping, yaml.MappingNode) or (id(mapping), key) in self._done:
+                continue
+            self._done.add((id(mapping), key))
+            for name, value in mapping.value:
+                if name.tag == _MERGE:
+                    stack.extend(value.value if isinstance(value, yaml.SequenceNode) else [value])
+                elif isinstance(name, yaml.ScalarNode) and key in (None, name.value):
+                    found.append(value)
+        return found
+
+    def _items(self, nodes: Iterable[yaml.Node]) -> list[yaml.Node]:
+        """The items of the lists among `nodes` not read before."""
+        items = []
+        for node in nodes:
+            if isinstance(node, yaml.SequenceNode) and (id(node), "[]") not in self._done:
+                self._done.add((id(node), "[]"))
+                items.extend(node.value)
+        return items
+
+
+def _scalar(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode)
 
 
 def _inside(here: str, name: str) -> str | None:
@@ -77,13 +116,3 @@ def _inside(here: str, name: str) -> str | None:
         return None
     path = posixpath.normpath(posixpath.join(here, written))
     return None if path.startswith("../") or path in (".", "..") else path
-
-
-def _mapping(node: yaml.Node | None) -> dict[str, yaml.Node]:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(key.value): value for key, value in node.value if isinstance(key, yaml.ScalarNode)}
-
-
-def _sequence(node: yaml.Node | None) -> list[yaml.Node]:
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
