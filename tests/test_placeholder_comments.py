@@ -30,6 +30,7 @@ def judged(tmp_path: Path, line: str) -> Finding:
         f"DB_PASSWORD={PASSWORD} # xxxxxxxx",
         f'password: "{PASSWORD}"  // ********',
         f'db_password = "{PASSWORD}"; hint = "00000000"',  # the filler is another value's
+        f'{{"X-Api-Key": "xxxxxxxxxxxxxxxx", "pw": "{PASSWORD}"}}',  # a key skipped, not misread
     ],
 )
 def test_a_filler_in_a_trailing_comment_keeps_the_severity(tmp_path: Path, line: str) -> None:
@@ -45,6 +46,7 @@ def test_a_filler_in_a_trailing_comment_keeps_the_severity(tmp_path: Path, line:
         'token = "a # b xxxxxxxxxxxx"',  # a `#` inside quotes starts no comment
         '{"password": "xxxxxxxx", "user": "admin", "url": "https://db.example.com/x"}',  # none like one
         "creds = {'api_key': 'xxxxxxxxxxxx', 'region': 'us-east-1'}",
+        'headers = {"X-Api-Key": "xxxxxxxxxxxxxxxx", "User-Agent2": "x"}',  # keys, not values
     ],
 )
 def test_a_filler_in_the_value_or_a_whole_comment_line_is_a_placeholder(tmp_path: Path, line: str) -> None:

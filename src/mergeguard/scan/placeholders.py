@@ -148,7 +148,11 @@ def _placeholder(line: str) -> str | None:
         _looks_random(token) for token in tokens if token not in counting
     ):
         return None
-    quoted = [double or single for double, single in _QUOTED.findall(line)]
+    quoted = [
+        found.group(found.lastindex or 0)
+        for found in _QUOTED.finditer(line)
+        if not line.startswith(":", found.end())
+    ]
     if any(_password_like(value) for value in quoted if not _FILLER.search(value)):
         return None  # `pw = "Pr0d!Secret#42"; hint = "00000000"`: the filler is another value's
     if filler is None:
@@ -158,7 +162,7 @@ def _placeholder(line: str) -> str | None:
 
 # A quoted value, and one written as passwords are: 8 to 64 characters, no space or `/` (not prose, not
 # a URL or path), lower case, capitals, and digits or punctuation (`Pr0d!Secret#42`; not `admin`, not
-# a region such as `us-east-1`).
+# a region such as `us-east-1`). A quoted key, `:` right after it, is no value (`{"X-Api-Key": "xxxx…"}`).
 _QUOTED = re.compile(r"\"([^\"\n]*)\"|'([^'\n]*)'")
 
 
