@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mergeguard.cli import main as cli
-from mergeguard.core import composerefs
+from mergeguard.core import composerefs, gitrepo
 from tests.gitutil import GitTree
 
 
@@ -81,9 +81,14 @@ def test_each_node_is_read_once_however_many_aliases_lead_to_it(
     names = ",".join(f"f{i}.yaml" for i in range(300))  # read once per alias: 300 x 300 names
     compose = f"x-l: &l [{names}]\nx-m: &m {{path: *l}}\ninclude: [{','.join(['*m'] * 300)}]\n"
     files = write(tmp_path, {"compose.yaml": compose, "f7.yaml": "services: {}\n"})
-    calls = []
+    calls: list[str] = []
     inside = composerefs._inside
-    monkeypatch.setattr(composerefs, "_inside", lambda here, name: calls.append(name) or inside(here, name))
+
+    def counted(here: str, name: str) -> str | None:
+        calls.append(name)
+        return inside(here, name)
+
+    monkeypatch.setattr(composerefs, "_inside", counted)
     assert composerefs.referenced(tmp_path, files) == {"f7.yaml"}
     assert len(calls) == 300
 
@@ -132,3 +137,32 @@ def test_an_included_files_findings_at_the_base_stay_pre_existing(
     code, report = scan(tree, capsys)
     assert code == 0, report["reason"]
     assert [f["status"] for f in report["findings"] if f["rule_id"] == "COMPOSE-001"] == ["pre-existing"]
+
+
+@pytest.mark.scanner
+def test_a_file_the_change_includes_is_judged_as_added_whatever_it_held_before(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A privileged service merged earlier under another name (no compose file then) is new once a
+    change includes it, though the change does not touch the file (found by a red team)."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("compose.yaml", "services:\n  web:\n    image: nginx:1.27\n")
+    tree.write("ops/stack.yaml", "services:\n  debug:\n    image: alpine:3.20\n    privileged: true\n")
+    tree.commit("base: ops/stack.yaml is no compose file yet")
+    tree.git("branch", "base")
+    tree.write("compose.yaml", "include: [ops/stack.yaml]\nservices:\n  web:\n    image: nginx:1.27\n")
+    tree.commit("include it")
+    code, report = scan(tree, capsys)
+    blocking = {(f["path"], f["rule_id"], f["status"]) for f in report["findings"] if f["blocking"]}
+    assert code == 1 and blocking == {("ops/stack.yaml", "COMPOSE-001", "new")}
+
+
+def test_the_base_is_read_from_git_under_the_scanned_directory(tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("svc/compose.yaml", "include: [ops/stack.yaml]\n")
+    tree.write("svc/ops/stack.yaml", "services: {}\n")
+    tree.write("other/compose.yaml", "include: [../svc/ops/stack.yaml]\n")  # outside the scanned directory
+    tree.commit("base")
+    base = tree.git("rev-parse", "HEAD").strip()
+    tree.write("svc/compose.yaml", "services: {}\n")  # the work tree no longer includes it
+    assert composerefs.at_base(gitrepo.Repo(tree.root, "svc/"), base) == {"ops/stack.yaml"}

@@ -108,6 +108,7 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
     diff = _diff(root, repo, gitrepo.merge_base(repo, base_ref), compile_globs(exclude))
     paths = [p for p in diff.changed if p not in diff.linked]
     paths += [p for p in units.read_with(root, paths, diff.manifests) if p not in diff.changed]  # whole units
+    paths += sorted(diff.composed & diff.added - {*paths})  # newly included compose files, unchanged
     return _build(root, paths, exclude, repo, diff)
 
 
@@ -138,7 +139,19 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     linked = links.changed_through(root, listed.links, changed, lines, len(listed.files))
     manifests = tuple(f for f in listed.files if f.rsplit("/", 1)[-1] in units.MANIFESTS)
     composed = composerefs.referenced(root, listed.files)
-    return _Diff(commits, changed, lines, linked, gitrepo.added_files(repo, base), manifests, composed)
+    added = gitrepo.added_files(repo, base) | _newly_composed(repo, base, changed, composed)
+    return _Diff(commits, changed, lines, linked, added, manifests, composed)
+
+
+def _newly_composed(
+    repo: gitrepo.Repo, base: str, changed: Mapping[str, str | None], composed: frozenset[str]
+) -> frozenset[str]:
+    """The files the change makes compose files by including them (`include: [ops/stack.yaml]` added
+    to compose.yaml): new to the compose check whatever they held before, so judged as added files
+    (found by a red team: a privileged service merged unchecked under another name, then included)."""
+    if not any(path in composed or FileKind.COMPOSE in classify(path) for path in changed):
+        return frozenset()  # no file that could include another changed: nothing newly included
+    return composed - composerefs.at_base(repo, base)
 
 
 def _build(

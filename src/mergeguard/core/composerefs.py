@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import posixpath
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import yaml
 
-from mergeguard.core import interpolation, yamlsafe
+from mergeguard.core import gitrepo, interpolation, yamlsafe
 from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.errors import FileError
 from mergeguard.core.filekinds import FileKind, classify
@@ -29,11 +29,22 @@ _MERGE = "tag:yaml.org,2002:merge"
 def referenced(root: Path, files: Iterable[str]) -> frozenset[str]:
     """The files of `files` that the compose files among them pull in (followed through what those
     pull in), that are not compose files by name."""
+    return referenced_by(files, lambda path: read_regular(root / path))
+
+
+def at_base(repo: gitrepo.Repo, commit: str) -> frozenset[str]:
+    """`referenced` as the tree of `commit` has it (what was a compose file before a change)."""
+    blobs = gitrepo.files_at(repo, commit)
+    return referenced_by(blobs, lambda path: gitrepo.blob_bytes(repo, blobs[path]))
+
+
+def referenced_by(files: Iterable[str], read: Callable[[str], bytes | None]) -> frozenset[str]:
+    """`referenced`, each file's bytes from `read` (None: not a regular file)."""
     present = set(files)
     queue = deque(path for path in sorted(present) if FileKind.COMPOSE in classify(path))
     seen, found = set(queue), set[str]()
     while queue:  # every compose file by name is read: only those reached by reference are counted
-        for target in _references(root, queue.popleft()):
+        for target in _references(read, queue.popleft()):
             if target in present and target not in seen and len(found) < MAX_FILES:
                 seen.add(target)
                 found.add(target)
@@ -41,9 +52,9 @@ def referenced(root: Path, files: Iterable[str]) -> frozenset[str]:
     return frozenset(path for path in found if FileKind.COMPOSE not in classify(path))
 
 
-def _references(root: Path, path: str) -> Iterator[str]:
+def _references(read: Callable[[str], bytes | None], path: str) -> Iterator[str]:
     """The repository paths `path` names in `include:` and `extends: file:`."""
-    data = read_regular(root / path)
+    data = read(path)
     if data is None or len(data) > _READ_BYTES:
         return
     try:

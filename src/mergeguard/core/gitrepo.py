@@ -107,6 +107,22 @@ def tracked(repo: Repo) -> Tracked:
     return found
 
 
+def files_at(repo: Repo, commit: str) -> dict[str, str]:
+    """The regular files under the scanned directory at `commit`, relative to it, each with its blob."""
+    out = repo.git("ls-tree", "-r", "-z", "--full-name", commit, "--", repo.prefix or ".")
+    found = {}
+    for record in filter(None, out.split("\0")):
+        meta, path = record.split("\t", 1)
+        mode, kind, blob = meta.split()
+        if mode in ("100644", "100755") and kind == "blob" and path.startswith(repo.prefix):
+            found[path[len(repo.prefix) :]] = blob
+    return found
+
+
+def blob_bytes(repo: Repo, blob: str) -> bytes:
+    return run_git_bytes(repo.top, ("cat-file", "blob", blob))
+
+
 def commit_of(repo: Repo, ref: str) -> str:
     """The commit `ref` names (UsageError when it names none)."""
     return repo.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
