@@ -166,3 +166,10 @@ def test_the_base_is_read_from_git_under_the_scanned_directory(tmp_path: Path) -
     base = tree.git("rev-parse", "HEAD").strip()
     tree.write("svc/compose.yaml", "services: {}\n")  # the work tree no longer includes it
     assert composerefs.at_base(gitrepo.Repo(tree.root, "svc/"), base) == {"ops/stack.yaml"}
+
+
+def test_a_compose_file_padded_past_the_parse_limit_still_names_its_yaml_files(tmp_path: Path) -> None:
+    padding = "# " + "x" * 78 + "\n"
+    compose = "include: [ops/stack.yaml]\n" + padding * (composerefs._READ_BYTES // len(padding) + 1)
+    files = write(tmp_path, {"compose.yaml": compose, "ops/stack.yaml": "services: {}\n"})
+    assert composerefs.referenced(tmp_path, files) == {"ops/stack.yaml"}

@@ -10,6 +10,7 @@ URL, a git remote, an unset variable), names nothing; the compose check reports 
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -22,7 +23,8 @@ from mergeguard.core.errors import FileError
 from mergeguard.core.filekinds import FileKind, classify
 
 MAX_FILES = 1_000  # files of other names followed by reference (a repository has a handful)
-_READ_BYTES = 1024 * 1024  # a compose file larger than this is read by the compose check alone
+_READ_BYTES = 1024 * 1024  # a compose file larger than this is not parsed for its references
+_YAML_NAME = re.compile(rb"[A-Za-z0-9_.${}:/-]+\.ya?ml")  # what such a file may name
 _MERGE = "tag:yaml.org,2002:merge"
 
 
@@ -55,14 +57,18 @@ def referenced_by(files: Iterable[str], read: Callable[[str], bytes | None]) -> 
 def _references(read: Callable[[str], bytes | None], path: str) -> Iterator[str]:
     """The repository paths `path` names in `include:` and `extends: file:`."""
     data = read(path)
-    if data is None or len(data) > _READ_BYTES:
-        return
-    try:
-        documents = yamlsafe.compose_documents(data.decode("utf-8"), path, FileError, aliases=True)
-    except (FileError, UnicodeDecodeError):
+    if data is None:
         return
     here = posixpath.dirname(path)
-    for name in _Names().of(documents):
+    if len(data) > _READ_BYTES:  # padded past what is parsed here: every YAML file name it holds
+        names = {m.decode("utf-8", "replace") for m in _YAML_NAME.findall(data)}
+    else:
+        try:
+            documents = yamlsafe.compose_documents(data.decode("utf-8"), path, FileError, aliases=True)
+        except (FileError, UnicodeDecodeError):
+            return
+        names = _Names().of(documents)
+    for name in names:
         target = _inside(here, name)
         if target is not None:
             yield target
