@@ -121,3 +121,20 @@ def test_a_lone_surrogate_does_not_stop_the_report(tmp_path: Path) -> None:
     target = tmp_path / "report.md"
     write_atomic(target, "name: caf\udce9.py\n")
     assert target.read_text() == "name: caf\\udce9.py\n"
+
+
+@pytest.mark.parametrize("through", [False, True], ids=["replaced", "written-through"])
+def test_bytes_are_written_as_they_are(tmp_path: Path, through: bool) -> None:
+    """A report rendered as bytes (JSON, SARIF) lands byte for byte, in a new file or through a pipe."""
+    data = b'{"path": "caf\\u00e9.py"}\n\xff'
+    if not through:
+        write_atomic(tmp_path / "report.json", data)
+        assert (tmp_path / "report.json").read_bytes() == data
+        return
+    read_end, write_end = os.pipe()
+    try:
+        write_atomic(Path(f"/dev/fd/{write_end}"), data)
+    finally:
+        os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        assert pipe.read() == data

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mergeguard.report.jsontext import dumps_compact, dumps_indented
+from mergeguard.core.text import shown_tree
+from mergeguard.report.jsontext import dumps_compact, dumps_indented, encode_shown
 
 _SCALARS = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text()
 
@@ -27,6 +28,20 @@ def _documents(leaves: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 def test_the_text_is_what_json_dumps_writes(value: Any) -> None:
     assert dumps_indented(value) == json.dumps(value, indent=2)
     assert dumps_compact(value) == json.dumps(value, separators=(",", ":"))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(_documents(_SCALARS | st.just("\x7f DEL")), st.booleans(), st.booleans())
+def test_the_bytes_of_a_report_file_are_its_text_as_shown(value: Any, indent: bool, newline: bool) -> None:
+    """What a report file holds: the shown document's text as ASCII bytes, ending as asked."""
+    shown, data = encode_shown(value, indent=indent, newline=newline)
+    text = (
+        json.dumps(shown_tree(value), indent=2)
+        if indent
+        else json.dumps(shown_tree(value), separators=(",", ":"))
+    )
+    assert data == (text + "\n" if newline else text).encode("ascii")
+    assert shown == shown_tree(value)
 
 
 @settings(max_examples=200, deadline=None, derandomize=True, database=None)

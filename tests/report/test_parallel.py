@@ -47,9 +47,9 @@ def test_a_big_result_gives_the_same_files_rendered_side_by_side(tmp_path: Path)
     result = big_result(tmp_path, parallel.MIN_FINDINGS + 500)
     outputs = [writers.Output(fmt, str(tmp_path / f"out.{fmt}"), f"--{fmt}") for fmt in writers.WRITERS]
     texts = writers.write(result, writers.targets(outputs))
-    alone = {fmt: writers.render(fmt, result) for fmt in writers.WRITERS}
+    alone = {fmt: writers.render_bytes(fmt, result) for fmt in writers.WRITERS}
     assert texts == alone
-    assert {fmt: (tmp_path / f"out.{fmt}").read_text() for fmt in writers.WRITERS} == alone
+    assert {fmt: (tmp_path / f"out.{fmt}").read_bytes() for fmt in writers.WRITERS} == alone
     assert len(json.loads(texts["sarif"])["runs"][0]["results"]) == parallel.MIN_FINDINGS + 500
 
 

@@ -44,7 +44,7 @@ def test_files_are_written_from_one_rendering_and_the_texts_returned(
     ]
     context = writers.RenderContext(sections={"shard": {"index": 1}})
     texts = writers.write(result, writers.targets(outputs), context)
-    assert (tmp_path / "a.sarif").read_text() == texts["sarif"]
+    assert (tmp_path / "a.sarif").read_bytes() == texts["sarif"]
     written = json.loads((tmp_path / "out" / "r.json").read_text())
     assert written["shard"] == {"index": 1} and written["verdict"] == result.decision.verdict.value
     assert "markdown" not in texts

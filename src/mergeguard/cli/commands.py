@@ -25,7 +25,7 @@ def run_convert(args: argparse.Namespace) -> int:
     report = pipeline.ImportedReport(args.tool, args.input, imported.read_report(args.input))
     result = pipeline.convert(report, root, Config())
     if not write_reports(args, result):
-        print(writers.render("sarif", result), end="")
+        _write_stdout(writers.render_bytes("sarif", result))
     count = len(result.decision.assessed)
     print(
         f"mergeguard: converted {count} finding{'s' if count != 1 else ''} from {args.input}", file=sys.stderr
@@ -33,6 +33,17 @@ def run_convert(args: argparse.Namespace) -> int:
     if failed := result.decision.failed:  # the report says its tool did not complete: fail closed
         raise ScannerError("; ".join(f"scanner {o.scanner} failed: {o.reason}" for o in failed))
     return 0
+
+
+def _write_stdout(data: bytes) -> None:
+    """`data` on standard output as they are (tens of MB are not decoded to be encoded again)."""
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # replaced by a text-only stream (tests, embedding)
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    sys.stdout.flush()
+    out.write(data)
+    out.flush()
 
 
 def run_baseline(args: argparse.Namespace) -> int:

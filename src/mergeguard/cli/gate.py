@@ -82,8 +82,8 @@ def conclude(
 
 def write_reports(
     args: argparse.Namespace, result: pipeline.ScanResult, extra: dict[str, object] | None = None
-) -> dict[str, str]:
-    """The report files the output flags name (`--json FILE`, …); the texts written, by format."""
+) -> dict[str, bytes]:
+    """The report files the output flags name (`--json FILE`, …); the bytes written, by format."""
     outputs = [
         writers.Output(name, value, f"--{name}")
         for name in writers.WRITERS

@@ -12,8 +12,8 @@ from mergeguard.core.errors import UsageError
 ERRORS = "backslashreplace"  # a lone surrogate (from a non-UTF-8 file name) never stops a report
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path`.
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write `text` (or bytes, written as they are) to `path`.
 
     A regular file (or a new one) is replaced through a temporary file in its directory and a rename: a new
     file gets the permissions the umask gives (0644 by default), a replaced one keeps its own. A symlink is
@@ -22,8 +22,8 @@ def write_atomic(path: Path, text: str) -> None:
     """
     try:
         if _written_through(path):
-            with open(path, "w", encoding="utf-8", errors=ERRORS) as handle:  # noqa: PTH123 - the path is not a regular file
-                handle.write(text)
+            with open(path, "wb") as handle:  # noqa: PTH123 - the path is not a regular file
+                handle.write(_encoded(text))
             return
         _replace(Path(os.path.realpath(path)), text)
     except OSError as exc:
@@ -39,7 +39,11 @@ def _written_through(path: Path) -> bool:
     return not stat.S_ISREG(mode) or str(path).startswith(("/dev/", "/proc/"))
 
 
-def _replace(target: Path, text: str) -> None:
+def _encoded(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8", ERRORS)
+
+
+def _replace(target: Path, text: str | bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         keep: int | None = stat.S_IMODE(target.stat().st_mode)
@@ -50,8 +54,8 @@ def _replace(target: Path, text: str) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     fd = os.open(tmp, flags, 0o666)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors=ERRORS) as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(_encoded(text))
         if keep is not None:
             tmp.chmod(keep)
         tmp.replace(target)

@@ -75,7 +75,9 @@ def _report(
     comment = markdown.render_comment(result, links=markdown_links(ctx), template=template)
     context = writers.RenderContext(links=markdown_links(ctx))
     texts = writers.write(result, targets, context)
-    sarif_text = texts.get("sarif") or writers.render("sarif", result, context)
+    sarif_text = (
+        texts["sarif"].decode("ascii") if "sarif" in texts else writers.render("sarif", result, context)
+    )
     _write_summary(ctx, result, context)
     if ctx.inputs.annotations:
         for line in workflow_commands.annotation_commands(result.decision.assessed, ctx.path_prefix):

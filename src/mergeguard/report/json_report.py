@@ -9,7 +9,7 @@ from mergeguard.core.model import Finding
 from mergeguard.core.outcome import Misclassified, Oversized, ScanOutcome
 from mergeguard.core.policy import FindingStatus
 from mergeguard.core.text import shown_tree
-from mergeguard.report.jsontext import dumps_shown
+from mergeguard.report.jsontext import encode_shown
 from mergeguard.vulns import fixplan
 
 if TYPE_CHECKING:
@@ -61,7 +61,12 @@ def build(result: ScanResult) -> dict[str, Any]:
 
 def dumps(result: ScanResult, sections: Mapping[str, object]) -> str:
     """The text of `build(result)` with `sections` added at the top level, as `--json` writes it."""
-    return dumps_shown({**_build(result), **sections}, indent=True)[1] + "\n"
+    return encode(result, sections).decode("ascii")
+
+
+def encode(result: ScanResult, sections: Mapping[str, object]) -> bytes:
+    """`dumps` as the bytes of the file (ASCII)."""
+    return encode_shown({**_build(result), **sections}, indent=True, newline=True)[1]
 
 
 def _build(result: ScanResult) -> dict[str, Any]:

@@ -17,14 +17,19 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 MIN_FINDINGS = 5_000  # below this, forking costs more than rendering SARIF does
-Render = Callable[[str], str]  # a format's name -> its text
+T = TypeVar("T")  # what a format renders to: its bytes (tests use strings)
 
-_RENDER: list[Render] = []  # what a forked worker renders with (set before the fork, never pickled)
+_RENDER: list[
+    Callable[[str], Any]
+] = []  # what a forked worker renders with (set before the fork, never pickled)
 
 
-def render_all(formats: Sequence[str], apart: Sequence[str], render: Render, findings: int) -> dict[str, str]:
+def render_all(
+    formats: Sequence[str], apart: Sequence[str], render: Callable[[str], T], findings: int
+) -> dict[str, T]:
     """Each format's text by `render`, those in `apart` in worker processes when that is worth it."""
     separate = [fmt for fmt in formats if fmt in apart]
     here = [fmt for fmt in formats if fmt not in apart]
@@ -39,7 +44,7 @@ def render_all(formats: Sequence[str], apart: Sequence[str], render: Render, fin
         except (OSError, NotImplementedError, ImportError):  # no POSIX semaphores (no /dev/shm): here
             return {fmt: render(fmt) for fmt in formats}
         with pool:
-            pending: dict[str, Future[str]] = {}
+            pending: dict[str, Future[T]] = {}
             try:
                 for fmt in separate:
                     pending[fmt] = pool.submit(_render_forked, fmt)
@@ -54,7 +59,7 @@ def render_all(formats: Sequence[str], apart: Sequence[str], render: Render, fin
     return {fmt: texts[fmt] for fmt in formats}
 
 
-def _text(job: Future[str], render: Render, fmt: str) -> str:
+def _text(job: Future[T], render: Callable[[str], T], fmt: str) -> T:
     """The worker's text; rendered here after all if the worker died (killed for memory, say)."""
     try:
         return job.result()
@@ -62,7 +67,7 @@ def _text(job: Future[str], render: Render, fmt: str) -> str:
         return render(fmt)
 
 
-def _render_forked(fmt: str) -> str:
+def _render_forked(fmt: str) -> Any:
     return _RENDER[0](fmt)
 
 

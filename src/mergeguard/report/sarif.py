@@ -12,7 +12,7 @@ from mergeguard.core.changes import Mode
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.policy import Assessed
 from mergeguard.report import sarif_limits, sarif_rules
-from mergeguard.report.sarif_json import dumps_sarif, gzipped_size, measured, to_json
+from mergeguard.report.sarif_json import dumps_sarif, gzipped_size, measured, sarif_bytes, to_json
 from mergeguard.report.sarif_limits import MAX_GZIP_BYTES, MAX_RESULTS, Planned
 from mergeguard.report.sarif_rules import FINGERPRINT_KEY, MAX_TAGS, SRCROOT, level
 from mergeguard.scan import registry
@@ -33,6 +33,7 @@ __all__ = [
     "dumps_sarif",
     "gzipped_size",
     "level",
+    "sarif_bytes",
     "to_json",
 ]
 

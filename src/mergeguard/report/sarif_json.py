@@ -8,16 +8,21 @@ from typing import Any
 
 import attr
 
-from mergeguard.report.jsontext import dumps_compact, dumps_shown
+from mergeguard.report.jsontext import dumps_compact, encode_shown
 
 _ALWAYS_WRITTEN = frozenset({"level"})  # equals SARIF's default "warning", yet readers look for it
 
 
 def dumps_sarif(doc: dict[str, Any]) -> str:
     """The SARIF text as written: compact, ASCII-only JSON (any text a tool printed survives)."""
+    return sarif_bytes(doc).decode("ascii")
+
+
+def sarif_bytes(doc: dict[str, Any]) -> bytes:
+    """`dumps_sarif` as the bytes of the file."""
     if _MEASURED and _MEASURED[0][0] is doc:  # `build_sarif` measured it: tens of MB are not written twice
         return _MEASURED.pop()[1]
-    return dumps_compact(doc) + "\n"
+    return encode_shown(doc, indent=False, newline=True)[1]
 
 
 def gzipped_size(doc: dict[str, Any]) -> int:
@@ -27,11 +32,10 @@ def gzipped_size(doc: dict[str, Any]) -> int:
 
 def measured(doc: dict[str, Any], limit: int) -> tuple[dict[str, Any], int]:
     """The document as written (every string `shown`) and its gzipped size, or a bound of it that is
-    within `limit` (the full measure only for a document near or over it); `dumps_sarif` reuses its text.
+    within `limit` (the full measure only for a document near or over it); `sarif_bytes` reuses them.
     """
-    doc, text = dumps_shown(doc, indent=False)
-    _MEASURED[:] = [(doc, text + "\n")]
-    data = _MEASURED[0][1].encode("ascii")
+    doc, data = encode_shown(doc, indent=False, newline=True)
+    _MEASURED[:] = [(doc, data)]
     if _deflate_bound(len(data)) <= limit:  # gzip cannot grow it past the limit: nothing to compress
         return doc, _deflate_bound(len(data))
     quick = len(gzip.compress(data, compresslevel=1, mtime=0))  # a third of the default level's time
@@ -46,7 +50,7 @@ def _deflate_bound(size: int) -> int:
 
 
 # The last document measured and its text, until it is written (every caller writes what it built).
-_MEASURED: list[tuple[dict[str, Any], str]] = []
+_MEASURED: list[tuple[dict[str, Any], bytes]] = []
 
 
 def to_json(value: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from mergeguard.core.contained import output_inside
 from mergeguard.core.errors import UsageError
-from mergeguard.core.files import write_atomic
+from mergeguard.core.files import ERRORS, write_atomic
 from mergeguard.report import json_report, markdown, parallel, sarif
 from mergeguard.scan.pipeline import ScanResult
 
@@ -35,7 +35,8 @@ class Writer(Protocol):
     def apart(self) -> bool:
         """Whether it shares no work with the other formats (a big result's is rendered in a worker)."""
 
-    def render(self, result: ScanResult, context: RenderContext) -> str: ...
+    def render(self, result: ScanResult, context: RenderContext) -> bytes:
+        """The file's bytes: built as bytes, a big report is never copied into a string and back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +45,8 @@ class SarifWriter:
     description: str = "write SARIF 2.1.0 for code scanning here"
     apart: bool = True
 
-    def render(self, result: ScanResult, context: RenderContext) -> str:
-        return sarif.dumps_sarif(sarif.build_sarif(result))
+    def render(self, result: ScanResult, context: RenderContext) -> bytes:
+        return sarif.sarif_bytes(sarif.build_sarif(result))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +55,8 @@ class JsonWriter:
     description: str = "write the JSON report here"
     apart: bool = False  # shares the fix plan with Markdown
 
-    def render(self, result: ScanResult, context: RenderContext) -> str:
-        return json_report.dumps(result, context.sections)
+    def render(self, result: ScanResult, context: RenderContext) -> bytes:
+        return json_report.encode(result, context.sections)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +65,8 @@ class MarkdownWriter:
     description: str = "write the Markdown summary here"
     apart: bool = False
 
-    def render(self, result: ScanResult, context: RenderContext) -> str:
-        return markdown.render_summary(result, links=context.links)
+    def render(self, result: ScanResult, context: RenderContext) -> bytes:
+        return markdown.render_summary(result, links=context.links).encode("utf-8", ERRORS)
 
 
 WRITERS: Mapping[str, Writer] = {w.name: w for w in (SarifWriter(), JsonWriter(), MarkdownWriter())}
@@ -83,6 +84,11 @@ class Output:
 
 def render(fmt: str, result: ScanResult, context: RenderContext | None = None) -> str:
     """The text of one format (UsageError for a format no writer has)."""
+    return render_bytes(fmt, result, context).decode("utf-8")
+
+
+def render_bytes(fmt: str, result: ScanResult, context: RenderContext | None = None) -> bytes:
+    """`render` as the bytes a file of that format holds."""
     writer = WRITERS.get(fmt)
     if writer is None:
         raise UsageError(f"report format {fmt!r}: not one of {', '.join(WRITERS)}")
@@ -102,12 +108,12 @@ def targets(outputs: Iterable[Output], workspace: Path | None = None) -> dict[Ou
 
 def write(
     result: ScanResult, where: Mapping[Output, Path], context: RenderContext | None = None
-) -> dict[str, str]:
-    """Each output rendered once (side by side when big) and written atomically; the texts by format."""
+) -> dict[str, bytes]:
+    """Each output rendered once (side by side when big) and written atomically; the bytes by format."""
     formats = list(dict.fromkeys(output.format for output in where))
     apart = [fmt for fmt in formats if fmt in WRITERS and WRITERS[fmt].apart]
     texts = parallel.render_all(
-        formats, apart, lambda fmt: render(fmt, result, context), len(result.decision.assessed)
+        formats, apart, lambda fmt: render_bytes(fmt, result, context), len(result.decision.assessed)
     )
     for output, path in where.items():
         write_atomic(path, texts[output.format])

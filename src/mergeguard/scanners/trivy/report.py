@@ -84,6 +84,8 @@ def _in_image(findings: list[Finding], report: dict[str, Any], tool: str) -> lis
     name = image_name(report, tool)
     spec = ImageSpec(name, ImageKind.DAEMON)  # its repository: the placeholder the vulnerabilities have
     contents = [f for f in findings if f.package is None]
+    if not contents:  # only vulnerabilities, placed already: the layer origins would go unread
+        return findings
     placed = image_anchors.anchor_all(contents, image_anchors.origins(report), spec, None)
     return [*(f for f in findings if f.package is not None), *placed]
 
