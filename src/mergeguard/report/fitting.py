@@ -10,6 +10,8 @@ CUT_NOTE = "\n\n… cut to GitHub's size limit (see the JSON/SARIF report)\n"
 _AT_ONCE = 400  # items: a result this small is rendered whole first (one rendering when it fits)
 _PROBE = 32  # items of a big list rendered first, to learn how many bytes one takes
 _TRIES = 12  # renderings per list at most while searching how many fit
+_FULL = 0.99  # a rendering that fills this share of the room is full enough
+_AIM = 0.995  # each guess aims at this share of the room: most first guesses fit and are full enough
 
 
 def size(text: str) -> int:
@@ -42,22 +44,33 @@ def fit(render: Render, full: Mapping[str, int], limit: int, sections: Sequence[
 
 
 def _most(render: Render, caps: dict[str, int], name: str, *, whole: int, limit: int, bare: str) -> str:
-    """The rendering with the most items of list `name` that fits (`caps[name]` set to that count).
+    """The rendering with about the most items of list `name` that fit (`caps[name]` set to that count).
 
-    `lo` items are known to fit and `hi` not to; each try interpolates from the bytes per item seen.
+    `lo` items are known to fit and `hi` not to. Each try aims a little under the room left: from
+    the bytes per item seen until a rendering is too big, then between the sizes of `lo` and `hi`
+    (items differ in length). A rendering that fills `_FULL` of the room is kept: the last few items'
+    worth are not worth another rendering of thousands (each costs a tenth of a second).
     """
     lo, hi, best, base = 0, whole + 1, bare, size(bare)
+    sizes = {lo: base}
+    aim = base + _AIM * (limit - base)
     guess = min(whole, _PROBE)
     for _ in range(_TRIES):
         caps[name] = guess
         text = render(caps)
-        if size(text) <= limit:
+        sizes[guess] = used = size(text)
+        if used <= limit:
             lo, best = guess, text
+            if used - base >= _FULL * (limit - base):
+                break
         else:
             hi = guess
         if lo + 1 >= hi:
             break
-        per_item = max(1.0, (size(text) - base) / guess)
-        guess = min(hi - 1, max(lo + 1, int((limit - base) / per_item)))
+        if hi in sizes:  # bracketed: interpolate between the two sizes
+            estimate = lo + (aim - sizes[lo]) * (hi - lo) / max(1, sizes[hi] - sizes[lo])
+        else:
+            estimate = (aim - base) * guess / (used - base) if used > base else hi
+        guess = min(hi - 1, max(lo + 1, int(estimate)))
     caps[name] = lo
     return best
