@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -12,7 +13,7 @@ from mergeguard.core.baseline import BaselineEntry
 from mergeguard.core.blocks import Block, BlockRule, thresholds
 from mergeguard.core.changes import ChangeSet, Mode
 from mergeguard.core.config import Config
-from mergeguard.core.model import Finding
+from mergeguard.core.model import Finding, Kind, Severity
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.packagenames import normalise
 from mergeguard.core.preexisting import advisory_key
@@ -165,8 +166,13 @@ def _meets(finding: Finding, config: Config) -> Block | None:
     if finding.severity < config.threshold(finding.kind) or (config.ignore_unfixed and unfixed(finding)):
         return None
     if own is None:
-        return Block(BlockRule.FAIL_ON, config.fail_on)
-    return Block(BlockRule.FAIL_ON_KIND, own, finding.kind)
+        return _block(BlockRule.FAIL_ON, config.fail_on, None)
+    return _block(BlockRule.FAIL_ON_KIND, own, finding.kind)
+
+
+@functools.lru_cache(maxsize=256)  # a value, shared: one per rule and threshold, not one per finding
+def _block(rule: BlockRule, threshold: Severity, kind: Kind | None) -> Block:
+    return Block(rule, threshold, kind)
 
 
 def _tagged(
@@ -177,7 +183,7 @@ def _tagged(
     entry: BaselineEntry | None = None,
 ) -> Assessed:
     """The finding blocking by `rule` (else by the threshold it meets) when it meets one."""
-    block = replace(meets, rule=rule) if meets is not None and rule is not None else meets
+    block = _block(rule, meets.threshold, meets.kind) if meets is not None and rule is not None else meets
     return Assessed(finding, status, block is not None, entry, block)
 
 
