@@ -93,6 +93,8 @@ def negated(pattern: str) -> bool:
 
 def glob_problem(pattern: str) -> str | None:
     """Why `pattern` is no glob (a character class `[z-a]` out of order), None when it is one."""
+    if "[" not in pattern:  # all else becomes fixed or escaped regex: only a class can be wrong
+        return None
     try:
         re.compile(glob_regex(pattern))
     except re.error as exc:
