@@ -57,8 +57,15 @@ def _bandit(report: Any) -> int:
 
 
 def _sarif(report: Any) -> int:
-    """Results, less those suppressed (Checkov writes `checkov:skip` comments as inSource suppressions)."""
-    return sum(1 for run in report["runs"] for r in run.get("results", []) if not r.get("suppressions"))
+    """Results, less those suppressed (Checkov writes `checkov:skip` comments as inSource suppressions)
+    and those whose `kind` says they report no problem (KICS writes its informational checks)."""
+    no_problem = ("pass", "notApplicable", "informational")
+    return sum(
+        1
+        for run in report["runs"]
+        for r in run.get("results", [])
+        if not r.get("suppressions") and r.get("kind", "fail") not in no_problem
+    )
 
 
 def _hadolint(path: Path) -> int:
@@ -110,6 +117,7 @@ REJECTED = {
     "safety/v3.7.0-scan-text-not-json.txt": "no JSON report in the input",
     "pip-audit/v2.10.1-offline-all-skipped.json": "none of its 11 dependencies: every one was skipped",
     "gitleaks/v7-dir-outside-root.json": "is outside the scanned directory",
+    "sarif/tfsec-1.28.14-windows-paths.sarif": "is an absolute Windows path outside --root",
 }
 
 

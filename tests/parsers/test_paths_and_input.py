@@ -163,6 +163,31 @@ def test_a_report_made_on_windows_is_placed_under_a_windows_root(root: str) -> N
             parse_file(tool, text, Path("C:/work/other"), "x")
 
 
+def test_a_windows_path_written_where_a_uri_belongs_keeps_its_drive() -> None:
+    """tfsec (defsec) on Windows writes `C:\\Users\\…\\main.tf` as the URI: not a URI scheme `c:`."""
+    name, report = (
+        "tfsec-1.28.14-windows-paths.sarif",
+        REPORTS / "sarif" / "tfsec-1.28.14-windows-paths.sarif",
+    )
+    root = Path("C:/Users/Synne Skreosen Dahl/OneDrive - NTNU/Infrastruktur som kode mappe/Oblig2")
+    assert paths("sarif", name, root) == {"main.tf"}
+    with pytest.raises(UsageError, match="is an absolute Windows path outside --root"):
+        parse_file("sarif", report.read_text(encoding="utf-8"), Path("/repo"), name)
+
+
+def test_a_relative_uri_that_climbs_above_the_root_is_read_from_where_it_stops(tmp_path: Path) -> None:
+    """KICS writes `../../path/playbooks/x.yml` from its own directory: the whole report was refused.
+    Placed at the longest ending that names a file under --root, else with the climb left out."""
+    (tmp_path / "playbooks/infrastructure/.debug").mkdir(parents=True)
+    (tmp_path / "playbooks/infrastructure/.debug/restart-and-check-pbs.yml").write_text("- hosts: all\n")
+    found = paths("sarif", "kics-2.1.11-climbing-uris.sarif", tmp_path)
+    assert "playbooks/infrastructure/.debug/restart-and-check-pbs.yml" in found
+    assert "path/molecule/default/Dockerfile" in found  # no such file here: the climb left out
+    assert not any(".." in path.split("/") for path in found)
+    climbing = _sarif({"ruleId": "r", "message": {"text": "m"}, "locations": [_at("a/../../../x.py#L3")]})
+    assert [f.location.path for f in parse_file("sarif", climbing, tmp_path, "x.sarif")] == ["x.py"]
+
+
 def test_a_banner_before_and_after_the_json_is_skipped() -> None:
     # Safety 3 prints its deprecation notice before and after; pip-audit 1.x a summary line before.
     assert (

@@ -217,6 +217,40 @@ def test_a_sarif_run_that_completed_is_read_whatever_its_notifications() -> None
     assert len(parse_file("sarif", text, ROOT, "c.sarif")) == 2
 
 
+def test_a_sarif_run_whose_configuration_failed_says_why() -> None:
+    """ESLint 8.10 could not parse four files: the errors are configuration notifications."""
+    text = (REPORTS.parent / "sarif" / "eslint-8.10-parsing-errors.sarif").read_text(encoding="utf-8")
+    with pytest.raises(IncompleteReport) as failed:
+        parse_file("sarif", text, Path("/Users/dyw/Documents/2048"), "eslint.sarif")
+    assert str(failed.value) == "eslint did not complete: Parsing error: Unexpected token ="
+    assert len(failed.value.findings) == 6
+
+
+def test_a_sarif_result_finds_its_rule_by_index_or_by_the_id_it_descends_from() -> None:
+    """SARIF §3.27.5-6: `ruleIndex` names the rule, and "CWE-78/api-handler" is a case of rule CWE-78."""
+    rules = [
+        {"id": "TUT0001", "defaultConfiguration": {"level": "error"}, "shortDescription": {"text": "one"}},
+        {"id": "CWE-78", "defaultConfiguration": {"level": "error"}, "shortDescription": {"text": "cmd"}},
+    ]
+    results = [
+        {"ruleId": "TUT1001", "ruleIndex": 0, "message": {"text": "a"}},
+        {"ruleId": "CWE-78/api-handler", "message": {"text": "b"}},
+        {"ruleId": "CWE-78/api/handler", "ruleIndex": 7, "message": {"text": "c"}},  # out of range
+        {"ruleId": "other/x", "message": {"text": "d"}},  # no rule of its own or above it
+    ]
+    log = {
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "t", "rules": rules}}, "results": results}],
+    }
+    found = parse_file("sarif", json.dumps(log), ROOT, "r.sarif")
+    assert [(f.rule_id, f.severity, f.title) for f in found] == [
+        ("TUT1001", Severity.HIGH, "one"),
+        ("CWE-78/api-handler", Severity.HIGH, "cmd"),
+        ("CWE-78/api/handler", Severity.HIGH, "cmd"),
+        ("other/x", Severity.MEDIUM, "other/x"),
+    ]
+
+
 def test_hadolint_runs_appended_to_one_file_are_all_read() -> None:
     findings = parse_file(
         "hadolint", (REPORTS / "hadolint" / "concatenated-runs.json").read_text(), ROOT, "h"

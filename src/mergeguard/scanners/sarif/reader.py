@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -38,6 +39,7 @@ from mergeguard.vulns.records import cwe_ids
 _NOT_FINDINGS = frozenset({"pass", "notApplicable", "informational"})
 _PROBLEM_KEYS = frozenset({"kind", "baselineState", "suppressions"})  # what `_is_problem` reads
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
 class SarifReport:
@@ -105,7 +107,7 @@ class _Run:
     def _finding(self, result: dict[str, Any], where: str) -> Finding:
         rule_id = result.get("ruleId")  # the usual shape: a plain `ruleId` and no `rule` object
         if type(rule_id) is str and rule_id and "rule" not in result:
-            rule = self.rules.get(rule_id, _NO_RULE)
+            rule = self.rules.get(rule_id) or self._indexed(result, rule_id)
         else:
             rule_id, rule = self._rule(result, where)
         about = self._about.get(id(rule))
@@ -136,14 +138,16 @@ class _Run:
         the message (Gitleaks 7: "AWS Access Key secret detected"), else the message, else "unknown"."""
         reference = field(result, "rule", dict, NAME, where)
         rule_id = field(result, "ruleId", str, NAME, where) or field(reference, "id", str, NAME, where)
-        if rule_id:
-            return rule_id, self.rules.get(rule_id, _NO_RULE)
+        if rule_id in self.rules:
+            return rule_id, self.rules[rule_id]
         component = self._component_rules(field(reference, "toolComponent", dict, NAME, f"{where}.rule"))
         for index in (reference.get("index"), result.get("ruleIndex")):
             if isinstance(index, int) and 0 <= index < len(component):
                 rule = component[index]
                 named = rule.get("id") or rule.get("name")
-                return (named if isinstance(named, str) and named else f"rule-{index}"), rule
+                return rule_id or (named if isinstance(named, str) and named else f"rule-{index}"), rule
+        if rule_id:
+            return rule_id, self._ancestor(rule_id)
         message = _text(result.get("message"))
         for rule in self.driver_rules:
             for key in ("id", "name"):
@@ -151,6 +155,23 @@ class _Run:
                 if isinstance(named, str) and named and message.startswith(named):
                     return named, rule
         return (message[:80] or "unknown"), _NO_RULE
+
+    def _indexed(self, result: dict[str, Any], rule_id: str) -> dict[str, Any]:
+        """The rule of a `ruleId` no rule has as its id: the one `ruleIndex` points at (§3.27.6), else
+        the one it descends from."""
+        index = result.get("ruleIndex")
+        if type(index) is int and 0 <= index < len(self.driver_rules):
+            return self.driver_rules[index]
+        return self._ancestor(rule_id)
+
+    def _ancestor(self, rule_id: str) -> dict[str, Any]:
+        """The rule a hierarchical id descends from (§3.27.5: "CWE-78/api-handler" is a case of
+        CWE-78), the nearest first; none when no rule has one of its ancestors' ids."""
+        while "/" in rule_id:
+            rule_id = rule_id.rsplit("/", 1)[0]
+            if rule_id in self.rules:
+                return self.rules[rule_id]
+        return _NO_RULE
 
     def _component_rules(self, component: dict[str, Any]) -> list[dict[str, Any]]:
         """The rules of the tool component a rule reference names (§3.52.7: `index` into
@@ -196,13 +217,16 @@ class _Run:
         names a file (hadolint writes `Dockerfile#prod` unencoded: that file, not `Dockerfile`). None:
         the URI is not a file's (`https:`)."""
         base = self.bases.get(base_id, "")
+        if _DRIVE.match(uri):  # `C:\\src\\main.tf`, a Windows path where a URI belongs (tfsec): not a scheme
+            return repo_path(uri, self.target, NAME)
         if not _SCHEME.match(uri) and not uri.startswith("/"):
             prefix = base if base and not _SCHEME.match(base) else ""
             if "#" in uri or "?" in uri:
-                raw = repo_path(prefix + uri, self.target, NAME)
+                raw = repo_path(self._within(prefix + uri), self.target, NAME)
                 if raw in self.target.files or (self.target.root / raw).is_file():
                     return raw
-            return repo_path(unquote(prefix + urlsplit(uri).path), self.target, NAME)  # no ?query, #part
+            path = unquote(prefix + urlsplit(uri).path)  # no ?query, #part
+            return repo_path(self._within(path), self.target, NAME)
         for known in self.absolute_bases:
             if uri.startswith(known):
                 return repo_path(unquote(uri[len(known) :]), self.target, NAME)
@@ -211,13 +235,31 @@ class _Run:
             return None
         return repo_path(re.sub(r"^/([A-Za-z]:/)", r"\1", unquote(parts.path)), self.target, NAME)
 
+    def _within(self, path: str) -> str:
+        """A relative path that climbs above the root read from where it stops climbing, or from the
+        longest of its endings that names a file there: KICS writes `../../path/app/x.yml` from its
+        own directory, and no --root can hold that. Any other path as it is."""
+        normal = posixpath.normpath(path.replace("\\", "/"))
+        if not normal.startswith("../"):
+            return path
+        parts = [part for part in normal.split("/") if part != ".."]
+        endings = ("/".join(parts[i:]) for i in range(len(parts)))
+        found = (e for e in endings if e in self.target.files or (self.target.root / e).is_file())
+        return next(found, "/".join(parts))
+
 
 def _failure(tool: str, invocations: list[dict[str, Any]], where: str) -> str | None:
     """Why the run did not complete (an invocation's `executionSuccessful: false`, SARIF 2.1.0
     §3.20.14): its first error notification's message (§3.58; a notification's level defaults to
-    warning), else any notification's; None when every invocation completed."""
+    warning), of the tool's run or of its configuration (ESLint: "Parsing error: …"), else any
+    notification's; None when every invocation completed."""
     failed = [invocation for invocation in invocations if invocation.get("executionSuccessful") is False]
-    notes = [n for i in failed for n in objects(i.get("toolExecutionNotifications"), NAME, where)]
+    notes = [
+        note
+        for invocation in failed
+        for key in ("toolExecutionNotifications", "toolConfigurationNotifications")
+        for note in objects(invocation.get(key), NAME, f"{where}.{key}")
+    ]
     errors = [note for note in notes if note.get("level", "warning") == "error"]
     said = next((text for note in (*errors, *notes) if (text := _text(note.get("message")))), "")
     return f"{tool} did not complete: {said or 'executionSuccessful is false'}" if failed else None
