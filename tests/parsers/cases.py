@@ -15,10 +15,18 @@ _DECODER = json.JSONDecoder()
 
 
 def json_span(text: str) -> tuple[int, int]:
-    """Where the (first) JSON value of a fixture starts and ends, text around it left out."""
-    starts = [i + 1 for i in (text.find("\n{"), text.find("\n[")) if i >= 0]
-    start = 0 if text[:1] in "[{" else min(starts)
-    return start, _DECODER.raw_decode(text, start)[1]
+    """Where the first JSON value of a fixture starts and ends, text around it left out (a banner
+    line may start with a bracket too: Grype's "[0000]  WARN …")."""
+    starts = [0] if text[:1] in "[{" else []
+    starts += sorted(
+        i + 1 for i, char in enumerate(text) if char == "\n" and text[i + 1 : i + 2] in ("[", "{")
+    )
+    for start in starts:
+        try:
+            return start, _DECODER.raw_decode(text, start)[1]
+        except json.JSONDecodeError:
+            continue
+    raise ValueError("no JSON value starts a line of the fixture")
 
 
 def load(path: Path) -> Any:

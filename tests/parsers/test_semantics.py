@@ -219,7 +219,7 @@ def test_a_sarif_run_that_completed_is_read_whatever_its_notifications() -> None
 
 def test_a_sarif_run_whose_configuration_failed_says_why() -> None:
     """ESLint 8.10 could not parse four files: the errors are configuration notifications."""
-    text = (REPORTS.parent / "sarif" / "eslint-8.10-parsing-errors.sarif").read_text(encoding="utf-8")
+    text = (REPORTS.parent / "incomplete" / "eslint-8.10-parsing-errors.sarif").read_text(encoding="utf-8")
     with pytest.raises(IncompleteReport) as failed:
         parse_file("sarif", text, Path("/Users/dyw/Documents/2048"), "eslint.sarif")
     assert str(failed.value) == "eslint did not complete: Parsing error: Unexpected token ="

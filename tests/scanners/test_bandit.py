@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from mergeguard.core.errors import ParseError, ScannerError
+from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Finding, Kind, Severity
+from mergeguard.scan.imported import parse_file
 from mergeguard.scanners.bandit import SEVERITY, SKIPPED_RULE, BanditScanner, excluded_dir
-from mergeguard.scanners.base import Target, ToolOutput
+from mergeguard.scanners.base import IncompleteReport, Target, ToolOutput
 from mergeguard.scanners.commands import find_executable, run_command
 from tests.golden import FIXTURES, check_golden, check_live
 
@@ -195,10 +196,23 @@ def test_paths_become_repo_relative(reported: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize("reason", ["No such file or directory", "Permission denied", "Is a directory"])
-def test_a_file_bandit_could_not_open_fails_the_scan(reason: str) -> None:
+def test_a_file_bandit_could_not_open_fails_the_scan_and_keeps_what_it_found(reason: str) -> None:
+    """The run is incomplete (a scanner failure, fail closed); its results stay (`convert` writes
+    them, then exits 3), where the whole report used to be refused as not Bandit's."""
     errors = [{"filename": "./app/gone.py", "reason": reason}]
-    with pytest.raises(ScannerError, match=f"app/gone.py: {reason}"):
+    with pytest.raises(IncompleteReport, match=f"^bandit could not read app/gone.py: {reason}$") as run:
         _parse(_report([_result()], errors), "app/run.py", "app/gone.py")
+    assert [f.location.path for f in run.value.findings] == ["app/run.py"]
+
+
+def test_a_real_report_of_a_file_bandit_could_not_open_is_an_incomplete_run() -> None:
+    """Bandit 1.8 in a CI job, run on a path that did not exist: its only entry an error."""
+    text = (FIXTURES / "incomplete" / "bandit-1.8-file-not-found.json").read_text(encoding="utf-8")
+    with pytest.raises(
+        IncompleteReport, match=r"^bandit could not read src/somefile\.py: No such file"
+    ) as run:
+        parse_file("bandit", text, Path("/repo"), "bandit.json")
+    assert run.value.findings == ()
 
 
 @pytest.mark.parametrize(

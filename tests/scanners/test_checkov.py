@@ -13,7 +13,8 @@ import pytest
 
 from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Kind, Severity
-from mergeguard.scanners.base import Command, Target, ToolOutput
+from mergeguard.scan.imported import parse_file
+from mergeguard.scanners.base import Command, IncompleteReport, Target, ToolOutput
 from mergeguard.scanners.checkov import renamed
 from mergeguard.scanners.checkov.report import (
     CHECK_SEVERITIES,
@@ -515,12 +516,28 @@ def test_a_symlinked_scan_root_is_matched_by_its_real_path(tmp_path: Path) -> No
 def test_a_count_without_the_files_fails_unless_none_scanned_was_the_frameworks() -> None:
     quiet = unparsed("terraform", count=2)
     with pytest.raises(
-        ParseError, match=r"counts 2 files Checkov could not parse \(terraform\).*without --quiet"
+        IncompleteReport, match=r"counts 2 files Checkov could not parse \(terraform\).*without --quiet"
     ):
         parse(quiet, Target(root=ROOT, files=(), repo=ROOT))  # convert: which files is unknown
-    with pytest.raises(ParseError, match="without --quiet"):
+    with pytest.raises(IncompleteReport, match="without --quiet"):
         parse(quiet, Target(root=ROOT, files=("main.tf",), repo=ROOT))
     assert parse(quiet, Target(root=ROOT, files=("build.pkr.hcl",), repo=ROOT)) == []
+
+
+def test_a_quiet_report_that_counts_an_unparsed_file_keeps_what_it_found() -> None:
+    """A real `--quiet` report (Checkov 3.2.447): the Terraform-plan runner could not parse one JSON
+    file, unnamed; the Dockerfile and workflow checks it failed are kept, and the run is incomplete."""
+    text = (FIXTURES / "incomplete" / "checkov-3.2.447-quiet-unnamed-parse-error.json").read_text()
+    with pytest.raises(
+        IncompleteReport, match=r"counts 1 file Checkov could not parse \(terraform_plan\)"
+    ) as run:
+        parse_file("checkov", text, ROOT, "checkov.json")
+    assert sorted(f.rule_id for f in run.value.findings) == [
+        "CKV2_GHA_1",
+        "CKV2_GHA_1",
+        "CKV_DOCKER_3",
+        "CKV_DOCKER_3",
+    ]
 
 
 @pytest.mark.parametrize(

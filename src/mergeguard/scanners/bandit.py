@@ -9,13 +9,21 @@ from typing import Any, ClassVar
 import yaml
 
 from mergeguard.core.basepolicy import read_regular
-from mergeguard.core.errors import ParseError, ScannerError
+from mergeguard.core.errors import ParseError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.jsonfields import dig, need
 from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners import nosec, pyproject
-from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path, settings_copy
+from mergeguard.scanners.base import (
+    Command,
+    IncompleteReport,
+    Target,
+    ToolOutput,
+    load_json,
+    relative_path,
+    settings_copy,
+)
 from mergeguard.scanners.reading import load_report
 from mergeguard.scanners.tool import ConfigFile, Tool
 
@@ -86,11 +94,18 @@ class BanditScanner:
             raise ParseError(f"bandit printed JSON that is not a report object ({type(data).__name__})")
         results = _list(data, "results")
         errors = _list(data, "errors")
-        findings = [_issue(item, target) for item in results] + [_skipped(item, target) for item in errors]
+        unread = [item for item in errors if _field(item, "reason", str) not in _FILE_REASONS]
+        skipped = [_skipped(item, target) for item in errors if item["reason"] in _FILE_REASONS]
         # In file order (stable: a file's own order kept): Bandit lists every result before every
         # file it could not check, so without this a file list cut in chunks (cores, shards) would
         # put those in other places than one run does.
-        return sorted(findings, key=lambda finding: finding.location.path)
+        findings = sorted([_issue(item, target) for item in results] + skipped, key=lambda f: f.location.path)
+        if unread:  # not the file's fault: the scan was set up wrong, and the run is incomplete
+            said = "; ".join(
+                f"{relative_path(_field(i, 'filename', str), target)}: {i['reason']}" for i in unread
+            )
+            raise IncompleteReport(f"bandit could not read {said}", findings)
+        return findings
 
 
 def excluded_dir(path: str, entries: list[Any]) -> bool:
@@ -190,8 +205,6 @@ def _help(item: object) -> str | None:
 def _skipped(item: object, target: Target) -> Finding:
     path = relative_path(_field(item, "filename", str), target)
     reason: str = _field(item, "reason", str)
-    if reason not in _FILE_REASONS:
-        raise ScannerError(f"bandit could not read {path}: {reason}")
     return Finding(
         tool=TOOL,
         rule_id=SKIPPED_RULE,

@@ -88,7 +88,7 @@ def _package(artifact: dict[str, Any], fixes: tuple[str, ...], where: str) -> Pa
     return Package(
         name=required(artifact, "name", TOOL, where),
         installed=field(artifact, "version", str, TOOL, where),
-        fixed=fixes[0] if fixes else None,
+        fixed=", ".join(fixes) or None,  # one per maintained branch, as Trivy writes them: the fix plan picks
         ecosystem=ecosystem or None,
     )
 

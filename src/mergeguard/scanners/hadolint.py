@@ -17,6 +17,7 @@ from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners import reread
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
 from mergeguard.scanners.reading import load_all
+from mergeguard.scanners.sarif.places import unplaced_path
 from mergeguard.scanners.tool import ConfigFile, InlineIgnore, Tool
 from mergeguard.scanners.toolconfig import yaml_allow
 
@@ -222,10 +223,18 @@ def _finding(item: dict[str, Any], target: Target) -> Finding:
         severity=SEVERITY.get(item["level"], Severity.UNKNOWN),
         title=title,
         message=message,
-        location=Location(relative_path(item["file"], target), item["line"], column=item["column"]),
+        location=Location(_path(item["file"], target), item["line"], column=item["column"]),
         kind=Kind.MISCONFIGURATION,
         help_uri=help_uri(code),
     )
+
+
+def _path(reported: str, target: Target) -> str:
+    """The file, repo-relative; `-` (what `hadolint - < Dockerfile` names standard input) is no file of
+    the repository: such findings are kept at `unplaced/hadolint`, unless a file named `-` was scanned."""
+    if reported == "-" and reported not in target.files:
+        return unplaced_path(TOOL)
+    return relative_path(reported, target)
 
 
 _CONFIG = yaml_allow(dict.fromkeys(_CONFIG_KEYS))

@@ -97,21 +97,39 @@ def needs_listing(frameworks: Iterable[str], target: Target) -> tuple[str, ...]:
 def findings(reports: list[Any], target: Target, tool: str) -> list[Finding]:
     """A finding for each file a report lists as not parsed by a framework it belongs to."""
     listed: dict[str, str] = {}
-    unlisted: dict[str, int] = {}
     for framework in reports:
-        check_type, count, files = _parsing_errors(framework, tool)
-        if files is None:
-            unlisted[check_type] = unlisted.get(check_type, 0) + count
+        check_type, _, files = _parsing_errors(framework, tool)
         for reported in files or ():
             listed.setdefault(_path(reported, target, tool), check_type)
-    for check_type, count in unlisted.items():
-        if count and check_type not in listed.values():
-            _unnamed(check_type, count, target, tool)
     return [
         _finding(path, check_type, target, tool)
         for path, check_type in listed.items()
         if owned(check_type, path, target.root)
     ]
+
+
+def unnamed(reports: list[Any], target: Target, tool: str) -> str | None:
+    """Why the report is incomplete when it counts files Checkov could not parse without naming them
+    (a `--quiet` report): those files were not checked, and nothing here can say which they are.
+    None when every count is named, or when no file scanned was that framework's."""
+    errors = [_parsing_errors(framework, tool) for framework in reports]
+    listed = {check_type for check_type, _, files in errors if files}
+    counts: dict[str, int] = {}
+    for check_type, count, files in errors:
+        if files is None and check_type not in listed:
+            counts[check_type] = counts.get(check_type, 0) + count
+    missing = [(c, n) for c, n in counts.items() if n and _may_own(c, target)]
+    if not missing:
+        return None
+    said = ", ".join(f"{n} file{'s' if n != 1 else ''} Checkov could not parse ({c})" for c, n in missing)
+    quiet = "but does not name them (it was made with --quiet): make it again without --quiet"
+    return f"{tool}: the report counts {said} {quiet}"
+
+
+def _may_own(check_type: str, target: Target) -> bool:
+    """Whether a file scanned may be the framework's (files Checkov tries that are not its business,
+    a `.hcl` for Terraform, are not); a report converted elsewhere names no files scanned: it may."""
+    return not target.files or any(owned(check_type, p, target.root) for p in target.files)
 
 
 def _parsing_errors(framework: dict[str, Any], tool: str) -> tuple[str, int, list[str] | None]:
@@ -120,22 +138,11 @@ def _parsing_errors(framework: dict[str, Any], tool: str) -> tuple[str, int, lis
     summary, results = framework.get("summary"), framework.get("results")
     count = summary.get("parsing_errors") if isinstance(summary, dict) else None
     files = results.get("parsing_errors") if isinstance(results, dict) else None
-    if not (count is None or type(count) is int):
+    if not (count is None or (type(count) is int and count >= 0)):
         raise ParseError(f"{tool}: {check_type}'s summary.parsing_errors is not a count")
     if not (files is None or (isinstance(files, list) and all(isinstance(f, str) and f for f in files))):
         raise ParseError(f"{tool}: {check_type}'s results.parsing_errors is not a list of paths")
     return check_type, count or 0, files
-
-
-def _unnamed(check_type: str, count: int, target: Target, tool: str) -> None:
-    """A count without the list (a `--quiet` report): an error unless no file scanned was the framework's."""
-    if target.files and not any(owned(check_type, p, target.root) for p in target.files):
-        return  # files Checkov tried that are not its business (a `.hcl` for Terraform)
-    files = f"{count} file{'s' if count != 1 else ''}"
-    raise ParseError(
-        f"{tool}: the report counts {files} Checkov could not parse ({check_type}) but does not name"
-        " them (it was made with --quiet): make it again without --quiet"
-    )
 
 
 def _path(reported: str, target: Target, tool: str) -> str:

@@ -14,10 +14,9 @@ from mergeguard.core.packagenames import normalise
 from mergeguard.scanners.base import Command, Target, ToolOutput
 from mergeguard.scanners.reading import load_all, repo_path
 from mergeguard.scanners.trivy import database as trivy_db
-from mergeguard.scanners.trivy import pipview
+from mergeguard.scanners.trivy import pins, pipview
 from mergeguard.scanners.trivy import report as trivy
 from mergeguard.vulns import database as vulndb
-from mergeguard.vulns import manifests
 from mergeguard.vulns import requirements as pip_requirements
 
 NAME = "trivy-deps"
@@ -82,8 +81,7 @@ def _read(report: Any, target: Target) -> tuple[list[Finding], Listed]:
     """One run's findings, each on the line pinning its package, and the packages it listed."""
     if not isinstance(report, dict):
         raise ParseError(f"{NAME}: the Trivy report is not a JSON object")
-    lines = pinned_lines(report, target)
-    found = [_on_line(f, lines) for f in trivy.parse_value(report, NAME, target)]
+    found = pins.on_pinning_lines(trivy.parse_value(report, NAME, target), report, target, NAME)
     listed: Listed = set()
     for result in objects_in(report.get("Results")):
         manifest = str(result.get("Target", ""))
@@ -119,37 +117,3 @@ def _as_is(target: Target, path: str) -> pipview.Laid:
     data = read_regular(target.root / path)
     text = data.decode("utf-8-sig", errors="replace") if data is not None else ""
     return pipview.Laid(path, text, tuple(range(1, len(text.splitlines()) + 1)))
-
-
-def pinned_lines(report: dict[str, Any], target: Target) -> dict[tuple[str, str, str], tuple[int, int]]:
-    """(manifest path, package, version) → the lines pinning it, from the packages' `Locations`."""
-    lines: dict[tuple[str, str, str], tuple[int, int]] = {}
-    for result in objects_in(report.get("Results")):
-        manifest = str(result.get("Target", ""))
-        path = repo_path(manifest, target, NAME) if manifest else ""
-        entries: dict[tuple[str, str], int] | None = None
-        for package in objects_in(result.get("Packages")):
-            located = objects_in(package.get("Locations"))
-            start, end = (located[0].get("StartLine"), located[0].get("EndLine")) if located else (0, 0)
-            key = (path, str(package.get("Name", "")), str(package.get("Version", "")))
-            if not (isinstance(start, int) and start > 0) and path.endswith(".lock"):
-                # No Locations (uv.lock): the `name = "…"` line of the package's `[[package]]` entry.
-                entries = _package_entries(target, path) if entries is None else entries
-                start = end = entries.get(key[1:], 0)
-            if isinstance(start, int) and start > 0:
-                lines.setdefault(key, (start, end if isinstance(end, int) else start))
-    return lines
-
-
-def _package_entries(target: Target, path: str) -> dict[tuple[str, str], int]:
-    data = read_regular(target.root / path)
-    return manifests.package_lines(data.decode("utf-8-sig", errors="replace")) if data is not None else {}
-
-
-def _on_line(finding: Finding, lines: dict[tuple[str, str, str], tuple[int, int]]) -> Finding:
-    """The finding moved to the line that pins its package, so a pull request adding the pin owns it."""
-    pkg = finding.package
-    found = lines.get((finding.location.path, pkg.name, pkg.installed)) if pkg else None
-    if found is None:
-        return finding
-    return replace(finding, location=Location(finding.location.path, found[0], found[1]))

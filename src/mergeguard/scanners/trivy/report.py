@@ -12,6 +12,7 @@ from mergeguard.core.jsonfields import dig, objects_in, or_empty
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners import reread
 from mergeguard.scanners.base import Target, ToolOutput, load_json, relative_path
+from mergeguard.scanners.trivy import pins
 from mergeguard.scanners.trivy.vulnerabilities import IMAGE_TYPES, image_name, vulnerabilities
 from mergeguard.vulns import anchors as image_anchors
 from mergeguard.vulns.images import ImageKind, ImageSpec
@@ -70,7 +71,13 @@ class TrivyReport:
                 f"{self.name}: the JSON has none of a Trivy report's keys ({', '.join(sorted(_TRIVY_KEYS))})"
             )
         findings = parse_value(report, self.name, target)  # parsed once: a big report takes a second
-        return _in_image(findings, report, self.name) if _is_image(report) else findings
+        if _is_image(report):
+            return _in_image(findings, report, self.name)
+        return (
+            pins.on_pinning_lines(findings, report, target, self.name)
+            if isinstance(report, dict)
+            else findings
+        )
 
 
 def _is_image(report: Any) -> bool:
