@@ -151,6 +151,22 @@ def test_a_clone_of_depth_1_is_the_pull_requests_code_by_name(
     assert refused.returncode == 2 and "is not pull request #7's code" in refused.stderr, refused.stderr
 
 
+def test_a_merge_commit_the_payload_does_not_name_in_a_clone_of_depth_1_asks_for_the_history(
+    origin: tuple[GitTree, str, str, str], tmp_path: Path
+) -> None:
+    """pull_request_target checking out refs/pull/7/merge at depth 1, the payload's merge_commit_sha
+    still null (GitHub computes it after `opened`): HEAD is the merge commit, but nothing shows it.
+    The refusal said actions/checkout had checked out the base branch, which it had not."""
+    github, base, head, merge = origin
+    tree = clone(github, "refs/pull/7/merge", tmp_path / "ws", 1)
+    env = env_with(tmp_path, "pull_request_target", pr_event(base, head))
+    ctx = from_env({**env, "GITHUB_SHA": base, "GITHUB_WORKSPACE": str(tree.root)})
+    with pytest.raises(UsageError) as caught:
+        checkout.require_pull_request_code(ctx)
+    assert f"HEAD {merge[:12]} cannot be shown to be pull request #7's code" in str(caught.value)
+    assert "fetch-depth: 0" in str(caught.value) and "checks out the base branch" not in str(caught.value)
+
+
 def test_a_clone_too_shallow_for_the_pull_requests_commits_is_exit_2_naming_the_fix(
     origin: tuple[GitTree, str, str, str], tmp_path: Path
 ) -> None:

@@ -12,6 +12,7 @@ from mergeguard.core.errors import UsageError
 from mergeguard.core.model import Severity
 from mergeguard.github.context import from_env
 from mergeguard.github.modes import Scope
+from tests.golden import FIXTURES
 
 BASE, HEAD, MERGE = "b" * 40, "c" * 40, "d" * 40
 
@@ -69,6 +70,8 @@ def test_pull_request_inputs_with_hyphens_kept(tmp_path: Path) -> None:
         ("schedule", {}, "all", None),
         ("workflow_dispatch", {"inputs": {}}, "all", None),
         ("pull_request_target", PR, "changed", BASE),
+        ("pull_request_review", PR, "changed", BASE),
+        ("pull_request_review_comment", PR, "changed", BASE),
     ],
 )
 def test_events(tmp_path: Path, event: str, payload: object, scope: str, base: str | None) -> None:
@@ -92,6 +95,12 @@ def test_events(tmp_path: Path, event: str, payload: object, scope: str, base: s
             "pull_request.number is missing or not a number",
         ),
         ("pull_request", [], {}, "not a JSON object"),
+        (
+            "pull_request",
+            {"pull_request": {"number": 7, "base": {"sha": BASE}, "head": {"sha": "](x)\n::error::x"}}},
+            {},
+            "pull_request.head.sha is not a commit SHA: '](x)\\n::error::x'",
+        ),
         ("push", {}, {"fail-on": "severe"}, "input fail-on: unknown severity 'severe'"),
         ("push", {}, {"upload-sarif": "yes"}, "input upload-sarif: 'yes' is not true or false"),
         ("push", {}, {"comment": "always"}, "input comment: 'always' is not one of"),
@@ -159,3 +168,28 @@ def test_the_merge_commit_a_pull_request_payload_names_is_kept(
     """GitHub's merge commit by name: a clone of depth 1 shows no parents to recognise it by."""
     payload = {"pull_request": {**PR["pull_request"], "merge_commit_sha": merge}, "before": BASE}
     assert from_env(env_with(tmp_path, event, payload)).merge_sha == expected
+
+
+def test_a_pull_request_review_is_scanned_as_its_pull_request(tmp_path: Path) -> None:
+    """octokit's real `pull_request_review` payload: it names the pull request; it was a full scan of
+    the whole tree, with no comment, and `scope: changed` said the event had no base."""
+    payload = json.loads((FIXTURES / "events" / "pull_request_review-submitted.json").read_text())
+    ctx = from_env(env_with(tmp_path, "pull_request_review", payload))
+    assert (ctx.pr_number, ctx.scope) == (2, Scope.CHANGED)
+    assert (ctx.base_sha, ctx.head_sha) == (
+        "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+        "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+    )
+
+
+def test_a_pull_request_event_without_its_payload_says_so(tmp_path: Path) -> None:
+    env = {k: v for k, v in env_with(tmp_path, "pull_request", PR).items() if k != "GITHUB_EVENT_PATH"}
+    with pytest.raises(UsageError, match=r"^GITHUB_EVENT_PATH is not set: a pull_request event's payload"):
+        from_env(env)
+    assert from_env({**env, "GITHUB_EVENT_NAME": "schedule"}).base_sha is None  # none needed
+
+
+def test_an_event_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    env = env_with(tmp_path, "push", {})
+    Path(env["GITHUB_EVENT_PATH"]).write_bytes(b"\xef\xbb\xbf" + json.dumps({"before": BASE}).encode())
+    assert from_env(env).base_sha == BASE

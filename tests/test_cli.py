@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.cli.main import main
+from mergeguard.cli.main import ERROR_LIMIT, main
 from mergeguard.core.errors import UsageError
 from mergeguard.scan.registry import select
 from mergeguard.scanners import commands
@@ -217,6 +217,16 @@ def test_usage_errors_are_exit_2_in_one_line(
     assert main(["scan", str(repo.root), *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def test_an_error_quoting_a_huge_value_stays_a_readable_line(
+    repo: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A value as long as a flag or an input allows (100,000 characters) is cut in the one error line."""
+    assert main(["scan", str(repo.root), "--scanners", "x" * 100_000]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("mergeguard: error: --scanners: unknown")
+    assert len(err) <= len("mergeguard: error: ") + ERROR_LIMIT + 1 and "x…x" in err
 
 
 def test_bad_fail_on_flag_is_exit_2(repo: GitTree, capsys: pytest.CaptureFixture[str]) -> None:

@@ -32,5 +32,5 @@ def test_inputs_read_as_written_in_action_yml() -> None:
 def test_a_bad_value_is_one_line_naming_the_input_and_the_choices() -> None:
     with pytest.raises(UsageError, match=r"^input scope: 'All ' is not one of changed, all$"):
         parse_scope("All ")
-    with pytest.raises(UsageError, match=r"^input comment: 'yes' is not one of true, false, on-findings$"):
+    with pytest.raises(UsageError, match=r"^input comment: 'YES' is not one of true, false, on-findings$"):
         parse_comment("YES")

@@ -11,6 +11,7 @@ from mergeguard.core import gcpause, procs
 from mergeguard.core.errors import Cancelled, MergeguardError
 from mergeguard.core.text import plain
 
+ERROR_LIMIT = 2_000  # characters of an error line: a value it quotes may be as long as an input allows
 # Each command of `parser.build()` and what runs it.
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scan": gate.run_scan,
@@ -30,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with procs.cancellable(), gcpause.paused():  # SIGINT/SIGTERM end every scanner, raise Cancelled
             code = COMMANDS[args.command](args)
     except MergeguardError as exc:
-        print(f"mergeguard: error: {plain(str(exc))}", file=sys.stderr)  # one inert line
+        print(f"mergeguard: error: {_capped(plain(str(exc)))}", file=sys.stderr)  # one inert line
         return exc.exit_code
     except Cancelled as exc:
         print("mergeguard: cancelled", file=sys.stderr)
@@ -39,3 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("mergeguard: cancelled", file=sys.stderr)
         return 130
     return code
+
+
+def _capped(line: str) -> str:
+    """`line` within ERROR_LIMIT characters, its middle left out: it starts with what is wrong and
+    ends with why (a quoted value in between may be as long as an input allows)."""
+    if len(line) <= ERROR_LIMIT:
+        return line
+    half = (ERROR_LIMIT - 1) // 2
+    return f"{line[:half]}…{line[-half:]}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mergeguard.core.errors import UsageError
 from mergeguard.core.gitrepo import open_repo
-from mergeguard.github.context import ActionContext
+from mergeguard.github.context import MERGE_REF_EVENTS, ActionContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,13 @@ def require_pull_request_code(ctx: ActionContext) -> None:
         return  # on pull_request, actions/checkout downloads GitHub's merge commit when git is missing
     if found.head in _pull_request_commits(ctx) or ctx.head_sha in found.parents:
         return
+    if not found.parents and found.head != ctx.sha:  # depth 1: a merge commit unnamed in the payload?
+        raise UsageError(
+            f"the workspace's HEAD {found.head[:12]} cannot be shown to be pull request #{ctx.pr_number}'s"
+            f" code: it is not its head {ctx.head_sha[:12]}, the payload names no merge commit of it yet, and"
+            " a clone of depth 1 hides HEAD's parents; check out with fetch-depth: 0"
+            " (see docs/fork-safe-workflows.md)"
+        )
     raise UsageError(
         f"the workspace is not pull request #{ctx.pr_number}'s code: HEAD {found.head[:12]} is neither its"
         f" head {ctx.head_sha[:12]} nor GitHub's merge commit of it (under {ctx.event_name or 'this event'},"
@@ -83,6 +90,6 @@ def _pull_request_commits(ctx: ActionContext) -> set[str]:
     named = {ctx.head_sha}
     if ctx.merge_sha:
         named.add(ctx.merge_sha)
-    if ctx.event_name == "pull_request" and ctx.sha:
+    if ctx.event_name in MERGE_REF_EVENTS and ctx.sha:
         named.add(ctx.sha)
     return named

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,12 @@ from mergeguard.core.model import Severity
 from mergeguard.github.modes import CommentMode, Scope, parse_comment, parse_scope
 from mergeguard.report.writers import WRITERS
 
-_PR_EVENTS = ("pull_request", "pull_request_target")
+# The events whose payload is a pull request's (`pull_request`: its number, base and head). Under all
+# but `pull_request_target` the workflow runs on GitHub's merge commit of it (GITHUB_SHA, refs/pull/N/merge).
+MERGE_REF_EVENTS = ("pull_request", "pull_request_review", "pull_request_review_comment")
+_PR_EVENTS = (*MERGE_REF_EVENTS, "pull_request_target")
+SUPPORTED_EVENTS = (*_PR_EVENTS, "push", "merge_group", "schedule", "workflow_dispatch")
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256, as GitHub writes them
 _ZERO_SHA = "0" * 40
 _T = TypeVar("_T")
 SARIF_FILE = "mergeguard.sarif"
@@ -89,7 +95,7 @@ def from_env(env: Mapping[str, str]) -> ActionContext:
     """The context GitHub hands a Docker action: INPUT_<NAME> (hyphens kept), GITHUB_*, the event file."""
     inputs = _inputs(env)
     event_name = env.get("GITHUB_EVENT_NAME", "")
-    event = _event(env.get("GITHUB_EVENT_PATH", ""))
+    event = _event(env.get("GITHUB_EVENT_PATH", ""), event_name)
     sha = env.get("GITHUB_SHA", "")
     base, head, number = _commits(event_name, event, sha, env.get("GITHUB_EVENT_PATH", ""))
     return ActionContext(
@@ -154,11 +160,13 @@ def _boolean(name: str, text: str) -> bool:
     return value == "true"
 
 
-def _event(path: str) -> dict[str, Any]:
+def _event(path: str, name: str) -> dict[str, Any]:
     if not path:
+        if name in _PR_EVENTS:  # its number, base and head are in the payload, and only there
+            raise UsageError(f"GITHUB_EVENT_PATH is not set: a {name} event's payload names its pull request")
         return {}
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a byte order mark (a file saved on Windows) read
     except OSError as exc:
         raise UsageError(f"GITHUB_EVENT_PATH {path}: cannot be read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
@@ -173,8 +181,8 @@ def _commits(name: str, event: dict[str, Any], sha: str, path: str) -> tuple[str
     """(base sha or None, head sha for links, pull request number or None) for the event."""
     if name in _PR_EVENTS:
         number = _field(event, ("pull_request", "number"), int, path)
-        base = _field(event, ("pull_request", "base", "sha"), str, path)
-        head = _field(event, ("pull_request", "head", "sha"), str, path)
+        base = _commit(event, ("pull_request", "base", "sha"), path)
+        head = _commit(event, ("pull_request", "head", "sha"), path)
         return base, head, number
     if name == "merge_group":  # a base only matters for `scope: changed`, which says so when it is missing
         base = dig(event, ("merge_group", "base_sha"))
@@ -189,6 +197,14 @@ def _merge_commit(event: dict[str, Any]) -> str | None:
     """GitHub's merge commit of the pull request, if the payload names one (null while it is computed)."""
     sha = dig(event, ("pull_request", "merge_commit_sha"))
     return sha if isinstance(sha, str) and sha else None
+
+
+def _commit(event: dict[str, Any], keys: tuple[str, ...], path: str) -> str:
+    """A commit SHA of the payload, checked now: it goes into git commands and links."""
+    sha = _field(event, keys, str, path)
+    if not _SHA.fullmatch(sha):
+        raise UsageError(f"GITHUB_EVENT_PATH {path}: {'.'.join(keys)} is not a commit SHA: {sha[:80]!r}")
+    return sha
 
 
 def _field(event: dict[str, Any], keys: tuple[str, ...], kind: type[_T], path: str) -> _T:

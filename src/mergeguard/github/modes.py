@@ -52,4 +52,4 @@ def parse_comment(text: str) -> CommentMode:
         return CommentMode(text.lower())
     except ValueError:
         choices = ", ".join(CommentMode)
-        raise UsageError(f"input comment: {text.lower()!r} is not one of {choices}") from None
+        raise UsageError(f"input comment: {text!r} is not one of {choices}") from None
