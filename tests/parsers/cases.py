@@ -76,6 +76,20 @@ def _sarif(report: Any) -> int:
     )
 
 
+def _safety_scan(report: Any) -> int:
+    """`safety scan --output json`: the advisories known against each specification, less those ignored."""
+    results = report["scan_results"]
+    files = [*results.get("files", []), *(f for p in results.get("projects", []) for f in p.get("files", []))]
+    return sum(
+        1
+        for f in files
+        for dependency in f["results"]["dependencies"]
+        for spec in dependency["specifications"]
+        for known in spec["vulnerabilities"]["known_vulnerabilities"]
+        if not known.get("ignored")
+    )
+
+
 def _hadolint(path: Path) -> int:
     text, position, count = path.read_text(encoding="utf-8"), 0, 0
     while position < len(text.rstrip()):
@@ -91,7 +105,11 @@ COUNTERS: dict[str, Callable[[Any], int]] = {
     "detect-secrets": _detect_secrets,
     "gitleaks": len,
     "pip-audit": _pip_audit,
-    "safety": lambda r: sum(1 for v in r["vulnerabilities"] if not v.get("ignored")),
+    "safety": lambda r: (
+        _safety_scan(r)
+        if "scan_results" in r
+        else sum(1 for v in r["vulnerabilities"] if not v.get("ignored"))
+    ),
     "grype": lambda r: len(r["matches"]),
     "sarif": _sarif,
     "compose-check": lambda r: len(r["results"]) + len(r["skipped"]),

@@ -278,3 +278,51 @@ def test_safety_severity_of_another_type_is_refused() -> None:
     record = {"vulnerability_id": "1", "package_name": "a", "analyzed_version": "1.0", "severity": 7}
     with pytest.raises(UsageError, match=r"severity is neither null, a severity word nor an object"):
         parse_file("safety", json.dumps({"vulnerabilities": [record]}), ROOT, "s.json")
+
+
+def _safety_scan(location: str, raw: str, known: list[dict[str, Any]]) -> str:
+    """A `safety scan --output json` report (schema 3.0) of one project at /work/app, one dependency."""
+    spec = {"raw": raw, "vulnerabilities": {"known_vulnerabilities": known, "remediation": None}}
+    files = [{"location": location, "type": "requirements.txt", "categories": ["python"],
+              "results": {"dependencies": [{"name": "werkzeug", "specifications": [spec]}]}}]  # fmt: skip
+    project = {"id": "app", "location": "/work/app", "files": files}
+    meta = {"scan_type": "scan", "scan_locations": ["/work/app"], "schema_version": "3.0"}
+    return json.dumps({"meta": meta, "scan_results": {"files": [], "projects": [project]}})
+
+
+def test_safety_scan_reports_are_read_ignored_advisories_left_out() -> None:
+    """Safety 3's `scan` (check is deprecated): it was refused as having no vulnerabilities list."""
+    ignored = {
+        "id": "1",
+        "vulnerable_spec": "<2",
+        "ignored": {"code": "manual", "reason": "x", "expires": None},
+    }
+    known: list[dict[str, Any]] = [{"id": "84324", "vulnerable_spec": "<3.1.5"}, ignored]
+    found = parse_file("safety", _safety_scan("/work/app/reqs/base.txt", "werkzeug==3.1.4", known), ROOT, "s")
+    assert [(f.rule_id, f.location.path, f.package.installed if f.package else None) for f in found] == [
+        ("84324", "reqs/base.txt", "3.1.4")  # below the directory Safety scanned
+    ]
+    assert found[0].severity is Severity.HIGH and found[0].kind is Kind.DEPENDENCY
+
+
+@pytest.mark.parametrize(
+    ("raw", "installed"), [("werkzeug>=2", ""), ("werkzeug==3.*", ""), ("not a spec!", "")]
+)
+def test_safety_scan_of_a_range_names_no_installed_version(raw: str, installed: str) -> None:
+    found = parse_file(
+        "safety",
+        _safety_scan("/repo/requirements.txt", raw, [{"id": "9", "vulnerable_spec": "<3"}]),
+        ROOT,
+        "s",
+    )
+    assert [(f.location.path, f.package.installed if f.package else None) for f in found] == [
+        ("requirements.txt", installed)  # under --root (/repo)
+    ]
+
+
+def test_a_safety_scan_that_found_no_dependency_file_is_not_clean() -> None:
+    """Safety run where there is no requirements file says nothing was found: nothing was checked."""
+    report = json.loads(_safety_scan("/work/app/requirements.txt", "werkzeug==3.1.4", []))
+    report["scan_results"]["projects"][0]["files"] = []
+    with pytest.raises(IncompleteReport, match=r"^safety found no dependency file to check under /work/app$"):
+        parse_file("safety", json.dumps(report), ROOT, "s")

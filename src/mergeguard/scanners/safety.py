@@ -1,12 +1,15 @@
-"""Safety's JSON report (`safety check --json`, 2.x and 3.x): its vulnerabilities made into findings."""
+"""Safety's JSON reports (`safety check --json`, 2.x and 3.x; `safety scan --output json`, 3.x): their
+vulnerabilities made into findings."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Finding, Kind, Package, Severity
-from mergeguard.scanners.base import Target, ToolOutput, under_root
+from mergeguard.scanners.base import IncompleteReport, Target, ToolOutput, under_root
 from mergeguard.scanners.reading import basename, field, load_report, objects, repo_path, required, strings
 from mergeguard.scanners.tool import Tool
 from mergeguard.vulns.records import DEPENDENCY_PLACEHOLDER, Advisory, vulnerability_finding
@@ -36,9 +39,12 @@ class SafetyReport:
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         report = load_report(output.report, TOOL)
+        if isinstance(report, dict) and "scan_results" in report:
+            return _scanned(report, target)
         if not isinstance(report, dict) or "vulnerabilities" not in report:
             raise ParseError(
-                f"{TOOL}: the report has no vulnerabilities list (`safety check --json` writes one)"
+                f"{TOOL}: the report has neither a vulnerabilities list (`safety check --json` writes one)"
+                " nor scan results (`safety scan --output json`)"
             )
         scanned = strings(field(report, "report_meta", dict, TOOL, "report").get("scanned"), TOOL, "scanned")
         findings = []
@@ -113,6 +119,86 @@ def _manifest(record: dict[str, Any], scanned: tuple[str, ...], target: Target, 
     if same_name:
         return repo_path(same_name[0], target, TOOL)
     return repo_path(found, target, TOOL) if found and not found.startswith("/") else DEPENDENCY_PLACEHOLDER
+
+
+def _scanned(report: dict[str, Any], target: Target) -> list[Finding]:
+    """`safety scan --output json` (schema 3.0): per file scanned, each dependency's specifications and
+    the advisories known against each. It names no severity (rated HIGH, as `check`'s unrated ones)
+    and no CVE; an advisory Safety was told to ignore (its policy) makes no finding."""
+    results = field(report, "scan_results", dict, TOOL, "report")
+    meta = field(report, "meta", dict, TOOL, "report")
+    scanned_from = strings(meta.get("scan_locations"), TOOL, "meta.scan_locations")
+    files = [(f, scanned_from) for f in objects(results.get("files"), TOOL, "scan_results.files")]
+    for i, project in enumerate(objects(results.get("projects"), TOOL, "scan_results.projects")):
+        at = f"scan_results.projects[{i}]"
+        bases = (field(project, "location", str, TOOL, at), *scanned_from)
+        files += [(f, bases) for f in objects(project.get("files"), TOOL, f"{at}.files")]
+    if not files:  # "clean" of nothing: no requirements file, pyproject.toml or Pipfile was found
+        where = ", ".join(scanned_from) or "its scan location"
+        raise IncompleteReport(f"{TOOL} found no dependency file to check under {where}", [])
+    findings = []
+    for j, (record, bases) in enumerate(files):
+        where = f"scan_results file {j}"
+        path = _scanned_path(field(record, "location", str, TOOL, where), bases, target)
+        dependencies = objects(field(record, "results", dict, TOOL, where).get("dependencies"), TOOL, where)
+        for dependency in dependencies:
+            name = required(dependency, "name", TOOL, where)
+            for spec in objects(dependency.get("specifications"), TOOL, f"{where} {name}"):
+                findings += _specification(name, spec, path, f"{where} {name}")
+    return findings
+
+
+def _specification(name: str, spec: dict[str, Any], path: str, where: str) -> list[Finding]:
+    raw = field(spec, "raw", str, TOOL, where)
+    vulnerabilities = field(spec, "vulnerabilities", dict, TOOL, where)
+    remediation = field(vulnerabilities, "remediation", dict, TOOL, where)
+    package = Package(
+        name=name,
+        installed=_pinned(raw),
+        fixed=field(remediation, "recommended", str, TOOL, where) or None,
+        ecosystem="pypi",
+    )
+    found = []
+    for known in objects(
+        vulnerabilities.get("known_vulnerabilities"), TOOL, f"{where} known_vulnerabilities"
+    ):
+        if known.get("ignored"):
+            continue
+        spec_text = field(known, "vulnerable_spec", str, TOOL, where)
+        advisory = Advisory(
+            id=required(known, "id", TOOL, where),
+            package=package,
+            severity=DEFAULT_SEVERITY,
+            description=f"Safety's advisory: versions {spec_text} are vulnerable." if spec_text else "",
+        )
+        found.append(vulnerability_finding(TOOL, advisory, path, Kind.DEPENDENCY))
+    return found
+
+
+def _pinned(raw: str) -> str:
+    """The version a specification pins (`werkzeug==3.1.4`), else "" (a range: no one version)."""
+    try:
+        specifiers = list(Requirement(raw).specifier)
+    except InvalidRequirement:
+        return ""
+    exact = [s.version for s in specifiers if s.operator in ("==", "===") and "*" not in s.version]
+    return exact[0] if len(specifiers) == 1 and exact else ""
+
+
+def _scanned_path(location: str, bases: tuple[str, ...], target: Target) -> str:
+    """The file, repo-relative: under --root when it is there, else below the directory Safety scanned
+    (its absolute `location`), else as written when relative, else the documented placeholder."""
+    location = location.replace("\\", "/")
+    if under_root(location, target):
+        return repo_path(location, target, TOOL)
+    for base in (b.replace("\\", "/").rstrip("/") for b in bases if b):
+        if location.startswith(f"{base}/"):
+            return repo_path(location[len(base) + 1 :], target, TOOL)
+    return (
+        repo_path(location, target, TOOL)
+        if location and not location.startswith("/")
+        else DEPENDENCY_PLACEHOLDER
+    )
 
 
 TOOLS = (Tool(TOOL, reader=SafetyReport(), start_order=910),)  # read from reports only, never run
