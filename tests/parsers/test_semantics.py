@@ -326,3 +326,23 @@ def test_a_safety_scan_that_found_no_dependency_file_is_not_clean() -> None:
     report["scan_results"]["projects"][0]["files"] = []
     with pytest.raises(IncompleteReport, match=r"^safety found no dependency file to check under /work/app$"):
         parse_file("safety", json.dumps(report), ROOT, "s")
+
+
+@pytest.mark.parametrize(
+    ("driver", "rule", "kind", "cves"),
+    [
+        ("grype", "CVE-2021-3711-openssl", Kind.VULNERABILITY, ("CVE-2021-3711",)),  # Grype: id-package
+        ("osv-scanner", "GHSA-jfh8-c2jp-5v3q", Kind.DEPENDENCY, ("GHSA-jfh8-c2jp-5v3q",)),
+        ("snyk", "cve-2020-1234", Kind.VULNERABILITY, ("CVE-2020-1234",)),  # untagged, unknown tool
+        ("defsec", "aws-s3-enable-versioning", Kind.MISCONFIGURATION, ()),  # tfsec's driver name
+        ("snyk", "SNYK-PYTHON-FLASK-42", Kind.CODE, ()),
+    ],
+)
+def test_an_untagged_sarif_rule_is_a_vulnerability_when_its_tool_or_id_says_so(
+    driver: str, rule: str, kind: Kind, cves: tuple[str, ...]
+) -> None:
+    """A `fail-on-kind` threshold for vulnerabilities did not apply to them: they were `code`."""
+    result = {"ruleId": rule, "message": {"text": "m"}}
+    log = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": driver}}, "results": [result]}]}
+    [finding] = parse_file("sarif", json.dumps(log), ROOT, "r.sarif")
+    assert (finding.kind, finding.cve_ids) == (kind, cves)

@@ -31,6 +31,7 @@ from mergeguard.scanners.sarif.results import (
     _severity,
     _tags,
     _text,
+    advisory_of,
 )
 from mergeguard.vulns.records import cwe_ids
 
@@ -40,6 +41,7 @@ _NOT_FINDINGS = frozenset({"pass", "notApplicable", "informational"})
 _PROBLEM_KEYS = frozenset({"kind", "baselineState", "suppressions"})  # what `_is_problem` reads
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+_ADVISORY_KINDS = (Kind.VULNERABILITY, Kind.DEPENDENCY)  # whose rule id may be the advisory's (CVE-…)
 
 
 class SarifReport:
@@ -128,6 +130,7 @@ class _Run:
             location=self._location(result, where),
             kind=kind,
             cwe_ids=_cwe_ids(tags) or (("CWE-798",) if kind is Kind.SECRET else ()),
+            cve_ids=advisory_of(rule_id) if kind in _ADVISORY_KINDS else (),
             help_uri=help_uri,
             evidence=_secret_evidence(result) if kind is Kind.SECRET else "",
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -29,9 +30,22 @@ SCORE_BANDS = ((9.0, Severity.CRITICAL), (7.0, Severity.HIGH), (4.0, Severity.ME
 _OTHER_TOOLS: Mapping[str, Kind] = MappingProxyType(
     {
         **dict.fromkeys(("trufflehog", "ggshield", "talisman"), Kind.SECRET),
-        **dict.fromkeys(("tfsec", "kics", "terrascan", "kube-linter"), Kind.MISCONFIGURATION),
+        **dict.fromkeys(("tfsec", "defsec", "kics", "terrascan", "kube-linter"), Kind.MISCONFIGURATION),
+        "grype": Kind.VULNERABILITY,  # packages of an image or a directory, its rules advisories
+        "osv-scanner": Kind.DEPENDENCY,  # a project's lock files
     }
 )
+# An advisory's id starting the rule id (Grype writes "CVE-2021-3711-openssl"): the rule is a vulnerability.
+_ADVISORY = re.compile(r"CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|PYSEC-\d{4}-\d+", re.IGNORECASE)
+
+
+def advisory_of(rule_id: str) -> tuple[str, ...]:
+    """The advisory id a rule id starts with, upper-cased as databases write it (GHSA's tail stays)."""
+    match = _ADVISORY.match(rule_id)
+    if match is None:
+        return ()
+    found = match.group(0)
+    return (found if found[:4].upper() == "GHSA" else found.upper(),)
 
 
 def _severity(
@@ -70,6 +84,8 @@ def _kind(declared: Kind | None, rule_id: str, tags: tuple[str, ...]) -> Kind:
         return Kind.VULNERABILITY
     if "misconfiguration" in words:
         return Kind.MISCONFIGURATION
+    if declared is None and _ADVISORY.match(rule_id):  # untagged, the rule an advisory (Snyk, Dependabot)
+        return Kind.VULNERABILITY
     return declared or Kind.CODE
 
 
