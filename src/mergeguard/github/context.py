@@ -19,8 +19,7 @@ from mergeguard.report.writers import WRITERS
 # but `pull_request_target` the workflow runs on GitHub's merge commit of it (GITHUB_SHA, refs/pull/N/merge).
 MERGE_REF_EVENTS = ("pull_request", "pull_request_review", "pull_request_review_comment")
 _PR_EVENTS = (*MERGE_REF_EVENTS, "pull_request_target")
-SUPPORTED_EVENTS = (*_PR_EVENTS, "push", "merge_group", "schedule", "workflow_dispatch")
-_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256, as GitHub writes them
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}", re.IGNORECASE)  # SHA-1 or SHA-256
 _ZERO_SHA = "0" * 40
 _T = TypeVar("_T")
 SARIF_FILE = "mergeguard.sarif"

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from mergeguard.core.basepolicy import read_regular
+from mergeguard.core.errors import ParseError
 from mergeguard.core.jsonfields import objects_in
 from mergeguard.core.model import Finding, Location
 from mergeguard.scanners.base import Target
@@ -29,10 +30,14 @@ def pinned_lines(report: dict[str, Any], target: Target, tool: str) -> Lines:
     """(manifest path, package, version) → the lines pinning it, from the packages' `Locations`."""
     lines: Lines = {}
     for result in objects_in(report.get("Results")):
+        packages = objects_in(result.get("Packages"))  # only with --list-all-pkgs
         manifest = str(result.get("Target", ""))
-        path = repo_path(manifest, target, tool) if manifest else ""
+        try:
+            path = repo_path(manifest, target, tool) if packages and manifest else ""
+        except ParseError:  # a target no finding can be at either (the findings' reading says why)
+            continue
         entries: dict[tuple[str, str], int] | None = None
-        for package in objects_in(result.get("Packages")):
+        for package in packages:
             located = objects_in(package.get("Locations"))
             start, end = (located[0].get("StartLine"), located[0].get("EndLine")) if located else (0, 0)
             key = (path, str(package.get("Name", "")), str(package.get("Version", "")))
