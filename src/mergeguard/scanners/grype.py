@@ -116,4 +116,5 @@ def _title(description: str) -> str:
     return text if 0 < len(text) <= 100 and "\n" not in description else ""
 
 
-TOOLS = (Tool(TOOL, reader=GrypeReport(), start_order=920),)  # read from reports only, never run
+# Read from reports only, never run; its SARIF rules (`CVE-…-PACKAGE`) carry no tag saying what they are.
+TOOLS = (Tool(TOOL, reader=GrypeReport(), start_order=920, sarif_kind=Kind.VULNERABILITY),)

@@ -31,7 +31,6 @@ _OTHER_TOOLS: Mapping[str, Kind] = MappingProxyType(
     {
         **dict.fromkeys(("trufflehog", "ggshield", "talisman"), Kind.SECRET),
         **dict.fromkeys(("tfsec", "defsec", "kics", "terrascan", "kube-linter"), Kind.MISCONFIGURATION),
-        "grype": Kind.VULNERABILITY,  # packages of an image or a directory, its rules advisories
         "osv-scanner": Kind.DEPENDENCY,  # a project's lock files
     }
 )
