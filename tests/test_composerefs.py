@@ -107,18 +107,29 @@ def scan(tree: GitTree, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[s
     return code, json.loads(out.read_text(encoding="utf-8"))
 
 
+def pull_request(root: Path, base: dict[str, str], change: dict[str, str]) -> GitTree:
+    """A repository whose branch `base` holds the `base` files and whose HEAD writes `change` on them."""
+    tree = GitTree(root)
+    for path, text in base.items():
+        tree.write(path, text)
+    tree.commit("base")
+    tree.git("branch", "base")
+    for path, text in change.items():
+        tree.write(path, text)
+    tree.commit("the change")
+    return tree
+
+
+WEB = "services:\n  web:\n    image: nginx:1.27\n"
+DEBUG = "services:\n  debug:\n    image: alpine:3.20\n    privileged: true\n"
+
+
 @pytest.mark.scanner
 def test_a_privileged_service_in_an_included_file_of_another_name_blocks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tree = GitTree(tmp_path / "repo")
-    tree.write("compose.yaml", "services:\n  web:\n    image: nginx:1.27\n")
-    tree.commit("base")
-    tree.git("branch", "base")
-    tree.write("compose.yaml", "include: [ops/stack.yaml]\nservices:\n  web:\n    image: nginx:1.27\n")
-    tree.write("ops/stack.yaml", "services:\n  debug:\n    image: alpine:3.20\n    privileged: true\n")
-    tree.commit("a debug service, included")
-    code, report = scan(tree, capsys)
+    change = {"compose.yaml": "include: [ops/stack.yaml]\n" + WEB, "ops/stack.yaml": DEBUG}
+    code, report = scan(pull_request(tmp_path / "repo", {"compose.yaml": WEB}, change), capsys)
     blocking = {(f["path"], f["rule_id"]) for f in report["findings"] if f["blocking"]}
     assert code == 1 and blocking == {("ops/stack.yaml", "COMPOSE-001")}
 
@@ -127,14 +138,9 @@ def test_a_privileged_service_in_an_included_file_of_another_name_blocks(
 def test_an_included_files_findings_at_the_base_stay_pre_existing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tree = GitTree(tmp_path / "repo")
-    tree.write("compose.yaml", "include: [ops/stack.yaml]\n")
-    tree.write("ops/stack.yaml", "services:\n  debug:\n    image: alpine:3.20\n    privileged: true\n")
-    tree.commit("base")
-    tree.git("branch", "base")
-    tree.write("ops/stack.yaml", "services:\n  debug:\n    image: alpine:3.21\n    privileged: true\n")
-    tree.commit("a newer alpine")
-    code, report = scan(tree, capsys)
+    base = {"compose.yaml": "include: [ops/stack.yaml]\n", "ops/stack.yaml": DEBUG}
+    change = {"ops/stack.yaml": DEBUG.replace("alpine:3.20", "alpine:3.21")}  # a newer alpine
+    code, report = scan(pull_request(tmp_path / "repo", base, change), capsys)
     assert code == 0, report["reason"]
     assert [f["status"] for f in report["findings"] if f["rule_id"] == "COMPOSE-001"] == ["pre-existing"]
 
@@ -145,14 +151,9 @@ def test_a_file_the_change_includes_is_judged_as_added_whatever_it_held_before(
 ) -> None:
     """A privileged service merged earlier under another name (no compose file then) is new once a
     change includes it, though the change does not touch the file (found by a red team)."""
-    tree = GitTree(tmp_path / "repo")
-    tree.write("compose.yaml", "services:\n  web:\n    image: nginx:1.27\n")
-    tree.write("ops/stack.yaml", "services:\n  debug:\n    image: alpine:3.20\n    privileged: true\n")
-    tree.commit("base: ops/stack.yaml is no compose file yet")
-    tree.git("branch", "base")
-    tree.write("compose.yaml", "include: [ops/stack.yaml]\nservices:\n  web:\n    image: nginx:1.27\n")
-    tree.commit("include it")
-    code, report = scan(tree, capsys)
+    base = {"compose.yaml": WEB, "ops/stack.yaml": DEBUG}  # ops/stack.yaml: no compose file yet
+    change = {"compose.yaml": "include: [ops/stack.yaml]\n" + WEB}
+    code, report = scan(pull_request(tmp_path / "repo", base, change), capsys)
     blocking = {(f["path"], f["rule_id"], f["status"]) for f in report["findings"] if f["blocking"]}
     assert code == 1 and blocking == {("ops/stack.yaml", "COMPOSE-001", "new")}
 

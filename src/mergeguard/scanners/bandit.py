@@ -94,8 +94,13 @@ class BanditScanner:
             raise ParseError(f"bandit printed JSON that is not a report object ({type(data).__name__})")
         results = _list(data, "results")
         errors = _list(data, "errors")
-        unread = [item for item in errors if _field(item, "reason", str) not in _FILE_REASONS]
-        skipped = [_skipped(item, target) for item in errors if item["reason"] in _FILE_REASONS]
+        unread: list[Any] = []
+        skipped = []
+        for item in errors:  # a file it could not parse is a finding; one it could not open, no file's fault
+            if _field(item, "reason", str) in _FILE_REASONS:
+                skipped.append(_skipped(item, target))
+            else:
+                unread.append(item)
         # In file order (stable: a file's own order kept): Bandit lists every result before every
         # file it could not check, so without this a file list cut in chunks (cores, shards) would
         # put those in other places than one run does.
