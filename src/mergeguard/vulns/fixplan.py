@@ -26,6 +26,7 @@ everything else, including language packages found inside an image, is the *appl
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ def _advisories(group: list[tuple[Package, Finding]]) -> dict[str, tuple[Severit
     highest severity."""
     found: dict[str, tuple[Severity, tuple[str, ...]]] = {}
     for pkg, finding in group:
-        fixed = tuple(v.strip() for v in pkg.fixed.split(",") if v.strip()) if pkg.fixed else ()
+        fixed = _fixed_versions(pkg.fixed) if pkg.fixed else ()
         seen = found.get(finding.rule_id)
         if seen is None:
             found[finding.rule_id] = (finding.severity, fixed)
@@ -150,8 +151,16 @@ def _advisories(group: list[tuple[Package, Finding]]) -> dict[str, tuple[Severit
     return found
 
 
+@functools.lru_cache(maxsize=4096)  # a report repeats a few fixed versions over many packages
+def _fixed_versions(fixed: str) -> tuple[str, ...]:
+    """The versions of a tool's "2.2.5, 2.3.2" (one per maintained branch), each once, in its order."""
+    return tuple(dict.fromkeys(v.strip() for v in fixed.split(",") if v.strip()))
+
+
 def _target(fixable: list[PlannedAdvisory], installed: str, key: Callable[[str], Any]) -> str | None:
     """The smallest fixed version newer than `installed` that fixes every advisory in `fixable`."""
+    if all(len(a.fixed_in) == 1 for a in fixable):  # the usual case: the newest of them (the module's rule)
+        return max((a.fixed_in[0] for a in fixable), key=key, default=None)
     candidates = sorted({v for a in fixable for v in a.fixed_in if key(v) > key(installed)}, key=key)
     return next((c for c in candidates if all(_fixes(c, a.fixed_in, key) for a in fixable)), None)
 
@@ -165,6 +174,7 @@ def _fixes(candidate: str, fixed_in: tuple[str, ...], key: Callable[[str], Any])
     return not above or _branch(above[0]) != _branch(candidate)
 
 
+@functools.lru_cache(maxsize=4096)
 def _branch(version: str) -> tuple[int, ...] | None:
     """The release numbers but the last ("2.3.2" -> (2, 3)); None when the version has none."""
     match = _RELEASE.match(version.strip())
