@@ -29,6 +29,21 @@ def test_dump_and_load_round_trip_in_a_stable_order(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".b.yml.*"))  # the temporary file was renamed into place
 
 
+def test_entries_sharing_one_expiry_date_are_written_without_anchors_and_read_back(tmp_path: Path) -> None:
+    # `baseline create --expires` gives every entry the same date object: YAML would write it once as
+    # `&id001` and alias it, which the reader refuses (anchors are not accepted in a baseline).
+    expires = dt.date(2027, 1, 31)
+    entries = [
+        BaselineEntry(f"{n:032x}", "hadolint", f"DL300{n}", "Dockerfile", "legacy", "", expires)
+        for n in range(3)
+    ]
+    path = tmp_path / "b.yml"
+    baseline.save(path, entries)
+    text = path.read_text()
+    assert "&" not in text and "*" not in text and text.count("expires: 2027-01-31") == 3
+    assert baseline.load(path) == tuple(entries)
+
+
 def test_an_all_digit_fingerprint_written_by_hand_stays_a_string(tmp_path: Path) -> None:
     path = tmp_path / "b.yml"
     path.write_text(

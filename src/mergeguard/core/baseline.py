@@ -150,10 +150,22 @@ def dump(entries: Iterable[BaselineEntry]) -> str:
     for entry in sorted(entries, key=lambda e: (e.path, e.tool, e.rule, e.fingerprint)):
         row: dict[str, object] = {k: getattr(entry, k) for k in _KEYS if getattr(entry, k) not in ("", None)}
         rows.append(row)
-    body = yaml.safe_dump(
-        {"version": VERSION, "entries": rows}, sort_keys=False, allow_unicode=True, width=100
+    body = yaml.dump(
+        {"version": VERSION, "entries": rows},
+        Dumper=_PlainDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
     )
     return _HEADER + body
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Every value written where it is: entries sharing one expiry date (`--expires`) would otherwise
+    get an anchor and aliases, which `load` refuses in a baseline."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def save(path: Path, entries: Iterable[BaselineEntry]) -> None:
