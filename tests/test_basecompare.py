@@ -154,6 +154,20 @@ def test_a_renamed_manifest_is_compared_with_its_old_copy(tmp_path: Path) -> Non
     assert moved == {"h11": "pre-existing", "setuptools": "pre-existing"}
 
 
+def test_a_manifest_replaced_by_a_lock_file_keeps_its_pins_pre_existing(tmp_path: Path) -> None:
+    """`requirements.txt` deleted and a `uv.lock` pinning the same versions added (a move to uv, or a
+    file moved and rewritten past git's rename detection): the base had them, nothing is new. A pin
+    the deleted file did not have stays new."""
+    tree = GitTree(tmp_path / "to-uv")
+    tree.write("requirements.txt", "h11==0.14.0\nsetuptools==70.0.0\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.git("rm", "-q", "requirements.txt")
+    tree.write("uv.lock", "version = 1\n\n" + H11 + "\n" + SETUPTOOLS)
+    tree.commit("move to uv")
+    assert statuses(tree, tmp_path) == {"h11": "pre-existing", "setuptools": "new"}
+
+
 @pytest.mark.parametrize(
     ("name", "norm"), [("Flask", "flask"), ("zope.interface", "zope-interface"), ("a__b-C", "a-b-c")]
 )

@@ -194,6 +194,12 @@ def added_files(repo: Repo, base: str) -> frozenset[str]:
     return frozenset(n[len(repo.prefix) :] for n in names.split("\0") if n and n.startswith(repo.prefix))
 
 
+def deleted_files(repo: Repo, base: str) -> frozenset[str]:
+    """Files the change deleted (a rename git detects is not a deletion), relative to the prefix."""
+    names = repo.git("diff", "-z", "--name-only", "-M", "--diff-filter=D", base, "HEAD", "--")
+    return frozenset(n[len(repo.prefix) :] for n in names.split("\0") if n and n.startswith(repo.prefix))
+
+
 def commit_count(repo: Repo, base: str) -> int:
     """How many commits in base..HEAD add text lines (the ones a history secret scanner reads).
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mergeguard.core import gitrepo
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.errors import UsageError
 from mergeguard.core.exactpins import Pin, exact_pins
-from mergeguard.core.filekinds import classify
+from mergeguard.core.filekinds import FileKind, classify
 from mergeguard.core.model import Finding
 from mergeguard.core.packagenames import normalise
 
@@ -17,11 +18,14 @@ def pinned_at_base(changes: ChangeSet, findings: Iterable[Finding]) -> frozenset
 
     An advisory in a changed manifest whose package the base's copy pinned at that exact version
     (`exact_pins`: the package's own entry, never a range or a version nearby) was present before
-    the pull request: it is pre-existing, whatever other lines of the file changed.
+    the pull request: it is pre-existing, whatever other lines of the file changed. A manifest new in
+    the change takes over the pins of the manifests the change deleted: a file moved and rewritten
+    (too changed for git to call it a rename), or `requirements.txt` replaced by a `uv.lock`.
     """
     if changes.mode is Mode.ALL or changes.repo is None or changes.commit_range is None:
         return frozenset()
     pinned: dict[str, frozenset[Pin]] = {}
+    deleted: frozenset[Pin] | None = None  # read when a finding is first in an added manifest
     present = set()
     for finding in findings:
         path, pkg, changed = finding.location.path, finding.package, changes.lookup(finding.location.path)
@@ -30,9 +34,24 @@ def pinned_at_base(changes: ChangeSet, findings: Iterable[Finding]) -> frozenset
         if path not in pinned:
             base = _base_copy(changed)
             pinned[path] = exact_pins(base, _base_text(changes, base)) if base else frozenset()
+            if changed.added:
+                deleted = _deleted_pins(changes) if deleted is None else deleted
+                pinned[path] |= deleted
         if (normalise(pkg.name), pkg.installed) in pinned[path]:
             present.add((path, normalise(pkg.name), pkg.installed))
     return frozenset(present)
+
+
+def _deleted_pins(changes: ChangeSet) -> frozenset[Pin]:
+    """The exact pins of the dependency manifests the change deleted, as the base had them."""
+    repo, commits = changes.repo, changes.commit_range
+    if repo is None or commits is None:
+        return frozenset()
+    gone = [p for p in sorted(gitrepo.deleted_files(repo, commits.base)) if classify(p) & _MANIFESTS]
+    return frozenset().union(*(exact_pins(p, _base_text(changes, p)) for p in gone))
+
+
+_MANIFESTS = frozenset({FileKind.PY_REQUIREMENTS, FileKind.PIP_REQUIREMENTS, FileKind.LOCKFILE})
 
 
 def _base_copy(changed: ChangedFile) -> str | None:
