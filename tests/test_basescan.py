@@ -297,6 +297,31 @@ def test_a_problem_moved_between_continued_run_instructions_is_new(tmp_path: Pat
     assert "new" in statuses(findings, "DS-0010") and code == 1
 
 
+CONTINUED_RUN = (
+    "FROM debian:12.6-slim\nRUN apt-get update && \\\n    apt-get install -y curl && \\\n"
+    "    rm -rf /var/lib/apt/lists/*\nUSER nobody\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\n"
+)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("rm -rf /var/lib/apt/lists/*", "rm -rf /var/lib/apt/lists/* /tmp/*"),  # an edit inside the RUN
+        ("\n    ", "\n  "),  # re-indented
+        ("    rm -rf", "    # curl is needed by the HEALTHCHECK\n    rm -rf"),  # a comment line inside
+    ],
+)
+def test_an_edit_inside_a_continued_run_leaves_its_old_problem_pre_existing(
+    tmp_path: Path, change: tuple[str, str]
+) -> None:
+    """Trivy quotes the whole command in DS-0029's message: an edit anywhere in the RUN made the
+    missing `--no-install-recommends` it always had new (hadolint's DL3015, on the RUN's first line,
+    stayed pre-existing)."""
+    tree = pr(tmp_path, {"Dockerfile": CONTINUED_RUN}, {"Dockerfile": CONTINUED_RUN.replace(*change)})
+    code, findings = scan(tree)
+    assert set(statuses(findings, "DS-0029")) == {"pre-existing"} and code == 0
+
+
 def test_the_same_name_in_two_namespaces_is_two_resources(tmp_path: Path) -> None:
     """`privileged` moved from the staging Deployment `web` to the prod one: Checkov names the namespace."""
     staging = DEPLOYMENT.replace("namespace: prod", "namespace: staging")

@@ -16,8 +16,6 @@ from dataclasses import dataclass, replace
 
 from mergeguard.core import units
 from mergeguard.core.changes import ChangeSet
-from mergeguard.core.filekinds import FileKind
-from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind
 from mergeguard.core.outcome import ScanOutcome
 from mergeguard.core.sources import SourceLines
@@ -40,8 +38,8 @@ class Comparison:
     # (path, first line, last line) of the findings over two or more lines that the change added
     # whole: a resource it wrote, new even when it removed another with the same problem
     written: frozenset[tuple[str, int, int]] = frozenset()
-    # (path, first line, last line) of the findings the line rule judges exactly: one line, or one
-    # Dockerfile instruction (a continued RUN), that the change touched
+    # (path, first line, last line) of the findings the line rule judges exactly: one line that the
+    # change touched
     by_lines: frozenset[tuple[str, int, int]] = frozenset()
     # the `Chart.yaml` of each chart the change touched a file of: a chart Trivy could render
     # neither before nor now was checked neither time, and a change to it is judged by nothing
@@ -141,7 +139,7 @@ def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> C
         surplus,
         {k: touched[k] for k in keys},
         frozenset(_span(f) for f in found if _written_whole(f, changes)),
-        frozenset(_span(f) for f in found if _by_lines(f, changes) and _on_changed_lines(f, changes)),
+        frozenset(_span(f) for f in found if _by_lines(f) and _on_changed_lines(f, changes)),
         frozenset(units.manifest(chart) for chart in _touched_charts(changes)),
         moves,
         sources,
@@ -183,19 +181,11 @@ def _key(finding: Finding, moves: Sequence[tuple[str, str]]) -> tuple[str, ...]:
     return finding.tool, finding.rule_id, finding.location.path, _unmoved(finding.message, moves)
 
 
-def _by_lines(finding: Finding, changes: ChangeSet) -> bool:
-    """A one-line finding, or a Dockerfile's on some instructions (its instruction changed: the
-    change's), not on the whole file (Checkov's "no HEALTHCHECK" spans it: judged by counting), nor
-    one about the whole file wherever its tool puts it (Trivy's "no USER" on line 1, the FROM line a
-    base-image bump touches)."""
-    loc, changed = finding.location, changes.lookup(finding.location.path)
-    if _of_file(finding):
-        return False
-    if loc.start_line == loc.end_line:
-        return True
-    if changed is None or FileKind.DOCKERFILE not in changed.kinds:
-        return False
-    return loc.start_line > 1 or loc.end_line < (line_count(changes.root / loc.path) or 0)
+def _by_lines(finding: Finding) -> bool:
+    """A one-line finding, not one about the whole file wherever its tool puts it (Trivy's "no USER"
+    on line 1, the FROM line a base-image bump touches). A finding over several lines, a Dockerfile
+    instruction's too, is judged by counting (`basescan.anchor` knows an instruction by its first line)."""
+    return finding.location.start_line == finding.location.end_line and not _of_file(finding)
 
 
 def _of_file(finding: Finding) -> bool:

@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from mergeguard.core import chartview, units
 from mergeguard.core.basepolicy import PolicyFiles
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.config import Config
-from mergeguard.core.filekinds import FileKind
+from mergeguard.core.filekinds import FileKind, is_dockerfile
 from mergeguard.core.model import Finding
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.sources import SourceLines
@@ -146,11 +146,19 @@ POSITIONED = re.compile(r"\[\d+\]|\S:\d+(-\d+)?\)")
 def anchor(finding: Finding, sources: SourceLines) -> Finding:
     """`finding` named by a position, its message followed by the text of its first line: the
     comparison leaves positions out (lines added above a resource move them) but keeps that text, so a
-    problem moved to another resource (another bucket, another step) is not the old one."""
-    if not POSITIONED.search(finding.message):
+    problem moved to another resource (another bucket, another step) is not the old one.
+
+    A report on a Dockerfile instruction of several lines (a continued RUN) is known by that first
+    line alone: Trivy quotes the whole command in its message, so any edit inside the RUN, re-indenting
+    it or adding a comment line, made the problem the instruction already had look new. Moved to
+    another instruction, it is still not the old one.
+    """
+    loc = finding.location
+    instruction = loc.end_line > loc.start_line > 1 and is_dockerfile(PurePosixPath(loc.path).name)
+    if not instruction and not POSITIONED.search(finding.message):
         return finding
-    text = " ".join(sources.line(finding.location.path, finding.location.start_line).split())
-    return replace(finding, message=f"{finding.message} @ {text}")
+    text = " ".join(sources.line(loc.path, loc.start_line).split())
+    return replace(finding, message=f"instruction @ {text}" if instruction else f"{finding.message} @ {text}")
 
 
 @dataclass(frozen=True, slots=True)
