@@ -253,6 +253,22 @@ def test_whether_a_run_runs_a_command(run: str, runs_sudo: bool) -> None:
     assert shellcommands.runs(ins, "sudo") is runs_sudo
 
 
+def test_the_shell_of_a_stage_through_stages() -> None:
+    text = (
+        "ARG TAG\nFROM mcr.microsoft.com/windows/servercore:$TAG AS win\n"
+        'SHELL ["C:\\\\Program Files\\\\PowerShell\\\\pwsh.EXE", "-Command"]\nRUN a\n'
+        "FROM win AS test\nRUN b\nFROM debian:12\nRUN c\nSHELL not-json\nRUN d\n"
+    )
+    parsed = dockerfile.parse(text)
+    assert [dockerstages.stage_shell(parsed, line) for line in (2, 4, 6, 8, 10)] == [
+        None,
+        "pwsh",
+        "pwsh",
+        None,
+        None,
+    ]
+
+
 def test_the_base_of_a_stage_through_stages_and_build_args() -> None:
     text = (
         "ARG WIN=mcr.microsoft.com/windows/servercore:ltsc2019\nARG OTHER\n"

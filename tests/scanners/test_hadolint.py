@@ -17,7 +17,17 @@ from mergeguard.scanners.hadolint import SEVERITY, HadolintScanner, help_uri
 from tests.golden import FIXTURES, check_golden, check_live
 
 SCANNER = HadolintScanner()
-CASES = ["api", "frontend", "variants", "clean", "heredoc", "unparseable", "windows", "rereads"]
+CASES = [
+    "api",
+    "frontend",
+    "variants",
+    "clean",
+    "heredoc",
+    "unparseable",
+    "windows",
+    "windows-shell",
+    "rereads",
+]
 ROOT = Path("/work/view")
 
 

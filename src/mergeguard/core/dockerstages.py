@@ -4,6 +4,7 @@ ARG, ENV and ADD hold (read as a build without `--build-arg` reads them).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 
@@ -91,6 +92,37 @@ def stage_base(instructions: Sequence[Instruction], line: int) -> str | None:
         if alias:
             bases[alias] = base
     return base
+
+
+def stage_shell(instructions: Sequence[Instruction], line: int) -> str | None:
+    """The program the RUN lines at `line` run under when their stage (or the stage it is built on)
+    set one with SHELL: its file name, lower-cased, without `.exe` (`powershell`, `cmd`); None: the
+    default `/bin/sh -c`, or a SHELL that is not a JSON list."""
+    shells: dict[str, str | None] = {}  # by stage name: a stage built on another keeps its SHELL
+    shell, alias = None, ""
+    for ins in instructions:
+        if ins.line > line:
+            break
+        if ins.keyword == "FROM":
+            words = ins.words
+            shell = shells.get(words[0].lower()) if words else None
+            alias = words[2].lower() if len(words) == 3 and words[1].upper() == "AS" else ""
+        elif ins.keyword == "SHELL":
+            shell = _program(ins.args)
+        if alias:
+            shells[alias] = shell
+    return shell
+
+
+def _program(args: str) -> str | None:
+    """The file name of the program a SHELL instruction's JSON list names (`["C:\\…\\pwsh.exe", …]`)."""
+    try:
+        words = json.loads(args)
+    except ValueError:
+        return None
+    if not isinstance(words, list) or not words or not isinstance(words[0], str):
+        return None
+    return re.split(r"[\\/]", words[0])[-1].lower().removesuffix(".exe")
 
 
 def is_windows_image(image: str) -> bool:

@@ -57,10 +57,17 @@ def relative_workdir(finding: Finding, instructions: Sequence[Instruction]) -> F
 
 
 def posix_shell(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
-    """A shell-script check (ShellCheck's SC…), meaningless in a stage built on a Windows image,
-    whose RUN lines are `cmd` or PowerShell."""
-    base = dockerstages.stage_base(instructions, finding.location.start_line)
+    """A shell-script check (ShellCheck's SC…), meaningless in a stage built on a Windows image or
+    whose SHELL is PowerShell or `cmd` (a Windows tag from a build arg without a default is unknown,
+    its `SHELL ["powershell", …]` is not)."""
+    line = finding.location.start_line
+    if dockerstages.stage_shell(instructions, line) in _NOT_POSIX_SHELLS:
+        return None
+    base = dockerstages.stage_base(instructions, line)
     return None if base is not None and dockerstages.is_windows_image(base) else finding
+
+
+_NOT_POSIX_SHELLS = frozenset({"powershell", "pwsh", "cmd"})
 
 
 def sets_public_key_ids(ins: Instruction) -> bool:
