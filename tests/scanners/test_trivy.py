@@ -354,9 +354,16 @@ def _env_secret(cause: str, line: int) -> dict[str, Any]:
         ("ENV GPG_KEY=7169605F62C751356D054A26A821E680E5FA6305 DB_PASSWORD=changeme", True),
         ("ENV GPG_TOKEN=not-a-key-id", True),
         ("ENV API_KEY 7169605F62C751356D054A26A821E680E5FA6305", True),  # hex, but no GPG/PGP name
+        ("ENV POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password", False),  # where the secret is mounted
+        ('ENV DB_PASSWORD_FILE="C:/secrets/db" GPG_KEY=7169605F62C751356D054A26A821E680E5FA6305', False),
+        ("ENV POSTGRES_PASSWORD_FILE=/run/secrets/db POSTGRES_PASSWORD=hunter22", True),
+        ("ENV API_KEY_FILE=s3cr3t-value", True),  # not a path
+        ("ENV TOKEN_FILE=/run/x;echo", True),
     ],
 )
-def test_a_pgp_key_id_in_env_is_no_secret_wherever_trivy_quotes_it(cause: str, kept: bool) -> None:
+def test_a_pgp_key_id_or_a_secrets_file_in_env_is_no_secret_wherever_trivy_quotes_it(
+    cause: str, kept: bool
+) -> None:
     """Read from the cause Trivy quotes, so an image's configuration (no Dockerfile to read) too."""
     result = {
         "Target": "app:1 (alpine 3.18)",

@@ -127,7 +127,7 @@ def _result(
     failed = [
         _misconfiguration(record, tool, path, f"{where}.Misconfigurations[{j}]")
         for j, record in enumerate(misconfigurations)
-        if _failed(record, tool, f"{where}.Misconfigurations[{j}]") and not _public_key_ids(record)
+        if _failed(record, tool, f"{where}.Misconfigurations[{j}]") and not _no_secret(record)
     ]
     if failed:
         findings += reread.recheck(failed, target.root, lambda f: RECHECKS.get(rule_id(f.rule_id)))
@@ -136,16 +136,16 @@ def _result(
     return findings
 
 
-def _public_key_ids(record: dict[str, Any]) -> bool:
-    """A secret-in-ENV (DS-0031) whose cause, as Trivy quotes it, sets only PGP key ids under GPG/PGP
-    names (`ENV GPG_KEY 7169605F…`, in every official Python image): public, not a secret. The
-    quoted cause serves a Dockerfile and an image's configuration (its base's ENV) alike."""
+def _no_secret(record: dict[str, Any]) -> bool:
+    """A secret-in-ENV (DS-0031) whose cause, as Trivy quotes it, sets no secret (`reread.sets_no_secret`:
+    PGP key ids under GPG/PGP names, paths under `…_FILE` names). The quoted cause serves a Dockerfile
+    and an image's configuration (its base's ENV) alike."""
     if rule_id(str(record.get("ID") or record.get("AVDID") or "")) != "DS-0031":
         return False
     lines = objects_in(dig(record, ("CauseMetadata", "Code", "Lines")))
     causes = [str(line.get("Content", "")) for line in lines if line.get("IsCause")]
     instructions = [ins for cause in causes for ins in dockerfile.parse(cause)]
-    return bool(instructions) and all(reread.sets_public_key_ids(ins) for ins in instructions)
+    return bool(instructions) and all(reread.sets_no_secret(ins) for ins in instructions)
 
 
 def _misconfiguration(record: dict[str, Any], tool: str, path: str, where: str) -> Finding:
