@@ -225,9 +225,16 @@ SHA512 = (
         (f'API_KEY="{SHA512[:64]}"', False),  # a hex credential under a credential's name
         (f'CONSUMER_SECRET="{SHA512[:64]}"', False),  # "sum" inside a word is no checksum's name
         (f'KEY_SHA512="{SHA512[:63]}"', False),  # no digest's length
+        (f"    checksum/secret: {SHA512[:64]}", True),  # Helm's restart-on-change annotation
+        ("ENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D", True),  # Python's release manager's
+        ("export NODE_GPG_KEYS='0x4ED778F539E3634C'", True),
+        ("API_TOKEN=A035C8C19219BA821ECEA86B64E628F8D684696D", False),  # hex under a credential's name
+        ("GPG_PASSPHRASE=A035C8C19219BA821ECEA86B64E628F8D684696D1", False),  # no fingerprint's length
     ],
 )
-def test_a_checksum_two_generic_heuristics_saw_is_medium(line: str, lowered: bool, tmp_path: Path) -> None:
+def test_a_checksum_or_a_pgp_fingerprint_generic_heuristics_saw_is_medium(
+    line: str, lowered: bool, tmp_path: Path
+) -> None:
     (tmp_path / "install.sh").write_text(f"#!/bin/sh\n{line}\n")
     seen = [
         secret("detect-secrets", "Hex High Entropy String", 2, "install.sh"),
@@ -237,7 +244,9 @@ def test_a_checksum_two_generic_heuristics_saw_is_medium(line: str, lowered: boo
     (one,) = agreement.apply(merged, True, SourceLines(tmp_path))
     assert one.severity is (Severity.MEDIUM if lowered else Severity.HIGH)
     if lowered:
-        assert one.severity_note is not None and "a checksum (" in one.severity_note.reason
+        assert one.severity_note is not None and one.severity_note.reason.startswith(
+            ("a checksum (", "a public PGP")
+        )
     provider = agreement.apply(
         [secret("gitleaks", "aws-access-token", 2, "install.sh")], True, SourceLines(tmp_path)
     )

@@ -57,7 +57,14 @@ PLACEHOLDERS = {
         'SUPERUSER_API_TOKEN = "0123456789abcdef' + '0123456789abcdef01234567"\n\n'
         'DB = "postgresql://%s:%s' + '@%s/%s" % (user, password, host, name)\n\n'
         'DB2 = "mysql://user:%23' + 'password@127.0.0.1:3306/x"\n\n'
-        'CACHE = "rediss://enigma:secret' + '{}@cache.example.com:6379".format(n)\n'
+        'CACHE = "rediss://enigma:secret' + '{}@cache.example.com:6379".format(n)\n\n'
+        'TOKEN = "'
+        + JWT_IO.split(".", maxsplit=1)[0]
+        + ".eyJzdWIiOiJqb2huZG9lIiwicm9sZSI6ImFkbWluIiwiaWF0Ijo"
+        + "xNTE2MjM5MDIyfQ."
+        + JWT_IO.rsplit(".", maxsplit=1)[1]
+        + "\"  # jwt.io's signature, another payload\n\n"
+        'RECAPTCHA_PRIVATE_KEY = "6LeIxAcTAAAAAGG-' + 'vFI1TnRWxMZNFuojJ4WifJWe"\n'
     ),
 }
 REAL_LOOKING = {
@@ -140,6 +147,8 @@ pytestmark = pytest.mark.scanner
         (("samples.py", 3), "a documented example credential (jwt.io's example token)"),
         (("samples.py", 5), "a placeholder (consecutive characters)"),
         *((("samples.py", line), "a sample password in a URL") for line in (7, 9, 11)),
+        (("samples.py", 13), "a documented example credential (jwt.io's example token)"),
+        (("samples.py", 15), "a documented example credential (Google's reCAPTCHA test key)"),
     ],
 )
 def test_what_is_not_a_secret_is_low_and_says_why(

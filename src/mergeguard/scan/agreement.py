@@ -23,10 +23,18 @@ LOWERED_TO = Severity.MEDIUM
 # A hex digest (MD5 to SHA-512) given to a name that says it is one: `KEY_SHA512="e09f…"`,
 # `sha256sum: 4f2a…`, `ENV NODE_CHECKSUM 9c1b…` (generic entropy rules see a random string).
 _DIGEST_WORD = r"(?:sha(?:1|224|256|384|512)?(?:sums?)?|md5(?:sums?)?|checksums?|digest|hash|sums?)"
+# Helm's `checksum/config: 4f2a…` annotation (the rendered config's sha256) names its parts with `/`.
 _CHECKSUM = re.compile(
-    rf"\b((?:[a-z0-9]+[_.-])*{_DIGEST_WORD}(?:[_.-][a-z0-9]+)*)"  # the word a part of the name
+    rf"\b((?:[a-z0-9]+[_./-])*{_DIGEST_WORD}(?:[_./-][a-z0-9]+)*)"  # the word a part of the name
     r"[\"']?\s*[:=\s]\s*[(\"']*\s*"
     r"([0-9a-f]{128}|[0-9a-f]{96}|[0-9a-f]{64}|[0-9a-f]{56}|[0-9a-f]{40}|[0-9a-f]{32})(?![0-9a-z])",
+    re.IGNORECASE,
+)
+# A PGP key's fingerprint or long id given to a GPG/PGP name (`ENV GPG_KEY=A035C8C1…`, in every
+# official Python image): public, as keyservers publish them.
+_FINGERPRINT = re.compile(
+    r"\b((?:[a-z0-9]+[_./-])*(?:gpg|pgp)(?:[_./-][a-z0-9]+)*)"
+    r"[\"']?\s*[:=\s]\s*[(\"']*\s*(?:0x)?([0-9a-f]{40}|[0-9a-f]{16})(?![0-9a-z])",
     re.IGNORECASE,
 )
 
@@ -36,7 +44,8 @@ def apply(
 ) -> list[Finding]:
     """The findings with each secret only one tool's generic heuristics saw lowered to `LOWERED_TO`,
     and each that generic heuristics alone saw on a checksum (a hex digest given to a name such as
-    `KEY_SHA512`, read from its line in `sources`) however many tools saw it.
+    `KEY_SHA512`, read from its line in `sources`) or on a PGP key's fingerprint given to a GPG/PGP
+    name, however many tools saw it.
 
     Runs after `dedupe.merge`, so a finding's `also` lists every other report of the same secret. A
     secret keeps its severity when a second tool saw it or when any report is a provider-specific
@@ -77,6 +86,9 @@ def _lowered(finding: Finding, sources: SourceLines | None) -> Finding:
     if checksum := _CHECKSUM.search(line):
         name, digits = checksum.group(1), len(checksum.group(2))
         reason = f"a checksum ({digits} hex digits given to {name}), seen only by generic heuristics"
+        return replace(finding, severity=LOWERED_TO, severity_note=SeverityNote(finding.severity, reason))
+    if key := _FINGERPRINT.search(line):
+        reason = f"a public PGP key's fingerprint (given to {key.group(1)}), seen only by generic heuristics"
         return replace(finding, severity=LOWERED_TO, severity_note=SeverityNote(finding.severity, reason))
     if len({_engine(tool) for tool, _ in reports}) > 1:
         return finding

@@ -70,21 +70,29 @@ _KEY_BODY_CHARS = 64  # a real key's body: hundreds of base64 characters
 _KEY_LINES = 100  # how far below its header a key's body is looked for
 # sha256 of credentials their vendors publish for everyone to use, with what the rules that find
 # them are named after: Azurite's (the Azure Storage emulator's) `devstoreaccount1` key, in every
-# project tested against it; Stripe's sample test-mode key from its API reference; jwt.io's example
-# token (its header, payload and signature: each part of a line's token must be one of them).
+# project tested against it; Stripe's sample test-mode key from its API reference; Google's reCAPTCHA
+# test keys (every check passes with them: for automated tests); jwt.io's example token (its header,
+# payload and signature: each part of a line's token must be one of them, or its signature jwt.io's).
 _AZURITE = ("the Azure Storage emulator's key", "azure")
 _JWT_IO = ("jwt.io's example token", "jwt", "json web token")
+_RECAPTCHA = ("Google's reCAPTCHA test key", "recaptcha")
 _PUBLISHED = {
     "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059": _AZURITE,
     "2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326": (
         "Stripe's sample test key",
         "stripe",
     ),
+    "f5e95c9954635b65acab57e6d5ea663eb900f06dc8794a90358f5abb1c77d4e0": _RECAPTCHA,  # the secret key
+    "d22e60f13eb1f0c8c81db1b2dff00dbbf0d275b82087578dcd1c9e0c0dc792c5": _RECAPTCHA,  # the site key
     "d328d517e09060d1aad34f3fb12d82ab8e9a15d81032638698758add385a9454": _JWT_IO,
     "3373cfa8cfd3d25622125d01af103fd4727b8d44648999185b68346ab5f4d59d": _JWT_IO,
     "051d093c4bdedbf23f905ad01d9c6111414d54e2170e1d7f76657c4e76e3e65b": _JWT_IO,
 }
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}")
+# A JSON Web Token and its signature. One signed as jwt.io's example is (its HMAC key is published)
+# is jwt.io's token with another payload: it verifies nowhere, or anyone could have signed it.
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.([A-Za-z0-9_-]+)")
+_JWT_IO_SIGNATURE = "051d093c4bdedbf23f905ad01d9c6111414d54e2170e1d7f76657c4e76e3e65b"
 
 
 def apply(findings: Sequence[Finding], sources: SourceLines) -> list[Finding]:
@@ -121,10 +129,19 @@ def _judged(finding: Finding, sources: SourceLines) -> Finding:
 def _published(line: str) -> tuple[str, ...] | None:
     """What published credential the line holds (every long token on it one of the same), and the
     names of the rules that find it; None if not."""
-    found = {
-        _PUBLISHED.get(hashlib.sha256(token.encode()).hexdigest()) for token in _LONG_TOKEN.findall(line)
-    }
+    found = {_PUBLISHED.get(_sha256(token)) for token in _LONG_TOKEN.findall(_JWT.sub(_unless_jwt_io, line))}
+    if any(_sha256(jwt.group(1)) == _JWT_IO_SIGNATURE for jwt in _JWT.finditer(line)):
+        found.add(_JWT_IO)
     return found.pop() if len(found) == 1 and None not in found else None
+
+
+def _unless_jwt_io(jwt: re.Match[str]) -> str:
+    """A token signed as jwt.io's example taken out of the line; any other kept as it is."""
+    return "" if _sha256(jwt.group(1)) == _JWT_IO_SIGNATURE else jwt.group(0)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _about_published(finding: Finding, providers: Sequence[str]) -> bool:
