@@ -183,6 +183,15 @@ def test_the_same_shapes_with_real_looking_values_keep_their_severity(
     assert finding.get("severity_note") is None
 
 
+def test_a_private_key_is_one_finding_whichever_line_each_tool_names(
+    findings: dict[tuple[str, int], dict[str, Any]],
+) -> None:
+    """Trivy starts a key at its body's first line, detect-secrets and Gitleaks at its BEGIN line:
+    one key was two blocking findings."""
+    keys = [finding for (path, _), finding in findings.items() if path == "key.pem"]
+    assert len(keys) == 1 and {"detect-secrets", "gitleaks", "trivy-secret"} <= set(keys[0]["tools"])
+
+
 def _pem_in_short_literals() -> str:
     """A key's body cut into 15-character string literals, one per line: still a key."""
     body = base64.b64encode(os.urandom(600)).decode()

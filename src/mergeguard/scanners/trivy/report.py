@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from typing import Any, ClassVar, TypeVar
 
 from mergeguard.core import dockerfile, reasons
@@ -184,10 +185,25 @@ def _secret(record: dict[str, Any], tool: str, path: str, where: str) -> Finding
         severity=_severity(record, tool, where),
         title=title,
         message=title,  # never the Match: it is the whole matched line
-        location=_location(path, record, tool, where),
+        location=_key_header(record, _location(path, record, tool, where)),
         kind=Kind.SECRET,
         evidence=_secret_evidence(rule_id, _get(record, "Match", str, tool, where)),
     )
+
+
+_PEM_HEADER = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY( BLOCK)?-----")
+
+
+def _key_header(record: dict[str, Any], location: Location) -> Location:
+    """A private key from its `-----BEGIN … PRIVATE KEY-----` line, where the other tools place it:
+    Trivy starts it at the body's first line, and one key was two blocking findings."""
+    above = location.start_line - 1
+    header = [
+        line
+        for line in objects_in(dig(record, ("Code", "Lines")))
+        if line.get("Number") == above and _PEM_HEADER.search(str(line.get("Content", "")))
+    ]
+    return replace(location, start_line=above) if header else location
 
 
 def _secret_evidence(rule_id: str, masked_match: str) -> str:
