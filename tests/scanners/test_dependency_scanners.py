@@ -136,6 +136,12 @@ def test_database_age_comes_from_trivy_version(tmp_path: Path) -> None:
         ("docs/Test-Requirements.txt", True, False),
         ("reqs/prod.txt", True, False),
         ("requirements/base.txt", True, False),
+        # Nested folders (edx-platform's requirements/edx/base.txt), and a constraints/ folder.
+        ("requirements/edx/base.txt", True, False),
+        ("services/api/requirements/dev/base.txt", True, False),
+        ("reqs/ci/lint.txt", True, False),
+        ("constraints/py38.txt", True, False),
+        ("requirements/edx/base.in", False, False),
         ("dev-requirements.in", False, False),
         ("requirements_notes.md", False, False),
         ("myrequirements.txt", False, False),

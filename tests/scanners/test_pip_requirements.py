@@ -105,9 +105,11 @@ def test_includes_options_and_the_projects_own_code_are_neither_pins_nor_finding
     assert pip_requirements.parse(f"{line}\n", "requirements.txt") == pip_requirements.Requirements()
 
 
-def test_a_constraints_file_bounds_without_asking_for_anything(tmp_path: Path) -> None:
-    (tmp_path / "constraints.txt").write_text("flask<3\nlxml==5.2.1\n")
-    found = pip_requirements.read(tmp_path, ["constraints.txt", "missing.txt"])
+@pytest.mark.parametrize("path", ["constraints.txt", "constraints/py38.txt", "requirements/constraints.txt"])
+def test_a_constraints_file_bounds_without_asking_for_anything(path: str, tmp_path: Path) -> None:
+    (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / path).write_text("flask<3\nlxml==5.2.1\n")
+    found = pip_requirements.read(tmp_path, [path, "missing.txt"])
     assert found.unpinned == () and [p.name for p in found.pins] == ["lxml"]
 
 

@@ -117,6 +117,8 @@ def test_trivy_deps_finds_the_demo_apps_pinned_advisories_offline(cache: Path, t
 # back to the real file and line. The clean requirements.txt is listed by Trivy and has none.
 NAMED_OTHERWISE = {
     "requirements/base.txt": "Werkzeug==0.15.2\nPyYAML==5.3.1\n",
+    "requirements/edx/base.txt": "pyyaml==5.3.1\n    # via -r requirements/edx/base.in\n",
+    "constraints/py38.txt": "flask<3\nflask==0.12.2\n",
     "dev-requirements.txt": "# dev\nflask==0.12.2\n",
     "requirements-dev.txt": "\ufeffwerkzeug==0.15.2 \\\n    --hash=sha256:aa\npyyaml==5.3.1\n",
     "reqs/prod.txt": "-r ../requirements.txt\npyyaml==5.3.1\n",
@@ -144,11 +146,14 @@ def test_trivy_deps_audits_python_dependency_files_trivy_skips_by_name(cache: Pa
     target = Target(root, files, root, workdir=work, vuln_db=VulnDb(cache_dir=cache, offline=True))
     outcome = run_job(Job(TrivyDepsScanner(), target, 120))
     assert outcome.status is Status.OK, outcome.reason
+    assert not [f for f in outcome.findings if f.location.path.startswith("constraints/") and not f.package]
     found = {(f.location.path, f.location.start_line, f.rule_id) for f in outcome.findings if f.package}
     flask, werkzeug, pyyaml = ("CVE-2018-1000656", "CVE-2019-1010083"), "CVE-2019-14806", "CVE-2020-14343"
     assert found == {
         ("requirements/base.txt", 1, werkzeug),
         ("requirements/base.txt", 2, pyyaml),
+        ("requirements/edx/base.txt", 1, pyyaml),
+        *(("constraints/py38.txt", 2, cve) for cve in flask),
         *(("dev-requirements.txt", 2, cve) for cve in flask),
         ("requirements-dev.txt", 1, werkzeug),
         ("requirements-dev.txt", 3, pyyaml),

@@ -21,14 +21,15 @@ class FileKind(enum.StrEnum):
 
 
 # pip requirements files by the names projects give them: requirements-dev.txt, dev-requirements.txt,
-# test_requirements.txt, and any .txt in a requirements/ or reqs/ folder; pip-tools' .in inputs too.
+# test_requirements.txt, and any .txt at any depth under a requirements/, reqs/ or constraints/ folder
+# (edx's requirements/edx/base.txt, constraints/py38.txt); pip-tools' .in inputs too.
 _REQUIREMENTS_NAME = r"(requirements.*|[^/]*[-_.]requirements)\.(txt|in)"
 _REQUIREMENTS = re.compile(
     rf"^({_REQUIREMENTS_NAME}|constraints.*\.txt|pipfile(\.lock)?|poetry\.lock|pdm\.lock"
     r"|uv\.lock|pyproject\.toml|setup\.cfg)$"
 )
 _PIP_FORMAT = re.compile(r"^(requirements.*|[^/]*[-_.]requirements|constraints.*)\.txt$")
-_REQUIREMENTS_DIRS = frozenset({"requirements", "reqs"})
+_REQUIREMENTS_DIRS = frozenset({"requirements", "reqs", "constraints"})
 # The manifests and lock files of other ecosystems whose dependency versions Trivy reads (`trivy fs`).
 _LOCKFILES = frozenset(
     {
@@ -114,7 +115,7 @@ def classify(path: str, head: bytes = b"") -> frozenset[FileKind]:
         not name.endswith(SNIFFED_SUFFIXES) and _PYTHON_SHEBANG.match(head)
     ):
         kinds.add(FileKind.PYTHON)
-    in_requirements_dir = posix.parent.name.lower() in _REQUIREMENTS_DIRS
+    in_requirements_dir = any(part.lower() in _REQUIREMENTS_DIRS for part in posix.parts[:-1])
     if _REQUIREMENTS.match(name) or (in_requirements_dir and name.endswith((".txt", ".in"))):
         kinds.add(FileKind.PY_REQUIREMENTS)
     if _PIP_FORMAT.match(name) or (in_requirements_dir and name.endswith(".txt")):
@@ -124,6 +125,12 @@ def classify(path: str, head: bytes = b"") -> frozenset[FileKind]:
     if _is_iac(posix, name, head):
         kinds.add(FileKind.IAC)
     return frozenset(kinds)
+
+
+def is_constraints(path: str) -> bool:
+    """Whether a pip file only bounds versions (`constraints*.txt`, a file under `constraints/`)."""
+    posix = PurePosixPath(path.lower())
+    return posix.name.startswith("constraints") or "constraints" in posix.parts[:-1]
 
 
 def _is_iac(posix: PurePosixPath, name: str, head: bytes) -> bool:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import Specifier
 
+from mergeguard.core.filekinds import is_constraints
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.packagenames import normalise
 
@@ -104,7 +105,7 @@ def read(root: Path, paths: Iterable[str]) -> Requirements:
             continue
         found = parse(text, path)
         pins += found.pins
-        if not PurePosixPath(path).name.lower().startswith("constraints"):
+        if not is_constraints(path):
             unpinned += found.unpinned  # a constraint (`flask<3`) only bounds what is installed
     return Requirements(tuple(pins), tuple(unpinned))
 
