@@ -62,6 +62,14 @@ UV_WERKZEUG = (
             False,
         ),
         ("poetry.lock", "[[package]\nname = 'werkzeug'\nversion = '0.14'\n", False),  # unreadable
+        ("requirements.lock", "-e file:.\nwerkzeug==0.14\n", True),  # Rye's lock: pip's format
+        ("pylock.toml", 'lock-version = "1.0"\n\n[[packages]]\nname = "Werkzeug"\nversion = "0.14"\n', True),
+        ("pylock.dev.toml", '[[packages]]\nname = "werkzeug"\nversion = "0.14"\n', True),
+        (
+            "pylock.toml",
+            '[[packages]]\nname = "flask"\nversion = "1.0"\n\n[[packages.wheels]]\nname = "werkzeug"\n',
+            False,
+        ),
         ("Pipfile.lock", PIPFILE_LOCK, True),  # its hashes between the name and the version
         (
             "Pipfile.lock",

@@ -149,6 +149,10 @@ def test_database_age_comes_from_trivy_version(tmp_path: Path) -> None:
         ("docs/prod.txt", False, False),
         ("notes.txt", False, False),
         ("poetry.lock", False, False),
+        ("requirements.lock", True, False),  # Rye's locks: pip's format
+        ("requirements-dev.lock", True, False),
+        ("pylock.toml", False, False),  # PEP 751: Trivy reads it where it is
+        ("pylock.dev.toml", False, False),
         ("web/package-lock.json", False, True),
         ("go.mod", False, True),
         ("Cargo.lock", False, True),
@@ -159,7 +163,8 @@ def test_which_files_the_dependency_scanners_read(path: str, pip: bool, lockfile
     kinds = classify(path)
     assert (FileKind.PIP_REQUIREMENTS in kinds, FileKind.LOCKFILE in kinds) == (pip, lockfile)
     requirements = path.endswith(".in") and "requirements" in path
-    assert (FileKind.PY_REQUIREMENTS in kinds) == (pip or requirements or path == "poetry.lock")
+    locks = ("poetry.lock", "pylock.toml", "pylock.dev.toml")
+    assert (FileKind.PY_REQUIREMENTS in kinds) == (pip or requirements or path in locks)
 
 
 def test_pip_audit_findings_land_on_the_pinning_line(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from mergeguard.core import jsonload
+from mergeguard.core.filekinds import PYLOCK
 from mergeguard.core.packagenames import normalise
 
 Pin = tuple[str, str]  # (normalised package name, version)
@@ -38,6 +39,8 @@ def exact_pins(path: str, text: str) -> frozenset[Pin]:
     name = path.rsplit("/", 1)[-1].lower()
     if name in _TOML_LOCKS:
         pins = _toml_packages(text)
+    elif PYLOCK.fullmatch(name):
+        pins = _toml_packages(text, "packages")  # PEP 751's `[[packages]]`
     elif name in _JSON_LOCKS:
         pins = _json_entries(name, text)
     elif name == "yarn.lock":
@@ -58,9 +61,9 @@ def _matches(pattern: re.Pattern[str], lines: list[str]) -> Iterator[Pin]:
     return ((m[1], m[2]) for line in lines for m in pattern.finditer(line))
 
 
-def _toml_packages(text: str) -> Iterator[Pin]:
+def _toml_packages(text: str, key: str = "package") -> Iterator[Pin]:
     try:
-        packages = tomllib.loads(text).get("package", [])
+        packages = tomllib.loads(text).get(key, [])
     except tomllib.TOMLDecodeError:
         return  # unreadable: nothing pinned, every advisory new
     for entry in packages if isinstance(packages, list) else []:

@@ -24,11 +24,15 @@ class FileKind(enum.StrEnum):
 # test_requirements.txt, and any .txt at any depth under a requirements/, reqs/ or constraints/ folder
 # (edx's requirements/edx/base.txt, constraints/py38.txt); pip-tools' .in inputs too.
 _REQUIREMENTS_NAME = r"(requirements.*|[^/]*[-_.]requirements)\.(txt|in)"
+# Rye's locks (requirements.lock, requirements-dev.lock) are pip requirements files by another name.
+_RYE_LOCK = r"requirements.*\.lock"
+# PEP 751 lock files: pylock.toml and pylock.NAME.toml (Trivy reads them where they are).
+PYLOCK = re.compile(r"pylock(\.[^/]+)?\.toml")
 _REQUIREMENTS = re.compile(
-    rf"^({_REQUIREMENTS_NAME}|constraints.*\.txt|pipfile(\.lock)?|poetry\.lock|pdm\.lock"
-    r"|uv\.lock|pyproject\.toml|setup\.cfg)$"
+    rf"^({_REQUIREMENTS_NAME}|{_RYE_LOCK}|constraints.*\.txt|pipfile(\.lock)?|poetry\.lock|pdm\.lock"
+    rf"|uv\.lock|{PYLOCK.pattern}|pyproject\.toml|setup\.cfg)$"
 )
-_PIP_FORMAT = re.compile(r"^(requirements.*|[^/]*[-_.]requirements|constraints.*)\.txt$")
+_PIP_FORMAT = re.compile(rf"^((requirements.*|[^/]*[-_.]requirements|constraints.*)\.txt|{_RYE_LOCK})$")
 _REQUIREMENTS_DIRS = frozenset({"requirements", "reqs", "constraints"})
 # The manifests and lock files of other ecosystems whose dependency versions Trivy reads (`trivy fs`).
 _LOCKFILES = frozenset(

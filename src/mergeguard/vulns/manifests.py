@@ -126,11 +126,12 @@ def _tables(value: Any) -> list[dict[str, Any]]:
 
 def package_lines(text: str) -> dict[tuple[str, str], int]:
     """(name, version) → the `name = "…"` line of each `[[package]]` entry of a TOML lock file
-    (uv.lock, poetry.lock), read line by line: a lock file too broken for TOML still has its lines."""
+    (uv.lock, poetry.lock; PEP 751's `[[packages]]`), read line by line: a lock file too broken for
+    TOML still has its lines."""
     found: dict[tuple[str, str], int] = {}
     name, version, line = "", "", 0
     for number, text_line in enumerate([*text.splitlines(), "[[package]]"], start=1):
-        if text_line.strip() == "[[package]]":
+        if text_line.strip() in ("[[package]]", "[[packages]]"):
             if name and line:
                 found.setdefault((name, version), line)
             name, version, line = "", "", 0
