@@ -48,6 +48,9 @@ UV_WERKZEUG = (
         ("Pipfile", '[packages]\nwerkzeug = ">=0.14"\n', False),
         ("pyproject.toml", '[project]\ndependencies = [\n  "werkzeug==0.14",\n]\n', True),
         ("pyproject.toml", '[project]\ndependencies = ["werkzeug>=0.14"]\n', False),
+        ("pyproject.toml", '[project]\ndependencies = ["werkzeug (==0.14)"]\n', True),  # Poetry 2
+        ("pyproject.toml", '[project]\ndependencies = ["werkzeug[watchdog] (==0.14,<1)"]\n', True),
+        ("pyproject.toml", '[project]\ndependencies = ["werkzeug (>=0.14)"]\n', False),
         ("uv.lock", "version = 1\n\n" + UV_APP + UV_WERKZEUG.replace("0.16.1", "0.14"), True),
         ("uv.lock", "version = 1\n\n" + UV_APP + UV_WERKZEUG, False),  # only the metadata's range says 0.14
         ("poetry.lock", '[[package]]\nname = "Werkzeug"\nversion = "0.14"\n', True),

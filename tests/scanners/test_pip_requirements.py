@@ -224,6 +224,11 @@ def test_an_app_with_unpinned_flask_passes_the_gate_offline(
             'yaml = ["pyyaml==5.3.1"]\n[tool.poetry.dependencies]\nrequests = "2.0"\n',
             [(2, "flask==0.12.2"), (2, "lxml>=4"), (4, "pyyaml==5.3.1")],
         ),
+        (  # Poetry 2's PEP 508 strings, written back as pip writes them (Trivy reads no parentheses)
+            "pyproject.toml",
+            '[project]\ndependencies = [\n  "fastapi (==0.104.1)",\n  "pydantic[email] (>=2.11.5,<3)",\n]\n',
+            [(3, "fastapi==0.104.1"), (4, "pydantic[email]<3,>=2.11.5")],
+        ),
         (
             "svc/Pipfile",
             '[[source]]\nname = "pypi"\n[packages]\n"Flask" = "==0.12.2"\nlib = {git = "https://x/lib.git"}\n',

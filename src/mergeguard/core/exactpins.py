@@ -18,10 +18,10 @@ _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
 _VERSION = r"[A-Za-z0-9][A-Za-z0-9.+!_-]*"
 # Not part of a longer name, a path, a URL or an extra (`not-flask==`, `/flask==`, `x[flask]==`).
 _ALONE = r"(?<![\w.\-/@:\[=#])"
-# `flask==2.0`, `flask[async] === 2.0` (requirements, PEP 508 strings) and `flask = "==2.0"`,
-# `flask = {version = "==2.0", …}` (Pipfile); a range (`>=2.0`, `==2.*`) is no pin.
+# `flask==2.0`, `flask[async] === 2.0`, Poetry 2's `flask (==2.0)` (requirements, PEP 508 strings)
+# and `flask = "==2.0"`, `flask = {version = "==2.0", …}` (Pipfile); a range (`>=2.0`, `==2.*`) is no pin.
 _PINS = (
-    re.compile(rf"{_ALONE}({_NAME})\s*(?:\[[^\]]*\])?\s*===?\s*({_VERSION})(?![\w.+!*-])"),
+    re.compile(rf"{_ALONE}({_NAME})\s*(?:\[[^\]]*\])?\s*\(?\s*===?\s*({_VERSION})(?![\w.+!*-])"),
     re.compile(rf"{_ALONE}({_NAME})\s*=\s*(?:\{{[^}}]*?\bversion\s*=\s*)?[\"']===?\s*({_VERSION})[\"']"),
 )
 _COMMENT = re.compile(r"(?:^|\s)#.*")

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from mergeguard.core.errors import ScannerError
 
 Declared = list[tuple[int, str]]  # (line in the file, a requirement in pip's format)
@@ -46,7 +48,7 @@ def declared(path: str, text: str) -> Declared:
         packages = [(p.get("name"), p.get("version")) for p in _tables(document.get("package"))]
         locked = [(n, f"{n}=={v}") for n, v in packages if isinstance(n, str) and isinstance(v, str)]
         return _placed(text, locked, _name)
-    return _placed(text, [(r, r) for r in _pyproject(document)], _strings)
+    return _placed(text, [(r, _pep508(r)) for r in _pyproject(document)], _strings)
 
 
 def _pyproject(document: dict[str, Any]) -> list[str]:
@@ -77,7 +79,16 @@ def _setup_cfg(text: str) -> Declared:
     if parser.has_section("options.extras_require"):
         values += [value for _, value in parser.items("options.extras_require")]
     requirements = [line.strip() for value in values for line in value.splitlines() if line.strip()]
-    return _placed(text, [(r, r) for r in requirements], _setup_cfg_value)
+    return _placed(text, [(r, _pep508(r)) for r in requirements], _setup_cfg_value)
+
+
+def _pep508(requirement: str) -> str:
+    """The requirement as pip's format writes it: Poetry 2's `fastapi (==0.104.1)` is `fastapi==0.104.1`
+    (Trivy's pip parser reads no parentheses, and would list no package for it)."""
+    try:
+        return str(Requirement(requirement))
+    except InvalidRequirement:
+        return requirement  # as written: no installer reads it either
 
 
 def _placed(text: str, items: Iterable[tuple[str, str]], named: Callable[[str], Iterable[str]]) -> Declared:
