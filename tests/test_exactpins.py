@@ -51,6 +51,11 @@ UV_WERKZEUG = (
         ("pyproject.toml", '[project]\ndependencies = ["werkzeug (==0.14)"]\n', True),  # Poetry 2
         ("pyproject.toml", '[project]\ndependencies = ["werkzeug[watchdog] (==0.14,<1)"]\n', True),
         ("pyproject.toml", '[project]\ndependencies = ["werkzeug (>=0.14)"]\n', False),
+        ("pyproject.toml", '[tool.poetry.dependencies]\nWerkzeug = "0.14"\n', True),  # Poetry: exact
+        ("pyproject.toml", '[tool.poetry.group.dev.dependencies]\nwerkzeug = {version = "==0.14"}\n', True),
+        ("pyproject.toml", '[tool.poetry.dependencies]\nwerkzeug = "^0.14"\n', False),
+        ("pyproject.toml", '[tool.poetry.dependencies]\nwerkzeug = "0.14.*"\n', False),
+        ("pyproject.toml", '[tool.black]\nwerkzeug = "0.14"\n', False),  # not a dependency table
         ("uv.lock", "version = 1\n\n" + UV_APP + UV_WERKZEUG.replace("0.16.1", "0.14"), True),
         ("uv.lock", "version = 1\n\n" + UV_APP + UV_WERKZEUG, False),  # only the metadata's range says 0.14
         ("poetry.lock", '[[package]]\nname = "Werkzeug"\nversion = "0.14"\n', True),

@@ -222,7 +222,15 @@ def test_an_app_with_unpinned_flask_passes_the_gate_offline(
             "pyproject.toml",
             '[project]\ndependencies = ["flask==0.12.2", "lxml>=4"]\n[project.optional-dependencies]\n'
             'yaml = ["pyyaml==5.3.1"]\n[tool.poetry.dependencies]\nrequests = "2.0"\n',
-            [(2, "flask==0.12.2"), (2, "lxml>=4"), (4, "pyyaml==5.3.1")],
+            [(2, "flask==0.12.2"), (2, "lxml>=4"), (4, "pyyaml==5.3.1"), (6, "requests==2.0")],
+        ),
+        (  # Poetry's own tables: a bare version is that version exactly; ranges and Python are not pins
+            "pyproject.toml",
+            '[tool.poetry.dependencies]\npython = "3.11"\nFlask = "0.12.2"\nfastapi = "^0.109.1"\n'
+            'werkzeug = {version = "==0.14.1", extras = ["watchdog"]}\nlib = {git = "https://x/lib.git"}\n'
+            '[tool.poetry.group.dev.dependencies]\npyyaml = [{version = "5.3.1", python = "<3.12"}]\n'
+            '[tool.poetry.dev-dependencies]\nlxml = "~4.9"\nrequests = "2.0.*"\n',
+            [(3, "Flask==0.12.2"), (5, "werkzeug==0.14.1"), (8, "pyyaml==5.3.1")],
         ),
         (  # Poetry 2's PEP 508 strings, written back as pip writes them (Trivy reads no parentheses)
             "pyproject.toml",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
 from mergeguard.core import jsonload
@@ -25,6 +26,8 @@ _PINS = (
     re.compile(rf"{_ALONE}({_NAME})\s*=\s*(?:\{{[^}}]*?\bversion\s*=\s*)?[\"']===?\s*({_VERSION})[\"']"),
 )
 _COMMENT = re.compile(r"(?:^|\s)#.*")
+# A Poetry constraint that names one version: `1.0`, `==1.0`; not `^1.0`, `~1.0`, `1.*`, `>=1,<2`.
+_POETRY_EXACT = re.compile(rf"(?:===?\s*)?({_VERSION})")
 _YARN_VERSION = re.compile(r'^  version:? "?([^"\s]+)"?\s*$')
 _GEM_SPEC = re.compile(rf"^    ({_NAME}) \(({_VERSION})\)$")
 _PNPM_KEY = re.compile(r"^  ['\"]?/?((?:@[^@/\s'\"]+/)?[^@/\s'\"(]+)[@/](\d[^(_:'\"\s]*)")
@@ -54,6 +57,8 @@ def exact_pins(path: str, text: str) -> frozenset[Pin]:
     else:  # requirements and constraints files, Pipfile, pyproject.toml, a Dockerfile's `pip install`
         lines = [_COMMENT.sub("", line) for line in text.splitlines()]
         pins = (pin for pattern in _PINS for pin in _matches(pattern, lines))
+        if name == "pyproject.toml":
+            pins = chain(pins, _poetry(text))
     return frozenset((normalise(package), version) for package, version in pins)
 
 
@@ -73,6 +78,33 @@ def _toml_packages(text: str, key: str = "package") -> Iterator[Pin]:
             and isinstance(entry.get("version"), str)
         ):
             yield entry["name"], entry["version"]
+
+
+def _poetry(text: str) -> Iterator[Pin]:
+    try:
+        yield from poetry_pins(tomllib.loads(text))
+    except tomllib.TOMLDecodeError:
+        return  # unreadable: nothing pinned, every advisory new
+
+
+def poetry_pins(document: dict[str, Any]) -> Iterator[Pin]:
+    """(name as written, version) of each dependency `[tool.poetry]` pins exactly (`werkzeug = "0.14.1"`,
+    `"==0.14.1"`, `{version = "0.14.1"}`): to Poetry a bare version means that version, not a floor."""
+    poetry = _mapping(_mapping(document.get("tool")).get("poetry"))
+    groups = _mapping(poetry.get("group")).values()
+    tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
+    tables += [_mapping(group).get("dependencies") for group in groups]
+    for table in tables:
+        for package, spec in _mapping(table).items():
+            for item in spec if isinstance(spec, list) else [spec]:  # one entry per Python or platform
+                version = _mapping(item).get("version") if isinstance(item, dict) else item
+                exact = _POETRY_EXACT.fullmatch(version.strip()) if isinstance(version, str) else None
+                if exact and package.lower() != "python":
+                    yield package, exact[1]
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _json_entries(name: str, text: str) -> Iterator[Pin]:

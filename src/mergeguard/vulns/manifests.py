@@ -18,6 +18,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from mergeguard.core.errors import ScannerError
+from mergeguard.core.exactpins import poetry_pins
 
 Declared = list[tuple[int, str]]  # (line in the file, a requirement in pip's format)
 _PIPFILE_NOT_PACKAGES = frozenset({"source", "requires", "scripts", "pipenv", "pipfile"})
@@ -48,7 +49,8 @@ def declared(path: str, text: str) -> Declared:
         packages = [(p.get("name"), p.get("version")) for p in _tables(document.get("package"))]
         locked = [(n, f"{n}=={v}") for n, v in packages if isinstance(n, str) and isinstance(v, str)]
         return _placed(text, locked, _name)
-    return _placed(text, [(r, _pep508(r)) for r in _pyproject(document)], _strings)
+    pep621 = _placed(text, [(r, _pep508(r)) for r in _pyproject(document)], _strings)
+    return pep621 + _placed(text, [(n, f"{n}=={v}") for n, v in poetry_pins(document)], _key)
 
 
 def _pyproject(document: dict[str, Any]) -> list[str]:
