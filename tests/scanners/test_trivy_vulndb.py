@@ -230,6 +230,54 @@ def test_a_uv_lock_advisory_lands_on_its_packages_entry(cache: Path, tmp_path: P
     }
 
 
+# A project with a development dependency, locked by uv and by Poetry 2 (cut down): Trivy leaves
+# out what it takes for development dependencies unless told to include them.
+DEV_LOCKS = {
+    "uv/pyproject.toml": (
+        '[project]\nname = "demo"\nversion = "0.1.0"\ndependencies = ["click==8.1.7"]\n\n'
+        '[dependency-groups]\ndev = ["werkzeug<0.15"]\n'
+    ),
+    "uv/uv.lock": (
+        'version = 1\nrevision = 5\n\n[[package]]\nname = "click"\nversion = "8.1.7"\n'
+        'source = { registry = "https://pypi.org/simple" }\n\n'
+        '[[package]]\nname = "demo"\nversion = "0.1.0"\nsource = { virtual = "." }\n'
+        'dependencies = [\n    { name = "click" },\n]\n\n[package.dev-dependencies]\n'
+        'dev = [\n    { name = "werkzeug" },\n]\n\n'
+        '[[package]]\nname = "werkzeug"\nversion = "0.14.1"\nsource = { registry = "https://x/simple" }\n'
+    ),
+    "poetry/pyproject.toml": (
+        '[project]\nname = "svc"\nversion = "0.1.0"\ndependencies = ["click (>=8.1,<9.0)"]\n\n'
+        '[tool.poetry.group.dev.dependencies]\nwerkzeug = "<0.15"\n'
+    ),
+    "poetry/poetry.lock": (
+        '[[package]]\nname = "click"\nversion = "8.1.7"\noptional = false\ngroups = ["main"]\n\n'
+        '[[package]]\nname = "werkzeug"\nversion = "0.14.1"\noptional = false\ngroups = ["dev"]\n\n'
+        '[metadata]\nlock-version = "2.1"\npython-versions = ">=3.11"\n'
+    ),
+}
+
+
+def test_development_dependencies_of_a_lock_are_audited(cache: Path, tmp_path: Path) -> None:
+    """Trivy "suppressed dependencies for development and testing" (uv's groups, Poetry's dev group,
+    an old poetry.lock whose names' case differs from the pyproject's): they passed unaudited."""
+    root, work = tmp_path / "view", tmp_path / "work"
+    work.mkdir()
+    for path, text in DEV_LOCKS.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    target = Target(root, tuple(DEV_LOCKS), root, workdir=work, vuln_db=VulnDb(cache_dir=cache, offline=True))
+    outcome = run_job(Job(TrivyDepsScanner(), target, 120))
+    assert outcome.status is Status.OK, outcome.reason
+    werkzeug = {
+        path: text.splitlines().index('name = "werkzeug"') + 1
+        for path, text in DEV_LOCKS.items()
+        if path.endswith(".lock")
+    }
+    assert {(f.rule_id, f.location.path, f.location.start_line) for f in outcome.findings} == {
+        ("CVE-2019-14806", path, line) for path, line in werkzeug.items()
+    }
+
+
 # A PEP 751 lock as `uv pip compile -o pylock.toml` writes it (cut down): Trivy reads it where it is,
 # and lists its packages without Locations.
 PYLOCK = """\

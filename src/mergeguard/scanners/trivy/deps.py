@@ -49,6 +49,10 @@ class TrivyDepsScanner:
             "--exit-code",
             "0",
             "--list-all-pkgs",  # packages with the lines that pin them (Locations)
+            # Trivy leaves out what it takes for development dependencies (uv's dependency groups,
+            # Poetry's dev group, every package of an old poetry.lock whose names' case differs from
+            # the pyproject's, npm's devDependencies), with an INFO line: they are installed too.
+            "--include-dev-deps",
             *trivy_db.trivy_args(settings),
         )
         # A second run reads the files Trivy skips by name, each laid out as a requirements.txt.
