@@ -252,6 +252,13 @@ def test_an_app_with_unpinned_flask_passes_the_gate_offline(
             '[[package]]\nname = "flask"\nversion = "0.12.2"\n[[package]]\nname = "x"\n',
             [(2, "flask==0.12.2")],
         ),
+        (  # Trivy reads only `default`: the `develop` pins it does not hold
+            "Pipfile.lock",
+            '{\n  "default": {\n    "flask": {"version": "==0.12.2"}\n  },\n  "develop": {\n'
+            '    "flask": {"version": "==0.12.2"},\n    "pyyaml": {\n      "version": "==5.3.1"\n    },\n'
+            '    "lib": {"git": "https://x/lib.git"}\n  }\n}\n',
+            [(7, "pyyaml==5.3.1")],
+        ),
     ],
 )
 def test_manifests_trivy_does_not_read_give_their_requirements_on_their_lines(
@@ -267,6 +274,8 @@ def test_manifests_trivy_does_not_read_give_their_requirements_on_their_lines(
 def test_a_manifest_that_does_not_parse_is_a_scanner_error_not_no_dependencies(text: str) -> None:
     with pytest.raises(ScannerError, match=r"pyproject\.toml: its dependencies could not be read"):
         manifests.declared("pyproject.toml", text)
+    with pytest.raises(ScannerError, match=r"Pipfile\.lock: its dependencies could not be read"):
+        manifests.declared("Pipfile.lock", '{"develop": {"pyyaml": {"version": "==5.3.1",}}}')
 
 
 def test_a_lock_files_package_entries_are_found_by_their_first_name_line() -> None:

@@ -1,8 +1,8 @@
 """Reads the dependencies a pyproject.toml, Pipfile, setup.cfg or pdm.lock names, as pip requirement lines.
 
-Trivy reads none of these files (pyproject.toml only beside a poetry.lock), so their pins would pass
-unaudited. Each requirement comes back with the line that names it, for the findings to land there.
-Only reading: nothing is built, resolved or run.
+Trivy reads none of these files (pyproject.toml only beside a poetry.lock), nor a Pipfile.lock's
+`develop` section, so their pins would pass unaudited. Each requirement comes back with the line
+that names it, for the findings to land there. Only reading: nothing is built, resolved or run.
 """
 
 from __future__ import annotations
@@ -17,23 +17,27 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from mergeguard.core import jsonload
 from mergeguard.core.errors import ScannerError
 from mergeguard.core.exactpins import poetry_pins
 
 Declared = list[tuple[int, str]]  # (line in the file, a requirement in pip's format)
+_DECLARING = frozenset({"pyproject.toml", "pipfile", "setup.cfg", "pdm.lock", "pipfile.lock"})
 _PIPFILE_NOT_PACKAGES = frozenset({"source", "requires", "scripts", "pipenv", "pipfile"})
 _SETUP_CFG_KEYS = ("install_requires", "setup_requires", "tests_require")  # in [options]
 
 
 def declares(path: str) -> bool:
     """Whether `path` is a manifest this module reads."""
-    return PurePosixPath(path).name.lower() in ("pyproject.toml", "pipfile", "setup.cfg", "pdm.lock")
+    return PurePosixPath(path).name.lower() in _DECLARING
 
 
 def declared(path: str, text: str) -> Declared:
     """The requirements `text` (the file at `path`) names; ScannerError when it does not parse (no
     installer could read it either, and its dependencies must not pass as none)."""
     name = PurePosixPath(path).name.lower()
+    if name == "pipfile.lock":
+        return _pipfile_lock_develop(path, text)
     try:
         if name == "setup.cfg":
             return _setup_cfg(text)
@@ -72,6 +76,20 @@ def _pipfile(document: dict[str, Any]) -> list[tuple[str, str]]:
             if isinstance(version, str) and isinstance(package, str):  # git or path checkouts: no version
                 found.append((package, package if version.strip() in ("", "*") else f"{package}{version}"))
     return found
+
+
+def _pipfile_lock_develop(path: str, text: str) -> Declared:
+    """The `develop` section's pins of packages `default` does not hold: Trivy reads only `default`."""
+    try:
+        document = jsonload.parse_whole(text)
+    except jsonload.JsonProblem as exc:
+        raise ScannerError(f"{path}: its dependencies could not be read: {exc.detail}") from None
+    default, develop = (_table(_table(document).get(section)) for section in ("default", "develop"))
+    versions = [
+        (name, _table(entry).get("version")) for name, entry in develop.items() if name not in default
+    ]
+    pins = [(name, f"{name}{version}") for name, version in versions if isinstance(version, str)]
+    return _placed(text, pins, _json_key)
 
 
 def _setup_cfg(text: str) -> Declared:
@@ -121,12 +139,17 @@ def _setup_cfg_value(line: str) -> list[str]:
     return [line.strip(), line.partition("=")[2].strip()]
 
 
+def _json_key(line: str) -> list[str]:
+    return [match[1]] if (match := _JSON_KEY.match(line)) else []
+
+
 def _name(line: str) -> list[str]:
     return [match["value"]] if (match := _ENTRY_KEY.match(line)) and match["key"] == "name" else []
 
 
 _QUOTED = re.compile(r'"([^"\\]*)"|\'([^\']*)\'')
 _KEY = re.compile(r"\s*[\"']?([^\"'=\s]+)[\"']?\s*=")
+_JSON_KEY = re.compile(r'\s*"([^"\\]+)"\s*:\s*\{')  # a Pipfile.lock entry: `"pyyaml": {`
 
 
 def _table(value: Any) -> dict[str, Any]:
