@@ -246,6 +246,23 @@ def test_pip_audit_runs_once_per_version_of_a_package_and_reads_the_runs_as_one(
         PipAuditScanner().parse(ToolOutput(f"{json.dumps(first)}\n{json.dumps(skipped)}"), target)
 
 
+def test_a_pip_audit_run_that_crashed_fails_the_scanner_whatever_the_other_runs_said(tmp_path: Path) -> None:
+    """pip-audit exits 1 both when it finds something and when it crashes (a traceback, no report): the
+    crashed run's pins were lost behind the other run's report, and the gate passed."""
+    (tmp_path / "requirements.txt").write_text("pywin32-ctypes===0.2.0\nflask==0.12.2\n")
+    (tmp_path / "tests.txt").write_text("flask==2.3.3\n")
+    target = Target(tmp_path, ("requirements.txt", "tests.txt"), tmp_path, workdir=tmp_path)
+    crashed = ToolOutput(
+        "", "Traceback (most recent call last):\nInvalidVersion: Invalid version: '=0.2.0'\n", 1
+    )
+    clean = ToolOutput(json.dumps({"dependencies": [{"name": "flask", "version": "2.3.3", "vulns": []}]}))
+    runs = (crashed, clean)
+    output = ToolOutput(f"\n{clean.report}", crashed.stderr, 1, runs=runs)
+    reason = r"run 1 of 2, so the pins of requirements\.txt were not audited: InvalidVersion: Invalid version"
+    with pytest.raises(ScannerError, match=reason):
+        PipAuditScanner().parse(output, target)
+
+
 @pytest.mark.scanner
 @pytest.mark.parametrize(
     ("requirements", "reason"),
@@ -259,6 +276,12 @@ def test_pip_audit_runs_once_per_version_of_a_package_and_reads_the_runs_as_one(
         (
             "mergeguard-test-no-such-package-4b1d==1.0\nmergeguard-test-no-such-package-4b1d==2.0\n",
             "could not check 2 of 2 dependencies",
+        ),
+        # A run that crashed (`===` makes pip-audit 2.10 raise InvalidVersion) is not hidden by the
+        # other run's report.
+        (
+            "mergeguard-test-no-such-package-4b1d===1.0\nmergeguard-test-no-such-package-4b1d==2.0\n",
+            "so the pins of requirements.txt were not audited: packaging.version.InvalidVersion",
         ),
     ],
 )

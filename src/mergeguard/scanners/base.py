@@ -74,6 +74,9 @@ class ToolOutput:
     report: str
     stderr: str = ""
     exit_code: int = 0
+    # Each run's own output when the command had `then` runs (empty for one run): a run that crashed
+    # is not hidden by the reports of the others.
+    runs: tuple[ToolOutput, ...] = ()
 
 
 class IncompleteReport(ScannerError):

@@ -67,6 +67,7 @@ def run_command(command: Command, cwd: Path, timeout_s: float) -> ToolOutput:
         report="\n".join(o.report for o in outputs),
         stderr="".join(o.stderr for o in outputs),
         exit_code=next((o.exit_code for o in reversed(outputs) if o.exit_code), 0),
+        runs=tuple(outputs),
     )
 
 

@@ -81,6 +81,11 @@ class Requirements:
             free[name] = line
         return ["".join(f"{line}\n" for line in layer.values()) for layer in layers] or [""]
 
+    def files_of(self, audit_file: str) -> list[str]:
+        """The files whose pins `audit_file` (one of `audit_files()`) holds, in order."""
+        held = set(audit_file.splitlines())
+        return list(dict.fromkeys(p.path for p in self.pins if f"{p.name}{p.operator}{p.version}" in held))
+
     def lines_of(self, name: str, version: str) -> list[tuple[str, int]]:
         """(path, line) of the first pin of `name` at `version` in each file pinning it so (else of
         its first pin at all): a finding for every file, so each file's pin is judged on its own."""

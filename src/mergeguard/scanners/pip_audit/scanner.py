@@ -19,6 +19,7 @@ import re
 from dataclasses import replace
 from typing import Any, ClassVar
 
+from mergeguard.core import reasons
 from mergeguard.core.errors import ScannerError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.model import Finding, Location
@@ -69,12 +70,25 @@ class PipAuditScanner:
         errors = _ERROR.findall(output.stderr)
         if output.exit_code != 0 and errors:  # a requirement it refused: unpinned, unreadable
             raise ScannerError(f"pip-audit: {errors[-1].strip()}")
+        requirements = pip_requirements.read(target.root, target.files)
+        _fail_on_crashed_runs(output, requirements)
         report = _without_editables(_joined(load_all(output.report, NAME)))
         _fail_on_skips(report)
-        requirements = pip_requirements.read(target.root, target.files)
         reported = pip_audit.parse_report(json.dumps(report), target)
         found = [placed for f in reported for placed in _placed(f, requirements, target)]
         return [*found, *pip_requirements.findings(NAME, requirements)]
+
+
+def _fail_on_crashed_runs(output: ToolOutput, requirements: pip_requirements.Requirements) -> None:
+    """ScannerError naming the files whose pins a run printed no report for (a traceback, exit 1 like
+    a run that found something): the other runs' reports say nothing about them."""
+    for number, (run, pins) in enumerate(zip(output.runs, requirements.audit_files(), strict=False), 1):
+        if not run.report.strip():
+            files = ", ".join(requirements.files_of(pins)) or "no file"
+            raise ScannerError(
+                f"printed no report (exit status {run.exit_code}) in run {number} of {len(output.runs)}, "
+                f"so the pins of {files} were not audited: {reasons.last_line(run.stderr)}"
+            )
 
 
 def _joined(reports: list[Any]) -> Any:
