@@ -11,7 +11,7 @@ import pytest
 
 from mergeguard.cli.main import ERROR_LIMIT, main
 from mergeguard.core.errors import UsageError
-from mergeguard.scan.registry import select
+from mergeguard.scan.registry import REGISTRY, select
 from mergeguard.scanners import commands
 from tests.gitutil import GitTree
 
@@ -407,6 +407,22 @@ def test_scanners_none_without_reports_is_a_usage_error(
 ) -> None:
     assert main(["scan", str(repo.root), "--scanners", "none"]) == 2
     assert "nothing would be checked" in capsys.readouterr().err
+
+
+def test_a_config_turning_every_scanner_off_is_refused_naming_it(
+    repo: GitTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a trial: `scanners: {every one: false}` passed with every scanner "not selected"."""
+    off = ", ".join(f"{name}: false" for name in REGISTRY)
+    repo.write(".mergeguard.yml", f"fail-on: high\nscanners: {{{off}}}\n")
+    assert main(["scan", str(repo.root)]) == 2
+    err = capsys.readouterr().err
+    assert last_line(err).endswith(
+        ".mergeguard.yml:2: scanners: turns every scanner off and no report"
+        " is given to gate on: nothing would be checked"
+    )
+    report = REPORTS / "gitleaks" / "v8.30.1-dir.json"
+    assert main(["scan", str(repo.root), "--report", f"gitleaks={report}"]) == 1  # a report to gate on
 
 
 @pytest.mark.parametrize("spec", ["gitleaks", "nosuchtool=x.json", "gitleaks="])

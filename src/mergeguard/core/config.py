@@ -60,6 +60,8 @@ class Config:
     secret_agreement: bool = True  # a secret only one tool's generic heuristic saw is medium (agreement.py)
     policy_changes: str = "warn"  # one of POLICY_CHANGES
     source: str = "defaults"
+    # The line each top-level key was read at, for a fault found later (every scanner turned off).
+    lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), compare=False)
 
     def threshold(self, kind: Kind) -> Severity:
         """The lowest blocking severity for findings of `kind` (`fail-on-kind`, else `fail-on`)."""
@@ -138,11 +140,13 @@ class _Reader(yamlfile.NodeReader):
             "policy-changes": ("policy_changes", self.policy_changes),
             "secret-agreement": ("secret_agreement", self.boolean),
         }
+        items = self.mapping(root, "(top level)", _FIELDS)
         values: dict[str, Any] = {"source": self.source}
-        for key, (_, value_node) in self.mapping(root, "(top level)", _FIELDS).items():
+        for key, (_, value_node) in items.items():
             name, convert = fields[key]
             values[name] = convert(value_node, key)
-        return Config(**values)
+        lines = {key: key_node.start_mark.line + 1 for key, (key_node, _) in items.items()}
+        return Config(**values, lines=MappingProxyType(lines))
 
     def scanners(self, node: yaml.Node, key: str) -> Mapping[str, ScannerSettings]:
         result = {}

@@ -11,7 +11,7 @@ from mergeguard.core import baseline, policy, preexisting, reasons
 from mergeguard.core.basepolicy import PolicyFiles
 from mergeguard.core.changes import ChangeSet, Mode, collect
 from mergeguard.core.config import Config
-from mergeguard.core.errors import UsageError
+from mergeguard.core.errors import ConfigError, UsageError
 from mergeguard.core.model import Finding
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.sources import SourceLines
@@ -86,6 +86,13 @@ def scan(request: ScanRequest, config: Config) -> ScanResult:
     if request.scanners == () and not (request.reports or request.images):
         raise UsageError(
             "no scanner selected (`none`) and no report or image to gate on: nothing would be checked"
+        )
+    if request.scanners is None and not request.reports and not any(map(config.enabled, REGISTRY)):
+        raise ConfigError(
+            config.source,
+            config.lines.get("scanners"),
+            "scanners",
+            "turns every scanner off and no report is given to gate on: nothing would be checked",
         )
     policy_changes = policydiff.compare(request.policy, REGISTRY.keys())
     changes = collect(request.root, request.base_ref, config.exclude)

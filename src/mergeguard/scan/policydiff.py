@@ -141,7 +141,7 @@ def _config_effects(old: config.Config, new: config.Config, known: Collection[st
         if glob not in old.exclude
     )
     out.extend(f"no longer excludes {glob}" for glob in old.exclude if glob not in new.exclude)
-    handled = {"fail_on", "fail_on_kind", "scanners", "timeout_s", "exclude", "source"}
+    handled = {"fail_on", "fail_on_kind", "scanners", "timeout_s", "exclude", "source", "lines"}
     for field in fields(config.Config):
         was, now = getattr(old, field.name), getattr(new, field.name)
         if field.name not in handled and was != now:

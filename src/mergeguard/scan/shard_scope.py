@@ -48,8 +48,10 @@ def read(data: object) -> dict[str, str | None]:
 
 
 def config_digest(config: Config) -> str:
-    """sha256 of the effective settings (not of where they were read: `source` is left out)."""
-    settings = {f.name: _plain(getattr(config, f.name)) for f in fields(config) if f.name != "source"}
+    """sha256 of the effective settings (not of where they were read: `source` and `lines` are left out)."""
+    settings = {
+        f.name: _plain(getattr(config, f.name)) for f in fields(config) if f.name not in ("source", "lines")
+    }
     text = json.dumps(settings, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
