@@ -308,6 +308,49 @@ def test_many_files_are_split_over_the_shards_and_merge_to_the_single_job_result
     _same(single, _merged(reports, tmp_path, capsys))
 
 
+def _edit(report: str, change: Any) -> None:
+    """`change(shard section)` applied to a shard report in place (a report edited by hand)."""
+    data = json.loads(Path(report).read_text(encoding="utf-8"))
+    change(data["shard"])
+    Path(report).write_text(json.dumps(data), encoding="utf-8")
+
+
+def _without(section: dict[str, Any], name: str) -> None:
+    section["outcomes"] = [o for o in section["outcomes"] if o["scanner"] != name]
+    section["parts"] = [p for p in section["parts"] if p[0] != name]
+
+
+def _unselected(section: dict[str, Any], name: str) -> None:
+    outcome = next(o for o in section["outcomes"] if o["scanner"] == name)
+    outcome.update(status="skipped", reason="not selected", findings=[])
+
+
+@pytest.mark.parametrize("edit", [_without, _unselected])
+def test_a_shard_report_missing_a_planned_outcome_is_refused_naming_it(
+    edit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a trial: a report with an outcome removed, or turned into "not selected", merged to PASS."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("Dockerfile", "FROM python:latest\n")
+    tree.commit("base")
+    reports = _shards(tree.root, tmp_path, 2, ["--all-files"], capsys, scanners="hadolint,bandit")
+    home = shards.plan(list(REGISTRY), 2, lambda name: name in ("hadolint", "bandit"))["hadolint"]
+    _edit(reports[home - 1], lambda section: edit(section, "hadolint"))
+    code, text = _run(["merge", *reports], capsys)
+    assert code == 3, text
+    assert f"merge: shard {home}/2 ({reports[home - 1]}) has " in text and "scanner hadolint" in text
+
+
+def test_a_split_scanners_missing_part_is_refused_naming_it(
+    monorepo: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reports = _shards(monorepo[0], tmp_path, 2, ["--all-files"], capsys, scanners="bandit")
+    _edit(reports[1], lambda section: _without(section, "bandit"))
+    code, text = _run(["merge", *reports], capsys)
+    assert code == 3, text
+    assert f"merge: shard 2/2 ({reports[1]}) has no outcome of part 2/2 of scanner bandit" in text
+
+
 def test_a_split_scanners_files_are_cut_in_balanced_contiguous_parts(tmp_path: Path) -> None:
     sizes = [(i * 7919) % 3000 for i in range(200)]
     names = [f"f{i:03d}.py" for i in range(200)]

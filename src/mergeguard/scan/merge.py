@@ -17,7 +17,7 @@ from mergeguard.core.errors import MissingShardError, UsageError
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.text import plain
 from mergeguard.scan import basescan, imported, pipeline, policydiff, shard_files, shard_scope, shards
-from mergeguard.scan.registry import REGISTRY
+from mergeguard.scan.registry import REGISTRY, select
 
 OPTIONS = ("path", "base", "config", "baseline", "fail_on", "timeout", "ignore_unfixed", "scanners")
 """The `scan` options a shard records: every shard must have run with the same ones."""
@@ -133,6 +133,7 @@ def fold(
     if here != reports[0].head:
         raise UsageError(f"merge: the shards scanned commit {reports[0].head}, this checkout is {here}")
     shard_scope.check_here(reports[0].scope, shard_scope.of(changes, config))
+    _planned(reports, _selection(options["scanners"], config))
     order = {name: i for i, name in enumerate(REGISTRY)}
     outcomes = sorted(_joined(reports), key=lambda o: order.get(o.scanner, len(order)))
     names = [o.scanner for o in outcomes]
@@ -142,6 +143,36 @@ def fold(
     policy_changes = policydiff.compare(files, REGISTRY.keys())
     rescan = functools.reduce(basescan.Rescan.joined, (r.rescan for r in reports), basescan.Rescan())
     return pipeline.conclude(request, config, changes, outcomes, policy_changes=policy_changes, rescan=rescan)
+
+
+def _selection(scanners: str | None, config: Config) -> Callable[[str], bool]:
+    """Whether the shards selected a scanner: the recorded `--scanners`, else the config's switch."""
+    chosen = select(scanners, "merge: the shards' --scanners")
+    return lambda name: name in chosen if chosen is not None else config.enabled(name)
+
+
+def _planned(reports: Sequence[ShardReport], selected: Callable[[str], bool]) -> None:
+    """MissingShardError (exit 3) naming the shard whose report lacks the outcome of a scanner (or part)
+    the shards' plan gives it, or holds a selected one as "not selected": its findings would be lost."""
+    counts = {p.scanner: p.count for report in reports for p in report.parts}
+    hosts = shards.layout(list(REGISTRY), reports[0].shard.count, selected, counts)
+    for report in reports:
+        found = {o.scanner: o for o in report.outcomes}
+        for name, where in hosts.items():
+            if report.shard.index not in where:
+                continue
+            outcome = found.get(name)
+            what = f"part {where.index(report.shard.index) + 1}/{len(where)} of " if len(where) > 1 else ""
+            if outcome is None:
+                problem = f"has no outcome of {what}scanner {name}"
+            elif selected(name) and outcome.status is Status.SKIPPED and outcome.reason == "not selected":
+                problem = f'has {what}scanner {name} "not selected", though the shards selected it'
+            else:
+                continue
+            raise MissingShardError(
+                f"merge: shard {report.shard.label} ({plain(report.source)}) {problem}: the shards' plan "
+                "runs it there, and its findings would be missing"
+            )
 
 
 def failures(reports: Sequence[ShardReport]) -> list[str]:
