@@ -70,6 +70,15 @@ def test_the_cli_and_the_action_build_the_same_request(tree: GitTree) -> None:
     assert configs[0] == configs[1] and configs[0].fail_on is Severity.HIGH
 
 
+def test_fail_on_unknown_overrides_the_config_from_the_flag_and_the_input(tree: GitTree) -> None:
+    """Found by a trial: `unknown` (0, falsy) was taken for "not given" and the config's level kept."""
+    args = parser.build().parse_args(["scan", str(tree.root), "--fail-on", "unknown"])
+    from_cli = cli.options(args, tree.root, None)
+    from_action = action._options(from_env(action_env(tree, **{"fail-on": "unknown"})))
+    for options in (from_cli, from_action):
+        assert build_config(options, policy_files(options)).fail_on is Severity.UNKNOWN  # the file: medium
+
+
 @pytest.mark.parametrize(
     ("side", "expected"),
     [

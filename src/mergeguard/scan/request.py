@@ -73,7 +73,7 @@ def policy_files(options: RequestOptions) -> basepolicy.PolicyFiles:
 def build_config(options: RequestOptions, files: basepolicy.PolicyFiles | None = None) -> config.Config:
     """The config file's settings, then the flags' or inputs' overrides."""
     settings = config.resolve(options.config or None, options.root, REGISTRY.keys(), files)
-    if options.fail_on:
+    if options.fail_on is not None:  # not truthiness: `unknown` is 0
         settings = replace(settings, fail_on=options.fail_on)
     if options.timeout is not None:
         try:
