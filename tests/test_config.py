@@ -114,3 +114,64 @@ def test_a_config_with_nothing_under_its_keys_is_the_defaults(tmp_path: Path, te
     path = tmp_path / ".mergeguard.yml"
     path.write_text(text)
     assert config.load(path, KNOWN) == config.Config(source=str(path))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "scanners:\n  bandit:\n    # timeout: 120\n",
+        "scanners:\n  bandit: {enabled: , timeout: ~}\n",
+        "fail-on:\ntimeout: null\ncomment-template: ~\nignore-unfixed:\npolicy-changes:\n",
+        "fail-on-kind:\n  secret:\n",
+        "comment-template: ''\n",
+    ],
+)
+def test_a_key_with_nothing_after_it_is_not_set(tmp_path: Path, text: str) -> None:
+    """Found by a trial: `fail-on:`, `timeout: null`, `bandit:` with only comments under it were refused
+    (and `comment-template: ''` passed here, then broke the Action); each means the default."""
+    assert _effective(load(tmp_path, text)) == _effective(config.Config())
+
+
+def _effective(c: config.Config) -> tuple[object, ...]:
+    """What a config decides (not how it was written: `bandit: {}` and no `bandit` are the same)."""
+    scanners = {name: (c.enabled(name), c.timeout_for(name)) for name in KNOWN}
+    thresholds = {kind: c.threshold(kind) for kind in Kind}
+    return (
+        c.fail_on,
+        thresholds,
+        scanners,
+        c.ignore_unfixed,
+        c.timeout_s,
+        c.comment_template,
+        c.policy_changes,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("timeout: '600'\n", ("timeout_s", 600.0)),
+        ('timeout: "120"\n', ("timeout_s", 120.0)),
+        ("ignore-unfixed: 'true'\n", ("ignore_unfixed", True)),
+        ('fail-on-scanner-error: "False"\n', ("fail_on_scanner_error", False)),
+        ("scanners:\n  checkov: 'false'\n", ("scanners", {"checkov": config.ScannerSettings(False)})),
+    ],
+)
+def test_a_quoted_number_or_boolean_reads_as_written_plain(
+    tmp_path: Path, text: str, expected: tuple[str, object]
+) -> None:
+    name, value = expected
+    assert getattr(load(tmp_path, text), name) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("timeout: '6x'\n", "whole number of seconds, got '6x'"),
+        ("timeout: '0'\n", "from 1 to 86400, got 0"),
+        ("ignore-unfixed: 'maybe'\n", "true or false, got 'maybe'"),
+    ],
+)
+def test_a_quoted_value_is_still_checked(tmp_path: Path, text: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=f":1: .*{problem}"):
+        load(tmp_path, text)

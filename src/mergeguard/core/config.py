@@ -136,13 +136,15 @@ class _Reader(yamlfile.NodeReader):
             "timeout": ("timeout_s", self.seconds),
             "exclude": ("exclude", self.globs),
             "scanners": ("scanners", self.scanners),
-            "comment-template": ("comment_template", self.text),
+            "comment-template": ("comment_template", self.template),
             "policy-changes": ("policy_changes", self.policy_changes),
             "secret-agreement": ("secret_agreement", self.boolean),
         }
         items = self.mapping(root, "(top level)", _FIELDS)
         values: dict[str, Any] = {"source": self.source}
         for key, (_, value_node) in items.items():
+            if yamlfile.is_null(value_node):  # `fail-on:` with nothing after it: not set, the default
+                continue
             name, convert = fields[key]
             values[name] = convert(value_node, key)
         lines = {key: key_node.start_mark.line + 1 for key, (key_node, _) in items.items()}
@@ -157,12 +159,15 @@ class _Reader(yamlfile.NodeReader):
         return MappingProxyType(result)
 
     def scanner(self, node: yaml.Node, key: str) -> ScannerSettings:
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, yaml.ScalarNode) and not yamlfile.is_null(node):  # nothing: on, its defaults
             return ScannerSettings(enabled=self.boolean(node, key))
         items = self.mapping(node, key, ("enabled", "timeout"))
-        enabled = self.boolean(items["enabled"][1], f"{key}.enabled") if "enabled" in items else True
-        timeout = self.seconds(items["timeout"][1], f"{key}.timeout") if "timeout" in items else None
-        return ScannerSettings(enabled, timeout)
+        enabled = _given(items, "enabled")
+        timeout = _given(items, "timeout")
+        return ScannerSettings(
+            self.boolean(enabled, f"{key}.enabled") if enabled is not None else True,
+            self.seconds(timeout, f"{key}.timeout") if timeout is not None else None,
+        )
 
     def kinds(self, node: yaml.Node, key: str) -> Mapping[Kind, Severity]:
         known = [k.value for k in Kind]
@@ -172,17 +177,23 @@ class _Reader(yamlfile.NodeReader):
                 self.fail(name_node, f"{key}.{name}", f"unknown kind (known: {', '.join(known)})")
             if Kind(name.lower()) in result:
                 self.fail(name_node, f"{key}.{name}", "appears twice")
-            result[Kind(name.lower())] = self.severity(value, f"{key}.{name}")
+            if not yamlfile.is_null(value):  # `secret:` with nothing after it: `fail-on` decides
+                result[Kind(name.lower())] = self.severity(value, f"{key}.{name}")
         return MappingProxyType(result)
 
     def severity(self, node: yaml.Node, key: str) -> Severity:
         return self.scalar(node, key, str, "a severity", Severity.parse)
 
     def boolean(self, node: yaml.Node, key: str) -> bool:
-        return self.scalar(node, key, bool, "true or false", bool)
+        return self.scalar(yamlfile.unquoted(node), key, bool, "true or false", bool)
 
     def seconds(self, node: yaml.Node, key: str) -> float:
-        return self.scalar(node, key, int, "a whole number of seconds", timeout_seconds)
+        return self.scalar(yamlfile.unquoted(node), key, int, "a whole number of seconds", timeout_seconds)
+
+    def template(self, node: yaml.Node, key: str) -> str | None:
+        """A template file's path; `''` is not set (the built-in comment), as nothing after the key is."""
+        value = self.text(node, key)
+        return value if value.strip() else None
 
     def policy_changes(self, node: yaml.Node, key: str) -> str:
         value = self.text(node, key, f"one of {', '.join(POLICY_CHANGES)}").lower()
@@ -205,3 +216,9 @@ class _Reader(yamlfile.NodeReader):
             if (problem := glob_problem(pattern)) is not None:
                 self.fail(item, key, f"{pattern!r}: not a glob ({problem})")
         return patterns
+
+
+def _given(items: Mapping[str, tuple[yaml.Node, yaml.Node]], name: str) -> yaml.Node | None:
+    """The value of key `name`; None when it is absent or has nothing after it (`timeout:`)."""
+    value = items[name][1] if name in items else None
+    return None if value is None or yamlfile.is_null(value) else value

@@ -8,6 +8,7 @@ from typing import Any, NoReturn, TypeVar
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from mergeguard.core import yamlsafe
 from mergeguard.core.errors import FileError
@@ -80,6 +81,18 @@ class NodeReader:
         if not isinstance(node, yaml.ScalarNode) or is_null(node):
             self.fail(node, key, f"must be {what}")
         return str(node.value)
+
+
+def unquoted(node: yaml.Node) -> yaml.Node:
+    """A quoted scalar as if written plain, for keys that take a number or a boolean: `timeout: '600'`
+    and `ignore-unfixed: "true"` mean what they say (users quote values out of caution)."""
+    if not isinstance(node, yaml.ScalarNode) or node.style not in ("'", '"'):
+        return node
+    tag = _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
+    return yaml.ScalarNode(tag, node.value, node.start_mark, node.end_mark, node.style)
+
+
+_RESOLVER = Resolver()
 
 
 def is_null(node: yaml.Node) -> bool:
