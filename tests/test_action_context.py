@@ -115,6 +115,16 @@ def test_bad_event_or_input_is_one_clear_line(
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
+def test_an_empty_input_is_its_default_booleans_too(tmp_path: Path) -> None:
+    """Found by a trial: `offline: ''` was refused as "not true or false" while an empty `scope` or
+    `fail-on` meant the default (a workflow passing `${{ vars.X }}` that is unset gives '')."""
+    empty = {name: "" for name in ("offline", "upload-sarif", "annotations", "comment", "working-directory")}
+    inputs = from_env(env_with(tmp_path, "push", {}, **empty)).inputs
+    assert (inputs.offline, inputs.upload_sarif, inputs.annotations) == (False, False, True)
+    assert inputs.comment == from_env(env_with(tmp_path, "push", {})).inputs.comment
+    assert inputs.working_directory == "."
+
+
 def test_the_scope_input_is_read_in_any_letter_case(tmp_path: Path) -> None:
     assert from_env(env_with(tmp_path, "push", {}, scope="Changed")).inputs.scope is Scope.CHANGED
 

@@ -117,7 +117,8 @@ def from_env(env: Mapping[str, str]) -> ActionContext:
 
 def _inputs(env: Mapping[str, str]) -> ActionInputs:
     def get(name: str, default: str = "") -> str:
-        return env.get(f"INPUT_{name.upper()}", default).strip()
+        """The input, or `default` when it is absent or empty (`${{ vars.X }}` unset gives '')."""
+        return env.get(f"INPUT_{name.upper()}", "").strip() or default
 
     scope = parse_scope(get("scope"))
     comment = parse_comment(get("comment", "true"))
@@ -139,7 +140,7 @@ def _inputs(env: Mapping[str, str]) -> ActionInputs:
         report_files=tuple((fmt, get(f"{fmt}-file") or _FILE_DEFAULTS.get(fmt, "")) for fmt in WRITERS),
         check_name=get("check-name"),
         annotations=_boolean("annotations", get("annotations", "true")),
-        working_directory=get("working-directory", ".") or ".",
+        working_directory=get("working-directory", "."),
         shard=get("shard"),
         merge_reports=get("merge-reports"),
     )
