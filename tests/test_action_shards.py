@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from mergeguard.github import sharding
 from tests.github_server import serving
 from tests.gitutil import GitTree
 from tests.test_action_e2e import TOKEN, outputs, pr_event, run_action
@@ -220,6 +221,20 @@ def test_merge_reports_are_read_as_users_write_them_and_missing_ones_exit_3(tmp_
         "missing shard report: " in runs["missing"].stderr
         and "shards/s2.json: no such file" in runs["missing"].stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "entries"),
+    [
+        ("shards/a.json shards/b.json", ["shards/a.json", "shards/b.json"]),
+        ("shards/a.json,shards/b.json", ["shards/a.json", "shards/b.json"]),  # found by a trial: one path
+        ("shards/a.json, shards/b.json,", ["shards/a.json", "shards/b.json"]),
+        ("shards/shard 1.json\n  shards/b.json,\n\n", ["shards/shard 1.json", "shards/b.json"]),
+        ("shards/*.json\n", ["shards/*.json"]),
+    ],
+)
+def test_merge_reports_are_split_on_commas_white_space_and_lines(text: str, entries: list[str]) -> None:
+    assert sharding.report_entries(text) == entries
 
 
 @pytest.mark.parametrize(

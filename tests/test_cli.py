@@ -444,6 +444,9 @@ def test_a_named_baseline_must_exist(repo: GitTree, capsys: pytest.CaptureFixtur
         ("none", ()),
         ("bandit, hadolint", ("bandit", "hadolint")),
         ("bandit\ngitleaks\n", ("bandit", "gitleaks")),
+        ("bandit hadolint\tgitleaks", ("bandit", "hadolint", "gitleaks")),  # found by a trial: refused
+        ("Bandit, HADOLINT", ("bandit", "hadolint")),
+        ("NONE", ()),
     ],
 )
 def test_scanner_lists_from_flag_or_input(text: str | None, names: tuple[str, ...] | None) -> None:

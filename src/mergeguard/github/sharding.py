@@ -105,14 +105,18 @@ def _shown(value: object) -> str:
     return repr(plain(str(label))) if label not in (None, "") else "the default"
 
 
+def report_entries(text: str) -> list[str]:
+    """The paths and globs of `merge-reports`: one per line when it has several lines (a path may hold
+    spaces), else separated by spaces; commas separate too, as in the other list inputs."""
+    lines = [line.strip() for line in text.splitlines()] if "\n" in text.strip() else text.split()
+    return [item.strip() for line in lines for item in line.split(",") if item.strip()]
+
+
 def report_paths(ctx: ActionContext) -> list[str]:
     """Every path or glob match of `merge-reports`, each inside the workspace once symlinks are resolved;
     a glob that matches nothing is a missing shard (exit 3)."""
     found: list[str] = []
-    text = ctx.inputs.merge_reports
-    # One per line when the input has several lines (a path may hold spaces), else space-separated.
-    entries = [line.strip() for line in text.splitlines()] if "\n" in text.strip() else text.split()
-    for entry in filter(None, entries):
+    for entry in report_entries(ctx.inputs.merge_reports):
         resolved = inside(ctx.workspace, entry, _REPORTS)  # a pattern reaching out: refused, match or not
         if not _PATTERN.search(entry):
             found.append(str(resolved))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -41,13 +42,14 @@ def config_files() -> tuple[str, ...]:
 
 
 def select(text: str | None, source: str) -> tuple[str, ...] | None:
-    """Scanner names from a comma- or newline-separated list (`none`: no scanner; empty: the config's).
+    """Scanner names, in any letter case, separated by commas or white space (`none`: no scanner; empty:
+    the config's).
 
     `source` names where the list came from (`--scanners`, `input scanners`) in the error.
     """
     if text is None or not text.strip():
         return None
-    names = tuple(n.strip() for n in text.replace("\n", ",").split(",") if n.strip())
+    names = tuple(n.lower() for n in re.split(r"[,\s]+", text) if n)
     if names == ("none",):
         return ()
     unknown = [n for n in names if n not in REGISTRY]
