@@ -11,7 +11,11 @@ from typing import Any
 
 import pytest
 
-from mergeguard.github import sharding
+from mergeguard.cli.main import main
+from mergeguard.core.errors import UsageError
+from mergeguard.core.model import Severity
+from mergeguard.github import action, sharding
+from mergeguard.github.context import from_env
 from tests.github_server import serving
 from tests.gitutil import GitTree
 from tests.test_action_e2e import TOKEN, outputs, pr_event, run_action
@@ -184,6 +188,33 @@ def test_the_merge_step_decides_under_the_shards_inputs_or_refuses(tmp_path: Pat
     merged = json.loads((tree.root / "m.json").read_text())
     assert merged["fail_on"] == "high"  # the shards' input over their config, this step giving none
     assert {s["name"] for s in merged["scanners"] if s["status"] == "ok"} == {"hadolint", "trivy-config"}
+
+
+def test_the_merge_steps_fail_on_is_compared_as_it_took_effect(tmp_path: Path) -> None:
+    """Found by a trial: shards with the default `fail-on` (high) refused a merge step giving `high`."""
+    tree = GitTree(tmp_path / "workspace")
+    tree.write("Dockerfile", "FROM python:latest\n")
+    tree.commit("base")
+    for i in (1, 2):
+        report = str(tree.root / "shards" / f"s{i}.json")
+        args = ["scan", str(tree.root), "--all-files", "--scanners", "hadolint", "--shard", f"{i}/2"]
+        assert main([*args, "--json", report]) == 0
+    (tmp_path / "event.json").write_text("{}", encoding="utf-8")
+    env = {
+        "GITHUB_EVENT_NAME": "workflow_dispatch",
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        "GITHUB_WORKSPACE": str(tree.root),
+        "INPUT_MERGE-REPORTS": "shards/*.json",
+    }
+    for given, agreed in (("high", True), ("HIGH", True), ("medium", False)):
+        ctx = from_env({**env, "INPUT_FAIL-ON": given})
+        if agreed:
+            assert sharding.fold(ctx, action._options(ctx)).config.fail_on is Severity.HIGH
+            continue
+        with pytest.raises(
+            UsageError, match="input fail-on: the shards scanned with 'high', this step gives"
+        ):
+            sharding.fold(ctx, action._options(ctx))
 
 
 def test_merge_reports_are_read_as_users_write_them_and_missing_ones_exit_3(tmp_path: Path) -> None:

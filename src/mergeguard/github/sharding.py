@@ -59,7 +59,7 @@ def fold(ctx: ActionContext, options: request.RequestOptions) -> merged.Folded:
         )
     reports = [merge.read(source) for source in report_paths(ctx)]
     folded = merged.fold(reports, options.names, ctx.root, ctx.workspace)
-    _same_inputs(options, folded.options)
+    _same_inputs(options, folded)
     if (folded.options.base is None) != (ctx.scope is Scope.ALL):
         scanned = "every file" if folded.options.base is None else "the changed files"
         raise UsageError(
@@ -71,10 +71,12 @@ def fold(ctx: ActionContext, options: request.RequestOptions) -> merged.Folded:
     return folded
 
 
-def _same_inputs(step: request.RequestOptions, theirs: request.RequestOptions) -> None:
-    """UsageError naming the first input this step gives with another value than the shards recorded."""
+def _same_inputs(step: request.RequestOptions, folded: merged.Folded) -> None:
+    """UsageError naming the first input this step gives with another value than the shards recorded
+    (`fail-on` as it took effect: `high` is the shards' default, or their config's `fail-on: high`)."""
+    theirs = folded.options
     pairs = {
-        "fail-on": (step.fail_on, theirs.fail_on),
+        "fail-on": (step.fail_on, folded.config.fail_on),
         "scanners": (_names(step.scanners, step.names), _names(theirs.scanners, step.names)),
         "config": (_path(step.config), _path(theirs.config)),
         "baseline": (_path(step.baseline), _path(theirs.baseline)),
