@@ -82,6 +82,10 @@ def test_empty_file_means_defaults(tmp_path: Path) -> None:
         ("fail-on: high\nfail-on: low\n", 2, "fail-on", "appears twice"),
         ("- just\n- a list\n", 1, "(top level)", "must be a mapping"),
         ("fail-on: high\n  bad: indent\n", 2, "(file)", "not valid YAML"),
+        # Found by a trial: a zero-width space or a Cyrillic letter in a key was printed as it is.
+        ("fail-on\u200b: medium\n", 1, "'fail-on\\u200b'", "unknown key"),
+        ("scanners:\n  b\u0430ndit: false\n", 2, "scanners.'b\\u0430ndit'", "unknown scanner"),
+        ("fail-on-kind:\n  s\u0435cret: low\n", 2, "fail-on-kind.'s\\u0435cret'", "unknown kind"),
     ],
 )
 def test_bad_config_names_file_key_and_line(

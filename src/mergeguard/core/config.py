@@ -154,8 +154,10 @@ class _Reader(yamlfile.NodeReader):
         result = {}
         for name, (name_node, value) in self.mapping(node, key).items():
             if name not in self.known:
-                self.fail(name_node, f"{key}.{name}", f"unknown scanner (known: {', '.join(self.known)})")
-            result[name] = self.scanner(value, f"{key}.{name}")
+                self.fail(
+                    name_node, yamlfile.member(key, name), f"unknown scanner (known: {', '.join(self.known)})"
+                )
+            result[name] = self.scanner(value, yamlfile.member(key, name))
         return MappingProxyType(result)
 
     def scanner(self, node: yaml.Node, key: str) -> ScannerSettings:
@@ -174,11 +176,11 @@ class _Reader(yamlfile.NodeReader):
         result = {}
         for name, (name_node, value) in self.mapping(node, key).items():
             if name.lower() not in known:  # any letter case, as `fail-on`'s severities
-                self.fail(name_node, f"{key}.{name}", f"unknown kind (known: {', '.join(known)})")
+                self.fail(name_node, yamlfile.member(key, name), f"unknown kind (known: {', '.join(known)})")
             if Kind(name.lower()) in result:
-                self.fail(name_node, f"{key}.{name}", "appears twice")
+                self.fail(name_node, yamlfile.member(key, name), "appears twice")
             if not yamlfile.is_null(value):  # `secret:` with nothing after it: `fail-on` decides
-                result[Kind(name.lower())] = self.severity(value, f"{key}.{name}")
+                result[Kind(name.lower())] = self.severity(value, yamlfile.member(key, name))
         return MappingProxyType(result)
 
     def severity(self, node: yaml.Node, key: str) -> Severity:

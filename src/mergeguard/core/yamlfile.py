@@ -45,7 +45,7 @@ class NodeReader:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.fail(key_node, key, f"has a key that is {shown(key_node)}, not a name")
             name = str(key_node.value)
-            where = f"{key}.{name}" if key != "(top level)" else name
+            where = member(key, name)
             if allowed and name not in allowed:
                 self.fail(key_node, where, f"unknown key (known: {', '.join(allowed)})")
             if name in items:
@@ -81,6 +81,13 @@ class NodeReader:
         if not isinstance(node, yaml.ScalarNode) or is_null(node):
             self.fail(node, key, f"must be {what}")
         return str(node.value)
+
+
+def member(key: str, name: str) -> str:
+    """`key.name` as an error names it, `name` at the top level; a name with anything but printable
+    ASCII in it is shown escaped (`'fail-on\\u200b'`): an invisible or look-alike letter would hide."""
+    shown_name = name if name.isascii() and name.isprintable() else ascii(name)
+    return shown_name if key == "(top level)" else f"{key}.{shown_name}"
 
 
 def unquoted(node: yaml.Node) -> yaml.Node:
