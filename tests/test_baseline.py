@@ -96,6 +96,13 @@ def test_an_all_digit_fingerprint_written_by_hand_stays_a_string(tmp_path: Path)
             "appears twice",
         ),
         ("version: 1\nentries: [\n", 3, "(file)", "not valid YAML"),
+        (  # found by a trial: "must be a date (YYYY-MM-DD)", though it is written so
+            f"version: 1\nentries:\n- {{fingerprint: {FP}, tool: t, rule: r, path: p, reason: x,"
+            " expires: 2027-02-30}\n",
+            3,
+            "entries[0].expires",
+            "'2027-02-30': no such day",
+        ),
     ],
 )
 def test_a_malformed_baseline_is_an_error_never_empty(
@@ -127,6 +134,8 @@ def test_expiry_ends_on_the_day() -> None:
         "2027-01-31T10:00:00-05:00",
         "'2027-01-31T12:00:00Z'",  # quoted, as some editors and generators write it
         '"2027-01-31 23:30:00"',
+        "20270131",  # an int to YAML, read as its quoted form is (found by a trial: refused)
+        "'20270131'",
     ],
 )
 def test_an_expiry_written_as_a_timestamp_is_its_day(written: str, tmp_path: Path) -> None:
@@ -162,3 +171,8 @@ def test_what_hand_written_baselines_say_in_other_words_reads_the_same(tmp_path:
     assert baseline.load(path) == (BaselineEntry(FP, "bandit", "B602", "api/app.py", "tracked"),)
     path.write_text("version: 1\nentries:\n  # none accepted yet\n")
     assert baseline.load(path) == ()
+    path.write_text(  # found by a trial: an empty `accepted_by` was refused, an empty `expires` not
+        f"version: 1\nentries:\n- fingerprint: {FP}\n  tool: bandit\n  rule: B602\n"
+        "  path: api/app.py\n  reason: tracked\n  accepted_by:\n  expires:\n"
+    )
+    assert baseline.load(path) == (BaselineEntry(FP, "bandit", "B602", "api/app.py", "tracked"),)

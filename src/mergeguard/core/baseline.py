@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 BASELINE_FILE = ".mergeguard-baseline.yml"
 VERSION = 1
 _FINGERPRINT = re.compile(r"[0-9a-f]{32}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8}")  # YYYY-MM-DD, or YYYYMMDD
 _KEYS = ("fingerprint", "tool", "rule", "path", "reason", "accepted_by", "expires")
 _HEADER = (
     "# mergeguard baseline: findings accepted on purpose, matched by fingerprint (not by line).\n"
@@ -98,7 +99,7 @@ def _entry(reader: yamlfile.NodeReader, node: yaml.Node, key: str) -> BaselineEn
     values = {
         name: reader.literal(value, f"{key}.{name}")
         for name, (_, value) in items.items()
-        if name != "expires"
+        if name != "expires" and not (name == "accepted_by" and yamlfile.is_null(value))  # no one named
     }
     values["fingerprint"] = values["fingerprint"].lower()  # as copied from a tool that shows it in capitals
     if not _FINGERPRINT.fullmatch(values["fingerprint"]):
@@ -123,6 +124,11 @@ def _date(reader: yamlfile.NodeReader, node: yaml.Node, key: str) -> dt.date | N
     """The day an acceptance ends; `expires: null` (or nothing after it) is no end, as no `expires`."""
     if yamlfile.is_null(node):
         return None
+    if isinstance(node, yaml.ScalarNode) and _DAY.fullmatch(text := str(node.value).strip()):
+        try:  # written as a number (`20270101`, an int to YAML) or a day YAML cannot make (`2027-02-30`)
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            reader.fail(node, key, f"{text!r}: no such day")
     value = reader.scalar(node, key, (dt.date, str), "a date (YYYY-MM-DD)", lambda v: v)
     if isinstance(value, dt.datetime):  # a timestamp (`2026-12-31T00:00:00Z`): its day, as written
         return value.date()
