@@ -405,6 +405,75 @@ def test_a_shard_with_another_config_is_refused_naming_it(
     assert code == 2 and f"shard 2/2 ({reports[1]}) has another config than shard 1/2 ({reports[0]})" in text
 
 
+def _set(path: str, value: object) -> Any:
+    """An edit of a shard section setting the field at `path` (keys and list indexes, dotted)."""
+
+    def change(section: dict[str, Any]) -> None:
+        *where, last = [int(k) if k.isdigit() else k for k in path.split(".")]
+        target: Any = section
+        for key in where:
+            target = target[key]
+        if value is _DROP:
+            del target[last]
+        else:
+            target[last] = value
+
+    return change
+
+
+_DROP = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (
+            "outcomes.0.findings.0.location",
+            None,
+            "shard.outcomes[0].findings[0].location: expected [path, start line, end line, column], got null",
+        ),
+        ("outcomes.0.findings.0.kind", _DROP, "shard.outcomes[0].findings[0].kind: missing"),
+        ("outcomes.0.findings.0.kind", "bug", "shard.outcomes[0].findings[0].kind: expected one of "),
+        ("outcomes.0.duration_s", "x", 'shard.outcomes[0].duration_s: expected a number, got "x"'),
+        ("outcomes.0.status", 1, "shard.outcomes[0].status: expected one of ok, skipped, failed, got 1"),
+        ("options.timeout", "soon", 'shard.options.timeout: expected a number or null, got "soon"'),
+        ("index", "2", 'shard.index: expected a whole number, got "2"'),
+        ("rescan", None, "shard.rescan: expected an object, got null"),
+    ],
+)
+def test_a_bad_field_of_a_shard_report_is_named_by_its_path(
+    path: str, value: object, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a trial: `location: null` said "cannot unpack non-iterable NoneType object"."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("Dockerfile", "FROM python:latest\n")
+    tree.commit("base")
+    report = str(tmp_path / "s.json")
+    args = ["scan", str(tree.root), "--scanners", "hadolint", "--shard", "1/1", "--json", report]
+    assert _run(args, capsys)[0] == 0
+
+    def first_with_findings(section: dict[str, Any]) -> None:  # that outcome first: `outcomes.0`
+        section["outcomes"].sort(key=lambda o: not o["findings"])
+        _set(path, value)(section)
+
+    _edit(report, first_with_findings)
+    code, text = _run(["merge", report], capsys)
+    assert code == 2 and f"{report}: {message}" in text and "Traceback" not in text
+
+
+def test_shards_of_other_options_are_refused_naming_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("Dockerfile", "FROM python:latest\n")
+    tree.commit("base")
+    reports = _shards(tree.root, tmp_path, 2, ["--all-files"], capsys, scanners="hadolint")
+    _edit(reports[1], _set("options.fail_on", "low"))
+    code, text = _run(["merge", *reports], capsys)
+    assert code == 2 and f"({reports[1]}) has another scan options than shard 1/2" in text
+    assert text.rstrip().endswith(": fail-on: low vs (none)"), text
+
+
 @pytest.mark.parametrize(
     "parts", [[["bandit", 1, 10**9]], [["bandit", 0, 2]], [["bandit", 3, 2]], [[1, 1, 2]], "x"]
 )
@@ -421,4 +490,4 @@ def test_a_tampered_part_list_is_an_unusable_report(
     data["shard"]["parts"] = parts
     report.write_text(json.dumps(data), encoding="utf-8")
     code, text = _run(["merge", str(report)], capsys)
-    assert code == 2 and f"{report}: shard:" in text and "Traceback" not in text
+    assert code == 2 and f"{report}: shard" in text and "Traceback" not in text

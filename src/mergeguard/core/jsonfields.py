@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -77,3 +78,48 @@ def dig(data: object, keys: Sequence[str]) -> Any:
     for key in keys:
         data = data.get(key) if isinstance(data, dict) else None
     return data
+
+
+class FieldError(ValueError):
+    """A value that does not read: its JSON path (`.outcomes[3].kind`) and what was expected there."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}" if path else problem)
+        self.path = path
+        self.problem = problem
+
+
+def field(data: object, key: str, read: Callable[[Any], T]) -> T:
+    """`read(data[key])`; FieldError naming the key (and the path below it) when it is absent or unfit.
+
+    `read` says what it expected by raising TypeError or ValueError (or a FieldError of its own)."""
+    if not isinstance(data, dict):
+        raise FieldError("", f"expected an object, got {got(data)}")
+    if key not in data:
+        raise FieldError(f".{key}", "missing")
+    return _within(f".{key}", read, data[key])
+
+
+def each(values: object, read: Callable[[Any], T]) -> tuple[T, ...]:
+    """`read` of every item of the list `values`; FieldError naming the item's index."""
+    if not isinstance(values, list):
+        raise FieldError("", f"expected a list, got {got(values)}")
+    return tuple(_within(f"[{i}]", read, value) for i, value in enumerate(values))
+
+
+def got(value: object) -> str:
+    """A JSON value as an error names it: `null`, `"x"`, `[1, 2]` (cut short)."""
+    try:
+        text = json.dumps(value, ensure_ascii=True)
+    except (TypeError, ValueError):
+        text = type(value).__name__
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _within(step: str, read: Callable[[Any], T], value: object) -> T:
+    try:
+        return read(value)
+    except FieldError as exc:
+        raise FieldError(step + exc.path, exc.problem) from None
+    except (TypeError, ValueError) as exc:
+        raise FieldError(step, str(exc)) from None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mergeguard.core import gitrepo, jsonload
+from mergeguard.core import gitrepo, jsonfields, jsonload
 from mergeguard.core.baseline import BaselineEntry
 from mergeguard.core.basepolicy import PolicyFiles
 from mergeguard.core.changes import collect
@@ -16,7 +16,16 @@ from mergeguard.core.config import Config
 from mergeguard.core.errors import MissingShardError, UsageError
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.text import plain
-from mergeguard.scan import basescan, imported, pipeline, policydiff, shard_files, shard_scope, shards
+from mergeguard.scan import (
+    basescan,
+    imported,
+    pipeline,
+    policydiff,
+    shard_files,
+    shard_outcomes,
+    shard_scope,
+    shards,
+)
 from mergeguard.scan.registry import REGISTRY, select
 
 OPTIONS = ("path", "base", "config", "baseline", "fail_on", "timeout", "ignore_unfixed", "scanners")
@@ -47,21 +56,39 @@ def section(result: pipeline.ScanResult, shard: shards.Shard, options: dict[str,
         "options": {k: options.get(k) for k in OPTIONS},
         "scope": shard_scope.of(result.changes, result.config),
         "parts": [[p.scanner, p.index, p.count] for p in result.shard_parts],
-        "outcomes": [shards.outcome_dict(o) for o in result.outcomes],
+        "outcomes": [shard_outcomes.outcome_dict(o) for o in result.outcomes],
         "rescan": _rescan_dict(result.rescan or basescan.Rescan()),
     }
 
 
 def _rescan_dict(rescan: basescan.Rescan) -> dict[str, Any]:
     return {
-        "outcomes": [shards.outcome_dict(o) for o in rescan.outcomes],
+        "outcomes": [shard_outcomes.outcome_dict(o) for o in rescan.outcomes],
         "scanned": sorted([tool, path] for tool, path in rescan.scanned),
     }
 
 
-def _rescan_from(data: dict[str, Any]) -> basescan.Rescan:
-    outcomes = tuple(shards.outcome_from(o) for o in data["outcomes"])
-    return basescan.Rescan(outcomes, frozenset((shards.text(t), shards.text(p)) for t, p in data["scanned"]))
+def _rescan_from(data: object) -> basescan.Rescan:
+    outcomes = jsonfields.field(data, "outcomes", _outcomes)
+    return basescan.Rescan(
+        outcomes, frozenset(jsonfields.field(data, "scanned", lambda v: jsonfields.each(v, _scanned)))
+    )
+
+
+def _scanned(value: object) -> tuple[str, str]:
+    tool, path = shard_outcomes.row(value, "[tool, path]")
+    return shard_outcomes.text(tool), shard_outcomes.text(path)
+
+
+def _outcomes(value: object) -> tuple[ScanOutcome, ...]:
+    return jsonfields.each(value, shard_outcomes.outcome_from)
+
+
+def _part(value: object) -> shard_files.Part:
+    name, index, count = shard_outcomes.row(value, "[scanner, part, count]")
+    return shard_files.Part(
+        shard_outcomes.text(name), shard_outcomes.whole(index), shard_outcomes.whole(count)
+    )
 
 
 def read(source: str) -> ShardReport:
@@ -73,17 +100,19 @@ def read(source: str) -> ShardReport:
     part = data.get("shard") if isinstance(data, dict) else None
     if not isinstance(part, dict):
         raise UsageError(f"{plain(source)}: shard: missing (not written by `mergeguard scan --shard I/N`)")
-    try:
-        shard = shards.Shard(int(part["index"]), int(part["count"]))
-        options = part["options"]
-        _check_options(options)
-        head = part["head"]
-        scope = shard_scope.read(part["scope"])
-        parts = tuple(shard_files.Part(shards.text(n), int(i), int(k)) for n, i, k in part["parts"])
-        outcomes = tuple(shards.outcome_from(o) for o in part["outcomes"])
-        rescan = _rescan_from(part["rescan"])
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        raise UsageError(f"{plain(source)}: shard: not a readable shard report ({plain(str(exc))})") from None
+    try:  # each field named by its JSON path when it is missing or not what `section` writes
+        shard = shards.Shard(
+            jsonfields.field(part, "index", shard_outcomes.whole),
+            jsonfields.field(part, "count", shard_outcomes.whole),
+        )
+        options = jsonfields.field(part, "options", _options)
+        head = jsonfields.field(part, "head", lambda value: value)
+        scope = jsonfields.field(part, "scope", shard_scope.read)
+        parts = jsonfields.field(part, "parts", lambda value: jsonfields.each(value, _part))
+        outcomes = jsonfields.field(part, "outcomes", _outcomes)
+        rescan = jsonfields.field(part, "rescan", _rescan_from)
+    except jsonfields.FieldError as exc:
+        raise UsageError(f"{plain(source)}: shard{plain(exc.path)}: {plain(exc.problem)}") from None
     if not 1 <= shard.index <= shard.count or not (head is None or isinstance(head, str)):
         raise UsageError(f"{plain(source)}: shard: index, count or head out of range")
     if any(not 1 <= p.index <= p.count <= shard.count for p in parts):
@@ -214,9 +243,10 @@ def _joined(reports: Sequence[ShardReport]) -> list[ScanOutcome]:
 
 
 def _values(odd: object, usual: object) -> str:
-    """ ": abc vs def" for two scalar values (nothing for option sets)."""
-    if isinstance(odd, dict) or isinstance(usual, dict):
-        return ""
+    """ ": abc vs def" for two scalar values; for option sets, each option that differs by name."""
+    if isinstance(odd, dict) and isinstance(usual, dict):
+        keys = [k for k in OPTIONS if odd.get(k) != usual.get(k)]
+        return ": " + "; ".join(f"{k.replace('_', '-')}{_values(odd.get(k), usual.get(k))}" for k in keys)
     one, other = (None if v is None else str(v) for v in (odd, usual))
     return f": {shard_scope.shown(one)} vs {shard_scope.shown(other)}"
 
@@ -229,11 +259,15 @@ _SHARED: tuple[tuple[str, Callable[[ShardReport], object]], ...] = (
 )
 
 
-def _check_options(options: object) -> None:
-    """The recorded options have this version's keys and types (a report is read like any input)."""
+def _options(options: object) -> dict[str, Any]:
+    """The recorded options, with this version's keys and types (a report is read like any input)."""
     if not isinstance(options, dict) or set(options) != set(OPTIONS):
-        raise ValueError("options do not match this mergeguard version")
+        raise ValueError(f"expected an object of the keys {', '.join(OPTIONS)} (another mergeguard version?)")
     for key, value in options.items():
-        kinds = (bool,) if key == "ignore_unfixed" else (int, float) if key == "timeout" else (str,)
+        kinds, what = _OPTION_TYPES.get(key, ((str,), "a string or null"))
         if not (isinstance(value, kinds) or (value is None and key != "ignore_unfixed")):
-            raise ValueError(f"options.{key}: unexpected value")
+            raise jsonfields.FieldError(f".{key}", f"expected {what}, got {jsonfields.got(value)}")
+    return options
+
+
+_OPTION_TYPES = {"ignore_unfixed": ((bool,), "true or false"), "timeout": ((int, float), "a number or null")}

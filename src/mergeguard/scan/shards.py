@@ -1,4 +1,4 @@
-"""`scan --shard I/N`: which scanners a shard runs, and the exact outcomes it hands to `merge`.
+"""`scan --shard I/N`: which scanners a shard runs (its outcomes are written by `scan.shard_outcomes`).
 
 The split is deterministic on every machine: a fixed weight table (typical relative run times
 on a mid-sized repository, not this machine's measured history) and the longest-first greedy rule
@@ -14,12 +14,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any
 
 from mergeguard.core.errors import UsageError
-from mergeguard.core.jsonfields import Fail, maybe, need
-from mergeguard.core.model import Finding, Kind, Location, Package, Severity, SeverityNote, Sighting
-from mergeguard.core.outcome import Misclassified, Oversized, ScanOutcome, Status
 from mergeguard.scan import shard_files
 from mergeguard.scan.registry import TOOLS
 from mergeguard.scanners.base import Job
@@ -114,100 +110,3 @@ def assigned(jobs: Iterable[Job], shard: Shard | None, selected: Callable[[str],
 
 def _weight(name: str, selected: Callable[[str], bool]) -> int:
     return WEIGHTS.get(name, DEFAULT_WEIGHT) if selected(name) else 0
-
-
-def outcome_dict(outcome: ScanOutcome) -> dict[str, Any]:
-    """One scanner's outcome with its findings before dedupe, every field (evidence is hashed)."""
-    dropped, over = outcome.misclassified, outcome.oversized
-    return {
-        "scanner": outcome.scanner,
-        "status": outcome.status.value,
-        "reason": outcome.reason,
-        "version": outcome.version,
-        "duration_s": outcome.duration_s,
-        "misclassified": None if dropped is None else [dropped.count, dropped.kinds, dropped.paths],
-        "oversized": None if over is None else [over.limit_bytes, over.paths],
-        "findings": [finding_dict(f) for f in outcome.findings],
-    }
-
-
-def finding_dict(f: Finding) -> dict[str, Any]:
-    """Every field of a finding, to be read back by `finding_from`."""
-    loc, pkg, note = f.location, f.package, f.severity_note
-    return {
-        "tool": f.tool,
-        "rule_id": f.rule_id,
-        "severity": f.severity.label,
-        "title": f.title,
-        "message": f.message,
-        "location": [loc.path, loc.start_line, loc.end_line, loc.column],
-        "kind": f.kind.value,
-        "package": None if pkg is None else [pkg.name, pkg.installed, pkg.fixed, pkg.ecosystem],
-        "cve_ids": list(f.cve_ids),
-        "cwe_ids": list(f.cwe_ids),
-        "help_uri": f.help_uri,
-        "commit": f.commit,
-        "evidence": f.evidence,
-        "fingerprint": f.fingerprint,
-        "also": [[s.tool, s.rule_id] for s in f.also],
-        "severity_note": None if note is None else [note.original.label, note.reason],
-    }
-
-
-def outcome_from(data: dict[str, Any]) -> ScanOutcome:
-    """An outcome written by `outcome_dict` (KeyError, TypeError or ValueError when it is not)."""
-    dropped, over = data["misclassified"], data["oversized"]
-    return ScanOutcome(
-        _str(data["scanner"]),
-        Status(data["status"]),
-        tuple(finding_from(f) for f in data["findings"]),
-        _str(data["reason"]),
-        _str(data["version"]),
-        float(data["duration_s"]),
-        None if dropped is None else Misclassified(int(dropped[0]), _strs(dropped[1]), _strs(dropped[2])),
-        None if over is None else Oversized(int(over[0]), _strs(over[1])),
-    )
-
-
-def finding_from(d: dict[str, Any]) -> Finding:
-    """A finding written by `finding_dict`."""
-    path, start, end, column = d["location"]
-    pkg, note = d["package"], d["severity_note"]
-    return Finding(
-        _str(d["tool"]),
-        _str(d["rule_id"]),
-        Severity.parse(d["severity"]),
-        _str(d["title"]),
-        _str(d["message"]),
-        Location(_str(path), int(start), int(end), None if column is None else int(column)),
-        Kind(d["kind"]),
-        None if pkg is None else Package(_str(pkg[0]), _str(pkg[1]), _opt(pkg[2]), _opt(pkg[3])),
-        _strs(d["cve_ids"]),
-        _strs(d["cwe_ids"]),
-        _opt(d["help_uri"]),
-        _opt(d["commit"]),
-        _str(d["evidence"]),
-        _str(d["fingerprint"]),
-        tuple(Sighting(_str(t), _str(r)) for t, r in d["also"]),
-        None if note is None else SeverityNote(Severity.parse(note[0]), _str(note[1])),
-    )
-
-
-def _expected(what: str) -> Fail:
-    return lambda value: TypeError(f"expected {what}, got {type(value).__name__}")
-
-
-def text(value: object) -> str:
-    """`value` when it is a string (TypeError otherwise): for the fields of a shard report."""
-    return need(value, str, _expected("a string"))
-
-
-_str = text
-
-
-def _opt(value: object) -> str | None:
-    return maybe(value, str, _expected("a string"))
-
-
-def _strs(values: object) -> tuple[str, ...]:
-    return tuple(_str(v) for v in need(values, list, _expected("a list")))
