@@ -407,6 +407,9 @@ def test_scanners_none_without_reports_is_a_usage_error(
 ) -> None:
     assert main(["scan", str(repo.root), "--scanners", "none"]) == 2
     assert "nothing would be checked" in capsys.readouterr().err
+    # An image is scanned by trivy-image, which `none` leaves out: it passed with nothing scanned.
+    assert main(["scan", str(repo.root), "--scanners", "none", "--image", "alpine:3.20", "--offline"]) == 2
+    assert "nothing would be checked" in capsys.readouterr().err
 
 
 def test_a_config_turning_every_scanner_off_is_refused_naming_it(

@@ -83,10 +83,8 @@ class ScanResult:
 
 def scan(request: ScanRequest, config: Config) -> ScanResult:
     """Run the gate: the flow of DESIGN.md, stage after stage."""
-    if request.scanners == () and not (request.reports or request.images):
-        raise UsageError(
-            "no scanner selected (`none`) and no report or image to gate on: nothing would be checked"
-        )
+    if request.scanners == () and not request.reports:  # an image is scanned by trivy-image: `none` too
+        raise UsageError("no scanner selected (`none`) and no report to gate on: nothing would be checked")
     if request.scanners is None and not request.reports and not any(map(config.enabled, REGISTRY)):
         raise ConfigError(
             config.source,
