@@ -60,6 +60,18 @@ def test_a_pin_trivy_listed_in_no_report_fails_the_scanner(tmp_path: Path) -> No
         TrivyDepsScanner().parse(ToolOutput(report), target)
 
 
+@pytest.mark.parametrize("name", ["uv.lock", "poetry.lock", "pylock.toml"])
+def test_a_lock_file_that_is_not_toml_fails_the_scanner(name: str, tmp_path: Path) -> None:
+    """Trivy reads nothing of a broken TOML lock and says nothing: it is no clean result."""
+    root = tmp_path / "view"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / name).write_text('[[package]]\nname = "werkzeug"\nversion = "0.14.1\n')  # unclosed
+    target = Target(root, (f"app/{name}",), root, workdir=tmp_path)
+    report = json.dumps({"SchemaVersion": 2, "ArtifactName": str(root), "ArtifactType": "filesystem"})
+    with pytest.raises(ScannerError, match=rf"app/{name} is not valid TOML \(.*\): Trivy read nothing of it"):
+        TrivyDepsScanner().parse(ToolOutput(report), target)
+
+
 @pytest.mark.parametrize(
     ("name", "offline", "expected"),
     [

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import replace
+from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.errors import ParseError, ScannerError
-from mergeguard.core.filekinds import FileKind, classify
+from mergeguard.core.filekinds import PYLOCK, FileKind, classify
 from mergeguard.core.jsonfields import objects_in
 from mergeguard.core.model import Finding, Location
 from mergeguard.core.packagenames import normalise
@@ -73,6 +75,7 @@ class TrivyDepsScanner:
             found += [_real(f, laid[f.location.path]) for f in in_view]
             listed |= {(laid[path].path, name, version) for path, name, version in listed_there}
         _fail_on_unread(target, laid, listed)
+        _fail_on_unreadable_locks(target)
         # Trivy passes over a pip requirement that is not `==`-pinned without a word: say so.
         pip_files = [path for path in target.files if FileKind.PIP_REQUIREMENTS in classify(path)]
         return [*found, *pip_requirements.findings(NAME, pip_requirements.read(target.root, pip_files))]
@@ -114,6 +117,25 @@ def _fail_on_unread(target: Target, laid: dict[str, pipview.Laid], listed: Liste
         more = f" and {len(unread) - _SHOWN} more" if len(unread) > _SHOWN else ""
         shown = ", ".join(unread[:_SHOWN])
         raise ScannerError(f"Trivy did not read {len(unread)} exact pin(s), not audited: {shown}{more}")
+
+
+def _fail_on_unreadable_locks(target: Target) -> None:
+    """ScannerError naming a TOML lock file that is not TOML: Trivy reads nothing of it and says
+    nothing (uv.lock, poetry.lock, pylock.toml, Cargo.lock), which would pass as no advisory."""
+    for path in target.files:
+        name = PurePosixPath(path).name.lower()
+        if name not in _TOML_LOCKS and not PYLOCK.fullmatch(name):
+            continue
+        data = read_regular(target.root / path)
+        try:
+            tomllib.loads(data.decode("utf-8-sig") if data is not None else "")
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ScannerError(
+                f"{path} is not valid TOML ({exc}): Trivy read nothing of it, not audited"
+            ) from None
+
+
+_TOML_LOCKS = frozenset({"uv.lock", "poetry.lock", "cargo.lock"})
 
 
 def _as_is(target: Target, path: str) -> pipview.Laid:
