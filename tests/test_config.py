@@ -76,6 +76,7 @@ def test_empty_file_means_defaults(tmp_path: Path) -> None:
         ("exclude: examples/**\n", 1, "exclude", "list of glob patterns"),
         ("exclude:\n  - ok\n  - {a: 1}\n", 3, "exclude", "glob pattern string"),
         ("scanners:\n  trivvy: false\n", 2, "scanners.trivvy", "unknown scanner"),
+        ("scanners:\n  bandit: false\n  Bandit: true\n", 3, "scanners.Bandit", "appears twice"),
         ("scanners:\n  bandit: {enabled: yes please}\n", 2, "scanners.bandit.enabled", "true or false"),
         ("scanners:\n  bandit:\n    timout: 3\n", 3, "scanners.bandit.timout", "unknown key"),
         ("scanners: [bandit]\n", 1, "scanners", "must be a mapping"),
@@ -97,6 +98,15 @@ def test_bad_config_names_file_key_and_line(
     assert message.startswith(f"{tmp_path / '.mergeguard.yml'}:{line}: {key}: ")
     assert problem in message
     assert "\n" not in message
+
+
+def test_scanner_names_are_read_in_any_letter_case(tmp_path: Path) -> None:
+    """As `--scanners` reads them: `Bandit: false` was an unknown scanner."""
+    path = tmp_path / ".mergeguard.yml"
+    path.write_text("scanners:\n  Bandit: false\n  HADOLINT: {timeout: 30}\n")
+    loaded = config.load(path, KNOWN)
+    assert not loaded.enabled("bandit") and loaded.enabled("hadolint")
+    assert loaded.scanners["hadolint"].timeout_s == 30
 
 
 def test_unreadable_config(tmp_path: Path) -> None:

@@ -153,11 +153,13 @@ class _Reader(yamlfile.NodeReader):
     def scanners(self, node: yaml.Node, key: str) -> Mapping[str, ScannerSettings]:
         result = {}
         for name, (name_node, value) in self.mapping(node, key).items():
-            if name not in self.known:
+            if name.lower() not in self.known:  # any letter case, as `--scanners` reads them (`Bandit`)
                 self.fail(
                     name_node, yamlfile.member(key, name), f"unknown scanner (known: {', '.join(self.known)})"
                 )
-            result[name] = self.scanner(value, yamlfile.member(key, name))
+            if name.lower() in result:
+                self.fail(name_node, yamlfile.member(key, name), "appears twice")
+            result[name.lower()] = self.scanner(value, yamlfile.member(key, name))
         return MappingProxyType(result)
 
     def scanner(self, node: yaml.Node, key: str) -> ScannerSettings:
