@@ -230,6 +230,11 @@ SHA512 = (
         ("export NODE_GPG_KEYS='0x4ED778F539E3634C'", True),
         ("API_TOKEN=A035C8C19219BA821ECEA86B64E628F8D684696D", False),  # hex under a credential's name
         ("GPG_PASSPHRASE=A035C8C19219BA821ECEA86B64E628F8D684696D1", False),  # no fingerprint's length
+        # A red team's: the rule speaks for its own value, not for a password beside it on the line.
+        ('API_TOKEN="q8ZrT3vN6yB1xK5wQ2mJ7pL4" # rotated, gpg 3AA5C34371567BD2', False),
+        ("export GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D DB_PASSWORD=Vq7zL2pX9wK4", False),
+        (f"export APP_SHA256={SHA512[:64]} API_TOKEN=q8ZrT3vN6yB1xK5wQ2mJ7pL4", False),
+        ("ENV GPG_PASSWORD=A035C8C19219BA821ECEA86B64E628F8D684696D", False),  # a password under GPG
     ],
 )
 def test_a_checksum_or_a_pgp_fingerprint_generic_heuristics_saw_is_medium(

@@ -78,6 +78,8 @@ REAL_LOOKING = {
         "CACHE=redis://cache:" + "passwordK7q2Zr@cache.example.com:6379/0\n"  # a word, then a secret
         "DB=postgres://admin:" + "MyStrongSecureRootPassword@db.prod.corp.com/x\n"  # a red team's
     ),
+    # A red team's: a published example on the line of a real password speaks only for itself.
+    "beside.sh": "export TEST_JWT=" + JWT_IO + ' DB_PASSWORD="Vq7#zL2p' + 'X9wK4mN8"\n',
     "runtime.py": (  # a run-time field beside a real password; jwt.io's header on a real token
         'CACHE = "rediss://enigma:{}' + 'Xk9vB2mQ7pLw4Rt8@cache.example.com:6379".format(n)\n'
         'TOKEN = "'
@@ -172,6 +174,7 @@ def test_what_is_not_a_secret_is_low_and_says_why(
         ("aws.py", 1),
         ("heroku.py", 1),
         ("both.cs", 1),
+        ("beside.sh", 1),
         *(("runtime.py", line) for line in (1, 2, 3)),
     ],
 )

@@ -354,16 +354,12 @@ def _env_secret(cause: str, line: int) -> dict[str, Any]:
         ("ENV GPG_KEY=7169605F62C751356D054A26A821E680E5FA6305 DB_PASSWORD=changeme", True),
         ("ENV GPG_TOKEN=not-a-key-id", True),
         ("ENV API_KEY 7169605F62C751356D054A26A821E680E5FA6305", True),  # hex, but no GPG/PGP name
-        ("ENV POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password", False),  # where the secret is mounted
-        ('ENV DB_PASSWORD_FILE="C:/secrets/db" GPG_KEY=7169605F62C751356D054A26A821E680E5FA6305', False),
-        ("ENV POSTGRES_PASSWORD_FILE=/run/secrets/db POSTGRES_PASSWORD=hunter22", True),
-        ("ENV API_KEY_FILE=s3cr3t-value", True),  # not a path
-        ("ENV TOKEN_FILE=/run/x;echo", True),
+        ("ENV GPG_PASSWORD=7169605F62C751356D054A26A821E680E5FA6305", True),  # a red team's: a password
+        # An image's ENV naming a secret's file: whether one of its layers wrote the file is unknown.
+        ("ENV POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password", True),
     ],
 )
-def test_a_pgp_key_id_or_a_secrets_file_in_env_is_no_secret_wherever_trivy_quotes_it(
-    cause: str, kept: bool
-) -> None:
+def test_a_pgp_key_id_in_env_is_no_secret_wherever_trivy_quotes_it(cause: str, kept: bool) -> None:
     """Read from the cause Trivy quotes, so an image's configuration (no Dockerfile to read) too."""
     result = {
         "Target": "app:1 (alpine 3.18)",
@@ -372,4 +368,29 @@ def test_a_pgp_key_id_or_a_secrets_file_in_env_is_no_secret_wherever_trivy_quote
     }
     report = {"ArtifactName": "app:1", "ArtifactType": "container_image", "Results": [result]}
     found = parse_report(json.dumps(report), "trivy-image", TARGET)
+    assert [f.rule_id for f in found] == (["DS-0031"] if kept else [])
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "kept"),
+    [
+        ("FROM postgres:16\nENV POSTGRES_PASSWORD_FILE=/run/secrets/db\n", False),  # mounted at run time
+        # A red team's: the Dockerfile writes the file itself, baking the secret into a layer.
+        (
+            "FROM postgres:16\nENV POSTGRES_PASSWORD_FILE=/run/secrets/db\nRUN echo pw > /run/secrets/db\n",
+            True,
+        ),
+        ("FROM postgres:16\nENV POSTGRES_PASSWORD_FILE=/run/secrets/db\nCOPY db.conf /run/secrets/\n", True),
+        ("FROM postgres:16\nENV POSTGRES_PASSWORD_FILE=/run/secrets/db POSTGRES_PASSWORD=hunter22\n", True),
+        ("FROM app:1\nENV API_KEY_FILE=s3cr3t-value\n", True),  # not a path
+    ],
+)
+def test_a_secrets_file_in_env_is_no_secret_unless_the_dockerfile_writes_it(
+    tmp_path: Path, dockerfile: str, kept: bool
+) -> None:
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    record = _env_secret(dockerfile.splitlines()[1], 2)
+    result = {"Target": "Dockerfile", "Class": "config", "Type": "dockerfile", "Misconfigurations": [record]}
+    report = {"ArtifactName": str(tmp_path), "ArtifactType": "filesystem", "Results": [result]}
+    found = parse_report(json.dumps(report), "trivy-config", Target(tmp_path, ("Dockerfile",), tmp_path))
     assert [f.rule_id for f in found] == (["DS-0031"] if kept else [])

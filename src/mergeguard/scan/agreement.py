@@ -33,10 +33,32 @@ _CHECKSUM = re.compile(
 # A PGP key's fingerprint or long id given to a GPG/PGP name (`ENV GPG_KEY=A035C8C1…`, in every
 # official Python image): public, as keyservers publish them.
 _FINGERPRINT = re.compile(
-    r"\b((?:[a-z0-9]+[_./-])*(?:gpg|pgp)(?:[_./-][a-z0-9]+)*)"
+    r"\b((?:[a-z0-9]+[_./-])*(?:gpg|pgp)(?:[_./-](?!pass|pwd|secret|token)[a-z0-9]+)*)"
     r"[\"']?\s*[:=\s]\s*[(\"']*\s*(?:0x)?([0-9a-f]{40}|[0-9a-f]{16})(?![0-9a-z])",
     re.IGNORECASE,
 )
+
+
+# What else on a line could be a secret, once the value a rule explains away is taken out of it: a
+# value given to a credential's name (`DB_PASSWORD="…"`, `api_key: …`), or a run of 12 or more
+# characters with letters and digits mixed (two of each at least, as a generated secret has).
+_CREDENTIAL_VALUE = re.compile(
+    r"(?:pass|pwd|secret|token|key|auth|cred)[\w.-]*[\"']?\s*[:=]\s*[\"']?[^\s\"',;]{6,}", re.IGNORECASE
+)
+_RUN = re.compile(r"[A-Za-z0-9+/_=#!@$%^&*~-]{12,}")
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s@\"';]*", re.IGNORECASE)  # one with no credentials in it
+
+
+def holds_more(rest: str) -> bool:
+    """Whether `rest`, a line without the value a rule explained away, still holds what a secret
+    could be: the rule then speaks for that value only, not for every report on the line."""
+    if _CREDENTIAL_VALUE.search(rest):
+        return True
+    rest = _URL.sub("", rest)
+    return any(
+        sum(c.isdigit() for c in run) >= 2 and sum(c.isalpha() for c in run) >= 2
+        for run in _RUN.findall(rest)
+    )
 
 
 def apply(
@@ -83,17 +105,21 @@ def _lowered(finding: Finding, sources: SourceLines | None) -> Finding:
     if not all(heuristic(tool, rule) for tool, rule in reports):
         return finding
     line = sources.line(finding.location.path, finding.location.start_line) if sources else ""
-    if checksum := _CHECKSUM.search(line):
+    if (checksum := _CHECKSUM.search(line)) and not holds_more(_without(line, checksum)):
         name, digits = checksum.group(1), len(checksum.group(2))
         reason = f"a checksum ({digits} hex digits given to {name}), seen only by generic heuristics"
         return replace(finding, severity=LOWERED_TO, severity_note=SeverityNote(finding.severity, reason))
-    if key := _FINGERPRINT.search(line):
+    if (key := _FINGERPRINT.search(line)) and not holds_more(_without(line, key)):
         reason = f"a public PGP key's fingerprint (given to {key.group(1)}), seen only by generic heuristics"
         return replace(finding, severity=LOWERED_TO, severity_note=SeverityNote(finding.severity, reason))
     if len({_engine(tool) for tool, _ in reports}) > 1:
         return finding
     note = SeverityNote(finding.severity, _reason(reports))
     return replace(finding, severity=LOWERED_TO, severity_note=note)
+
+
+def _without(line: str, match: re.Match[str]) -> str:
+    return line[: match.start()] + line[match.end() :]
 
 
 def _reason(reports: list[tuple[str, str]]) -> str:

@@ -129,9 +129,12 @@ def _judged(finding: Finding, sources: SourceLines) -> Finding:
 def _published(line: str) -> tuple[str, ...] | None:
     """What published credential the line holds (every long token on it one of the same), and the
     names of the rules that find it; None if not."""
-    found = {_PUBLISHED.get(_sha256(token)) for token in _LONG_TOKEN.findall(_JWT.sub(_unless_jwt_io, line))}
+    rest = _JWT.sub(_unless_jwt_io, line)
+    found = {_PUBLISHED.get(_sha256(token)) for token in _LONG_TOKEN.findall(rest)}
     if any(_sha256(jwt.group(1)) == _JWT_IO_SIGNATURE for jwt in _JWT.finditer(line)):
         found.add(_JWT_IO)
+    if agreement.holds_more(_LONG_TOKEN.sub("", rest)):  # a password beside it is no example
+        return None
     return found.pop() if len(found) == 1 and None not in found else None
 
 

@@ -6,13 +6,14 @@ Windows `WORKDIR C:\\app` relative; hadolint runs ShellCheck on a Windows stage'
 three call a checksummed download with ADD (`ADD --checksum=sha256:… URL`) a misuse of ADD. Each
 such finding is checked against the Dockerfile in the scanned view: kept, moved to the line the
 problem really is on, or left out. A Dockerfile that cannot be read again (a symlink, over 1 MB)
-keeps its findings as reported. Trivy's secret-in-ENV on a PGP key id (`ENV GPG_KEY 7169…`) or a
-secret's file (`ENV POSTGRES_PASSWORD_FILE /run/secrets/db`) is judged on the instruction Trivy
-quotes (`sets_no_secret`), which an image's configuration has too.
+keeps its findings as reported. Trivy's secret-in-ENV on a PGP key id (`ENV GPG_KEY 7169…`) is judged
+on the instruction Trivy quotes (`sets_public_key_ids`), which an image's configuration has too; on a
+secret's file (`ENV POSTGRES_PASSWORD_FILE /run/secrets/db`), against the Dockerfile.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -25,6 +26,7 @@ from mergeguard.core.model import Finding
 
 _MAX_BYTES = 1 << 20
 _PGP_NAME = re.compile(r"gpg|pgp", re.IGNORECASE)
+_NOT_KEY_NAME = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)  # GPG_PASSPHRASE is no key id
 _KEY_IDS = re.compile(r"(?:(?:0x)?[0-9A-Fa-f]{8,40}\s*)+")
 _FILE_PATH = re.compile(r"(?:/|[A-Za-z]:[\\/])[^\s:;|&$`]*")  # absolute, one path: no list, no command
 _CHECKSUM = re.compile(r"(?:^|\s)--checksum=sha(?:256|384|512):[0-9a-fA-F]+(?:\s|$)")
@@ -72,17 +74,35 @@ def posix_shell(finding: Finding, instructions: Sequence[Instruction]) -> Findin
 _NOT_POSIX_SHELLS = frozenset({"powershell", "pwsh", "cmd"})
 
 
-def sets_no_secret(ins: Instruction) -> bool:
-    """Whether an ENV or ARG sets only values that are no secret under a secret's name: PGP key ids or
-    fingerprints under a GPG/PGP name (`ENV GPG_KEY 7169605F…`, in every official Python image),
-    public as keyservers publish them, and paths under a `…_FILE` name (`POSTGRES_PASSWORD_FILE=
-    /run/secrets/db`, the official images' way to read a secret from a mounted file)."""
+def sets_public_key_ids(ins: Instruction) -> bool:
+    """Whether an ENV or ARG sets only PGP key ids or fingerprints, each under a GPG/PGP name that is
+    not a password's or token's (`ENV GPG_KEY 7169605F…`, in every official Python image): public, as
+    keyservers publish them."""
     pairs = dockerstages.assignments(ins) if ins.keyword in ("ENV", "ARG") else []
-    return bool(pairs) and all(_key_ids(name, value) or _secret_file(name, value) for name, value in pairs)
+    return bool(pairs) and all(_key_ids(name, value) for name, value in pairs)
+
+
+def secret_file_env(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
+    """A secret in ENV on an ENV or ARG that sets only paths under `…_FILE` names (and key ids):
+    `POSTGRES_PASSWORD_FILE=/run/secrets/db`, the official images' way to read a secret mounted at
+    run time; kept when a RUN, COPY or ADD of the Dockerfile names the path or its folder, which
+    would bake the secret into a layer."""
+    ins = _at(instructions, finding, "ENV") or _at(instructions, finding, "ARG")
+    pairs = dockerstages.assignments(ins) if ins is not None else []
+    files = [value.strip("\"'") for name, value in pairs if _secret_file(name, value)]
+    if not files or not all(_secret_file(n, v) or _key_ids(n, v) for n, v in pairs):
+        return finding
+    named = {*files, *(posixpath.dirname(path) for path in files)}
+    writes = [i.text for i in instructions if i.keyword in ("RUN", "COPY", "ADD")]
+    return finding if any(name in text for name in named for text in writes) else None
 
 
 def _key_ids(name: str, value: str) -> bool:
-    return _PGP_NAME.search(name) is not None and _KEY_IDS.fullmatch(value) is not None
+    return (
+        _PGP_NAME.search(name) is not None
+        and _NOT_KEY_NAME.search(name) is None
+        and _KEY_IDS.fullmatch(value) is not None
+    )
 
 
 def _secret_file(name: str, value: str) -> bool:

@@ -45,6 +45,7 @@ _ID = re.compile(r"^(?:AVD-)?([A-Z]+)-?0*(\d+)$")
 RECHECKS: dict[str, reread.Recheck] = {
     "DS-0009": reread.relative_workdir,  # Windows `WORKDIR C:\\app`
     "DS-0005": reread.verified_add,  # `ADD --checksum=… URL`
+    "DS-0031": reread.secret_file_env,  # `ENV POSTGRES_PASSWORD_FILE=/run/secrets/db`
 }
 
 
@@ -138,15 +139,15 @@ def _result(
 
 
 def _no_secret(record: dict[str, Any]) -> bool:
-    """A secret-in-ENV (DS-0031) whose cause, as Trivy quotes it, sets no secret (`reread.sets_no_secret`:
-    PGP key ids under GPG/PGP names, paths under `…_FILE` names). The quoted cause serves a Dockerfile
-    and an image's configuration (its base's ENV) alike."""
+    """A secret-in-ENV (DS-0031) whose cause, as Trivy quotes it, sets only PGP key ids under GPG/PGP
+    names (`reread.sets_public_key_ids`). The quoted cause serves a Dockerfile and an image's
+    configuration (its base's ENV) alike."""
     if rule_id(str(record.get("ID") or record.get("AVDID") or "")) != "DS-0031":
         return False
     lines = objects_in(dig(record, ("CauseMetadata", "Code", "Lines")))
     causes = [str(line.get("Content", "")) for line in lines if line.get("IsCause")]
     instructions = [ins for cause in causes for ins in dockerfile.parse(cause)]
-    return bool(instructions) and all(reread.sets_no_secret(ins) for ins in instructions)
+    return bool(instructions) and all(reread.sets_public_key_ids(ins) for ins in instructions)
 
 
 def _misconfiguration(record: dict[str, Any], tool: str, path: str, where: str) -> Finding:
