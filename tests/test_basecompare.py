@@ -168,6 +168,19 @@ def test_a_manifest_replaced_by_a_lock_file_keeps_its_pins_pre_existing(tmp_path
     assert statuses(tree, tmp_path) == {"h11": "pre-existing", "setuptools": "new"}
 
 
+def test_a_manifest_deleted_elsewhere_lends_no_pins(tmp_path: Path) -> None:
+    """A red team's: deleting a vulnerable test fixture's requirements made the same pins in a new
+    service's requirements pre-existing."""
+    tree = GitTree(tmp_path / "fixture")
+    tree.write("tests/fixtures/vulnerable/requirements.txt", "h11==0.14.0\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.git("rm", "-q", "tests/fixtures/vulnerable/requirements.txt")
+    tree.write("services/api/requirements.txt", "h11==0.14.0\nsetuptools==76.1.0\n")
+    tree.commit("a new service")
+    assert statuses(tree, tmp_path, "services/api/requirements.txt") == {"h11": "new", "setuptools": "new"}
+
+
 @pytest.mark.parametrize(
     ("name", "norm"), [("Flask", "flask"), ("zope.interface", "zope-interface"), ("a__b-C", "a-b-c")]
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import PurePosixPath
 
 from mergeguard.core import gitrepo
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
@@ -19,13 +20,14 @@ def pinned_at_base(changes: ChangeSet, findings: Iterable[Finding]) -> frozenset
     An advisory in a changed manifest whose package the base's copy pinned at that exact version
     (`exact_pins`: the package's own entry, never a range or a version nearby) was present before
     the pull request: it is pre-existing, whatever other lines of the file changed. A manifest new in
-    the change takes over the pins of the manifests the change deleted: a file moved and rewritten
-    (too changed for git to call it a rename), or `requirements.txt` replaced by a `uv.lock`.
+    the change takes over the pins of the manifests the change deleted in its folder: a file rewritten
+    under another name (too changed for git to call it a rename), or `requirements.txt` replaced by a
+    `uv.lock`.
     """
     if changes.mode is Mode.ALL or changes.repo is None or changes.commit_range is None:
         return frozenset()
     pinned: dict[str, frozenset[Pin]] = {}
-    deleted: frozenset[Pin] | None = None  # read when a finding is first in an added manifest
+    deleted: list[str] | None = None  # read when a finding is first in an added manifest
     present = set()
     for finding in findings:
         path, pkg, changed = finding.location.path, finding.package, changes.lookup(finding.location.path)
@@ -35,20 +37,29 @@ def pinned_at_base(changes: ChangeSet, findings: Iterable[Finding]) -> frozenset
             base = _base_copy(changed)
             pinned[path] = exact_pins(base, _base_text(changes, base)) if base else frozenset()
             if changed.added:
-                deleted = _deleted_pins(changes) if deleted is None else deleted
-                pinned[path] |= deleted
+                deleted = _deleted_manifests(changes) if deleted is None else deleted
+                pinned[path] |= _pins_beside(changes, path, deleted)
         if (normalise(pkg.name), pkg.installed) in pinned[path]:
             present.add((path, normalise(pkg.name), pkg.installed))
     return frozenset(present)
 
 
-def _deleted_pins(changes: ChangeSet) -> frozenset[Pin]:
-    """The exact pins of the dependency manifests the change deleted, as the base had them."""
+def _deleted_manifests(changes: ChangeSet) -> list[str]:
+    """The dependency manifests the change deleted, outside the config's exclude globs."""
     repo, commits = changes.repo, changes.commit_range
     if repo is None or commits is None:
-        return frozenset()
-    gone = [p for p in sorted(gitrepo.deleted_files(repo, commits.base)) if classify(p) & _MANIFESTS]
-    return frozenset().union(*(exact_pins(p, _base_text(changes, p)) for p in gone))
+        return []
+    gone = sorted(gitrepo.deleted_files(repo, commits.base))
+    return [p for p in gone if classify(p) & _MANIFESTS and not changes.is_excluded(p)]
+
+
+def _pins_beside(changes: ChangeSet, path: str, deleted: list[str]) -> frozenset[Pin]:
+    """The base's exact pins of the deleted manifests in the folder of `path`: a manifest replaced
+    where it was, not one taken from anywhere in the repository (a red team laundered a vulnerable
+    test fixture's pins into a new service's requirements by deleting the fixture)."""
+    folder = PurePosixPath(path).parent
+    beside = [p for p in deleted if PurePosixPath(p).parent == folder]
+    return frozenset().union(*(exact_pins(p, _base_text(changes, p)) for p in beside))
 
 
 _MANIFESTS = frozenset({FileKind.PY_REQUIREMENTS, FileKind.PIP_REQUIREMENTS, FileKind.LOCKFILE})
