@@ -53,6 +53,11 @@ UV_WERKZEUG = (
         ("pyproject.toml", '[project]\ndependencies = ["werkzeug (>=0.14)"]\n', False),
         ("pyproject.toml", '[tool.poetry.dependencies]\nWerkzeug = "0.14"\n', True),  # Poetry: exact
         ("pyproject.toml", '[tool.poetry.group.dev.dependencies]\nwerkzeug = {version = "==0.14"}\n', True),
+        (
+            "pyproject.toml",
+            '[tool.poetry.dependencies]\nwerkzeug = "=0.14"\n',
+            True,
+        ),  # Poetry's `=` (a red team's)
         ("pyproject.toml", '[tool.poetry.dependencies]\nwerkzeug = "^0.14"\n', False),
         ("pyproject.toml", '[tool.poetry.dependencies]\nwerkzeug = "0.14.*"\n', False),
         ("pyproject.toml", '[tool.black]\nwerkzeug = "0.14"\n', False),  # not a dependency table

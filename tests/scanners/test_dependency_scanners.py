@@ -60,6 +60,19 @@ def test_a_pin_trivy_listed_in_no_report_fails_the_scanner(tmp_path: Path) -> No
         TrivyDepsScanner().parse(ToolOutput(report), target)
 
 
+def test_an_arbitrary_equality_pin_trivy_skips_fails_the_scanner(tmp_path: Path) -> None:
+    """A red team's: `pyyaml===5.3.1` installs 5.3.1, Trivy lists nothing for it, and only `==` pins
+    were checked against its list (the scan was clean)."""
+    root = tmp_path / "view"
+    root.mkdir()
+    text = (DEPS / "pip-requirements" / "requirements.txt").read_text()
+    (root / "requirements.txt").write_text(f"{text}pyyaml===5.3.1\n")
+    target = Target(root, ("requirements.txt",), root, workdir=tmp_path)
+    report = (DEPS / "pip-requirements.report").read_text()
+    with pytest.raises(ScannerError, match=r"did not read 1 exact pin.*requirements\.txt:9 pyyaml===5\.3\.1"):
+        TrivyDepsScanner().parse(ToolOutput(report), target)
+
+
 @pytest.mark.parametrize("name", ["uv.lock", "poetry.lock", "pylock.toml"])
 def test_a_lock_file_that_is_not_toml_fails_the_scanner(name: str, tmp_path: Path) -> None:
     """Trivy reads nothing of a broken TOML lock and says nothing: it is no clean result."""

@@ -26,8 +26,8 @@ _PINS = (
     re.compile(rf"{_ALONE}({_NAME})\s*=\s*(?:\{{[^}}]*?\bversion\s*=\s*)?[\"']===?\s*({_VERSION})[\"']"),
 )
 _COMMENT = re.compile(r"(?:^|\s)#.*")
-# A Poetry constraint that names one version: `1.0`, `==1.0`; not `^1.0`, `~1.0`, `1.*`, `>=1,<2`.
-_POETRY_EXACT = re.compile(rf"(?:===?\s*)?({_VERSION})")
+# A Poetry constraint that names one version: `1.0`, `=1.0`, `==1.0`; not `^1.0`, `~1.0`, `1.*`, `>=1,<2`.
+_POETRY_EXACT = re.compile(rf"(?:={{1,3}}\s*)?({_VERSION})")
 _YARN_VERSION = re.compile(r'^  version:? "?([^"\s]+)"?\s*$')
 _GEM_SPEC = re.compile(rf"^    ({_NAME}) \(({_VERSION})\)$")
 _PNPM_KEY = re.compile(r"^  ['\"]?/?((?:@[^@/\s'\"]+/)?[^@/\s'\"(]+)[@/](\d[^(_:'\"\s]*)")

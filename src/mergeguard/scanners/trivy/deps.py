@@ -108,10 +108,10 @@ def _fail_on_unread(target: Target, laid: dict[str, pipview.Laid], listed: Liste
     """ScannerError naming the exact pins Trivy listed in no report: never read as none found."""
     files = [*laid.values(), *(_as_is(target, p) for p in target.files if pipview.read_by_trivy(p))]
     unread = [
-        f"{file.path}:{file.real_line(pin.line)} {pin.name}=={pin.version}"
+        f"{file.path}:{file.real_line(pin.line)} {pin.name}{pin.operator}{pin.version}"
         for file in files
         for pin in pip_requirements.parse(file.text, file.path).pins
-        if pin.operator == "==" and (file.path, pin.name, pin.version) not in listed
+        if (file.path, pin.name, pin.version) not in listed  # `==` and `===`: Trivy skips the latter
     ]
     if unread:
         more = f" and {len(unread) - _SHOWN} more" if len(unread) > _SHOWN else ""
