@@ -64,7 +64,9 @@ PLACEHOLDERS = {
         + "xNTE2MjM5MDIyfQ."
         + JWT_IO.rsplit(".", maxsplit=1)[1]
         + "\"  # jwt.io's signature, another payload\n\n"
-        'RECAPTCHA_PRIVATE_KEY = "6LeIxAcTAAAAAGG-' + 'vFI1TnRWxMZNFuojJ4WifJWe"\n'
+        'RECAPTCHA_PRIVATE_KEY = "6LeIxAcTAAAAAGG-' + 'vFI1TnRWxMZNFuojJ4WifJWe"\n\n'
+        "    apiKey: 'pk.eyJ1IjoibWp1bWJlLXRlc3QiLCJhIjoiY2luNW1pZTF5MDBxbHZ3bTM1NGx3NzVqdyJ9"
+        + ".2ATDPobUwpa7Ou5jsJOGYA',\n"  # Mapbox's public token (its tests' own)
     ),
 }
 REAL_LOOKING = {
@@ -151,6 +153,7 @@ pytestmark = pytest.mark.scanner
         *((("samples.py", line), "a sample password in a URL") for line in (7, 9, 11)),
         (("samples.py", 13), "a documented example credential (jwt.io's example token)"),
         (("samples.py", 15), "a documented example credential (Google's reCAPTCHA test key)"),
+        (("samples.py", 17), "a public token (Mapbox's `pk.`"),
     ],
 )
 def test_what_is_not_a_secret_is_low_and_says_why(

@@ -93,6 +93,7 @@ _LONG_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}")
 # is jwt.io's token with another payload: it verifies nowhere, or anyone could have signed it.
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.([A-Za-z0-9_-]+)")
 _JWT_IO_SIGNATURE = "051d093c4bdedbf23f905ad01d9c6111414d54e2170e1d7f76657c4e76e3e65b"
+_MAPBOX_PUBLIC = re.compile(r"\bpk\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 
 
 def apply(findings: Sequence[Finding], sources: SourceLines) -> list[Finding]:
@@ -110,6 +111,8 @@ def _judged(finding: Finding, sources: SourceLines) -> Finding:
     rule = f"{finding.rule_id} {finding.title}".lower()
     if (published := _published(line)) and _about_published(finding, published[1:]):
         reason: str | None = f"a documented example credential ({published[0]})"
+    elif _public_token(line) and _about_published(finding, ("mapbox",)):
+        reason = "a public token (Mapbox's `pk.`, made to be used in client code)"
     elif "private" in rule and (header := _PEM_HEADER.search(line)):
         below = sources.lines(loc.path)[loc.start_line : loc.start_line + _KEY_LINES]
         reason = (
@@ -136,6 +139,12 @@ def _published(line: str) -> tuple[str, ...] | None:
     if agreement.holds_more(_LONG_TOKEN.sub("", rest)):  # a password beside it is no example
         return None
     return found.pop() if len(found) == 1 and None not in found else None
+
+
+def _public_token(line: str) -> bool:
+    """Whether the line's only secret-looking value is a token public by design: Mapbox's `pk.`
+    tokens are for maps in browsers (its secret tokens are `sk.`)."""
+    return bool(_MAPBOX_PUBLIC.search(line)) and not agreement.holds_more(_MAPBOX_PUBLIC.sub("", line))
 
 
 def _unless_jwt_io(jwt: re.Match[str]) -> str:
