@@ -37,6 +37,12 @@ PLACEHOLDERS = {
     ),
     "rsa.mjs": 'export const args = [{\n    name: "Key",\n    value: "-----BEGIN RSA '
     + 'PRIVATE KEY-----"\n}];\n',
+    # Found by a real-input round: a Kubernetes Secret whose `data` is a placeholder word in base64
+    # ("changeme", "your_password"; Gitleaks' rule on the whole Secret, on its `kind:` line, stays).
+    "secret.yaml": (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n"
+        "  username: YWRtaW4=\n  password: Y2hhbmdl" + "bWU=\n  api-password: eW91cl9wYXNz" + "d29yZA==\n"
+    ),
     # Found on this project's own docs: prose below a header names `a/B2`-shaped words.
     "keys.md": (
         '| a header alone | `value: "-----BEGIN RSA ' + 'PRIVATE KEY-----"` | lowered |\n\n'
@@ -154,6 +160,7 @@ pytestmark = pytest.mark.scanner
         (("samples.py", 13), "a documented example credential (jwt.io's example token)"),
         (("samples.py", 15), "a documented example credential (Google's reCAPTCHA test key)"),
         (("samples.py", 17), "a public token (Mapbox's `pk.`"),
+        (("secret.yaml", 9), "a placeholder ('your_password' in base64)"),
     ],
 )
 def test_what_is_not_a_secret_is_low_and_says_why(

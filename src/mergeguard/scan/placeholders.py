@@ -11,6 +11,7 @@ Storage emulator's key in dotnet/aspire (three tools, critical).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 import re
@@ -123,7 +124,7 @@ def _judged(finding: Finding, sources: SourceLines) -> Finding:
     elif "basic auth" in rule:
         reason = _sample_url_password(line)
     else:
-        reason = _placeholder(line)
+        reason = _placeholder(line) or _encoded_placeholder(line)
     if reason is None:
         return finding
     return replace(finding, severity=LOWERED_TO, severity_note=SeverityNote(finding.severity, reason))
@@ -139,6 +140,22 @@ def _published(line: str) -> tuple[str, ...] | None:
     if agreement.holds_more(_LONG_TOKEN.sub("", rest)):  # a password beside it is no example
         return None
     return found.pop() if len(found) == 1 and None not in found else None
+
+
+# A YAML value in base64, as a Kubernetes Secret's `data` holds it: `password: Y2hhbmdlbWU=`.
+_BASE64_VALUE = re.compile(r"^\s*[\w.-]+:\s*[\"']?([A-Za-z0-9+/]{4,}={0,2})[\"']?\s*$")
+
+
+def _encoded_placeholder(line: str) -> str | None:
+    """Why a base64 value is a placeholder: it is one of the words a sample password is (`changeme`,
+    `password`, `your_password`), encoded as a Kubernetes Secret's `data` must be."""
+    value = _BASE64_VALUE.match(line)
+    try:
+        word = base64.b64decode(value.group(1), validate=True).decode("ascii") if value else ""
+    except (ValueError, UnicodeDecodeError):
+        return None
+    sample = word.lower() in _SAMPLE_PASSWORDS or _PASSWORD_PHRASE.fullmatch(word) is not None
+    return f"a placeholder ({word!r} in base64), no random-looking value on its line" if sample else None
 
 
 def _public_token(line: str) -> bool:
