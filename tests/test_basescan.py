@@ -406,6 +406,15 @@ def test_a_white_space_rewrite_makes_nothing_new(tmp_path: Path, rewrite: Callab
     assert {f["status"] for f in findings} == {"pre-existing"} and code == 0
 
 
+def test_a_byte_order_mark_an_editor_adds_makes_nothing_new(tmp_path: Path) -> None:
+    """Found by a real-input round: the BOM made line 1 touched, and `FROM alpine:latest` on it new."""
+    base = "FROM alpine:latest\nRUN adduser -D app\nUSER app\nHEALTHCHECK CMD true\n"
+    tree = pr(tmp_path, {"Dockerfile": base}, {"Dockerfile": "\ufeff" + base})
+    code, findings = scan(tree)
+    assert "pre-existing" in statuses(findings, "DL3007") and code == 0, findings
+    assert "new" not in {f["status"] for f in findings}
+
+
 def test_a_resource_renamed_with_a_moved_block_keeps_its_old_findings_pre_existing(tmp_path: Path) -> None:
     """`aws_s3_bucket.logs` renamed `access_logs`, Terraform told with `moved {}`: the same bucket.
     Without the block Terraform destroys it and creates another: new."""

@@ -18,8 +18,9 @@ def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
     file header that would credit what follows to another file.
 
     A line whose only change is in white space (re-indented, re-aligned by `terraform fmt`, CRLF
-    made LF) is not one the change touched: the problem on it is the base's (a pull request that
-    normalised line endings made every old finding of a manifest new). What such a change does to
+    made LF), or a first line whose only change is a byte order mark, is not one the change
+    touched: the problem on it is the base's (a pull request that normalised line endings made
+    every old finding of a manifest new). What such a change does to
     a Dockerfile's or manifest's meaning, the base comparison sees (`scan.basescan`).
     """
     scope = repo.prefix or "."
@@ -28,10 +29,15 @@ def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
     lines: dict[str, set[int]] = {}
     current: set[int] | None = None
     left = 0  # lines of the current hunk still to come
+    first: dict[str, str] = {}  # a hunk at line 1: its first removed ("-") and added ("+") line
     for text in diff.split("\n"):
         if left:
             left -= not text.startswith("\\")  # "\ No newline at end of file" is not counted
+            _keep_first(first, text)
+            if not left and current is not None and _bom_only(first):
+                current.discard(1)
             continue
+        first = {}
         if text.startswith("diff --git "):
             current = None
         elif text.startswith("+++ "):
@@ -42,9 +48,26 @@ def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
         elif match := _HUNK.match(text):
             removed, start, count = (int(n) if n else 1 for n in match.group(1, 2, 3))
             left = removed + count
+            if start == 1 and removed and count:
+                first["start"] = ""
             if current is not None:
                 current.update(range(start, start + count))
     return {path: frozenset(numbers) for path, numbers in lines.items()}
+
+
+def _keep_first(first: dict[str, str], text: str) -> None:
+    """In a hunk at line 1, its first removed and first added line."""
+    if text[:1] in ("-", "+") and "start" in first:
+        first.setdefault(text[:1], text[1:])
+
+
+def _bom_only(first: dict[str, str]) -> bool:
+    """Whether a file's first line changed only by a byte order mark an editor added or removed (white
+    space aside): line 1 is then not one the change touched, as for a change in white space."""
+    if "-" not in first or "+" not in first:
+        return False
+    old, new = (" ".join(first[sign].lstrip("\ufeff").split()) for sign in "-+")
+    return old == new and first["-"] != first["+"]
 
 
 def _diff_path(field: str) -> str | None:
