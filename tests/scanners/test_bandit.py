@@ -18,7 +18,7 @@ from mergeguard.scanners.commands import find_executable, run_command
 from tests.golden import FIXTURES, check_golden, check_live
 
 SCANNER = BanditScanner()
-CASES = ["flask-app", "unparseable", "clean"]
+CASES = ["flask-app", "unparseable", "clean", "tarfile-filter"]
 ROOT = Path("/work/view")
 
 
