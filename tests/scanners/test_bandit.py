@@ -313,3 +313,29 @@ def test_a_scope_exclude_dirs_leaves_empty_reads_nothing_and_fails_nothing(tmp_p
         pytest.skip("bandit not installed (make install)")
     output = run_command(SCANNER.command(exe, target), tmp_path, 120)
     assert output.exit_code == 0 and SCANNER.parse(output, target) == []
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize(
+    ("requirements", "severity"),
+    [
+        (None, Severity.HIGH),
+        ("pycryptodome==3.20.0\n", Severity.LOW),  # the maintained library in pyCrypto's namespace
+        ("pycryptodome==3.20.0\npycrypto==2.6.1\n", Severity.HIGH),  # pyCrypto itself too
+    ],
+)
+def test_pycrypto_import_is_low_where_the_project_names_pycryptodome(
+    requirements: str | None, severity: Severity, tmp_path: Path
+) -> None:
+    """Found by a real-input round: B413 blocked `from Crypto.Cipher import AES` of pycryptodome."""
+    (tmp_path / "crypto_util.py").write_text("from Crypto.Cipher import AES\n\nCIPHER = AES\n")
+    if requirements is not None:
+        (tmp_path / "requirements.txt").write_text(requirements)
+    target = Target(root=tmp_path, files=("crypto_util.py",), repo=tmp_path, workdir=tmp_path)
+    exe = find_executable(SCANNER.executable)
+    if exe is None:
+        pytest.skip("bandit is not installed (make install)")
+    output = run_command(SCANNER.command(exe, target), tmp_path, timeout_s=300)
+    [finding] = [f for f in SCANNER.parse(output, target) if f.rule_id == "B413"]
+    assert finding.severity is severity
+    assert (finding.severity_note is not None) is (severity is Severity.LOW)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import configparser
 import fnmatch
 import re
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import yaml
@@ -14,7 +15,7 @@ from mergeguard.core.errors import ParseError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.jsonfields import dig, need
 from mergeguard.core.linecount import line_count
-from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.model import Finding, Kind, Location, Severity, SeverityNote
 from mergeguard.scanners import nosec, pyproject
 from mergeguard.scanners.base import (
     Command,
@@ -105,7 +106,8 @@ class BanditScanner:
         # In file order (stable: a file's own order kept): Bandit lists every result before every
         # file it could not check, so without this a file list cut in chunks (cores, shards) would
         # put those in other places than one run does.
-        findings = sorted([_issue(item, target) for item in results] + skipped, key=lambda f: f.location.path)
+        issues = _maintained_crypto([_issue(item, target) for item in results], target)
+        findings = sorted(issues + skipped, key=lambda f: f.location.path)
         if unread:  # not the file's fault: the scan was set up wrong, and the run is incomplete
             said = "; ".join(
                 f"{relative_path(_field(i, 'filename', str), target)}: {i['reason']}" for i in unread
@@ -130,6 +132,40 @@ def excluded_dir(path: str, entries: list[Any]) -> bool:
         elif path == name or path.startswith(f"{name}/") or f"/{name}/" in f"/{path}":
             return True
     return False
+
+
+def _maintained_crypto(findings: list[Finding], target: Target) -> list[Finding]:
+    """Bandit's B413 (pyCrypto is unmaintained), a blacklist of the `Crypto` namespace, lowered to low
+    where the project's dependency files name pycryptodome, the maintained library that reuses that
+    namespace, and none names pycrypto (a false alarm Bandit keeps: PyCQA/bandit#614)."""
+    if not any(f.rule_id == "B413" for f in findings):
+        return findings
+    texts = [
+        data.decode("utf-8", "replace")
+        for pattern in _MANIFESTS
+        for path in sorted(target.root.glob(pattern))
+        if (data := read_regular(path)) is not None
+    ]
+    if not any(_PYCRYPTODOME.search(t) for t in texts) or any(_PYCRYPTO.search(t) for t in texts):
+        return findings
+    note = "the project's dependency files name pycryptodome (maintained, the same `Crypto` namespace)"
+    return [
+        replace(f, severity=Severity.LOW, severity_note=SeverityNote(f.severity, note))
+        if f.rule_id == "B413" and f.severity > Severity.LOW
+        else f
+        for f in findings
+    ]
+
+
+# Dependency files at the top and one folder down, where a project names pycryptodome.
+_MANIFESTS = tuple(
+    f"{folder}{name}"
+    for folder in ("", "*/")
+    for name in ("requirements*.txt", "requirements/*.txt", "pyproject.toml", "setup.cfg", "setup.py",
+                 "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock")
+)  # fmt: skip
+_PYCRYPTODOME = re.compile(r"\bpycryptodome\b", re.IGNORECASE)
+_PYCRYPTO = re.compile(r"\bpycrypto\b", re.IGNORECASE)
 
 
 def _data_filter(item: object) -> bool:
