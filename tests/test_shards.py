@@ -179,9 +179,7 @@ def test_a_failed_scanner_in_a_shard_fails_closed_naming_it(
 
 
 def test_inconsistent_shards_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    tree = GitTree(tmp_path / "repo")
-    tree.write("Dockerfile", "FROM python:latest\n")
-    tree.commit("base")
+    tree = _dockerfile_repo(tmp_path)
 
     def shard(spec: str, name: str) -> str:
         report = str(tmp_path / name)
@@ -308,6 +306,14 @@ def test_many_files_are_split_over_the_shards_and_merge_to_the_single_job_result
     _same(single, _merged(reports, tmp_path, capsys))
 
 
+def _dockerfile_repo(tmp_path: Path) -> GitTree:
+    """A repository of one committed Dockerfile on an unpinned base."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("Dockerfile", "FROM python:latest\n")
+    tree.commit("base")
+    return tree
+
+
 def _edit(report: str, change: Any) -> None:
     """`change(shard section)` applied to a shard report in place (a report edited by hand)."""
     data = json.loads(Path(report).read_text(encoding="utf-8"))
@@ -330,9 +336,7 @@ def test_a_shard_report_missing_a_planned_outcome_is_refused_naming_it(
     edit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Found by a trial: a report with an outcome removed, or turned into "not selected", merged to PASS."""
-    tree = GitTree(tmp_path / "repo")
-    tree.write("Dockerfile", "FROM python:latest\n")
-    tree.commit("base")
+    tree = _dockerfile_repo(tmp_path)
     reports = _shards(tree.root, tmp_path, 2, ["--all-files"], capsys, scanners="hadolint,bandit")
     home = shards.plan(list(REGISTRY), 2, lambda name: name in ("hadolint", "bandit"))["hadolint"]
     _edit(reports[home - 1], lambda section: edit(section, "hadolint"))
@@ -391,9 +395,7 @@ def test_a_shard_of_another_base_commit_is_refused_naming_it(
 def test_a_shard_with_another_config_is_refused_naming_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tree = GitTree(tmp_path / "repo")
-    tree.write("Dockerfile", "FROM python:latest\n")
-    tree.commit("base")
+    tree = _dockerfile_repo(tmp_path)
     config = tmp_path / "gate.yml"
     reports = []
     for i, fail_on in ((1, "high"), (2, "low")):  # the same --config option, another file content
@@ -445,9 +447,7 @@ def test_a_bad_field_of_a_shard_report_is_named_by_its_path(
     path: str, value: object, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Found by a trial: `location: null` said "cannot unpack non-iterable NoneType object"."""
-    tree = GitTree(tmp_path / "repo")
-    tree.write("Dockerfile", "FROM python:latest\n")
-    tree.commit("base")
+    tree = _dockerfile_repo(tmp_path)
     report = str(tmp_path / "s.json")
     args = ["scan", str(tree.root), "--scanners", "hadolint", "--shard", "1/1", "--json", report]
     assert _run(args, capsys)[0] == 0
@@ -464,9 +464,7 @@ def test_a_bad_field_of_a_shard_report_is_named_by_its_path(
 def test_shards_of_other_options_are_refused_naming_the_option(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tree = GitTree(tmp_path / "repo")
-    tree.write("Dockerfile", "FROM python:latest\n")
-    tree.commit("base")
+    tree = _dockerfile_repo(tmp_path)
     reports = _shards(tree.root, tmp_path, 2, ["--all-files"], capsys, scanners="hadolint")
     _edit(reports[1], _set("options.fail_on", "low"))
     code, text = _run(["merge", *reports], capsys)
@@ -480,9 +478,7 @@ def test_shards_of_other_options_are_refused_naming_the_option(
 def test_a_tampered_part_list_is_an_unusable_report(
     parts: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tree = GitTree(tmp_path / "repo")
-    tree.write("Dockerfile", "FROM python:latest\n")
-    tree.commit("base")
+    tree = _dockerfile_repo(tmp_path)
     report = tmp_path / "s.json"
     args = ["scan", str(tree.root), "--scanners", "hadolint", "--shard", "1/2", "--json", str(report)]
     assert _run(args, capsys)[0] == 0
