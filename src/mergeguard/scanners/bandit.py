@@ -179,7 +179,9 @@ def _data_filter(item: object) -> bool:
     return _DATA_FILTER.search(text) is not None
 
 
-_DATA_FILTER = re.compile(r"\bfilter\s*=\s*(?:tarfile\.)?data_filter\b")
+# The whole argument, `tarfile.` included: not `filter=tarfile.data_filter if x else None`, not a
+# `data_filter` of one's own.
+_DATA_FILTER = re.compile(r"\bfilter\s*=\s*tarfile\.data_filter\s*(?:[,)]|$)")
 
 
 def _load(text: str) -> Any:
