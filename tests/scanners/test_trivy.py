@@ -381,6 +381,11 @@ def test_a_pgp_key_id_in_env_is_no_secret_wherever_trivy_quotes_it(cause: str, k
             True,
         ),
         ("FROM postgres:16\nENV POSTGRES_PASSWORD_FILE=/run/secrets/db\nCOPY db.conf /run/secrets/\n", True),
+        ("FROM postgres:16\nENV POSTGRES_PASSWORD_FILE=/run/secrets/db\nCOPY etc/ /run/\n", True),
+        (
+            "FROM postgres:16\nENV POSTGRES_PASSWORD_FILE=/run/secrets/db\nWORKDIR /run/secrets\nCOPY db .\n",
+            True,
+        ),
         ("FROM postgres:16\nENV POSTGRES_PASSWORD_FILE=/run/secrets/db POSTGRES_PASSWORD=hunter22\n", True),
         ("FROM app:1\nENV API_KEY_FILE=s3cr3t-value\n", True),  # not a path
     ],

@@ -13,11 +13,10 @@ secret's file (`ENV POSTGRES_PASSWORD_FILE /run/secrets/db`), against the Docker
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from mergeguard.core import dockerfile, dockerstages, shellcommands
 from mergeguard.core.basepolicy import read_regular
@@ -85,15 +84,15 @@ def sets_public_key_ids(ins: Instruction) -> bool:
 def secret_file_env(finding: Finding, instructions: Sequence[Instruction]) -> Finding | None:
     """A secret in ENV on an ENV or ARG that sets only paths under `…_FILE` names (and key ids):
     `POSTGRES_PASSWORD_FILE=/run/secrets/db`, the official images' way to read a secret mounted at
-    run time; kept when a RUN, COPY or ADD of the Dockerfile names the path or its folder, which
-    would bake the secret into a layer."""
+    run time; kept when a RUN, COPY, ADD or WORKDIR of the Dockerfile names the path or a folder
+    above it, which could bake the secret into a layer."""
     ins = _at(instructions, finding, "ENV") or _at(instructions, finding, "ARG")
     pairs = dockerstages.assignments(ins) if ins is not None else []
     files = [value.strip("\"'") for name, value in pairs if _secret_file(name, value)]
     if not files or not all(_secret_file(n, v) or _key_ids(n, v) for n, v in pairs):
         return finding
-    named = {*files, *(posixpath.dirname(path) for path in files)}
-    writes = [i.text for i in instructions if i.keyword in ("RUN", "COPY", "ADD")]
+    named = {*files, *(str(folder) for path in files for folder in PurePosixPath(path).parents)} - {"/"}
+    writes = [i.text for i in instructions if i.keyword in ("RUN", "COPY", "ADD", "WORKDIR")]
     return finding if any(name in text for name in named for text in writes) else None
 
 
