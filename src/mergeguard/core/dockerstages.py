@@ -47,7 +47,7 @@ def _froms(instructions: Sequence[Instruction]) -> list[tuple[Instruction, str |
     for ins in instructions:
         if ins.keyword == "FROM":
             words = ins.words
-            alias = words[2].lower() if len(words) == 3 and words[1].upper() == "AS" else ""
+            alias = _stage_name(words)
             found.append((ins, _expanded(words[0], defaults) if words else None, alias))
     return found
 
@@ -94,6 +94,11 @@ def stage_base(instructions: Sequence[Instruction], line: int) -> str | None:
     return base
 
 
+def _stage_name(words: list[str]) -> str:
+    """A FROM's stage name (`AS build`), lower-cased; "" for none."""
+    return words[2].lower() if len(words) == 3 and words[1].upper() == "AS" else ""
+
+
 def stage_shell(instructions: Sequence[Instruction], line: int) -> str | None:
     """The program the RUN lines at `line` run under when their stage (or the stage it is built on)
     set one with SHELL: its file name, lower-cased, without `.exe` (`powershell`, `cmd`); None: the
@@ -106,7 +111,7 @@ def stage_shell(instructions: Sequence[Instruction], line: int) -> str | None:
         if ins.keyword == "FROM":
             words = ins.words
             shell = shells.get(words[0].lower()) if words else None
-            alias = words[2].lower() if len(words) == 3 and words[1].upper() == "AS" else ""
+            alias = _stage_name(words)
         elif ins.keyword == "SHELL":
             shell = _program(ins.args)
         if alias:

@@ -9,12 +9,11 @@ from itertools import chain
 from typing import Any
 
 from mergeguard.core import jsonload
-from mergeguard.core.filekinds import PYLOCK
+from mergeguard.core.filekinds import PYLOCK, TOML_LOCKS
 from mergeguard.core.packagenames import normalise
 
 Pin = tuple[str, str]  # (normalised package name, version)
 
-_TOML_LOCKS = frozenset({"poetry.lock", "uv.lock", "pdm.lock", "cargo.lock"})  # `[[package]]` name, version
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
 _VERSION = r"[A-Za-z0-9][A-Za-z0-9.+!_-]*"
 # Not part of a longer name, a path, a URL or an extra (`not-flask==`, `/flask==`, `x[flask]==`).
@@ -40,7 +39,7 @@ def exact_pins(path: str, text: str) -> frozenset[Pin]:
     comment, another package's requirement of it or a version elsewhere nearby never does.
     """
     name = path.rsplit("/", 1)[-1].lower()
-    if name in _TOML_LOCKS:
+    if name in TOML_LOCKS:
         pins = _toml_packages(text)
     elif PYLOCK.fullmatch(name):
         pins = _toml_packages(text, "packages")  # PEP 751's `[[packages]]`

@@ -28,6 +28,16 @@ _REQUIREMENTS_NAME = r"(requirements.*|[^/]*[-_.]requirements)\.(txt|in)"
 _RYE_LOCK = r"requirements.*\.lock"
 # PEP 751 lock files: pylock.toml and pylock.NAME.toml (Trivy reads them where they are).
 PYLOCK = re.compile(r"pylock(\.[^/]+)?\.toml")
+# Lock files in TOML whose `[[package]]` entries hold each package's name and version.
+TOML_LOCKS = frozenset({"poetry.lock", "uv.lock", "pdm.lock", "cargo.lock"})
+
+
+def toml_lock(path: str) -> bool:
+    """Whether `path` is a lock file in TOML: one of `TOML_LOCKS`, or PEP 751's (`[[packages]]`)."""
+    name = PurePosixPath(path).name.lower()
+    return name in TOML_LOCKS or PYLOCK.fullmatch(name) is not None
+
+
 _REQUIREMENTS = re.compile(
     rf"^({_REQUIREMENTS_NAME}|{_RYE_LOCK}|constraints.*\.txt|pipfile(\.lock)?|poetry\.lock|pdm\.lock"
     rf"|uv\.lock|{PYLOCK.pattern}|pyproject\.toml|setup\.cfg)$"

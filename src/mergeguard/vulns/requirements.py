@@ -43,6 +43,11 @@ class Pin:
     line: int
     operator: str = "=="  # or "===" (arbitrary equality)
 
+    @property
+    def spec(self) -> str:
+        """The pin alone, as pip reads it: `name==version` (markers and extras left out)."""
+        return f"{self.name}{self.operator}{self.version}"
+
 
 @dataclass(frozen=True, slots=True)
 class Unpinned:
@@ -72,9 +77,7 @@ class Requirements:
         Python or platform is audited too. No pin at all: one empty file.
         """
         layers: list[dict[str, str]] = []
-        for line, name in dict.fromkeys(
-            (f"{pin.name}{pin.operator}{pin.version}", pin.name) for pin in self.pins
-        ):
+        for line, name in dict.fromkeys((pin.spec, pin.name) for pin in self.pins):
             free = next((layer for layer in layers if name not in layer), None)
             if free is None:
                 layers.append(free := {})
@@ -84,7 +87,7 @@ class Requirements:
     def files_of(self, audit_file: str) -> list[str]:
         """The files whose pins `audit_file` (one of `audit_files()`) holds, in order."""
         held = set(audit_file.splitlines())
-        return list(dict.fromkeys(p.path for p in self.pins if f"{p.name}{p.operator}{p.version}" in held))
+        return list(dict.fromkeys(p.path for p in self.pins if p.spec in held))
 
     def lines_of(self, name: str, version: str) -> list[tuple[str, int]]:
         """(path, line) of the first pin of `name` at `version` in each file pinning it so (else of

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import replace
-from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.errors import ParseError, ScannerError
-from mergeguard.core.filekinds import PYLOCK, FileKind, classify
+from mergeguard.core.filekinds import FileKind, classify, toml_lock
 from mergeguard.core.jsonfields import objects_in
 from mergeguard.core.model import Finding, Location
 from mergeguard.core.packagenames import normalise
@@ -108,7 +107,7 @@ def _fail_on_unread(target: Target, laid: dict[str, pipview.Laid], listed: Liste
     """ScannerError naming the exact pins Trivy listed in no report: never read as none found."""
     files = [*laid.values(), *(_as_is(target, p) for p in target.files if pipview.read_by_trivy(p))]
     unread = [
-        f"{file.path}:{file.real_line(pin.line)} {pin.name}{pin.operator}{pin.version}"
+        f"{file.path}:{file.real_line(pin.line)} {pin.spec}"
         for file in files
         for pin in pip_requirements.parse(file.text, file.path).pins
         if (file.path, pin.name, pin.version) not in listed  # `==` and `===`: Trivy skips the latter
@@ -122,10 +121,7 @@ def _fail_on_unread(target: Target, laid: dict[str, pipview.Laid], listed: Liste
 def _fail_on_unreadable_locks(target: Target) -> None:
     """ScannerError naming a TOML lock file that is not TOML: Trivy reads nothing of it and says
     nothing (uv.lock, poetry.lock, pylock.toml, Cargo.lock), which would pass as no advisory."""
-    for path in target.files:
-        name = PurePosixPath(path).name.lower()
-        if name not in _TOML_LOCKS and not PYLOCK.fullmatch(name):
-            continue
+    for path in filter(toml_lock, target.files):
         data = read_regular(target.root / path)
         try:
             tomllib.loads(data.decode("utf-8-sig") if data is not None else "")
@@ -133,9 +129,6 @@ def _fail_on_unreadable_locks(target: Target) -> None:
             raise ScannerError(
                 f"{path} is not valid TOML ({exc}): Trivy read nothing of it, not audited"
             ) from None
-
-
-_TOML_LOCKS = frozenset({"uv.lock", "poetry.lock", "cargo.lock"})
 
 
 def _as_is(target: Target, path: str) -> pipview.Laid:

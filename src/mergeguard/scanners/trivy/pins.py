@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from pathlib import PurePosixPath
 from typing import Any
 
 from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.errors import ParseError
-from mergeguard.core.filekinds import PYLOCK
+from mergeguard.core.filekinds import toml_lock
 from mergeguard.core.jsonfields import objects_in
 from mergeguard.core.model import Finding, Location
 from mergeguard.scanners.base import Target
@@ -43,17 +42,13 @@ def pinned_lines(report: dict[str, Any], target: Target, tool: str) -> Lines:
             located = objects_in(package.get("Locations"))
             start, end = (located[0].get("StartLine"), located[0].get("EndLine")) if located else (0, 0)
             key = (path, str(package.get("Name", "")), str(package.get("Version", "")))
-            if not (isinstance(start, int) and start > 0) and _toml_lock(path):
+            if not (isinstance(start, int) and start > 0) and toml_lock(path):
                 # No Locations (uv.lock, pylock.toml): the `name = "…"` line of the package's entry.
                 entries = _package_entries(target, path) if entries is None else entries
                 start = end = entries.get(key[1:], 0)
             if isinstance(start, int) and start > 0:
                 lines.setdefault(key, (start, end if isinstance(end, int) else start))
     return lines
-
-
-def _toml_lock(path: str) -> bool:
-    return path.endswith(".lock") or PYLOCK.fullmatch(PurePosixPath(path).name.lower()) is not None
 
 
 def _package_entries(target: Target, path: str) -> dict[tuple[str, str], int]:
