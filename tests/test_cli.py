@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from mergeguard.cli.main import ERROR_LIMIT, main
+from mergeguard.cli.main import BROKEN_PIPE, ERROR_LIMIT, main
 from mergeguard.core.errors import UsageError
 from mergeguard.scan.registry import REGISTRY, select
 from mergeguard.scanners import commands
@@ -505,3 +508,46 @@ def test_pr_mode_a_new_compose_service_merging_a_dangerous_anchor_is_new(
     statuses = sorted((f["start_line"], f["status"]) for f in json.loads(report.read_text())["findings"])
     assert code == 1
     assert statuses == [(2, "new"), (2, "pre-existing")]
+
+
+def _sarif_log(path: Path, results: int) -> Path:
+    found = [{"ruleId": "R1", "message": {"text": f"problem {n}"}} for n in range(results)]
+    path.write_text(
+        json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t"}}, "results": found}]})
+    )
+    return path
+
+
+def test_a_reader_that_closes_standard_output_gets_one_line_and_status_141(tmp_path: Path) -> None:
+    log = _sarif_log(tmp_path / "r.sarif", 10)
+    argv = [
+        sys.executable,
+        "-m",
+        "mergeguard",
+        "convert",
+        "--tool",
+        "sarif",
+        str(log),
+        "--root",
+        str(tmp_path),
+    ]
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written (`| head` that has read its lines)
+    try:
+        done = subprocess.run(argv, stdout=write, stderr=subprocess.PIPE, text=True, check=False)
+    finally:
+        os.close(write)
+    assert done.returncode == BROKEN_PIPE
+    assert done.stderr.splitlines() == ["mergeguard: error: standard output was closed by its reader"]
+
+
+def test_the_command_leaves_what_remains_to_the_exit_not_to_the_collector() -> None:
+    check = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 1000))\n"
+        "from mergeguard.cli.main import run\n"
+        "sys.argv = ['mergeguard', 'scanners']\n"
+        "run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=False)
+    assert done.stdout.splitlines()[-1] == "False True"

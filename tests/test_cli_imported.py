@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mergeguard.cli import commands
 from mergeguard.cli.main import main
+from mergeguard.core.config import Config
+from mergeguard.report import parallel
+from mergeguard.scan import pipeline
 from mergeguard.scanners.commands import find_executable
 from tests.gitutil import GitTree
 
@@ -122,3 +129,72 @@ def test_a_sarif_finding_on_a_file_named_with_a_hash_stays_on_that_file(
     assert main([*args, "--report", f"sarif={report}"]) == 1
     findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
     assert findings and {f["path"] for f in findings} == {"Dockerfile#prod"}
+
+
+def _trivy_report(path: Path, vulns: int) -> Path:
+    """A Trivy image report of `vulns` vulnerabilities, one of them without a fixed version."""
+    found = [
+        {"VulnerabilityID": f"CVE-2024-{n:05d}", "PkgName": f"pkg{n % 40}", "InstalledVersion": "1.0",
+         "FixedVersion": "" if n == 0 else "1.1", "Severity": ("LOW", "HIGH")[n % 2], "Title": f"problem {n}"}
+        for n in range(vulns)
+    ]  # fmt: skip
+    report = {"ArtifactName": "app:1", "ArtifactType": "container_image",
+              "Results": [{"Target": "app:1 (debian 12.5)", "Class": "os-pkgs", "Type": "debian",
+                           "Vulnerabilities": found}]}  # fmt: skip
+    path.write_text(json.dumps(report))
+    return path
+
+
+def _convert_to_files(report: Path, root: Path, out: Path) -> dict[str, bytes]:
+    formats = ("json", "sarif", "markdown")
+    argv = ["convert", "--tool", "trivy", str(report), "--root", str(root)]
+    assert main([*argv, *(a for fmt in formats for a in (f"--{fmt}", str(out / f"r.{fmt}")))]) == 0
+    return {fmt: (out / f"r.{fmt}").read_bytes() for fmt in formats}
+
+
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The children forked to convert apart, even on a one-core machine."""
+    forked: list[int] = []
+    fork = parallel._fork  # counted, not replaced
+
+    def counted(job: Callable[[], object]) -> int | None:
+        pid = fork(job)  # returns in this process only
+        forked.extend([pid] if pid else [])
+        return pid
+
+    monkeypatch.setattr(parallel, "_spare_cores", lambda: 1)
+    monkeypatch.setattr(parallel, "_fork", counted)
+    return forked
+
+
+def test_a_big_report_is_converted_in_two_processes_to_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
+) -> None:
+    report = _trivy_report(tmp_path / "trivy.json", 300)
+    alone = _convert_to_files(report, tmp_path, tmp_path / "alone")
+    assert children == []  # smaller than the limit
+    monkeypatch.setattr(commands, "APART_MIN_CHARS", report.stat().st_size)
+    assert _convert_to_files(report, tmp_path, tmp_path / "split") == alone
+    assert len(children) == 1
+    assert len(json.loads(alone["sarif"])["runs"][0]["results"]) == 300
+
+
+_PARENT = os.getpid()
+
+
+def _killed_in_child(report: pipeline.ImportedReport, root: Path) -> pipeline.ScanResult:
+    if os.getpid() != _PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)  # what the kernel's OOM killer does
+    return pipeline.convert(report, root, Config())
+
+
+def test_a_child_that_dies_leaves_its_file_to_be_written_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
+) -> None:
+    report = _trivy_report(tmp_path / "trivy.json", 300)
+    alone = _convert_to_files(report, tmp_path, tmp_path / "alone")
+    monkeypatch.setattr(commands, "APART_MIN_CHARS", 0)
+    monkeypatch.setattr(commands, "_converted", _killed_in_child)
+    assert _convert_to_files(report, tmp_path, tmp_path / "split") == alone
+    assert len(children) == 1

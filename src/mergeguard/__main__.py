@@ -1,5 +1,5 @@
 """Lets `python -m mergeguard` run the command line."""
 
-from mergeguard.cli.main import main
+from mergeguard.cli.main import run
 
-raise SystemExit(main())
+run()

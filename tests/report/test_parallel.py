@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,60 @@ def test_no_worker_to_be_had_renders_everything_here(
     monkeypatch.setattr(target, name, stand_in)
     texts = parallel.render_all(["json", "sarif"], ["sarif"], _where, parallel.MIN_FINDINGS)
     assert texts == {"json": f"json {os.getpid()}", "sarif": f"sarif {os.getpid()}"}
+
+
+def _mark(path: Path) -> None:
+    path.write_text(str(os.getpid()))
+
+
+@pytest.mark.usefixtures("one_spare_core")
+def test_a_job_apart_runs_in_a_child_and_says_whether_it_ended_well(tmp_path: Path) -> None:
+    done = tmp_path / "done"
+    with parallel.apart(lambda: _mark(done), worth_it=True) as child:
+        assert child.succeeded()
+    assert done.read_text() != str(os.getpid())
+    with parallel.apart(lambda: _mark(done), worth_it=False) as child:
+        assert not child.succeeded()  # not worth a child: the block does the job itself
+
+
+def _fail() -> None:
+    raise UsageError("cannot")
+
+
+@pytest.mark.usefixtures("one_spare_core")
+def test_a_job_apart_that_fails_or_is_killed_did_not_succeed() -> None:
+    with parallel.apart(_fail, worth_it=True) as child:
+        assert not child.succeeded()
+    with parallel.apart(lambda: os.kill(os.getpid(), signal.SIGKILL), worth_it=True) as child:
+        assert not child.succeeded()
+
+
+@pytest.mark.usefixtures("one_spare_core")
+def test_leaving_the_block_by_an_error_ends_the_job(tmp_path: Path) -> None:
+    done = tmp_path / "done"
+
+    def slow() -> None:
+        time.sleep(20)
+        _mark(done)
+
+    started = time.monotonic()
+    with pytest.raises(UsageError), parallel.apart(slow, worth_it=True):
+        raise UsageError("the report is not valid")
+    assert time.monotonic() - started < 10
+    assert not done.exists()
+
+
+@pytest.mark.usefixtures("one_spare_core")
+def test_no_child_while_another_thread_runs_or_when_fork_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with parallel.apart(lambda: None, worth_it=True) as child:
+            assert not child.succeeded()
+    finally:
+        stop.set()
+        other.join()
+    monkeypatch.setattr(os, "fork", _no_fork)
+    with parallel.apart(lambda: None, worth_it=True) as child:
+        assert not child.succeeded()

@@ -84,9 +84,15 @@ def write_reports(
     args: argparse.Namespace, result: pipeline.ScanResult, extra: dict[str, object] | None = None
 ) -> dict[str, bytes]:
     """The report files the output flags name (`--json FILE`, …); the bytes written, by format."""
-    outputs = [
+    return writers.write(
+        result, writers.targets(report_outputs(args)), writers.RenderContext(sections=extra or {})
+    )
+
+
+def report_outputs(args: argparse.Namespace) -> list[writers.Output]:
+    """The report files the output flags name, in the order of the formats."""
+    return [
         writers.Output(name, value, f"--{name}")
         for name in writers.WRITERS
         if (value := getattr(args, dest(name), None))
     ]
-    return writers.write(result, writers.targets(outputs), writers.RenderContext(sections=extra or {}))

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
+import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from mergeguard.cli import commands, gate, parser
 from mergeguard.core import gcpause, procs
 from mergeguard.core.errors import Cancelled, MergeguardError
 from mergeguard.core.text import plain
 
+BROKEN_PIPE = 141  # the shell's status for a command ended by SIGPIPE
 ERROR_LIMIT = 2_000  # characters of an error line: a value it quotes may be as long as an input allows
 # Each command of `parser.build()` and what runs it.
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -22,6 +27,25 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "action": commands.run_action,
     "scanners": commands.run_scanners,
 }
+
+
+def run() -> NoReturn:
+    """The `mergeguard` command: `main`, then the exit without the cyclic collector's last walk.
+
+    The collector stays off for the process (`main` pauses it for the command anyway), and what is
+    left at the end is frozen, which Python's exit does not collect: for 100,000 findings that walk over
+    millions of objects, all of them about to be freed with the process, took half a second.
+    """
+    gc.disable()
+    try:
+        code = main()
+    except BrokenPipeError:  # the reader of standard output went away (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the rest, and exit's flush, dropped
+        with contextlib.suppress(OSError):
+            print("mergeguard: error: standard output was closed by its reader", file=sys.stderr)
+        code = BROKEN_PIPE
+    gc.freeze()
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,5 +1,5 @@
 """Report formats rendered side by side: a big result's SARIF in a forked process while JSON and Markdown
-are rendered here.
+are rendered here; or (`apart`) a whole job, from the report's text on, in a child of its own.
 
 A format that shares no work with the others (`apart`: SARIF) goes to a worker forked from this process,
 so it reads the result the parent built without copying or pickling it; only its text comes back. This
@@ -10,11 +10,12 @@ texts are the same either way (tests compare them).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -57,6 +58,67 @@ def render_all(
     finally:
         _RENDER.clear()
     return {fmt: texts[fmt] for fmt in formats}
+
+
+class Apart:
+    """A job running in a forked child: nothing comes back from it but whether it ended well."""
+
+    def __init__(self, pid: int | None) -> None:
+        self._pid = pid  # None: no child (not worth it, not safe, or fork refused)
+
+    def succeeded(self) -> bool:
+        """Wait for the job; whether it ran to its end (False: no child, or it failed or was killed)."""
+        if self._pid is None:
+            return False
+        pid, self._pid = self._pid, None
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status) == 0
+
+    def cancel(self) -> None:
+        """End the job now (what it writes, it writes atomically) and reap it."""
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            self.succeeded()
+
+
+@contextlib.contextmanager
+def apart(job: Callable[[], object], *, worth_it: bool) -> Iterator[Apart]:
+    """`job` started in a forked child when `worth_it` and a core is spare, while the block goes on here.
+
+    The child is a copy of this process taken now: it shares nothing with the block afterwards, so
+    neither pays for the other touching the same objects (after a fork, each page either writes to is
+    copied). Its output is discarded, and its end is only an exit status: the block asks
+    `succeeded()` and does the job itself when the child did not. Leaving the block by an error
+    ends the child.
+    """
+    pid = _fork(job) if worth_it and _spare_cores() > 0 and _fork_is_safe() else None
+    child = Apart(pid)
+    try:
+        yield child
+    except BaseException:
+        child.cancel()
+        raise
+    child.cancel()  # not waited for by the block: its work is not wanted
+
+
+def _fork(job: Callable[[], object]) -> int | None:
+    try:
+        pid = os.fork()
+    except OSError:  # out of processes or memory: the block does the job itself
+        return None
+    if pid != 0:
+        return pid
+    code = 1
+    try:  # the child: the job, silently, and out without the parent's clean-up (its buffers, exit hooks)
+        _default_signals()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        job()
+        code = 0
+    finally:
+        os._exit(code)
 
 
 def _text(job: Future[T], render: Callable[[str], T], fmt: str) -> T:
