@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mergeguard.core.model import Finding
@@ -86,16 +86,7 @@ def _build(result: ScanResult) -> dict[str, Any]:
         "findings_misclassified": sum(o.misclassified.count for o in result.outcomes if o.misclassified),
         "duplicates_merged": result.merged,
         "verdict_rules": [rule.value for rule in decision.rules],
-        "findings": [
-            {
-                **finding_dict(a.finding),
-                "status": a.status.value,
-                "blocking": a.blocking,
-                "blocked_by": block_dict(a.block),
-                **_acceptance(a),
-            }
-            for a in decision.assessed
-        ],
+        "findings": _finding_rows(decision.assessed),
         "stale_baseline_entries": [_entry_dict(e) for e in decision.stale],
         "scanners": [_scanner_dict(o) for o in result.outcomes],
         "fixes": [fix_dict(e) for e in plan(result)],
@@ -104,6 +95,23 @@ def _build(result: ScanResult) -> dict[str, Any]:
         ],
         "policy_changes_block": result.config.policy_changes == "block",
     }
+
+
+def _finding_rows(assessed: Sequence[Assessed]) -> list[dict[str, Any]]:
+    """Each finding with its status, whether it blocks and why, and its acceptance; the dict of a block
+    (shared by every finding blocked the same way) made once."""
+    blocks: dict[Block | None, dict[str, Any] | None] = {}
+    rows = []
+    for a in assessed:
+        row = finding_dict(a.finding)
+        row["status"] = a.status.value
+        row["blocking"] = a.blocking
+        block = a.block
+        row["blocked_by"] = blocks[block] if block in blocks else blocks.setdefault(block, block_dict(block))
+        if a.entry is not None:
+            row.update(_acceptance(a))
+        rows.append(row)
+    return rows
 
 
 def plan(result: ScanResult) -> tuple[fixplan.FixEntry, ...]:
