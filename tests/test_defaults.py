@@ -1,5 +1,7 @@
 """Interpolation defaults in compose and `.env` files (`${DB_PASSWORD:-…}`) are read by the secret
-scanners as the values they are (found by a real-repository round: all three tools missed them)."""
+scanners as the values they are (found by a real-repository round: all three tools missed them), and
+so is a credential named on another line than its value: a Kubernetes `env` entry, a Terraform
+variable's default (found by an IaC trial: no scanner reported either)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from mergeguard.cli import main as cli
-from mergeguard.scan import defaults
+from mergeguard.scan import defaults, namedvalues
 from tests.gitutil import GitTree
 
 PASSWORD = "Qm7vR2xK" + "9pL4wT8zHk3m"  # split: this file holds no secret for the gate's own scan
 AWS = "wJalrXUtnFEMIqK7MDEN" + "GbPxRfiCYqXq7ZaPLe9t"
+RANDOM = "Zr4vK9qLw2" + "Xp7NbT3mHs"
 
 
 @pytest.mark.parametrize(
@@ -78,3 +81,170 @@ def test_a_secret_written_as_a_default_is_found_and_a_sample_default_is_low(tmp_
     assert found[7]["severity_note"]["reason"].startswith("a sample password in a URL")
     assert found[8]["severity"] != "low", found[8]  # `${HOME:+…}`: read, not hidden
     assert AWS not in out.read_text(encoding="utf-8") and PASSWORD not in out.read_text(encoding="utf-8")
+
+
+def _env(name: str, value: str, indent: str = "        ") -> str:
+    return f"{indent}- name: {name}\n{indent}  value: {value}\n"
+
+
+@pytest.mark.parametrize(
+    ("entry", "comment"),
+    [
+        (_env("DB_PASSWORD", f'"{RANDOM}"'), f'  # DB_PASSWORD: "{RANDOM}"'),
+        (_env('"API_TOKEN"', f"'{RANDOM}'"), f"  # API_TOKEN: '{RANDOM}'"),  # quotes kept as written
+        (_env("SECRET_KEY", f"{RANDOM}  # rotated"), f"  # SECRET_KEY: {RANDOM}"),  # its comment is none
+        (_env("SECRET_KEY", "ab#cd ef"), "  # SECRET_KEY: ab#cd ef"),  # `#` inside a word is the value's
+        (f"        - value: {RANDOM}\n          name: AUTH_KEY\n", f"  # AUTH_KEY: {RANDOM}"),  # either order
+        (_env("LOG_LEVEL", RANDOM), None),  # no credential's name
+        (_env("DB_PASSWORD", '""'), None),
+        (_env("DB_PASSWORD", "changeme"), None),  # placeholders as `scan.placeholders` reads them
+        (_env("DB_PASSWORD", "your_password"), None),
+        (_env("DB_PASSWORD", "xxxxxxxxxxxx"), None),
+        (_env("DB_PASSWORD", '"$(POSTGRES_PASSWORD)"'), None),  # references
+        (_env("DB_PASSWORD", "${DB_PASSWORD}"), None),
+        (_env("DB_PASSWORD", "{{ .Values.db.password | quote }}"), None),
+        (_env("DB_PASSWORD", f'"{{{{ default \\"{RANDOM}\\" .Values.pw }}}}"'), None),  # a template: not read
+        (_env("DB_PASSWORD", f"|\n            {RANDOM}"), None),  # a block scalar
+        (_env("DB_PASSWORD", "*password"), None),  # an alias
+        (
+            "        - name: DB_PASSWORD\n          valueFrom:\n"
+            "            secretKeyRef: {name: db, key: pw}\n",
+            None,
+        ),
+        (f"        - name: DB_PASSWORD\n        - value: {RANDOM}\n", None),  # two items
+        (f"        - name: DB_PASSWORD\n      value: {RANDOM}\n", None),  # the parent's key
+    ],
+)
+def test_a_credential_env_value_gets_its_name_on_its_line(entry: str, comment: str | None) -> None:
+    text = f"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: api\n    env:\n{entry}"
+    written = namedvalues.written_out(text, "k8s/pod.yaml")
+    if comment is None:
+        assert written is None
+        return
+    assert written is not None
+    lines, rewritten = text.split("\n"), written.split("\n")
+    changed = [i for i, (a, b) in enumerate(zip(lines, rewritten, strict=True)) if a != b]
+    assert len(changed) == 1 and "value:" in lines[changed[0]]  # the value's own line, no other
+    assert rewritten[changed[0]] == lines[changed[0]] + comment
+
+
+def test_env_values_in_every_document_and_init_container_are_written() -> None:
+    text = (
+        "apiVersion: apps/v1\nkind: StatefulSet\nspec:\n  template:\n    spec:\n"
+        "      initContainers:\n      - name: init\n        env:\n"
+        + _env("MINIO_SECRET_KEY", RANDOM)
+        + "---\n"
+        "apiVersion: batch/v1\nkind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n"
+        "        spec:\n          containers:\n          - name: job\n            env:\n"
+        + _env("REDIS_PASSWORD", RANDOM, indent="              ")
+    )
+    written = namedvalues.written_out(text, "deploy/all.yml")
+    assert written is not None
+    assert [n for n, line in enumerate(written.split("\n"), 1) if "  # " in line] == [10, 23]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "comment"),
+    [
+        (f'variable "password" {{\n  type    = string\n  default = "{RANDOM}"\n}}\n', 3, "password"),
+        (f'variable db_password {{ default = "{RANDOM}" }}\n', 1, "db_password"),
+        (
+            f'variable "api_key" {{\n  validation {{\n    condition = length(var.api_key) > 8\n  }}\n'
+            f'  default = "{RANDOM}" // rotated\n}}\n',
+            5,
+            "api_key",
+        ),
+        (f'variable "region" {{\n  default = "{RANDOM}"\n}}\n', None, None),  # no credential's name
+        ('variable "password" {\n  default = "changeme"\n}\n', None, None),
+        ('variable "password" {\n  default = "${var.other}"\n}\n', None, None),
+        ('variable "password" {\n  default = ""\n}\n', None, None),
+        (f'variable "password" {{\n  type = string\n}}\nlocals {{\n  default = "{RANDOM}"\n}}\n', None, None),
+    ],
+)
+def test_a_credential_variable_default_gets_its_name_on_its_line(
+    text: str, line: int | None, comment: str | None
+) -> None:
+    written = namedvalues.written_out(text, "infra/variables.tf")
+    if line is None:
+        assert written is None
+        return
+    assert written is not None
+    rewritten = written.split("\n")
+    assert rewritten[line - 1] == text.split("\n")[line - 1] + f'  # {comment} = "{RANDOM}"'
+    assert len(rewritten) == len(text.split("\n"))
+
+
+@pytest.mark.parametrize(
+    ("path", "applies"),
+    [("k8s/deploy.yaml", True), ("chart/templates/deployment.yml", True), ("main.tf", True),
+     ("values.json", False), ("app/settings.py", False), ("terraform.tfvars", False)],
+)  # fmt: skip
+def test_names_are_written_beside_values_in_yaml_and_terraform_files(path: str, applies: bool) -> None:
+    assert namedvalues.applies(path) is applies
+
+
+_MANIFEST = (
+    "apiVersion: apps/v1\n"
+    "kind: Deployment\n"
+    "metadata:\n"
+    "  name: api\n"
+    "spec:\n"
+    "  template:\n"
+    "    spec:\n"
+    "      containers:\n"
+    "      - name: api\n"
+    "        image: example/api:1.4.2\n"
+    "        env:\n"
+    "        - name: LOG_LEVEL\n"
+    f'          value: "{RANDOM[::-1]}"\n'  # 13: no credential's name
+    "        - name: DB_PASSWORD\n"
+    f'          value: "{RANDOM}"\n'  # 15
+    "        - name: API_TOKEN\n"
+    '          value: "changeme"\n'  # 17: a placeholder
+    "        - name: REDIS_PASSWORD\n"
+    "          valueFrom:\n"
+    "            secretKeyRef: {name: redis, key: password}\n"
+    "        - name: SECRET_KEY\n"
+    '          value: "$(DJANGO_SECRET)"\n'  # 22: a reference
+)
+
+
+@pytest.mark.scanner
+def test_a_password_in_a_deployments_env_or_a_variables_default_blocks(tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("deploy.yaml", _MANIFEST)
+    tree.write(
+        "variables.tf", f'variable "db_password" {{\n  type    = string\n  default = "{AWS[:20]}"\n}}\n'
+    )
+    tree.commit("manifests")
+    out = tmp_path / "r.json"
+    scanners = "detect-secrets,gitleaks,trivy-secret"
+    cli.main(["scan", str(tree.root), "--all-files", "--scanners", scanners, "--json", str(out)])
+    report = json.loads(out.read_text(encoding="utf-8"))
+    found = {(f["path"], f["start_line"]): f for f in report["findings"]}
+    assert set(found) == {("deploy.yaml", 15), ("variables.tf", 3)}, found
+    for finding in found.values():  # two tools agree, as on `DB_PASSWORD: "…"` in a compose file
+        assert finding["severity"] == "high" and finding["blocking"], finding
+        assert {finding["tool"], *(a["tool"] for a in finding["also"])} == {"detect-secrets", "gitleaks"}
+    assert RANDOM not in out.read_text(encoding="utf-8") and AWS[:20] not in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.scanner
+def test_a_pull_request_adding_a_password_to_an_env_gets_a_finding_on_its_value_line(tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("deploy.yaml", _MANIFEST.split("        env:\n", maxsplit=1)[0])
+    tree.commit("base")
+    tree.git("checkout", "-q", "-b", "add-env")
+    tree.write("deploy.yaml", _MANIFEST)
+    tree.commit("env")
+    out = tmp_path / "r.json"
+    args = ["scan", str(tree.root), "--base", "main", "--scanners", "detect-secrets,gitleaks,trivy-secret"]
+    cli.main([*args, "--json", str(out)])
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert [(f["path"], f["start_line"], f["status"]) for f in report["findings"]] == [
+        ("deploy.yaml", 15, "new")
+    ]
+    # Medium, not high: in PR mode Gitleaks reads the commits, not the written-out copy, so only
+    # detect-secrets sees it (a compose file's `${DB_PASSWORD:-…}` default is in the same place).
+    assert report["findings"][0]["severity"] == "medium"
+    assert RANDOM not in out.read_text(encoding="utf-8")

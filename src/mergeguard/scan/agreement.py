@@ -39,14 +39,22 @@ _FINGERPRINT = re.compile(
 )
 
 
+# A credential's name holds one of these words (`DB_PASSWORD`, `api_key`; `scan.namedvalues` too).
+_CREDENTIAL_WORD = r"(?:pass|pwd|secret|token|key|auth|cred)"
+_CREDENTIAL_NAME = re.compile(_CREDENTIAL_WORD, re.IGNORECASE)
 # What else on a line could be a secret, once the value a rule explains away is taken out of it: a
 # value given to a credential's name (`DB_PASSWORD="…"`, `api_key: …`), or a run of 12 or more
 # characters with letters and digits mixed (two of each at least, as a generated secret has).
 _CREDENTIAL_VALUE = re.compile(
-    r"(?:pass|pwd|secret|token|key|auth|cred)[\w.-]*[\"']?\s*[:=]\s*[\"']?[^\s\"',;]{6,}", re.IGNORECASE
+    rf"{_CREDENTIAL_WORD}[\w.-]*[\"']?\s*[:=]\s*[\"']?[^\s\"',;]{{6,}}", re.IGNORECASE
 )
 _RUN = re.compile(r"[A-Za-z0-9+/_=#!@$%^&*~-]{12,}")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s@\"';]*", re.IGNORECASE)  # one with no credentials in it
+
+
+def credential_name(name: str) -> bool:
+    """Whether `name` is a credential's, as `holds_more` reads one: `DB_PASSWORD`, `api_key`."""
+    return _CREDENTIAL_NAME.search(name) is not None
 
 
 def holds_more(rest: str) -> bool:

@@ -15,7 +15,7 @@ from mergeguard.core import chartview, links
 from mergeguard.core.basepolicy import PolicyFiles, read_regular
 from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.errors import ScannerError
-from mergeguard.scan import defaults, reached, suppressions
+from mergeguard.scan import defaults, namedvalues, reached, suppressions
 from mergeguard.scan.registry import TOOLS, config_files
 from mergeguard.scanners.base import base_settings_path
 from mergeguard.scanners.tool import ConfigFile
@@ -66,7 +66,7 @@ def scan_view(changes: ChangeSet, policy: PolicyFiles | None = None) -> Iterator
                 _keep_base_settings(declared, view / declared.name, changes.root / declared.name, policy)
         if changes.mode is Mode.CHANGED:
             _blank_inline_suppressions(view, [f for f in changes.files if f.lines and f.path not in configs])
-        _write_out_defaults(view, [f.path for f in changes.files if defaults.applies(f.path)])
+        _write_out_values(view, [f.path for f in changes.files if _writes_out(f.path)])
         for chart in changes.charts:
             chartview.renderable(view, chart, chartview.tree_files(changes.root))
         yield view
@@ -86,20 +86,34 @@ def _blank_inline_suppressions(view: Path, files: Iterable[ChangedFile]) -> None
             copy.write_bytes(blanked)
 
 
-def _write_out_defaults(view: Path, paths: Iterable[str]) -> None:
-    """Compose and `.env` files with their interpolation defaults written out (`scan.defaults`)."""
+def _writes_out(path: str) -> bool:
+    return defaults.applies(path) or namedvalues.applies(path)
+
+
+def _write_out_values(view: Path, paths: Iterable[str]) -> None:
+    """Compose and `.env` files with their interpolation defaults written out (`scan.defaults`), and
+    manifests with each credential's name beside its value (`scan.namedvalues`)."""
     for path in paths:
         copy = view / path
         data = read_regular(copy)
-        if data is None or len(data) > _MAX_TEXT_BYTES or b"${" not in data:
+        if data is None or len(data) > _MAX_TEXT_BYTES:
             continue
         try:
-            text = defaults.written_out(data.decode("utf-8"))
+            text = _written_out(path, data.decode("utf-8"))
         except UnicodeDecodeError:
             continue
         if text is not None:
             copy.unlink()  # a hard link to the work tree's file: never written through
             copy.write_bytes(text.encode("utf-8"))
+
+
+def _written_out(path: str, text: str) -> str | None:
+    written = text
+    if defaults.applies(path) and "${" in written:
+        written = defaults.written_out(written) or written
+    if namedvalues.applies(path):
+        written = namedvalues.written_out(written, path) or written
+    return written if written != text else None
 
 
 def _policy_copy(path: Path, policy: PolicyFiles | None) -> bytes | None:

@@ -1,0 +1,141 @@
+"""A credential whose name and value sit on different lines (a Kubernetes `env` entry's `value:` under
+its `name: DB_PASSWORD`, a Terraform `variable "password"`'s `default`), written as `NAME: value` on
+the value's line of the copy the secret scanners read.
+
+Measured: detect-secrets and Gitleaks match a credential's name and its value on one line only, so a
+random password in a Deployment's `env` or a variable's default passed every scanner (Checkov too),
+while the same value written `DB_PASSWORD: "…"` in a compose file blocked. The name and value go in a
+comment after the value (`value: "…"  # DB_PASSWORD: "…"`): Checkov and Trivy read the same copy and
+must read the same document, and the line stays, so a finding points at the real file's value line.
+Only a literal is written: not a reference (`valueFrom`, `$(VAR)`, `${var.x}`, `{{ .Values.x }}`, a
+block scalar) nor an empty value or a placeholder (`changeme`, `your_password`, `xxxxxxxx`), judged as
+`scan.placeholders` judges them; the name is a credential's by `agreement.credential_name`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from mergeguard.scan import agreement
+from mergeguard.scan.placeholders import _placeholder, _sample  # its own judgement, not a second list
+
+_SUFFIXES = (".yaml", ".yml", ".tf")
+# A YAML key: `- name: DB_PASSWORD` opens a list item (the dash and the spaces after it give its
+# keys' column), `value: "…"` is a later key of the same item.
+_ITEM = re.compile(r"^(\s*-\s+)([\w.-]+):(?:\s+(.*))?$")
+_KEY = re.compile(r"^(\s*)([\w.-]+):(?:\s+(.*))?$")
+# A scalar as written after its key: quoted (escapes and `''` kept inside), or plain up to a comment
+# (` #`: a `#` inside a word is the value's).
+_SCALAR = re.compile(
+    r"^(\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'|[^\s#&*!|>{\[](?:\S|\s+(?=[^\s#]))*)\s*(?:#.*)?$"
+)
+# Terraform: `variable "password" {` (or `variable password {`), and a `default = "…"` in its block.
+_VARIABLE = re.compile(r"^\s*variable\s+\"?([\w-]+)\"?\s*\{(.*)$")
+_DEFAULT = re.compile(r"^\s*default\s*=\s*(\"(?:[^\"\\]|\\.)*\")\s*(\})?\s*(?:(?:#|//).*)?$")
+_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"")
+_ENTRY_KEYS = ("name", "value")
+_REFERENCE = ("$(", "${", "%{", "{{")  # Kubernetes' `$(VAR)`, a shell's or Terraform's, Helm's
+_BLOCK_LINES = 40  # how far into a variable's block its `default` is looked for
+
+
+def applies(path: str) -> bool:
+    """A YAML file (Kubernetes manifests, Helm templates) or a Terraform file."""
+    return PurePosixPath(path).name.lower().endswith(_SUFFIXES)
+
+
+def written_out(text: str, path: str) -> str | None:
+    """`text` with `NAME: value` (Terraform: `NAME = "value"`) in a comment after each credential's
+    literal value named on another line; None when it has none."""
+    lines = text.split("\n")
+    terraform = path.lower().endswith(".tf")
+    found = dict(_variable_defaults(lines) if terraform else _env_values(lines))
+    if not found:
+        return None
+    separator = " = " if terraform else ": "
+    for number, (name, scalar) in found.items():
+        lines[number] += f"  # {name}{separator}{scalar}"
+    return "\n".join(lines)
+
+
+def _env_values(lines: list[str]) -> Iterator[tuple[int, tuple[str, str]]]:
+    """(line index of the value, (name, value as written)) of each list item with a credential's
+    `name` and a literal `value`, in either order."""
+    for start, line in enumerate(lines):
+        item = _ITEM.match(line)
+        if item is None or item.group(2) not in _ENTRY_KEYS:
+            continue
+        first = item.group(2), (start, item.group(3) or "")
+        if first[0] == "name" and not agreement.credential_name(_unquoted(_scalar(first[1][1]))):
+            continue  # a container's `- name: api`: not read any further
+        keys = dict([first, *_item_keys(lines, start + 1, len(item.group(1)))])
+        name, value = _unquoted(_scalar(keys.get("name", (0, ""))[1])), keys.get("value")
+        if value is not None and agreement.credential_name(name) and (scalar := _literal(value[1])):
+            yield value[0], (name, scalar)
+
+
+def _item_keys(lines: list[str], start: int, column: int) -> Iterator[tuple[str, tuple[int, str]]]:
+    """The `name` and `value` keys of the list item whose keys start at `column`, from `start` on."""
+    for number in range(start, len(lines)):
+        line = lines[number]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, indent = _KEY.match(line), len(line) - len(line.lstrip())
+        if indent < column or (indent == column and key is None):
+            return  # the item ended: a new item, a key of its parent, or another document
+        if indent == column and key is not None and key.group(2) in _ENTRY_KEYS:
+            yield key.group(2), (number, key.group(3) or "")
+
+
+def _variable_defaults(lines: list[str]) -> Iterator[tuple[int, tuple[str, str]]]:
+    """(line index of the default, (name, default as written)) of each credential's variable with a
+    literal string default, on the `variable` line itself or in its block."""
+    for start, line in enumerate(lines):
+        variable = _VARIABLE.match(line)
+        if variable is None or not agreement.credential_name(variable.group(1)):
+            continue
+        if (inline := _DEFAULT.match(variable.group(2))) and inline.group(2):
+            candidates: Iterator[tuple[int, re.Match[str]]] = iter([(start, inline)])
+        else:
+            candidates = _block_defaults(lines, start + 1)
+        for number, default in candidates:
+            if scalar := _literal(default.group(1)):
+                yield number, (variable.group(1), scalar)
+
+
+def _block_defaults(lines: list[str], start: int) -> Iterator[tuple[int, re.Match[str]]]:
+    """The `default = "…"` at the top level of the block opened on the line before `start`."""
+    depth = 1
+    for number in range(start, min(start + _BLOCK_LINES, len(lines))):
+        line = lines[number]
+        if depth == 1 and (default := _DEFAULT.match(line)) and not default.group(2):
+            yield number, default
+            return
+        bare = _STRING.sub("", line)
+        depth += bare.count("{") - bare.count("}")
+        if depth <= 0 or "<<" in bare:  # the block ended, or a heredoc: not read further
+            return
+
+
+def _scalar(text: str) -> str:
+    """The scalar written at the start of `text` ("" for none, a block scalar, an anchor, a flow)."""
+    found = _SCALAR.match(text.strip())
+    return found.group(1) if found else ""
+
+
+def _unquoted(scalar: str) -> str:
+    if len(scalar) >= 2 and scalar[0] == scalar[-1] and scalar[0] in "\"'":
+        return scalar[1:-1]
+    return scalar
+
+
+def _literal(text: str) -> str | None:
+    """The value as written when it is a literal that is no placeholder; None otherwise."""
+    scalar = _scalar(text)
+    value = _unquoted(scalar)
+    if not value.strip() or any(mark in value for mark in _REFERENCE):
+        return None
+    if _sample("", value, "") or _placeholder(scalar) is not None:
+        return None
+    return scalar
