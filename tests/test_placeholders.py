@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from mergeguard.cli import main as cli
+from mergeguard.scan import placeholders
 from tests.gitutil import GitTree
 
 X = "x"
@@ -218,3 +219,19 @@ def _pem_after_constants() -> str:
     body = base64.encodebytes(os.urandom(600)).decode()
     header, footer = "-----BEGIN RSA " + "PRIVATE KEY-----", "-----END RSA " + "PRIVATE KEY-----"
     return f'HEAD, TAIL = "{header}", "{footer}"\nBODY = """{body}"""\nPEM = HEAD + "\\n" + BODY + TAIL\n'
+
+
+@pytest.mark.parametrize(
+    ("written", "sample"),
+    [
+        ('"changeme"', True),
+        ("'your_password'", True),
+        ("${DB_PASSWORD}", True),
+        ('"' + X * 12 + '"', True),
+        ("0123456789abcdef", True),
+        ('"Zr4vK9qLw2' + 'Xp7NbT3mHs"', False),  # split: no secret in this file
+        ("Pr0d!Secret#42", False),
+    ],
+)
+def test_one_value_is_judged_a_sample_as_on_its_line(written: str, sample: bool) -> None:
+    assert placeholders.sample_value(written) is sample

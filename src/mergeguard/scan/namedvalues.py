@@ -18,8 +18,7 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from mergeguard.scan import agreement
-from mergeguard.scan.placeholders import _placeholder, _sample  # its own judgement, not a second list
+from mergeguard.scan import agreement, placeholders
 
 _SUFFIXES = (".yaml", ".yml", ".tf")
 # A YAML key: `- name: DB_PASSWORD` opens a list item (the dash and the spaces after it give its
@@ -136,6 +135,4 @@ def _literal(text: str) -> str | None:
     value = _unquoted(scalar)
     if not value.strip() or any(mark in value for mark in _REFERENCE):
         return None
-    if _sample("", value, "") or _placeholder(scalar) is not None:
-        return None
-    return scalar
+    return None if placeholders.sample_value(scalar) else scalar  # its judgement, not a second list

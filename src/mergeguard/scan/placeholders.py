@@ -267,6 +267,13 @@ def _sample(user: str, password: str, host: str) -> bool:
     return password == user and _LOCAL_HOST.match(host) is not None
 
 
+def sample_value(written: str) -> bool:
+    """Whether one value as written, quoted or not (`"changeme"`, `your_password`, `${DB_PASSWORD}`,
+    `'xxxxxxxx'`), is a placeholder or a sample password, as it is judged on a line or in a URL."""
+    quoted = len(written) >= 2 and written[0] == written[-1] and written[0] in "\"'"
+    return _sample("", written[1:-1] if quoted else written, "") or _placeholder(written) is not None
+
+
 def _host(line: str, at: int) -> str:
     """The host of the URL whose `@` is at `at`."""
     found = _URL_HOST.match(line, at)
