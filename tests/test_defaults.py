@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -237,14 +238,63 @@ def test_a_pull_request_adding_a_password_to_an_env_gets_a_finding_on_its_value_
     tree.git("checkout", "-q", "-b", "add-env")
     tree.write("deploy.yaml", _MANIFEST)
     tree.commit("env")
-    out = tmp_path / "r.json"
-    args = ["scan", str(tree.root), "--base", "main", "--scanners", "detect-secrets,gitleaks,trivy-secret"]
-    cli.main([*args, "--json", str(out)])
-    report = json.loads(out.read_text(encoding="utf-8"))
+    report, text = _pr_scan(tree, tmp_path, status=1)
     assert [(f["path"], f["start_line"], f["status"]) for f in report["findings"]] == [
         ("deploy.yaml", 15, "new")
     ]
-    # Medium, not high: in PR mode Gitleaks reads the commits, not the written-out copy, so only
-    # detect-secrets sees it (a compose file's `${DB_PASSWORD:-…}` default is in the same place).
-    assert report["findings"][0]["severity"] == "medium"
-    assert RANDOM not in out.read_text(encoding="utf-8")
+    # High and blocking, as with --all-files: Gitleaks reads the commits, and the rewritten copy too.
+    (finding,) = report["findings"]
+    assert finding["severity"] == "high" and finding["blocking"], finding
+    assert {finding["tool"], *(a["tool"] for a in finding["also"])} == {"detect-secrets", "gitleaks"}
+    assert RANDOM not in text
+
+
+def _pr_scan(tree: GitTree, tmp_path: Path, status: int) -> tuple[dict[str, Any], str]:
+    """The JSON report of a PR-mode scan of `tree` against `main` (and its text), which exits `status`."""
+    out = tmp_path / "r.json"
+    args = ["scan", str(tree.root), "--base", "main", "--scanners", "detect-secrets,gitleaks,trivy-secret"]
+    assert cli.main([*args, "--json", str(out)]) == status
+    text = out.read_text(encoding="utf-8")
+    return json.loads(text), text
+
+
+@pytest.mark.scanner
+def test_a_rewritten_value_line_the_pull_request_did_not_touch_stays_pre_existing(tmp_path: Path) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("deploy.yaml", _MANIFEST)
+    tree.commit("base")
+    tree.git("checkout", "-q", "-b", "bump")
+    tree.write("deploy.yaml", _MANIFEST.replace("api:1.4.2", "api:1.4.3"))
+    tree.commit("bump the image")
+    report, text = _pr_scan(tree, tmp_path, status=0)
+    assert [(f["path"], f["start_line"], f["status"], f["blocking"]) for f in report["findings"]] == [
+        ("deploy.yaml", 15, "pre-existing", False)
+    ]
+    assert RANDOM not in text
+
+
+@pytest.mark.scanner
+def test_a_pull_request_adding_a_password_as_a_compose_default_blocks(tmp_path: Path) -> None:
+    """In PR mode too: Gitleaks reads the rewritten copy beside the commits. A secret both its runs
+    report is one finding, with the commit that added it; an old default on an untouched line stays
+    pre-existing."""
+    compose = "services:\n  api:\n    image: example/api:1.4.2\n    environment:\n"
+    old = f"      OLD_SECRET: ${{OLD_SECRET:-{RANDOM[::-1]}}}\n"  # 5
+    tree = GitTree(tmp_path / "repo")
+    tree.write("docker-compose.yml", compose + old)
+    tree.commit("base")
+    tree.git("checkout", "-q", "-b", "add-secret")
+    added = f"      API_SECRET: ${{API_SECRET:-{RANDOM}}}\n" + f'      DB_PASSWORD: "{PASSWORD}"\n'  # 6, 7
+    tree.write("docker-compose.yml", compose + old + added)
+    head = tree.commit("add secrets")
+    report, text = _pr_scan(tree, tmp_path, status=1)
+    found = {f["start_line"]: f for f in report["findings"]}
+    assert sorted(found) == [5, 6, 7], found
+    assert (found[5]["status"], found[5]["blocking"]) == ("pre-existing", False)
+    for line in (6, 7):
+        finding = found[line]
+        assert (finding["status"], finding["severity"], finding["blocking"]) == ("new", "high", True), finding
+        tools = [finding["tool"], *(a["tool"] for a in finding["also"])]
+        assert sorted(tools) == ["detect-secrets", "gitleaks"], finding  # Gitleaks once
+    assert found[7]["commit"] == head  # read in the commits and in the copy: one report, its commit kept
+    assert RANDOM not in text and RANDOM[::-1] not in text and PASSWORD not in text

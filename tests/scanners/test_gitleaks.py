@@ -15,7 +15,7 @@ from mergeguard.core import gitrepo
 from mergeguard.core.changes import CommitRange
 from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.model import Finding, Severity
-from mergeguard.scanners.base import Command, Target, ToolOutput
+from mergeguard.scanners.base import Command, Target, ToolOutput, rewritten_copies
 from mergeguard.scanners.commands import find_executable, run_command
 from mergeguard.scanners.gitleaks.report import DEFAULT_SEVERITY, SEVERITIES
 from mergeguard.scanners.gitleaks.scanner import GitleaksScanner, check_log
@@ -147,6 +147,74 @@ def test_git_command_scans_the_range_of_the_repository_with_it_trusted() -> None
         "GIT_CONFIG_KEY_1": "safe.directory",
         "GIT_CONFIG_VALUE_1": str(REPO / ".git"),
     }
+
+
+def pr_view(tmp_path: Path, rewritten: tuple[str, ...]) -> Target:
+    """A PR-mode target whose view has `rewritten` laid out again beside it, as `scan.scope_dir` does."""
+    view = tmp_path / "src"
+    for path in ("a.py", "deploy.yaml", "compose.yaml"):
+        (view / path).parent.mkdir(parents=True, exist_ok=True)
+        (view / path).write_text("x: 1\n", encoding="utf-8")
+    for path in rewritten:
+        (rewritten_copies(view) / path).parent.mkdir(parents=True, exist_ok=True)
+        (rewritten_copies(view) / path).write_text("x: 1\n", encoding="utf-8")
+    return Target(view, ("a.py", "deploy.yaml"), REPO, commit_range=RANGE)
+
+
+def test_the_view_gives_the_ignore_file_and_rewritten_copies_are_read_in_a_dir_run(tmp_path: Path) -> None:
+    """A compose default or a credential named on another line is in the commits as written, which
+    Gitleaks does not read as a secret: its rewritten copy is read too, in `dir` mode, root-relative."""
+    target = pr_view(tmp_path, ("deploy.yaml",))
+    command = SCANNER.command("/bin/gitleaks", target)
+    assert command.argv[:2] == ("/bin/gitleaks", "git")
+    ignores = ("--gitleaks-ignore-path", str(target.root))  # the view's (the base's), not the cwd's
+    (again,) = command.then
+    assert again[:2] == ("/bin/gitleaks", "dir") and again[-2:] == ("--", ".")
+    assert command.cwd == rewritten_copies(target.root)
+    for argv in (command.argv, again):
+        assert " ".join(ignores) in " ".join(argv) and COMMON in " ".join(argv)
+    assert "--ignore-gitleaks-allow" not in again  # the change's own were blanked in the view
+    plain = SCANNER.command("/bin/gitleaks", pr_view(tmp_path / "none", ()))
+    assert plain.then == () and plain.cwd is None
+    outside = SCANNER.command("/bin/gitleaks", pr_view(tmp_path / "other", ("compose.yaml",)))
+    assert outside.then == ()  # laid out, but not one of this target's files
+
+
+def test_the_dir_runs_findings_join_the_ranges_once_each_in_the_targets_files(tmp_path: Path) -> None:
+    target = pr_view(tmp_path, ("deploy.yaml",))
+    history = [record(File="deploy.yaml", StartLine=4, EndLine=4, Commit="c" * 40)]
+    rewritten = [
+        record(File="deploy.yaml", StartLine=4, EndLine=4),  # the same report: kept once, with its commit
+        record(File="deploy.yaml", StartLine=9, EndLine=9, RuleID="generic-api-key"),
+        record(File="./compose.yaml", StartLine=2, EndLine=2),  # not one of the target's files
+    ]
+    runs = (
+        ToolOutput(json.dumps(history), "INF 1 commits scanned."),
+        ToolOutput(json.dumps(rewritten), "INF scanned ~92 bytes"),
+    )
+    found = SCANNER.parse(ToolOutput("", runs=runs), target)
+    assert [(f.location.path, f.location.start_line, f.rule_id, f.commit) for f in found] == [
+        ("deploy.yaml", 4, "aws-access-token", "c" * 40),
+        ("deploy.yaml", 9, "generic-api-key", None),  # no commit: new or not by the line rule
+    ]
+    assert "AKIA" not in repr(found)
+
+
+@pytest.mark.parametrize(
+    ("second", "error"),
+    [
+        (None, "1 runs for 2 asked"),
+        (ToolOutput("", "INF scanned"), "printed no JSON report"),
+        (ToolOutput("[]", "8:00AM ERR could not read k8s/x.yaml"), "logged an error"),
+    ],
+)
+def test_a_dir_run_that_did_not_complete_fails_gitleaks(
+    tmp_path: Path, second: ToolOutput | None, error: str
+) -> None:
+    first = ToolOutput("[]", "INF 1 commits scanned.")
+    output = first if second is None else ToolOutput("", runs=(first, second))
+    with pytest.raises(ScannerError, match=error):
+        SCANNER.parse(output, pr_view(tmp_path, ("a.py",)))
 
 
 @pytest.mark.parametrize("bad", ["--output=/tmp/x", "-p", "a b", "", "HEAD\n--all"])

@@ -17,7 +17,7 @@ from mergeguard.core.changes import ChangedFile, ChangeSet, Mode
 from mergeguard.core.errors import ScannerError
 from mergeguard.scan import defaults, namedvalues, reached, suppressions
 from mergeguard.scan.registry import TOOLS, config_files
-from mergeguard.scanners.base import base_settings_path
+from mergeguard.scanners.base import base_settings_path, rewritten_copies
 from mergeguard.scanners.tool import ConfigFile
 from mergeguard.scanners.toolconfig import sanitize
 
@@ -66,7 +66,9 @@ def scan_view(changes: ChangeSet, policy: PolicyFiles | None = None) -> Iterator
                 _keep_base_settings(declared, view / declared.name, changes.root / declared.name, policy)
         if changes.mode is Mode.CHANGED:
             _blank_inline_suppressions(view, [f for f in changes.files if f.lines and f.path not in configs])
-        _write_out_values(view, [f.path for f in changes.files if _writes_out(f.path)])
+        # In PR mode Gitleaks reads the commits, not the view: what was rewritten is laid out again for it.
+        again = rewritten_copies(view) if changes.commit_range is not None else None
+        _write_out_values(view, [f.path for f in changes.files if _writes_out(f.path)], again)
         for chart in changes.charts:
             chartview.renderable(view, chart, chartview.tree_files(changes.root))
         yield view
@@ -90,9 +92,10 @@ def _writes_out(path: str) -> bool:
     return defaults.applies(path) or namedvalues.applies(path)
 
 
-def _write_out_values(view: Path, paths: Iterable[str]) -> None:
+def _write_out_values(view: Path, paths: Iterable[str], again: Path | None) -> None:
     """Compose and `.env` files with their interpolation defaults written out (`scan.defaults`), and
-    manifests with each credential's name beside its value (`scan.namedvalues`)."""
+    manifests with each credential's name beside its value (`scan.namedvalues`); each file rewritten
+    is also laid out under `again` when given."""
     for path in paths:
         copy = view / path
         data = read_regular(copy)
@@ -105,6 +108,8 @@ def _write_out_values(view: Path, paths: Iterable[str]) -> None:
         if text is not None:
             copy.unlink()  # a hard link to the work tree's file: never written through
             copy.write_bytes(text.encode("utf-8"))
+            if again is not None:
+                _populate(view, again, [path])
 
 
 def _written_out(path: str, text: str) -> str | None:

@@ -52,6 +52,12 @@ def base_settings_path(view: Path, name: str) -> Path:
     return view.parent / "base-settings" / name
 
 
+def rewritten_copies(view: Path) -> Path:
+    """Where the view's files rewritten for the secret scanners (`scan.defaults`, `scan.namedvalues`)
+    are laid out again, alone, in PR mode: outside the view, for Gitleaks, which reads the commits."""
+    return view.parent / "rewritten"
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     """A process to run: argv (never through a shell), extra environment, accepted exit codes."""

@@ -1,8 +1,10 @@
-"""Gitleaks on the scanned tree (`dir`) or a pull request's commits (`git`), its log checked for gaps."""
+"""Gitleaks on the scanned tree (`dir`) or a pull request's commits (`git`, and `dir` on its files
+rewritten for the secret scanners), its log checked for gaps."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -10,7 +12,7 @@ from mergeguard.core.changes import CommitRange
 from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.model import Finding
-from mergeguard.scanners.base import Command, Target, ToolOutput
+from mergeguard.scanners.base import Command, Target, ToolOutput, rewritten_copies
 from mergeguard.scanners.gitleaks.report import TOOL, parse_report
 
 # JSON on stdout, exit 0 with leaks (so any other status is a crash), no banner or colour, and
@@ -53,19 +55,58 @@ class GitleaksScanner:
         # `--platform none`: no `git ls-remote` to build links nobody reads. The source is the git
         # directory, not the work tree: Gitleaks reads `.gitleaks.toml` and `.gitleaksignore` from
         # its source whatever flags say, and the work tree's copies are the change's. The view's
-        # copies (the base's) are used instead: `--config` here, `.gitleaksignore` from ./.
+        # copies (the base's) are used instead: `--config` and `--gitleaks-ignore-path` here.
         config = target.root / ".gitleaks.toml"
         own = ("--config", str(config)) if config.is_file() and config.stat().st_size else ()
+        own = (*own, "--gitleaks-ignore-path", str(target.root))
         # `--ignore-gitleaks-allow`: every line it reads is one the change added, so a `gitleaks:allow`
         # there is the change's own suppression, not honoured before it is merged (scan.suppressions).
         argv = (exe, "git", *_COMMON, *own, "--platform", "none", "--ignore-gitleaks-allow")
         argv = (*argv, "--log-opts", _log_range(commits))
         source = git_dir(target.repo)
-        return Command((*argv, "--", str(source)), env=trust_repository(target.repo, source))
+        env = trust_repository(target.repo, source)
+        if not _rewritten(target):
+            return Command((*argv, "--", str(source)), env=env)
+        # The commits hold a compose default or a credential named on another line as written, which
+        # Gitleaks does not read as a secret: the view's rewritten copies (`scan.scope_dir`) are read
+        # too, in `dir` mode from where they are laid out (so paths and `.gitleaksignore` entries are
+        # root-relative, as in a scan without a range); the change's own `gitleaks:allow` is blanked there.
+        again = (exe, "dir", *_COMMON, *own, "--", ".")
+        return Command((*argv, "--", str(source)), env=env, cwd=rewritten_copies(target.root), then=(again,))
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
-        check_log(output.stderr, target.commit_range)
-        return parse_report(output.report, target)
+        runs = output.runs or (output,)
+        asked = 1 + (target.commit_range is not None and _rewritten(target))
+        if len(runs) != asked:  # each run's report is read on its own: one missing is no "none found"
+            raise ParseError(f"{TOOL}: {len(runs)} runs for {asked} asked")
+        check_log(runs[0].stderr, target.commit_range)
+        found = parse_report(runs[0].report, target)
+        for run in runs[1:]:
+            check_log(run.stderr, None)
+            found += _rewritten_findings(parse_report(run.report, _rewritten_target(target)), found, target)
+        return found
+
+
+def _rewritten(target: Target) -> bool:
+    """Whether any of the target's files is laid out rewritten beside the view (PR mode)."""
+    copies = rewritten_copies(target.root)
+    return copies.is_dir() and any((copies / path).is_file() for path in target.files)
+
+
+def _rewritten_target(target: Target) -> Target:
+    """The target of the `dir` run on the rewritten copies: their directory, no commits."""
+    return replace(target, root=rewritten_copies(target.root), commit_range=None)
+
+
+def _rewritten_findings(found: list[Finding], known: list[Finding], target: Target) -> list[Finding]:
+    """The `dir` run's findings in the target's files, less those the range's run reported too (the
+    same rule on the same line: one report, which keeps its commit)."""
+    files, seen = set(target.files), {(f.location.path, f.location.start_line, f.rule_id) for f in known}
+    return [
+        f
+        for f in found
+        if f.location.path in files and (f.location.path, f.location.start_line, f.rule_id) not in seen
+    ]
 
 
 def git_dir(repo: Path) -> Path:
