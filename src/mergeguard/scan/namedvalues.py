@@ -37,6 +37,9 @@ _STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"")
 _ENTRY_KEYS = ("name", "value")
 _REFERENCE = ("$(", "${", "%{", "{{")  # Kubernetes' `$(VAR)`, a shell's or Terraform's, Helm's
 _BLOCK_LINES = 40  # how far into a variable's block its `default` is looked for
+# How far below an item's first key its other key is looked for: an `env` entry's keys are adjacent,
+# and a file of items nested ever deeper is not read to its end once per item.
+_ITEM_LINES = 40
 
 
 def applies(path: str) -> bool:
@@ -76,7 +79,7 @@ def _env_values(lines: list[str]) -> Iterator[tuple[int, tuple[str, str]]]:
 
 def _item_keys(lines: list[str], start: int, column: int) -> Iterator[tuple[str, tuple[int, str]]]:
     """The `name` and `value` keys of the list item whose keys start at `column`, from `start` on."""
-    for number in range(start, len(lines)):
+    for number in range(start, min(start + _ITEM_LINES, len(lines))):
         line = lines[number]
         if not line.strip() or line.lstrip().startswith("#"):
             continue
