@@ -336,3 +336,48 @@ def test_two_containers_of_one_resource_keep_their_own_findings(tmp_path: Path) 
         (10, ("trivy-config",)),
     ]
     assert folded == 1
+
+
+SOCKET_AND_SYS_ADMIN = """apiVersion: v1
+kind: Pod
+metadata:
+  name: fuse
+  namespace: tools
+spec:
+  containers:
+  - name: fuse
+    image: example/sshfs:1.0
+    securityContext:
+      capabilities:
+        add: ["SYS_ADMIN"]
+    volumeMounts:
+    - name: sock
+      mountPath: /var/run/docker.sock
+  volumes:
+  - name: sock
+    hostPath:
+      path: /var/run/docker.sock
+"""
+
+
+@pytest.mark.scanner
+def test_the_docker_socket_and_sys_admin_are_one_finding_each(tmp_path: Path) -> None:
+    """Checkov's CKV_K8S_27 and Trivy's KSV-0006 (the socket), CKV_K8S_39 and KSV-0005 (SYS_ADMIN):
+    both high, each pair one blocking finding, not two."""
+    missing = [tool for tool in ("checkov", "trivy") if find_executable(tool) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed (make install)")
+    tree = GitTree(tmp_path / "repo")
+    tree.write("pod.yaml", SOCKET_AND_SYS_ADMIN)
+    tree.commit()
+    result = pipeline.scan(pipeline.ScanRequest(tree.root, scanners=("checkov", "trivy-config")), Config())
+    rules = {"CKV_K8S_27", "KSV-0006", "CKV_K8S_39", "KSV-0005"}
+    found = [
+        a.finding
+        for a in result.decision.assessed
+        if {a.finding.rule_id, *(s.rule_id for s in a.finding.also)} & rules
+    ]
+    assert sorted((equivalence.concept(f), set(f.tools)) for f in found) == [
+        (("resource", "k8s-cap-sys-admin"), {"checkov", "trivy-config"}),
+        (("resource", "k8s-docker-socket"), {"checkov", "trivy-config"}),
+    ]

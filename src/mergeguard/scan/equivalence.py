@@ -56,6 +56,8 @@ RESOURCE_CONCEPTS = frozenset(
         "k8s-no-cpu-limits",
         "k8s-no-memory-requests",
         "k8s-no-memory-limits",
+        "k8s-docker-socket",
+        "k8s-cap-sys-admin",
     }
 )
 

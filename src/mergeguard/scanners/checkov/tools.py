@@ -62,6 +62,10 @@ TOOLS = (
             "CKV_K8S_11": "k8s-no-cpu-limits",
             "CKV_K8S_12": "k8s-no-memory-requests",
             "CKV_K8S_13": "k8s-no-memory-limits",
+            # The hostPath `/var/run/docker.sock` and `SYS_ADMIN` in `capabilities.add`: the same
+            # tests as Trivy's (its docker_socket and SYS_ADMIN checks), both rated high by each.
+            "CKV_K8S_27": "k8s-docker-socket",
+            "CKV_K8S_39": "k8s-cap-sys-admin",
         },
         # Checkov 3.3.30, as for Trivy's: privileged, hostPID, hostIPC, hostNetwork, an added
         # capability, a hostPort, the docker socket, SYS_ADMIN.

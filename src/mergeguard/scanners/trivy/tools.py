@@ -71,6 +71,8 @@ _CONFIG = Tool(
         "KSV-0011": "k8s-no-cpu-limits",
         "KSV-0016": "k8s-no-memory-requests",
         "KSV-0018": "k8s-no-memory-limits",
+        "KSV-0006": "k8s-docker-socket",
+        "KSV-0005": "k8s-cap-sys-admin",
     },
     # Measured with Trivy 0.76.0 on a manifest setting each (and not firing on one that leaves it
     # out): privileged, hostPID, hostIPC, hostNetwork, the docker socket, SYS_ADMIN, added
