@@ -119,6 +119,45 @@ def test_a_values_change_that_shifts_the_rendered_lines_keeps_the_baseline_match
     assert code == 0
 
 
+def test_a_templates_findings_are_placed_on_the_template_never_past_its_end(tree: GitTree) -> None:
+    """Found in a trial on a real chart: Trivy numbers a template's findings by the rendered manifest's
+    lines, helpers expanded and values filled in, so a 41-line template had findings on lines 54 and 57
+    (terminal, JSON and SARIF alike: GitHub annotated nowhere). Each is on the whole template, the line
+    Trivy gave in its message; the fingerprints are the message's without it, as before."""
+    daemonset = FILES["templates/daemonset.yaml"].replace(
+        "    metadata:\n      labels:\n",
+        "    metadata:\n      annotations: {{ toYaml .Values.annotations | nindent 8 }}\n      labels:\n",
+    )
+    tree.write(f"{CHART}/templates/daemonset.yaml", daemonset)
+    annotations = "".join(f"  note{n}: text\n" for n in range(30))
+    tree.write(f"{CHART}/values.yaml", f"{FILES['values.yaml']}annotations:\n{annotations}")
+    tree.commit("annotate the pods")
+    out, sarif = tree.root.parent / "all.json", tree.root.parent / "all.sarif"
+    args = ["scan", str(tree.root), "--all-files", "--scanners", "trivy-config"]
+    assert cli.main([*args, "--json", str(out), "--sarif", str(sarif)]) == 1
+    length = len(daemonset.splitlines())
+    findings = [
+        f
+        for f in json.loads(out.read_text(encoding="utf-8"))["findings"]
+        if f["path"].endswith("daemonset.yaml")
+    ]
+    assert {(f["start_line"], f["end_line"]) for f in findings} == {(1, length)}
+    rendered = [int(f["message"].rsplit("(rendered line ", 1)[1].rstrip(")")) for f in findings]
+    assert max(rendered) > length  # the container's checks, below the 30 annotations
+    regions = [
+        result["locations"][0]["physicalLocation"]["region"]
+        for run in json.loads(sarif.read_text(encoding="utf-8"))["runs"]
+        for result in run["results"]
+    ]
+    assert regions and all(r["startLine"] == 1 and r["endLine"] == length for r in regions)
+
+
+def test_the_rendered_line_is_left_out_of_what_identifies_a_finding() -> None:
+    said = units.with_rendered_line("Container 'a' of DaemonSet 'x' should set 'privileged' to false", 57)
+    assert said.endswith("(rendered line 57)")
+    assert units.without_rendered_line(said) == units.without_rendered_line(said.replace("57", "112"))
+
+
 def test_a_template_hard_coding_a_host_namespace_is_new(tree: GitTree) -> None:
     daemonset = FILES["templates/daemonset.yaml"].replace("{{ .Values.hostIPC }}", "true")
     tree.write(f"{CHART}/templates/daemonset.yaml", daemonset)

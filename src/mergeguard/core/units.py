@@ -157,6 +157,22 @@ def in_templates(path: str, charts: Iterable[str]) -> bool:
     return any(path.startswith(f"{chart}/templates/" if chart else "templates/") for chart in charts)
 
 
+# A template's finding is placed on the whole template (`trivy.charts.placed`), the rendered
+# manifest's line Trivy gave said in its message: left out of the finding's identity, which a values
+# change shifting that line must not change (`scan.fingerprints`, `scan.basecompare`).
+_RENDERED_LINE = re.compile(r" \(rendered line \d+\)$")
+
+
+def with_rendered_line(message: str, line: int) -> str:
+    """`message` saying which line of the rendered manifest the tool reported."""
+    return f"{message} (rendered line {line})"
+
+
+def without_rendered_line(message: str) -> str:
+    """`message` without what `with_rendered_line` added."""
+    return _RENDERED_LINE.sub("", message)
+
+
 def _chart_of(root: Path, folder: PurePosixPath, known: dict[str, str | None]) -> str | None:
     """The nearest directory at or above `folder` holding `Chart.yaml` (walked up without recursion:
     a path can be a thousand directories deep), each directory's answer kept in `known`."""

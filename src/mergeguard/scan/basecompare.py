@@ -79,10 +79,11 @@ def _keys_of(
 def _unmoved(message: str, moves: Sequence[tuple[str, str]]) -> str:
     """`message` naming a renamed resource by its old name, as the base's report names it, and
     without the positions some tools name a resource by (Trivy's CloudFormation `template.yaml:14-18`,
-    Checkov's `steps[2]`): lines or steps added above it must not make its old findings new."""
+    Checkov's `steps[2]`, a chart template's rendered line): lines or steps added above it must not make
+    its old findings new."""
     for new, old in moves:
         message = re.sub(rf"\(resource {re.escape(new)}(?=[.)\[])", f"(resource {old}", message)
-    return _POSITION.sub("", message)
+    return _POSITION.sub("", units.without_rendered_line(message))
 
 
 # A Kubernetes resource's namespace as the tools name it (Trivy: `in default namespace`, `in 'default'

@@ -29,8 +29,9 @@ def assign(
     whole resource) resources were told apart by their order, and a Deployment inserted above a
     baselined one took over its acceptance. One in a Helm chart's template (or a vendored subchart's
     archive, whose bytes say nothing of it) is identified by its
-    message (naming the container and resource): Trivy numbers it by the rendered manifest's lines,
-    which a change to the values shifts. Identical keys in one file get an occurrence index, in line order.
+    message (naming the container and resource), without the rendered line it ends with: Trivy numbers
+    it by the rendered manifest's lines, which a change to the values shifts. Identical keys in one
+    file get an occurrence index, in line order.
     """
     sources = sources or SourceLines(root)
     resources = Resources(sources)
@@ -62,7 +63,7 @@ def _key(finding: Finding, sources: SourceLines, resources: Resources, charts: S
     namespace, content = identity(finding)
     loc = finding.location
     if finding.kind is Kind.MISCONFIGURATION and (units.in_templates(loc.path, charts) or _archive(loc.path)):
-        return "\x1f".join((namespace, loc.path, finding.message))
+        return "\x1f".join((namespace, loc.path, units.without_rendered_line(finding.message)))
     if content is None:  # normalised: inner whitespace folded, so re-indenting keeps the identity
         content = " ".join(sources.line(loc.path, loc.start_line).split())
     if finding.kind is Kind.MISCONFIGURATION and loc.path.endswith(_MANIFESTS):

@@ -19,7 +19,7 @@ from mergeguard.core.chartview import aliases, stand_ins
 from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.core.reasons import clean
-from mergeguard.core.units import CHART_FILE, manifest
+from mergeguard.core.units import CHART_FILE, chart_dirs, in_templates, manifest, with_rendered_line
 from mergeguard.scanners.base import Target, relative_path
 
 RULE = "skipped-chart"
@@ -34,9 +34,29 @@ def placed(findings: list[Finding], target: Target) -> list[Finding]:
     """The findings with a path through a subchart's alias (`charts/web/…`, a directory that does not
     exist) put on the subchart's files (`charts/app/…`), and those in a subchart vendored as an archive
     (`charts/app-1.0.0.tgz`, as `helm dependency build` writes it) on the archive, whole: under a path
-    that does not exist they fell out of scope, and a `privileged: true` set for the subchart passed."""
+    that does not exist they fell out of scope, and a `privileged: true` set for the subchart passed.
+    Then those in a template on the whole template (`_on_template`)."""
     archives: dict[Path, str | None] = {}  # each archive's chart name, read once
-    return [_unaliased(finding, target.root, archives) for finding in findings]
+    found = [_unaliased(finding, target.root, archives) for finding in findings]
+    charts = chart_dirs(target.root, {finding.location.path for finding in found})
+    lengths: dict[str, int] = {}  # each template's line count, read once
+    return [
+        _on_template(finding, target.root, lengths)
+        if in_templates(finding.location.path, charts)
+        else finding
+        for finding in found
+    ]
+
+
+def _on_template(finding: Finding, root: Path, lengths: dict[str, int]) -> Finding:
+    """A template's finding on the whole template, the line Trivy gave said in its message: Trivy numbers
+    it by the rendered manifest's lines (helpers expanded, values filled in), which are not the
+    template's; a 41-line template had findings on lines 54 and 57, annotated nowhere."""
+    path = finding.location.path
+    if path not in lengths:
+        lengths[path] = line_count(root / path) or 1
+    message = with_rendered_line(finding.message, finding.location.start_line)
+    return replace(finding, message=message, location=Location(path, 1, lengths[path]))
 
 
 def _unaliased(finding: Finding, root: Path, archives: dict[Path, str | None]) -> Finding:
