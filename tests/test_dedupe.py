@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mergeguard.core import kubedocs
 from mergeguard.core.changes import ChangeSet, Mode
 from mergeguard.core.config import Config
 from mergeguard.core.model import Finding, Kind, Location, Package, Severity, Sighting
@@ -298,7 +299,7 @@ def test_resources_are_documents_and_the_items_of_a_list() -> None:
         "kind: List\nitems:\n- kind: Pod\n  spec: {}\n- kind: Pod\n  spec:\n    containers:\n    - name: c\n"
     )
     text += "metadata: {}\n---\nkind: Pod\n...\n"
-    assert resources.starts(text.split("\n")) == [3, 5, 10, 12]
+    assert kubedocs.starts(text.split("\n")) == [3, 5, 10, 12]
 
 
 def test_a_resource_is_named_once_however_many_findings_it_has(
@@ -313,7 +314,7 @@ def test_a_resource_is_named_once_however_many_findings_it_has(
         read.append(len(lines))
         return f"Pod/ns/{len(read)}"
 
-    monkeypatch.setattr(resources, "_named", named)
+    monkeypatch.setattr(kubedocs, "named", named)
     index = resources.Resources(SourceLines(tmp_path))
     names = [index.name("pods.yaml", line) for line in (*range(1, 2006, 5), *range(2007, 4011, 5))]
     assert set(names) == {"Pod/ns/1", "Pod/ns/2"}

@@ -34,6 +34,13 @@ CONFIG_CASES: dict[str, list[tuple[str, str, int]]] = {
     "windows-workdir": [("Dockerfile", "DS-0009", 6)],
     # Trivy's secret-in-ENV on `ENV GPG_KEY <fingerprint>` (line 4) is left out, on DB_PASSWORD kept.
     "rereads": [("Dockerfile", "DS-0005", 7), ("Dockerfile", "DS-0031", 8)],
+    # KSV-0109 gives no line: on the ConfigMap it names (the namespace telling two of one name apart),
+    # not on line 1, the Service's; in a file of one resource, line 1 as before.
+    "k8s-documents": [
+        ("deploy/app.yaml", "KSV-0109", 10),
+        ("deploy/app.yaml", "KSV-0109", 18),
+        ("deploy/single.yaml", "KSV-0109", 1),
+    ],
 }
 AWS = [("app/settings.py", "aws-access-key-id", 8), ("app/settings.py", "aws-secret-access-key", 9)]
 SECRET_CASES: dict[str, list[tuple[str, str, int]]] = {

@@ -13,7 +13,7 @@ from mergeguard.core.jsonfields import dig, objects_in, or_empty
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners import reread
 from mergeguard.scanners.base import Target, ToolOutput, load_json, relative_path
-from mergeguard.scanners.trivy import pins
+from mergeguard.scanners.trivy import documents, pins
 from mergeguard.scanners.trivy.vulnerabilities import IMAGE_TYPES, image_name, vulnerabilities
 from mergeguard.vulns import anchors as image_anchors
 from mergeguard.vulns.images import ImageKind, ImageSpec
@@ -126,11 +126,15 @@ def _result(
     misconfigurations = _records(result, "Misconfigurations", tool, where)
     secrets = _records(result, "Secrets", tool, where)
     path = _path(result, tool, where, target) if misconfigurations or secrets else ""
-    failed = [
-        _misconfiguration(record, tool, path, f"{where}.Misconfigurations[{j}]")
+    records = [
+        (record, f"{where}.Misconfigurations[{j}]")
         for j, record in enumerate(misconfigurations)
         if _failed(record, tool, f"{where}.Misconfigurations[{j}]") and not _no_secret(record)
     ]
+    failed = [_misconfiguration(record, tool, path, at) for record, at in records]
+    # A check that gives no line (KSV-0109) is on the document of the resource it names, not line 1.
+    lineless = [not dig(record, ("CauseMetadata", "StartLine")) for record, _ in records]
+    failed = documents.placed(failed, lineless, target.root)
     if failed:
         findings += reread.recheck(failed, target.root, lambda f: RECHECKS.get(rule_id(f.rule_id)))
     for j, record in enumerate(secrets):
