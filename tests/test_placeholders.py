@@ -19,6 +19,20 @@ JWT_IO = (  # jwt.io's example token, in every JWT tutorial
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0Ijo"
     + "xNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
 )
+# Supabase's self-hosting demo keys, as supabase/supabase's docker/.env.example publishes them (HS256
+# with the JWT_SECRET above them): header, payload (role anon or service_role, "iss": "supabase-demo")
+# and signature.
+SUPABASE_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+SUPABASE_ANON = (
+    SUPABASE_HEADER
+    + ".eyAgCiAgICAicm9sZSI6ICJhbm9uIiwKICAgICJpc3MiOiAic3VwYWJhc2UtZGVtbyIsCiAgICAiaWF0IjogMTY0MTc2OTIw"
+    + "MCwKICAgICJleHAiOiAxNzk5NTM1NjAwCn0.dc_X5iR_VP_qT0zsiyj_I_OZ2T9FtRU2BBNWN8Bu4GE"
+)
+SUPABASE_SERVICE_ROLE = (
+    SUPABASE_HEADER
+    + ".eyAgCiAgICAicm9sZSI6ICJzZXJ2aWNlX3JvbGUiLAogICAgImlzcyI6ICJzdXBhYmFzZS1kZW1vIiwKICAgICJpYXQiOiAx"
+    + "NjQxNzY5MjAwLAogICAgImV4cCI6IDE3OTk1MzU2MDAKfQ.DaYlNEoUrrEn2Ig7tqibS-PHK5vgusbcbo7X36XVt4Q"
+)
 # Shapes of files measured on public repositories (see scan/placeholders.py), values split so that
 # no scanner reads this file as holding them.
 PLACEHOLDERS = {
@@ -75,6 +89,11 @@ PLACEHOLDERS = {
         "    apiKey: 'pk.eyJ1IjoibWp1bWJlLXRlc3QiLCJhIjoiY2luNW1pZTF5MDBxbHZ3bTM1NGx3NzVqdyJ9"
         + ".2ATDPobUwpa7Ou5jsJOGYA',\n"  # Mapbox's public token (its tests' own)
     ),
+    # Found in a trial on supabase/supabase: its self-hosting demo keys, high from two tools each.
+    "docker/.env.example": (
+        "JWT_SECRET=your-super-secret-jwt-token-with-at-least-32-characters-long\n"
+        f"ANON_KEY={SUPABASE_ANON}\nSERVICE_ROLE_KEY={SUPABASE_SERVICE_ROLE}\n"
+    ),
 }
 REAL_LOOKING = {
     "prod.env": (
@@ -97,6 +116,11 @@ REAL_LOOKING = {
         + '.Qm7vR2xK9pL4wT8zHk3mP9qLz2Wx7Rt_Yb5Nc8Vd1Fg"\n'
         'secret_key = "0123456789abcdef' + 'K7q2ZrX9vB2mQ7pLw4Rt8Yb5Nc8"\n'
     ),
+    # Supabase's demo payload (`"iss": "supabase-demo"`, service_role) under a signature of one's own:
+    # the payload is anyone's to write, so it says nothing.
+    "demo.env": "SERVICE_ROLE_KEY="
+    + SUPABASE_SERVICE_ROLE.rsplit(".", maxsplit=1)[0]
+    + ".Qm7vR2xK9pL4wT8zHk3mP9qLz2Wx7Rt_Yb5Nc8Vd1Fg\n",
     # Found by a second red-team round: an AWS key id with no digit after AKIA beside a filler, a
     # real password holding a quote beside a sample URL.
     "ids.py": 'AWS_ACCESS_KEY_ID = "AKIAQWERTY' + 'UIOPASDFGH"  # format: xxxxxxxx\n',
@@ -162,6 +186,13 @@ pytestmark = pytest.mark.scanner
         (("samples.py", 15), "a documented example credential (Google's reCAPTCHA test key)"),
         (("samples.py", 17), "a public token (Mapbox's `pk.`"),
         (("secret.yaml", 9), "a placeholder ('your_password' in base64)"),
+        *(
+            (
+                ("docker/.env.example", line),
+                "a documented example credential (Supabase's self-hosting demo key)",
+            )
+            for line in (2, 3)
+        ),
     ],
 )
 def test_what_is_not_a_secret_is_low_and_says_why(
@@ -186,6 +217,7 @@ def test_what_is_not_a_secret_is_low_and_says_why(
         ("heroku.py", 1),
         ("both.cs", 1),
         ("beside.sh", 1),
+        ("demo.env", 1),
         *(("runtime.py", line) for line in (1, 2, 3)),
     ],
 )

@@ -76,6 +76,7 @@ _KEY_LINES = 100  # how far below its header a key's body is looked for
 # payload and signature: each part of a line's token must be one of them, or its signature jwt.io's).
 _AZURITE = ("the Azure Storage emulator's key", "azure")
 _JWT_IO = ("jwt.io's example token", "jwt", "json web token")
+_SUPABASE = ("Supabase's self-hosting demo key", "jwt", "json web token")
 _RECAPTCHA = ("Google's reCAPTCHA test key", "recaptcha")
 _PUBLISHED = {
     "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059": _AZURITE,
@@ -90,10 +91,18 @@ _PUBLISHED = {
     "051d093c4bdedbf23f905ad01d9c6111414d54e2170e1d7f76657c4e76e3e65b": _JWT_IO,
 }
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{32,}={0,2}")
-# A JSON Web Token and its signature. One signed as jwt.io's example is (its HMAC key is published)
-# is jwt.io's token with another payload: it verifies nowhere, or anyone could have signed it.
+# A JSON Web Token and its signature. One signed as a published example is (its HMAC key is published
+# too) is that token with another payload: it verifies nowhere, or anyone could have signed it. By
+# the sha256 of the signature, never by what the payload says (`"iss": "supabase-demo"` is anyone's to
+# write): jwt.io's example, and the ANON_KEY and SERVICE_ROLE_KEY of Supabase's self-hosting
+# `docker/.env.example` (HS256 with the JWT_SECRET written above them,
+# `your-super-secret-jwt-token-with-at-least-32-characters-long`).
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.([A-Za-z0-9_-]+)")
-_JWT_IO_SIGNATURE = "051d093c4bdedbf23f905ad01d9c6111414d54e2170e1d7f76657c4e76e3e65b"
+_JWT_SIGNATURES = {
+    "051d093c4bdedbf23f905ad01d9c6111414d54e2170e1d7f76657c4e76e3e65b": _JWT_IO,
+    "8e08bc796c3cb7aa1539831e5463509d01afa52a6ea14f6e4d076bdc7ca0cba3": _SUPABASE,  # anon
+    "a117f8f68d271635cdc463dae4fa3e0db7984649efc17637bd092bd33485c27a": _SUPABASE,  # service_role
+}
 _MAPBOX_PUBLIC = re.compile(r"\bpk\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 
 
@@ -133,10 +142,9 @@ def _judged(finding: Finding, sources: SourceLines) -> Finding:
 def _published(line: str) -> tuple[str, ...] | None:
     """What published credential the line holds (every long token on it one of the same), and the
     names of the rules that find it; None if not."""
-    rest = _JWT.sub(_unless_jwt_io, line)
+    rest = _JWT.sub(_unless_published_jwt, line)
     found = {_PUBLISHED.get(_sha256(token)) for token in _LONG_TOKEN.findall(rest)}
-    if any(_sha256(jwt.group(1)) == _JWT_IO_SIGNATURE for jwt in _JWT.finditer(line)):
-        found.add(_JWT_IO)
+    found |= {signed for jwt in _JWT.finditer(line) if (signed := _JWT_SIGNATURES.get(_sha256(jwt.group(1))))}
     if agreement.holds_more(_LONG_TOKEN.sub("", rest)):  # a password beside it is no example
         return None
     return found.pop() if len(found) == 1 and None not in found else None
@@ -164,9 +172,9 @@ def _public_token(line: str) -> bool:
     return bool(_MAPBOX_PUBLIC.search(line)) and not agreement.holds_more(_MAPBOX_PUBLIC.sub("", line))
 
 
-def _unless_jwt_io(jwt: re.Match[str]) -> str:
-    """A token signed as jwt.io's example taken out of the line; any other kept as it is."""
-    return "" if _sha256(jwt.group(1)) == _JWT_IO_SIGNATURE else jwt.group(0)
+def _unless_published_jwt(jwt: re.Match[str]) -> str:
+    """A token signed as a published example is taken out of the line; any other kept as it is."""
+    return "" if _sha256(jwt.group(1)) in _JWT_SIGNATURES else jwt.group(0)
 
 
 def _sha256(text: str) -> str:
