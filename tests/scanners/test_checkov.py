@@ -30,7 +30,7 @@ from tests.golden import FIXTURES, ROOT_MARK, check_golden, check_live
 
 SCANNER = CheckovScanner()
 CASES = ["microservice", "suppressed", "no-iac", "build-args", "rechecks", "rereads", "unparseable"]
-CASES += ["renamed"]
+CASES += ["renamed", "cfn-foreach"]
 ROOT = Path("/scan/view")
 TARGET = Target(root=ROOT, files=("Dockerfile",), repo=ROOT, workdir=Path("/scratch"))
 CLEAR_SECRETS = ["AKIAQZ7ONXJ3KPL4MWRT", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY"]
@@ -74,6 +74,9 @@ def checkov_or_skip() -> str:
 
 
 # --- golden files: recorded real output in, normalised findings out -------------------------------
+
+
+_OPEN_SSH = [("plain-sg.yaml", rule, 3) for rule in ("CKV_AWS_23", "CKV_AWS_24")]
 
 
 @pytest.mark.parametrize(
@@ -120,6 +123,10 @@ def checkov_or_skip() -> str:
                 ("names/main.tf", "skipped-file", 1),
             ],
         ),
+        # Found in a trial: SSH open to the world inside `Fn::ForEach::Groups` passed (Checkov does not
+        # expand it and reports nothing there), the same group written out fails; the first is a
+        # `skipped-file` on the whole template.
+        ("cfn-foreach", [("foreach-sg.yaml", "skipped-file", 1), *_OPEN_SSH]),
         # Dockerfiles under names Checkov does not read (Containerfile, Dockerfile-prod, api-Dockerfile,
         # prod_Dockerfile): checked through copies named so, found on the real files' lines, with
         # a `checkov:skip` comment still honoured; the plain Dockerfile as before.
@@ -161,6 +168,7 @@ def test_report_shapes_are_the_ones_checkov_prints() -> None:
         "rereads": [dict],
         "unparseable": [list, list],  # the run's report, then the parse-only run's
         "renamed": [dict, dict],  # the run's report, then the run on the renamed copies'
+        "cfn-foreach": [dict, dict],  # the run's report (CloudFormation only), then the parse-only run's
     }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from mergeguard.core.errors import ParseError
 from mergeguard.core.jsonfields import need
 from mergeguard.core.model import Finding, Kind, Location, Severity
-from mergeguard.scanners import reread
+from mergeguard.scanners import foreach, reread
 from mergeguard.scanners.base import IncompleteReport, Target, relative_path
 from mergeguard.scanners.checkov import renamed, unparsed
 from mergeguard.scanners.reading import load_all
@@ -90,6 +90,8 @@ def parse_report(text: str, target: Target) -> list[Finding]:
         findings += renamed.put_back(_failed(listings.pop(0), renamed.copies_target(target)), copies)
     reports = [framework for report in (first, *listings) for framework in _frameworks(report)]
     unread = unparsed.findings(reports, target, TOOL)
+    listed = {f.location.path for f in unread}
+    unread += [f for f in foreach.findings(TOOL, "Checkov", target) if f.location.path not in listed]
     found = reread.recheck(findings, target.root, lambda f: RECHECKS.get(f.rule_id)) + unread
     if (incomplete := unparsed.unnamed(reports, target, TOOL)) is not None:
         raise IncompleteReport(incomplete, found)  # files went unchecked: fail closed, keep what it found

@@ -9,6 +9,7 @@ from typing import ClassVar
 from mergeguard.core import dockerfile
 from mergeguard.core.filekinds import DOCKERFILE_NAME, FileKind
 from mergeguard.core.model import Finding
+from mergeguard.scanners import foreach
 from mergeguard.scanners.base import Command, Target, ToolOutput
 from mergeguard.scanners.tool import InlineIgnore
 from mergeguard.scanners.trivy import charts
@@ -78,10 +79,11 @@ class TrivyConfigScanner:
         return frozenset({FileKind.DOCKERFILE if dockerfile else FileKind.IAC})
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
-        """The report's findings (a subchart's under its real directory), and one for each Helm
-        chart Trivy could not render (its log)."""
+        """The report's findings (a subchart's under its real directory), one for each Helm chart
+        Trivy could not render (its log), and one for each template it does not expand (`foreach`)."""
         found = charts.placed(parse_report(output.report, self.name, target), target)
-        return [*found, *charts.unrendered(output.stderr, self.name, target)]
+        unexpanded = foreach.findings(self.name, "Trivy", target)
+        return [*found, *charts.unrendered(output.stderr, self.name, target), *unexpanded]
 
 
 class TrivySecretScanner:

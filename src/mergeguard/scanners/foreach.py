@@ -1,0 +1,71 @@
+"""CloudFormation templates whose resources are written with `Fn::ForEach`: each a finding, never a
+silent "nothing found".
+
+`Fn::ForEach::NAME` (the `AWS::LanguageExtensions` transform) writes resources out only when
+CloudFormation deploys the template. Neither Trivy 0.76.0 nor Checkov 3.3.30 expands it: both read
+the template, find no resource under that key, and report nothing (measured: SSH open to 0.0.0.0/0
+inside one passed, the same group written out is AWS-0107, high). Each such template in scope is a
+high `skipped-file` finding of each of them, on the whole file, like a file a tool could not parse.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from mergeguard.core.basepolicy import read_regular
+from mergeguard.core.linecount import line_count
+from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.scanners.base import Target
+
+RULE = "skipped-file"
+_ENDINGS = (".yml", ".yaml", ".json", ".template")  # what the tools read as CloudFormation
+_MAX_BYTES = 1 << 20
+_TOP_KEY = re.compile(rb"^[\"']?([A-Za-z]+)[\"']?[ \t]*:", re.MULTILINE)  # a top-level YAML key
+_FOREACH = re.compile(rb"^[ \t]+[\"']?Fn::ForEach::[A-Za-z0-9]+[\"']?[ \t]*:", re.MULTILINE)
+
+
+def findings(tool: str, name: str, target: Target) -> list[Finding]:
+    """A finding of `tool` (called `name` in its message) for each template in scope whose
+    `Resources` holds a `Fn::ForEach::` key."""
+    return [_finding(path, tool, name, target.root) for path in target.files if _loops(target.root / path)]
+
+
+def _loops(path: Path) -> bool:
+    """Whether the template at `path` writes resources with `Fn::ForEach` (read as JSON, else as YAML
+    text: its `Resources` section's lines, up to the next top-level key)."""
+    if not path.name.endswith(_ENDINGS) or b"Fn::ForEach::" not in (data := read_regular(path) or b""):
+        return False
+    if len(data) > _MAX_BYTES:
+        return True  # too big to read here: `Fn::ForEach::` is in it, and nothing else says where
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        return _loops_in_yaml(data)
+    resources = document.get("Resources") if isinstance(document, dict) else None
+    return isinstance(resources, dict) and any(str(key).startswith("Fn::ForEach::") for key in resources)
+
+
+def _loops_in_yaml(data: bytes) -> bool:
+    tops = list(_TOP_KEY.finditer(data))
+    for top, after in zip(tops, [*tops[1:], None], strict=True):
+        if top.group(1) == b"Resources":
+            section = data[top.end() : after.start() if after else len(data)]
+            return _FOREACH.search(section) is not None
+    return False
+
+
+def _finding(path: str, tool: str, name: str, root: Path) -> Finding:
+    return Finding(
+        tool=tool,
+        rule_id=RULE,
+        severity=Severity.HIGH,
+        title=f"File not checked by {name}",
+        message=f"{name} does not expand Fn::ForEach (AWS::LanguageExtensions), so none of the resources"
+        " this template writes with it was checked: any misconfiguration in them went unseen (write"
+        " them out, or accept this finding in the baseline with a reason)",
+        location=Location(path, 1, line_count(root / path) or 1),
+        kind=Kind.MISCONFIGURATION,
+        evidence="Fn::ForEach",  # whole-file finding: one per file and tool, whatever its lines
+    )
