@@ -40,3 +40,18 @@ class GitTree:
         self.git("add", "-A")
         self.git("commit", "-q", "--allow-empty", "-m", message)
         return self.git("rev-parse", "HEAD").strip()
+
+
+def moved_and_edited(tree: GitTree, extra: str = "") -> str:
+    """Three modules (ending with `extra`) moved from pkg/ to src/ and re-headed, the repository's
+    `diff.renameLimit` at 1: the base commit."""
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(8)) + extra
+    for i in range(3):
+        tree.write(f"pkg/mod_{i}.py", f"# 2023\n{body}")
+    base = tree.commit("base")
+    tree.git("config", "diff.renameLimit", "1")
+    for i in range(3):
+        (tree.root / f"pkg/mod_{i}.py").unlink()
+        tree.write(f"src/module_{i}.py", f"# 2024\n{body}")
+    tree.commit("move pkg under src, bump the year")
+    return base

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mergeguard.core import gitrepo
+from mergeguard.core import gitdiff, gitrepo
 from mergeguard.core.errors import UsageError
-from tests.gitutil import GitTree
+from tests.gitutil import GitTree, moved_and_edited
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to chown")
@@ -75,3 +75,17 @@ def test_a_clone_deep_enough_for_the_changes_commits_is_accepted(
     fork = gitrepo.merge_base(repo, "HEAD^1")
     assert fork == repo.git("rev-parse", "HEAD^1").strip()
     assert gitrepo.commit_count(repo, fork) == 3
+
+
+def test_renames_are_found_past_any_rename_limit(tmp_path: Path) -> None:
+    """Past `diff.renameLimit` git stops pairing files moved and edited: each read as added, every old
+    finding in it new (3,000 modules moved and re-headed blocked 90 old findings). A limit of 1 in the
+    repository's config shows it with three."""
+    tree = GitTree(tmp_path / "repo")
+    base = moved_and_edited(tree)
+    repo = gitrepo.Repo(tree.root, "")
+    moved = {f"src/module_{i}.py": f"pkg/mod_{i}.py" for i in range(3)}
+    assert gitrepo.changed_files(repo, base) == moved
+    assert gitrepo.added_files(repo, base) == frozenset()
+    assert gitrepo.deleted_files(repo, base) == frozenset()
+    assert gitdiff.added_lines(repo, base) == {path: frozenset({1}) for path in moved}

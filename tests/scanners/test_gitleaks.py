@@ -19,7 +19,7 @@ from mergeguard.scanners.base import Command, Target, ToolOutput, rewritten_copi
 from mergeguard.scanners.commands import find_executable, run_command
 from mergeguard.scanners.gitleaks.report import DEFAULT_SEVERITY, SEVERITIES
 from mergeguard.scanners.gitleaks.scanner import GitleaksScanner, check_log
-from tests.gitutil import GitTree
+from tests.gitutil import GitTree, moved_and_edited
 from tests.golden import check_golden, check_live
 
 SCANNER = GitleaksScanner()
@@ -141,11 +141,13 @@ def test_git_command_scans_the_range_of_the_repository_with_it_trusted() -> None
     assert argv[-2:] == ("--", str(REPO / ".git"))
     assert COMMON in " ".join(argv)
     assert dict(command.env) == {
-        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_COUNT": str(2 + len(gitrepo.GIT_SETTINGS)),
         "GIT_CONFIG_KEY_0": "safe.directory",
         "GIT_CONFIG_VALUE_0": str(REPO),
         "GIT_CONFIG_KEY_1": "safe.directory",
         "GIT_CONFIG_VALUE_1": str(REPO / ".git"),
+        **{f"GIT_CONFIG_KEY_{i}": key for i, (key, _) in enumerate(gitrepo.GIT_SETTINGS, 2)},
+        **{f"GIT_CONFIG_VALUE_{i}": value for i, (_, value) in enumerate(gitrepo.GIT_SETTINGS, 2)},
     }
 
 
@@ -447,6 +449,18 @@ def test_a_base_missing_from_the_clone_is_an_error(gitleaks: str, tmp_path: Path
     head = tree.commit("secret")
     with pytest.raises(ScannerError, match="Invalid revision range"):
         scan_range(gitleaks, tree, "0123456789abcdef0123456789abcdef01234567", head, count=1)
+
+
+@pytest.mark.scanner
+def test_secrets_in_files_moved_and_edited_are_not_new_past_any_rename_limit(
+    gitleaks: str, tmp_path: Path
+) -> None:
+    """Past `diff.renameLimit` git log shows files moved and edited as added whole: their old keys
+    were reported as the change's. A limit of 1 in the repository's config shows it with three."""
+    tree = GitTree(tmp_path / "repo")
+    base = moved_and_edited(tree, extra=KEY_ID)
+    head = tree.git("rev-parse", "HEAD").strip()
+    assert scan_range(gitleaks, tree, base, head) == []
 
 
 @pytest.mark.scanner

@@ -16,6 +16,12 @@ _GIT_TIMEOUT_S = 120.0
 # would turn a file's diff into "Binary files differ" (or a filter's output), and a file with a NUL
 # byte is binary to git. Every changed byte is diffed as text.
 DIFF_AS_TEXT = ("--text", "--no-textconv", "--no-ext-diff")
+# Settings of git's that decide what mergeguard reads, given to every git command it runs and to the
+# tools that run git themselves (Gitleaks' `git log -p`), above the user's and the repository's own.
+# Renames found however many files moved: past `diff.renameLimit` (1,000 by default) git stops
+# pairing, and each file moved and edited reads as added, every old finding in it new (3,000
+# modules moved and re-headed: 90 old findings blocked).
+GIT_SETTINGS = (("diff.renames", "true"), ("diff.renameLimit", "0"))
 
 
 class UnsafeRepository(UsageError):
@@ -43,7 +49,8 @@ def run_git_bytes(cwd: Path, args: Sequence[str], stdin: bytes = b"") -> bytes:
     """Output of `git args` fed `stdin`, as bytes; UsageError with git's own words on failure."""
     # safe.directory for this one repository: inside a container the workspace belongs to another
     # user, and git would otherwise refuse it (and tools built on git would silently scan nothing).
-    argv = ["git", "-c", f"safe.directory={cwd}", "-c", "core.quotePath=false", *args]
+    settings = [("safe.directory", str(cwd)), ("core.quotePath", "false"), *GIT_SETTINGS]
+    argv = ["git", *(arg for key, value in settings for arg in ("-c", f"{key}={value}")), *args]
     try:
         result = subprocess.run(
             argv, cwd=cwd, capture_output=True, timeout=_GIT_TIMEOUT_S, check=False, input=stdin

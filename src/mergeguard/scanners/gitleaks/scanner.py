@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
+from mergeguard.core import gitrepo
 from mergeguard.core.changes import CommitRange
 from mergeguard.core.errors import ParseError, ScannerError
 from mergeguard.core.filekinds import FileKind
@@ -64,7 +65,7 @@ class GitleaksScanner:
         argv = (exe, "git", *_COMMON, *own, "--platform", "none", "--ignore-gitleaks-allow")
         argv = (*argv, "--log-opts", _log_range(commits))
         source = git_dir(target.repo)
-        env = trust_repository(target.repo, source)
+        env = git_settings(target.repo, source)
         if not _rewritten(target):
             return Command((*argv, "--", str(source)), env=env)
         # The commits hold a compose default or a credential named on another line as written, which
@@ -119,16 +120,18 @@ def git_dir(repo: Path) -> Path:
     return dot_git
 
 
-def trust_repository(repo: Path, *more: Path) -> dict[str, str]:
-    """Git configuration, through the environment, that trusts `repo` whoever owns it.
+def git_settings(repo: Path, *more: Path) -> dict[str, str]:
+    """Git configuration, through the environment, that trusts `repo` whoever owns it and reads the
+    log as mergeguard reads its own diffs (`gitrepo.GIT_SETTINGS`: every rename found, however many).
 
     In a container the checkout belongs to another user; git then refuses it ("dubious
     ownership") and gitleaks logs an error but exits 0 having scanned nothing.
     """
-    paths = [str(repo), *(str(p) for p in more)]
-    env = {"GIT_CONFIG_COUNT": str(len(paths))}
-    for i, path in enumerate(paths):
-        env.update({f"GIT_CONFIG_KEY_{i}": "safe.directory", f"GIT_CONFIG_VALUE_{i}": path})
+    trusted = [("safe.directory", str(path)) for path in (repo, *more)]
+    settings = [*trusted, *gitrepo.GIT_SETTINGS]
+    env = {"GIT_CONFIG_COUNT": str(len(settings))}
+    for i, (key, value) in enumerate(settings):
+        env.update({f"GIT_CONFIG_KEY_{i}": key, f"GIT_CONFIG_VALUE_{i}": value})
     return env
 
 
