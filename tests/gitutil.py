@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 
 class GitTree:
     """A git repository in a temporary directory, written to and committed from tests."""
@@ -55,3 +57,30 @@ def moved_and_edited(tree: GitTree, extra: str = "") -> str:
         tree.write(f"src/module_{i}.py", f"# 2024\n{body}")
     tree.commit("move pkg under src, bump the year")
     return base
+
+
+# What a developer's ~/.gitconfig may set that changes what git prints (PR mode run from a laptop).
+USER_GIT_CONFIG = """\
+[diff]
+\tnoprefix = true
+\tmnemonicPrefix = true
+\tinterHunkContext = 5
+[color]
+\tui = always
+\tdiff = always
+[format]
+\tpretty = oneline
+[log]
+\tabbrevCommit = true
+\tdate = relative
+\tdecorate = full
+"""
+
+
+def with_user_git_config(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """USER_GIT_CONFIG as the ~/.gitconfig of `home`, made HOME (as the scanners' environment has it)."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".gitconfig").write_text(USER_GIT_CONFIG, encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("GIT_CONFIG_GLOBAL", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)

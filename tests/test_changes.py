@@ -13,7 +13,7 @@ from mergeguard.core import changes, links
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import FileKind, classify
 from mergeguard.core.gitdiff import unquote_c_style
-from tests.gitutil import GitTree
+from tests.gitutil import GitTree, with_user_git_config
 
 
 @pytest.fixture
@@ -72,6 +72,20 @@ def test_a_name_with_a_character_python_splits_lines_at_keeps_its_lines(tree: Gi
     tree.write(name, "a = 1\nb = 2\n")
     tree.commit("pr")
     assert changes.collect(tree.root, "base", []).lookup(name).lines == frozenset({1, 2})  # type: ignore[union-attr]
+
+
+def test_a_users_git_config_does_not_change_the_lines_read(
+    tree: GitTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `diff.noprefix` in a developer's ~/.gitconfig the patch read `+++ app.py`, no `b/`: every
+    edit of an existing file read as pre-existing (a new os.system passed unseen). Colour,
+    `diff.interHunkContext` and GIT_DIFF_OPTS (which overrides -U0) change the patch too."""
+    with_user_git_config(monkeypatch, tmp_path / "home")
+    monkeypatch.setenv("GIT_DIFF_OPTS", "-u3")
+    tree.write("app.py", "import os\nimport sys\n\n\ndef main():\n    return os.system('x')\n")
+    tree.commit("pr")
+    result = changes.collect(tree.root, "base", [])
+    assert result.lookup("app.py").lines == frozenset({2, 6})  # type: ignore[union-attr]
 
 
 def test_a_file_moved_out_of_an_excluded_place_is_the_changes_every_line(tree: GitTree) -> None:

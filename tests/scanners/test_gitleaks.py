@@ -19,7 +19,7 @@ from mergeguard.scanners.base import Command, Target, ToolOutput, rewritten_copi
 from mergeguard.scanners.commands import find_executable, run_command
 from mergeguard.scanners.gitleaks.report import DEFAULT_SEVERITY, SEVERITIES
 from mergeguard.scanners.gitleaks.scanner import GitleaksScanner, check_log
-from tests.gitutil import GitTree, moved_and_edited
+from tests.gitutil import GitTree, moved_and_edited, with_user_git_config
 from tests.golden import check_golden, check_live
 
 SCANNER = GitleaksScanner()
@@ -461,6 +461,22 @@ def test_secrets_in_files_moved_and_edited_are_not_new_past_any_rename_limit(
     base = moved_and_edited(tree, extra=KEY_ID)
     head = tree.git("rev-parse", "HEAD").strip()
     assert scan_range(gitleaks, tree, base, head) == []
+
+
+@pytest.mark.scanner
+def test_a_users_git_config_does_not_change_the_log_gitleaks_reads(
+    gitleaks: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gitleaks runs `git log -p` itself, under the user's ~/.gitconfig: `color.ui=always` made it scan
+    0 commits, `diff.noprefix` named `key.py` for `app/key.py`, `format.pretty`, `log.date` and
+    `log.abbrevCommit` cost the commit its id."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("README.md", "docs\n")
+    base = tree.commit("start")
+    tree.write("app/key.py", KEY_ID)
+    head = tree.commit("a key")
+    with_user_git_config(monkeypatch, tmp_path / "home")
+    assert secrets_found(scan_range(gitleaks, tree, base, head)) == [("app/key.py", head)]
 
 
 @pytest.mark.scanner

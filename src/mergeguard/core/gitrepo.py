@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Sequence
@@ -21,7 +22,27 @@ DIFF_AS_TEXT = ("--text", "--no-textconv", "--no-ext-diff")
 # Renames found however many files moved: past `diff.renameLimit` (1,000 by default) git stops
 # pairing, and each file moved and edited reads as added, every old finding in it new (3,000
 # modules moved and re-headed: 90 old findings blocked).
-GIT_SETTINGS = (("diff.renames", "true"), ("diff.renameLimit", "0"))
+GIT_SETTINGS = (
+    ("diff.renames", "true"),
+    ("diff.renameLimit", "0"),
+    # What git prints, as it prints it by default whatever a user's ~/.gitconfig says: with
+    # `diff.noprefix` the patch read `+++ app/run.py`, no `b/`, and every edit of an existing file
+    # read as pre-existing (Gitleaks named `util.py` for `app/util.py`); `color.ui=always` coloured
+    # the log Gitleaks parses (0 commits scanned), as `format.pretty`, `log.date` and
+    # `log.abbrevCommit` change it; `diff.interHunkContext` put unchanged lines into `-U0` hunks.
+    ("diff.noprefix", "false"),
+    ("diff.mnemonicPrefix", "false"),
+    ("diff.srcPrefix", "a/"),  # git 2.45 and later; an unknown key to older ones
+    ("diff.dstPrefix", "b/"),
+    ("diff.interHunkContext", "0"),
+    ("color.ui", "never"),
+    ("color.diff", "never"),
+    ("format.pretty", "medium"),
+    ("log.abbrevCommit", "false"),
+    ("log.date", "default"),
+    ("log.decorate", "false"),
+    ("log.showSignature", "false"),
+)
 
 
 class UnsafeRepository(UsageError):
@@ -53,7 +74,13 @@ def run_git_bytes(cwd: Path, args: Sequence[str], stdin: bytes = b"") -> bytes:
     argv = ["git", *(arg for key, value in settings for arg in ("-c", f"{key}={value}")), *args]
     try:
         result = subprocess.run(
-            argv, cwd=cwd, capture_output=True, timeout=_GIT_TIMEOUT_S, check=False, input=stdin
+            argv,
+            cwd=cwd,
+            env=_environment(),
+            capture_output=True,
+            timeout=_GIT_TIMEOUT_S,
+            check=False,
+            input=stdin,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"git {' '.join(args)} failed: {exc}") from None
@@ -64,6 +91,12 @@ def run_git_bytes(cwd: Path, args: Sequence[str], stdin: bytes = b"") -> bytes:
         message = stderr.strip().splitlines()
         raise UsageError(f"git {' '.join(args)}: {message[-1] if message else 'failed'}")
     return result.stdout
+
+
+def _environment() -> dict[str, str]:
+    """The environment without GIT_DIFF_OPTS, which git lets override `-U0` (`-u3`: three unchanged
+    lines on each side of every change, read as changed)."""
+    return {key: value for key, value in os.environ.items() if key != "GIT_DIFF_OPTS"}
 
 
 def _unsafe(top: str) -> UnsafeRepository:

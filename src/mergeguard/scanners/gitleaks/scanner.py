@@ -121,8 +121,9 @@ def git_dir(repo: Path) -> Path:
 
 
 def git_settings(repo: Path, *more: Path) -> dict[str, str]:
-    """Git configuration, through the environment, that trusts `repo` whoever owns it and reads the
-    log as mergeguard reads its own diffs (`gitrepo.GIT_SETTINGS`: every rename found, however many).
+    """Git configuration, through the environment, that trusts `repo` whoever owns it and has the log
+    printed as mergeguard's own git commands print (`gitrepo.GIT_SETTINGS`: every rename found, however
+    many; git's own format, whatever the user's ~/.gitconfig says).
 
     In a container the checkout belongs to another user; git then refuses it ("dubious
     ownership") and gitleaks logs an error but exits 0 having scanned nothing.
