@@ -103,6 +103,27 @@ def test_a_file_moved_out_of_an_excluded_place_is_the_changes_every_line(tree: G
     assert result.lookup("src/app.py").lines == frozenset()  # type: ignore[union-attr]
 
 
+def test_a_file_moved_into_a_scanned_directory_from_outside_it_is_the_changes(tree: GitTree) -> None:
+    """`services/api` of a monorepo scanned alone: a file moved in from `services/legacy` was never
+    judged by this scan, as one moved out of an excluded place, so it counts as added (its old name,
+    outside the directory, was kept and looked up at `services/api/services/legacy/run.py`). Scanned
+    from the top, the same move is a rename."""
+    tree.write("services/legacy/run.py", "import subprocess\nsubprocess.call(input(), shell=True)\n")
+    tree.write("services/api/main.py", "print('api')\n")
+    tree.commit("a monorepo")
+    tree.git("branch", "-f", "base")
+    tree.git("mv", "services/legacy/run.py", "services/api/run.py")
+    tree.commit("fold legacy into api")
+    alone = changes.collect(tree.root / "services/api", "base", []).lookup("run.py")
+    assert alone is not None and (alone.lines, alone.origin, alone.added) == (frozenset({1, 2}), None, True)
+    whole = changes.collect(tree.root, "base", []).lookup("services/api/run.py")
+    assert whole is not None and (whole.lines, whole.origin, whole.added) == (
+        frozenset(),
+        "services/legacy/run.py",
+        False,
+    )
+
+
 def test_merge_base_is_used_not_the_base_tip(tree: GitTree) -> None:
     tree.git("checkout", "-q", "-b", "feature")
     tree.write("feature.py", "a = 1\n")

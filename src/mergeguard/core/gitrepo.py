@@ -206,7 +206,8 @@ def _cut_commits(repo: Repo, fork: str) -> list[str]:
 
 def changed_files(repo: Repo, base: str) -> dict[str, str | None]:
     """Files added, copied, modified or renamed in base..HEAD, under the prefix: each new name, and
-    the name a renamed file had at the base (None for the others).
+    the name a renamed file had at the base (None for the others, and for one moved in from outside
+    the prefix: see `added_files`).
 
     Binary files count too (diffed as text): a NUL byte must not hide a secret from the scanners.
     """
@@ -224,14 +225,29 @@ def changed_files(repo: Repo, base: str) -> dict[str, str | None]:
             old = next(fields)
             path = next(fields)
         if path.startswith(repo.prefix):  # numstat marks a binary file "-" even with --text: kept
-            files[path[len(repo.prefix) :]] = old.removeprefix(repo.prefix) if old is not None else None
+            origin = old[len(repo.prefix) :] if old is not None and old.startswith(repo.prefix) else None
+            files[path[len(repo.prefix) :]] = origin
     return files
 
 
 def added_files(repo: Repo, base: str) -> frozenset[str]:
-    """Files the change added (not at the base under any name), under the prefix, relative to it."""
-    names = repo.git("diff", "-z", "--name-only", "-M", "--diff-filter=A", base, "HEAD", "--")
-    return frozenset(n[len(repo.prefix) :] for n in names.split("\0") if n and n.startswith(repo.prefix))
+    """Files the change added under the prefix (not at the base under any name, or moved in from
+    outside the prefix), relative to it.
+
+    A directory scanned alone (a monorepo's `services/api`) judges only what lies in it: a file moved
+    in from elsewhere was never judged by this scan, as one moved out of an excluded place, so each of
+    its findings is the change's.
+    """
+    names = repo.git("diff", "-z", "--name-status", "-M", "--diff-filter=AR", base, "HEAD", "--")
+    fields, added = iter(names.split("\0")), set()
+    for status in fields:
+        if not status:
+            continue
+        old = next(fields) if status.startswith("R") else None
+        path = next(fields)
+        if path.startswith(repo.prefix) and (old is None or not old.startswith(repo.prefix)):
+            added.add(path[len(repo.prefix) :])
+    return frozenset(added)
 
 
 def deleted_files(repo: Repo, base: str) -> frozenset[str]:
