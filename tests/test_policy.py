@@ -76,6 +76,25 @@ def test_a_secret_in_a_range_commit_is_new_even_if_the_file_is_gone() -> None:
     assert decision.verdict is Verdict.FAIL
 
 
+def test_a_range_commit_that_only_put_back_a_secret_leaves_it_to_the_line_rule() -> None:
+    """`scan.readded` lists where the commits only re-added the base's secrets: judged as any other."""
+    changes = pr_changes(a_py=frozenset({1}))
+    found = [
+        finding("a.py", 1, commit="abc"),
+        finding("a.py", 3, commit="abc"),
+        finding("gone.py", 2, commit="abc"),
+    ]
+    readded = frozenset({("a.py", 1), ("a.py", 3), ("gone.py", 2)})
+    decision = decide(found, OK, changes, Config(), readded=readded)
+    statuses = [(a.finding.location.path, a.finding.location.start_line, a.status) for a in decision.assessed]
+    assert statuses == [
+        ("a.py", 1, FindingStatus.NEW),  # a line the change touched
+        ("a.py", 3, FindingStatus.PRE_EXISTING),
+        ("gone.py", 2, FindingStatus.PRE_EXISTING),  # kept in the report: the commits carry it
+    ]
+    assert decide(found[1:], OK, changes, Config()).verdict is Verdict.FAIL
+
+
 def test_a_failed_scanner_fails_closed_and_is_named() -> None:
     outcomes = [*OK, ScanOutcome("checkov", Status.FAILED, reason="timed out after 5s")]
     decision = decide([], outcomes, ALL, Config())

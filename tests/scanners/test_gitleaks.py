@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from mergeguard.cli import main as cli
 from mergeguard.core import gitrepo
 from mergeguard.core.changes import CommitRange
 from mergeguard.core.errors import ParseError, ScannerError
@@ -523,3 +524,114 @@ def test_a_repository_owned_by_someone_else_is_scanned_not_silently_skipped(
     with pytest.raises(ScannerError, match="dubious ownership"):
         scan_range(gitleaks, tree, base, head, count=1, env=False)
     assert secrets_found(scan_range(gitleaks, tree, base, head, count=1)) == [("a.py", head)]
+
+
+# --- PR mode: a commit that puts back the base's secret did not add it ------------------------------
+
+OTHER_KEY = 'TOKEN = "ghp_R7kX2mQ9vL4tW8pZ3nB6yC1dF5hJ0sA9eK2u"\n'
+SETTINGS = "import os\n\n" + KEY_ID + "DEBUG = False\n"
+
+
+def gate(tree: GitTree, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[tuple[str, int, str]]]:
+    """The CLI's PR-mode verdict with Gitleaks alone, and (path, line, status) of each finding."""
+    out = tree.root.parent / "report.json"
+    code = cli.main(["scan", str(tree.root), "--base", "base", "--scanners", "gitleaks", "--json", str(out)])
+    text = capsys.readouterr().out + out.read_text(encoding="utf-8")
+    assert all(secret not in text for secret in CLEAR_SECRETS)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    return code, sorted((f["path"], f["start_line"], f["status"]) for f in report["findings"])
+
+
+def pr_base(tmp_path: Path) -> GitTree:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("config/settings.py", SETTINGS)
+    tree.write("README.md", "docs\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    return tree
+
+
+def crlf(tree: GitTree) -> None:
+    tree.write("config/settings.py", SETTINGS.replace("\n", "\r\n"))
+    tree.commit("line endings")
+
+
+def realign(tree: GitTree) -> None:
+    tree.write("config/settings.py", SETTINGS.replace("KEY = ", "KEY     = "))
+    tree.commit("align")
+
+
+def revert(tree: GitTree) -> None:
+    tree.git("rm", "-q", "config/settings.py")
+    tree.commit("drop legacy settings")
+    tree.git("revert", "--no-edit", "HEAD")
+    tree.write("README.md", "more docs\n")
+    tree.commit("docs")
+
+
+def move_in_two_commits(tree: GitTree) -> None:
+    tree.git("rm", "-q", "config/settings.py")
+    tree.commit("remove old settings")
+    tree.write("settings/prod.py", SETTINGS)
+    tree.commit("add settings package")
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize("change", [crlf, realign, revert, move_in_two_commits])
+def test_a_commit_that_only_puts_back_the_bases_secret_leaves_it_pre_existing(
+    gitleaks: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], change: Any
+) -> None:
+    tree = pr_base(tmp_path)
+    change(tree)
+    code, found = gate(tree, capsys)
+    assert code == 0
+    assert [status for _, _, status in found] == ["pre-existing"]
+
+
+Found = list[tuple[str, int, str]]
+
+
+def add_then_remove_the_bases_secret_elsewhere(tree: GitTree) -> Found:
+    tree.write("app/creds.py", KEY_ID)
+    tree.commit("oops")
+    tree.git("rm", "-q", "app/creds.py")
+    tree.commit("remove it again")
+    return [("app/creds.py", 1, "new")]
+
+
+def add_a_second_copy(tree: GitTree) -> Found:
+    tree.write("config/settings.py", SETTINGS + KEY_ID)
+    tree.commit("again")
+    return [("config/settings.py", 5, "new")]
+
+
+def swap_for_a_new_secret_and_back(tree: GitTree) -> Found:
+    """Both commits write line 3, the first a secret of its own: one finding, new."""
+    tree.write("config/settings.py", SETTINGS.replace(KEY_ID, OTHER_KEY))
+    tree.commit("rotate")
+    tree.write("config/settings.py", SETTINGS)
+    tree.commit("undo")
+    return [("config/settings.py", 3, "new")]
+
+
+def convert_and_add_a_new_secret(tree: GitTree) -> Found:
+    tree.write("config/settings.py", (OTHER_KEY + SETTINGS).replace("\n", "\r\n"))
+    tree.commit("line endings, and a token")
+    return [("config/settings.py", 1, "new"), ("config/settings.py", 4, "pre-existing")]
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize(
+    "change",
+    [add_then_remove_the_bases_secret_elsewhere, add_a_second_copy, swap_for_a_new_secret_and_back,
+     convert_and_add_a_new_secret],
+)  # fmt: skip
+def test_a_secret_the_range_brought_stays_new(
+    gitleaks: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], change: Any
+) -> None:
+    """In another file than the base's copy, on a line the change adds, on the base's line in a commit
+    that a later one undid: the range committed it, and it will be merged. Beside it, a line only put
+    back stays pre-existing."""
+    tree = pr_base(tmp_path)
+    expected = change(tree)
+    assert gate(tree, capsys) == (1, expected)

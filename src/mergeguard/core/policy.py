@@ -94,15 +94,18 @@ def decide(
     in_base_image: frozenset[tuple[str, str, str]] | None = None,
     image_scanners: frozenset[str] = frozenset(),
     rescanned: Callable[[Finding], bool | None] | None = None,
+    readded: frozenset[tuple[str, int]] = frozenset(),
 ) -> Decision:
     """Tag every in-scope finding, then answer pass, fail (blocking findings) or error.
 
     `image_scanners` names the tools that scan a built image whole (the registry's `scans_images`);
-    `rescanned` says whether a finding is new by the base's copy of its file (`scan.basescan`).
+    `rescanned` says whether a finding is new by the base's copy of its file (`scan.basescan`);
+    `readded` lists the (path, first line) whose range commits only put back the base's secrets
+    (`scan.readded`).
     """
     today = today or dt.date.today()
     accepted = {entry.fingerprint: entry for entry in baseline}
-    rules = _Rules(config, accepted, today, at_base, in_base_image, image_scanners, rescanned)
+    rules = _Rules(config, accepted, today, at_base, in_base_image, image_scanners, rescanned, readded)
     assessed = tuple(_assess(f, changes, rules) for f in findings if _in_scope(f, changes, rules))
     failed = tuple(o for o in outcomes if o.status is Status.FAILED)
     blocking = sum(a.blocking for a in assessed)
@@ -145,6 +148,7 @@ class _Rules:
     image_scanners: frozenset[str] = frozenset()  # tools whose findings are of an image, scanned whole
     # scan.basescan: new (True) or pre-existing (False) by the base's copy of its file; None: no say
     rescanned: Callable[[Finding], bool | None] | None = None
+    readded: frozenset[tuple[str, int]] = frozenset()  # scan.readded: history findings judged by lines
 
 
 def _assess(finding: Finding, changes: ChangeSet, rules: _Rules) -> Assessed:
@@ -195,13 +199,17 @@ def unfixed(finding: Finding) -> bool:
 def _is_new(finding: Finding, changes: ChangeSet, rules: _Rules) -> bool:
     """In PR mode, new when the change touched one of its lines (or added it in a range commit).
 
-    An advisory in a changed manifest is new unless the base pinned that package at that version. An
+    A range commit that only put back a secret the base had where it is (line endings converted, a
+    deletion reverted: `scan.readded`) did not add it: such a finding is judged as the others. An
+    advisory in a changed manifest is new unless the base pinned that package at that version. An
     image's advisory is new unless the base branch's image (when given) had it too; with no base
     image, an image no Dockerfile anchors is new (the change built it).
     """
-    if changes.mode is Mode.ALL or _in_range(finding, changes):
-        return True
     path = finding.location.path
+    if changes.mode is Mode.ALL or (
+        _in_range(finding, changes) and (path, finding.location.start_line) not in rules.readded
+    ):
+        return True
     if _of_image(finding, rules):
         if rules.in_base_image is not None:
             return advisory_key(finding) not in rules.in_base_image

@@ -27,6 +27,7 @@ from mergeguard.scan import (
     overlap,
     placeholders,
     policydiff,
+    readded,
     shard_files,
     shards,
     sizelimit,
@@ -138,6 +139,7 @@ def conclude(
     sources = SourceLines(changes.root)  # each file read once, for every stage that reads lines
     outcomes = suppressions.covered(outcomes, changes, sources)  # `# hadolint ignore=DL3015`: DS-0029 too
     found = [finding for outcome in outcomes for finding in sorted(outcome.findings, key=_reading_order)]
+    put_back = readded.spots(found, changes)  # before dedupe folds a secret's reports into one
     merged, folded = dedupe.merge(found, Resources(sources))
     merged = agreement.apply(merged, config.secret_agreement, sources)  # after dedupe: the sightings
     merged = placeholders.apply(merged, sources)  # a placeholder, a sample password, a key's header
@@ -160,6 +162,7 @@ def conclude(
         in_base_image=in_base_image,
         image_scanners=frozenset(name for name, tool in TOOLS.items() if tool.scans_images),
         rescanned=basecompare.compare(rescan, outcomes, changes).new if rescan else None,
+        readded=put_back,
     )
     policy_changes = (*policy_changes, *policydiff.inline_suppressions(changes, sources))
     decision = policydiff.gate(decision, policy_changes, config)
