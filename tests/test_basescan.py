@@ -500,3 +500,15 @@ def test_a_change_that_makes_a_file_parseable_leaves_its_old_problems_pre_existi
     assert {f["rule_id"] for f in findings} - {"skipped-file", "DL1000"}  # the old problems, found now
     assert {f["status"] for f in findings} == {"pre-existing"}
     assert code == 0
+
+
+def test_a_file_renamed_into_a_dockerfile_is_not_compared_with_its_base_copy(tmp_path: Path) -> None:
+    """`notes/build.txt -> Dockerfile`: no Dockerfile scanner read it at the base, so its problems are
+    the change's (a two-PR route: merge it under a name nobody checks, then rename it)."""
+    tree = pr(tmp_path, {"notes/build.txt": "FROM ubuntu:22.04\nADD . /app\n"}, {})
+    tree.git("mv", "notes/build.txt", "Dockerfile")
+    tree.commit("promote it")
+    code, findings = scan(tree)
+    assert statuses(findings, "DL3020") == ["new"]
+    assert {f["status"] for f in findings} == {"new"}
+    assert code == 1

@@ -124,6 +124,39 @@ def test_a_file_moved_into_a_scanned_directory_from_outside_it_is_the_changes(tr
     )
 
 
+SCRIPT = '#!/usr/bin/env python3\nimport os, sys\nos.system("rotate " + sys.argv[1])\n'
+MANIFEST = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"
+
+
+def test_a_file_renamed_or_made_executable_into_a_kind_gains_it(tree: GitTree) -> None:
+    """A kind its old name, mode and content did not give it: no scanner of it judged the base's copy.
+    A file renamed within its kind, or a manifest edited, gains nothing."""
+    tree.write("notes/build.txt", "FROM ubuntu\nRUN sudo apt-get install -y curl\n")
+    tree.write("tools/run_py.txt", "import subprocess\n")
+    tree.write("scripts/rotate.run", SCRIPT)
+    tree.write("deploy/pod.yaml", MANIFEST)
+    tree.write("deploy/notes.yaml", "owner: ops\n")
+    tree.commit("kept under other names")
+    tree.git("branch", "-f", "base")
+    tree.git("mv", "notes/build.txt", "Dockerfile.api")
+    tree.git("mv", "tools/run_py.txt", "tools/run.py")
+    tree.git("mv", "app.py", "src_app.py")
+    (tree.root / "scripts/rotate.run").chmod(0o755)
+    tree.write("deploy/pod.yaml", MANIFEST + "spec: {}\n")
+    tree.write("deploy/notes.yaml", MANIFEST)
+    tree.commit("promote them")
+    result = changes.collect(tree.root, "base", [])
+    gained = {f.path: f.gained for f in result.files}
+    assert gained == {
+        "Dockerfile.api": {FileKind.DOCKERFILE},
+        "tools/run.py": {FileKind.PYTHON},
+        "scripts/rotate.run": {FileKind.PYTHON},
+        "deploy/notes.yaml": {FileKind.IAC},
+        "src_app.py": frozenset(),
+        "deploy/pod.yaml": frozenset(),
+    }
+
+
 def test_merge_base_is_used_not_the_base_tip(tree: GitTree) -> None:
     tree.git("checkout", "-q", "-b", "feature")
     tree.write("feature.py", "a = 1\n")

@@ -95,6 +95,28 @@ def test_a_range_commit_that_only_put_back_a_secret_leaves_it_to_the_line_rule()
     assert decide(found[1:], OK, changes, Config()).verdict is Verdict.FAIL
 
 
+def test_a_kind_the_file_gained_makes_its_tools_findings_new_on_every_line() -> None:
+    """Renamed `notes/build.txt -> Dockerfile`: hadolint never checked it at the base; a secret
+    scanner, which checks every file, did."""
+    dockerfile = ChangedFile("Dockerfile", frozenset({FileKind.ANY, FileKind.DOCKERFILE}), frozenset())
+    changes = ChangeSet(
+        Path("/r"),
+        Mode.CHANGED,
+        (replace(dockerfile, origin="notes/build.txt", gained=frozenset({FileKind.DOCKERFILE})),),
+        commit_range=CommitRange("b", "h", 1),
+    )
+    lint = Finding(
+        "hadolint", "DL3020", Severity.HIGH, "t", "m", Location("Dockerfile", 3), Kind.MISCONFIGURATION
+    )
+    secret = replace(lint, tool="trivy-secret", rule_id="aws", kind=Kind.SECRET)
+    applies_to = {"hadolint": frozenset({FileKind.DOCKERFILE}), "trivy-secret": ANY}
+    decision = decide([lint, secret], OK, changes, Config(), applies_to=applies_to)
+    assert [(a.finding.tool, a.status) for a in decision.assessed] == [
+        ("hadolint", FindingStatus.NEW),
+        ("trivy-secret", FindingStatus.PRE_EXISTING),
+    ]
+
+
 def test_a_failed_scanner_fails_closed_and_is_named() -> None:
     outcomes = [*OK, ScanOutcome("checkov", Status.FAILED, reason="timed out after 5s")]
     decision = decide([], outcomes, ALL, Config())

@@ -6,12 +6,12 @@ import enum
 import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mergeguard.core import composerefs, gitdiff, gitrepo, globs, links, units, worktree
+from mergeguard.core import basekinds, composerefs, gitdiff, gitrepo, globs, links, units, worktree
 from mergeguard.core.errors import ScannerError, UsageError
-from mergeguard.core.filekinds import IAC_MARKERS, SHEBANG_SUFFIXES, SNIFFED_SUFFIXES, FileKind, classify
+from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, by_first_line, classify
 from mergeguard.core.linecount import all_lines
 
 _SNIFF_BLOCK = 1 << 20
@@ -46,6 +46,9 @@ class ChangedFile:
     lines: frozenset[int] | None = None
     origin: str | None = None  # PR mode: where its base copy is, when elsewhere (renamed; a link's target)
     added: bool = False  # PR mode: new in the change, every finding in it the change's whatever line
+    # PR mode: kinds it has now and had not at the base (`core.basekinds`): renamed `notes/build.txt`
+    # to `Dockerfile`, made executable with a Python `#!` line; those scanners never checked it there
+    gained: frozenset[FileKind] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +172,8 @@ def _build(
             dropped.append(path)
         elif path in diff.linked or _regular(full, path):
             kept.append(_file(path, _head(full), mode, diff, units.of_charts(path, in_charts)))
+    if repo is not None and diff.commits is not None:
+        kept = _gained(root, kept, repo, diff.commits.base, diff)
     return ChangeSet(
         root, mode, tuple(kept), tuple(dropped), repo, diff.commits, tuple(exclude), tuple(in_charts)
     )
@@ -183,6 +188,26 @@ def _file(path: str, head: bytes, mode: Mode, diff: _Diff, chart: bool) -> Chang
     )
     renamed = diff.changed.get(path)
     return ChangedFile(path, kinds, touched, diff.linked.get(path) or renamed, path in diff.added)
+
+
+def _gained(
+    root: Path, files: list[ChangedFile], repo: gitrepo.Repo, base: str, diff: _Diff
+) -> list[ChangedFile]:
+    """`files` with the kinds each changed one has now and had not at the base, under its old name,
+    mode and content there (`core.basekinds`): a file new in the change is every scanner's already."""
+    before = {f.path: diff.changed[f.path] or f.path for f in files if _may_gain(f, diff)}
+    now = {path: classify(path, _head(root / path)) for path in before}
+    named = {path: old for path, old in before.items() if now[path] - classify(old)}
+    then = basekinds.at_base(repo, base, named)
+    return [replace(f, gained=now[f.path] - then[f.path]) if f.path in then else f for f in files]
+
+
+def _may_gain(changed: ChangedFile, diff: _Diff) -> bool:
+    """Whether a file the change touched, not added, may have kinds its name at the base has not."""
+    path = changed.path
+    if path not in diff.changed or changed.added or path in diff.linked:
+        return False
+    return bool(changed.kinds - classify(diff.changed[path] or path))
 
 
 def _regular(full: Path, path: str) -> bool:
@@ -212,11 +237,7 @@ def _head(path: Path) -> bytes:
     first IaC marker, read in blocks to the end (a manifest behind 70 comment lines is still one to the
     scanners, whose parsers read it whole); b"" for other names."""
     name = path.name.lower()
-    if (
-        "." not in name
-        or name.endswith(SHEBANG_SUFFIXES)
-        or (not name.endswith(SNIFFED_SUFFIXES) and _executable(path))
-    ):  # a script's `#!` line
+    if by_first_line(name, lambda: _executable(path)):  # a script's `#!` line
         return _first_bytes(path, 256)
     if not name.endswith(SNIFFED_SUFFIXES):
         return b""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 
@@ -105,6 +106,17 @@ _TEMPLATE = (".template", ".tmpl", ".tpl", ".j2", ".jinja", ".jinja2", ".in", ".
 # (`core.changes` reads the first bytes of those alone: a big repository's files are not all opened).
 SHEBANG_SUFFIXES = (".cgi", ".fcgi")
 _PYTHON_SHEBANG = re.compile(rb"#![^\n]*(\b(python|pypy)[0-9.]*(\s|$)|\buv run\b)")
+
+
+def by_first_line(name: str, executable: Callable[[], bool]) -> bool:
+    """Whether a file named `name` is a script only its `#!` line says the language of: no extension,
+    one of `SHEBANG_SUFFIXES`, or executable (asked last: a stat) without a `SNIFFED_SUFFIXES` name."""
+    lower = name.lower()
+    return (
+        "." not in lower
+        or lower.endswith(SHEBANG_SUFFIXES)
+        or (not lower.endswith(SNIFFED_SUFFIXES) and executable())
+    )
 
 
 def is_dockerfile(name: str) -> bool:

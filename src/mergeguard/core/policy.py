@@ -6,13 +6,14 @@ import datetime as dt
 import enum
 import functools
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from mergeguard.core.baseline import BaselineEntry
 from mergeguard.core.blocks import Block, BlockRule, thresholds
 from mergeguard.core.changes import ChangeSet, Mode
 from mergeguard.core.config import Config
+from mergeguard.core.filekinds import FileKind
 from mergeguard.core.model import Finding, Kind, Severity
 from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.core.packagenames import normalise
@@ -95,17 +96,20 @@ def decide(
     image_scanners: frozenset[str] = frozenset(),
     rescanned: Callable[[Finding], bool | None] | None = None,
     readded: frozenset[tuple[str, int]] = frozenset(),
+    applies_to: Mapping[str, frozenset[FileKind]] | None = None,
 ) -> Decision:
     """Tag every in-scope finding, then answer pass, fail (blocking findings) or error.
 
     `image_scanners` names the tools that scan a built image whole (the registry's `scans_images`);
     `rescanned` says whether a finding is new by the base's copy of its file (`scan.basescan`);
     `readded` lists the (path, first line) whose range commits only put back the base's secrets
-    (`scan.readded`).
+    (`scan.readded`); `applies_to` gives the kinds of file each tool checks (its scanner's).
     """
     today = today or dt.date.today()
     accepted = {entry.fingerprint: entry for entry in baseline}
-    rules = _Rules(config, accepted, today, at_base, in_base_image, image_scanners, rescanned, readded)
+    rules = _Rules(
+        config, accepted, today, at_base, in_base_image, image_scanners, rescanned, readded, applies_to or {}
+    )
     assessed = tuple(_assess(f, changes, rules) for f in findings if _in_scope(f, changes, rules))
     failed = tuple(o for o in outcomes if o.status is Status.FAILED)
     blocking = sum(a.blocking for a in assessed)
@@ -149,6 +153,7 @@ class _Rules:
     # scan.basescan: new (True) or pre-existing (False) by the base's copy of its file; None: no say
     rescanned: Callable[[Finding], bool | None] | None = None
     readded: frozenset[tuple[str, int]] = frozenset()  # scan.readded: history findings judged by lines
+    applies_to: Mapping[str, frozenset[FileKind]] = field(default_factory=dict)  # tool -> kinds it checks
 
 
 def _assess(finding: Finding, changes: ChangeSet, rules: _Rules) -> Assessed:
@@ -200,16 +205,15 @@ def _is_new(finding: Finding, changes: ChangeSet, rules: _Rules) -> bool:
     """In PR mode, new when the change touched one of its lines (or added it in a range commit).
 
     A range commit that only put back a secret the base had where it is (line endings converted, a
-    deletion reverted: `scan.readded`) did not add it: such a finding is judged as the others. An
-    advisory in a changed manifest is new unless the base pinned that package at that version. An
-    image's advisory is new unless the base branch's image (when given) had it too; with no base
-    image, an image no Dockerfile anchors is new (the change built it).
+    deletion reverted: `scan.readded`) did not add it: such a finding is judged as the others. A
+    finding by a tool of a kind its file gained in the change is new, wherever it is. An advisory in
+    a changed manifest is new unless the base pinned that package at that version. An image's
+    advisory is new unless the base branch's image (when given) had it too; with no base image, an
+    image no Dockerfile anchors is new (the change built it).
     """
-    path = finding.location.path
-    if changes.mode is Mode.ALL or (
-        _in_range(finding, changes) and (path, finding.location.start_line) not in rules.readded
-    ):
+    if changes.mode is Mode.ALL or _committed(finding, changes, rules) or _gained(finding, changes, rules):
         return True
+    path = finding.location.path
     if _of_image(finding, rules):
         if rules.in_base_image is not None:
             return advisory_key(finding) not in rules.in_base_image
@@ -221,6 +225,22 @@ def _is_new(finding: Finding, changes: ChangeSet, rules: _Rules) -> bool:
         return said
     loc = finding.location
     return changes.touched(path, loc.start_line, loc.end_line)
+
+
+def _committed(finding: Finding, changes: ChangeSet, rules: _Rules) -> bool:
+    """Whether a commit of the range added it, not only put back what the base had there."""
+    loc = finding.location
+    return _in_range(finding, changes) and (loc.path, loc.start_line) not in rules.readded
+
+
+def _gained(finding: Finding, changes: ChangeSet, rules: _Rules) -> bool:
+    """Whether a tool that reported it checks a kind its file gained in the change (renamed to
+    `Dockerfile`, made an executable Python script): it never checked the base's copy, so none of the
+    file's lines is the base's for it, as in a file moved out of an excluded place."""
+    changed = changes.lookup(finding.location.path)
+    if changed is None or not changed.gained:
+        return False
+    return any(rules.applies_to.get(tool, frozenset()) & changed.gained for tool in finding.tools)
 
 
 def _stale(

@@ -78,9 +78,14 @@ def _given(running: Iterable[Job]) -> dict[str, set[str]]:
 def _job(
     name: str, files: Sequence[ChangedFile], changes: ChangeSet, base_view: Path, config: Config
 ) -> Job | None:
-    """`name`'s scan of the base's copies of `files` (Checkov: without its secrets framework)."""
+    """`name`'s scan of the base's copies of `files` (Checkov: without its secrets framework), leaving
+    out those that gained a kind it checks: it never checked their base copies (`ChangedFile.gained`)."""
     scanner: Scanner | None = TOOLS[name].lighter or TOOLS[name].scanner
-    mine = tuple(f.path for f in files if scanner is not None and f.kinds & scanner.applies_to)
+    mine = tuple(
+        f.path
+        for f in files
+        if scanner is not None and f.kinds & scanner.applies_to and not f.gained & scanner.applies_to
+    )
     if scanner is None or not mine:
         return None
     workdir = base_view.parent.parent / f"base-{name}"

@@ -163,6 +163,7 @@ def conclude(
         image_scanners=frozenset(name for name, tool in TOOLS.items() if tool.scans_images),
         rescanned=basecompare.compare(rescan, outcomes, changes).new if rescan else None,
         readded=put_back,
+        applies_to=APPLIES_TO,
     )
     policy_changes = (*policy_changes, *policydiff.inline_suppressions(changes, sources))
     decision = policydiff.gate(decision, policy_changes, config)
@@ -257,6 +258,7 @@ def _reads_range(name: str, changes: ChangeSet) -> bool:
     return TOOLS[name].reads_commits and commits is not None and commits.count > 0
 
 
+APPLIES_TO = {name: tool.scanner.applies_to for name, tool in TOOLS.items() if tool.scanner is not None}
 _IMAGE_TOOLS = frozenset(name for name, tool in TOOLS.items() if tool.image_jobs is not None)
 
 

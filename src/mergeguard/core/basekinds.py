@@ -1,0 +1,78 @@
+"""What `classify` made of a changed file at the base: under its old name, with its old mode and content.
+
+A pull request that renames `notes/build.txt` to `Dockerfile`, or makes a script with a `#!/usr/bin/env
+python3` line executable, brings a file no scanner of its new kind ever checked: its old lines are
+not pre-existing problems of that kind, as a file moved out of an excluded place's are not
+(`core.changes` marks them; the policy counts every line for those scanners).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, by_first_line, classify
+from mergeguard.core.gitrepo import Repo, run_git_bytes
+
+_REGULAR = ("100644", "100755")
+_BATCH_HEADER = re.compile(rb"[0-9a-f]{40,64} blob (\d+)")
+
+
+def at_base(repo: Repo, base: str, names: Mapping[str, str]) -> dict[str, frozenset[FileKind]]:
+    """The kinds at `base` of each file of `names` (its path now -> its name at the base, relative to
+    the prefix); a file the base does not hold as a regular file is left out."""
+    entries = _entries(repo, base, set(names.values()))
+    sniffed = [old for old, (mode, _) in entries.items() if _reads_content(old, mode)]
+    content = dict(zip(sniffed, _contents(repo, [entries[old][1] for old in sniffed]), strict=True))
+    return {
+        path: classify(old, _head(old, content.get(old, b"")))
+        for path, old in names.items()
+        if old in entries
+    }
+
+
+def _entries(repo: Repo, base: str, names: set[str]) -> dict[str, tuple[str, str]]:
+    """Each of `names` the base holds as a regular file: its mode and blob."""
+    if not names:
+        return {}
+    listing = repo.git(
+        "--literal-pathspecs", "ls-tree", "-z", "--full-name", base, "--", *(repo.prefix + n for n in names)
+    )
+    found = {}
+    for record in filter(None, listing.split("\0")):
+        meta, path = record.split("\t", 1)
+        mode, kind, blob = meta.split()
+        name = path[len(repo.prefix) :]
+        if kind == "blob" and mode in _REGULAR and path.startswith(repo.prefix) and name in names:
+            found[name] = (mode, blob)
+    return found
+
+
+def _reads_content(name: str, mode: str) -> bool:
+    """Whether `classify` needs the content of `name` (as `core.changes` reads it of the file now)."""
+    return name.lower().endswith(SNIFFED_SUFFIXES) or by_first_line(
+        name.rsplit("/", 1)[-1], lambda: mode == "100755"
+    )
+
+
+def _head(name: str, data: bytes) -> bytes:
+    """What `classify` is given of a file's content: a script's first bytes, a YAML or JSON file's up
+    to its first IaC marker."""
+    if not name.lower().endswith(SNIFFED_SUFFIXES):
+        return data[:256]
+    return data if IAC_MARKERS.search(data) else b""
+
+
+def _contents(repo: Repo, blobs: list[str]) -> list[bytes]:
+    """The bytes of each blob, read by one `git cat-file --batch`."""
+    if not blobs:
+        return []
+    out = run_git_bytes(repo.top, ("cat-file", "--batch"), "".join(f"{b}\n" for b in blobs).encode())
+    found, at = [], 0
+    for _ in blobs:
+        end = out.index(b"\n", at)
+        header = _BATCH_HEADER.fullmatch(out, at, end)
+        size = int(header.group(1)) if header else 0
+        found.append(out[end + 1 : end + 1 + size] if header else b"")
+        at = end + 1 + (size + 1 if header else 0)
+    return found
