@@ -157,6 +157,37 @@ def test_a_file_renamed_or_made_executable_into_a_kind_gains_it(tree: GitTree) -
     }
 
 
+def test_a_submodule_is_listed_as_not_scanned_when_bumped_and_in_a_full_scan(
+    tree: GitTree, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No scanner reads another repository's code: a bump that adds a key there changes no file here,
+    and the reports say the submodule was not scanned (even when the change's `.gitmodules` says
+    `ignore = all`); an excluded one is not listed."""
+    lib = GitTree(tmp_path / "lib")
+    lib.write("lib.py", "print('hi')\n")
+    lib.commit("v1")
+    for path in ("vendor/lib", "third_party/lib"):
+        tree.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.root), path)
+    tree.commit("vendor it")
+    tree.git("branch", "-f", "base")
+    lib.write("keys.py", 'KEY = "AKIAQ4ZR7XK2MB5NWT3J"\n')
+    lib.commit("v2")
+    for path in ("vendor/lib", "third_party/lib"):
+        tree.git("-C", path, "pull", "-q", str(lib.root), "main")
+    tree.git("config", "-f", ".gitmodules", "submodule.vendor/lib.ignore", "all")
+    tree.commit("bump")
+    assert changes.collect(tree.root, "base", ["third_party/**"]).submodules == ("vendor/lib",)
+    assert changes.collect(tree.root, None, []).submodules == ("third_party/lib", "vendor/lib")
+    out = tmp_path / "r.json"
+    argv = ["scan", str(tree.root), "--base", "base", "--scanners", "bandit", "--json", str(out)]
+    assert cli.main(argv) == 0
+    assert "Not scanned: 2 submodules (another repository's code" in capsys.readouterr().out
+    assert json.loads(out.read_text(encoding="utf-8"))["submodules_not_scanned"] == [
+        "third_party/lib",
+        "vendor/lib",
+    ]
+
+
 def test_merge_base_is_used_not_the_base_tip(tree: GitTree) -> None:
     tree.git("checkout", "-q", "-b", "feature")
     tree.write("feature.py", "a = 1\n")

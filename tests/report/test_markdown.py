@@ -344,7 +344,7 @@ def hostile_result() -> ScanResult:
         ScanOutcome("checkov", Status.FAILED, reason=" ".join(HOSTILE)),
         ScanOutcome("hadolint", Status.SKIPPED, reason=HOSTILE[8]),
     )
-    changes = ChangeSet(Path("/r"), Mode.ALL, ())
+    changes = ChangeSet(Path("/r"), Mode.ALL, (), submodules=(HOSTILE[2], HOSTILE[4]))
     decision = decide(findings, outcomes, changes, Config(), baseline=baseline, today=TODAY)
     return ScanResult(changes, outcomes, decision, Config(), merged=3)
 
@@ -364,6 +364,17 @@ def test_hostile_tool_text_comes_out_inert_but_readable(kind: str) -> None:
         assert value in seen  # shown as text, not dropped
     assert "@org/team" in seen
     assert "@\u200borg/team" in visible(text, zwsp=True)
+
+
+@pytest.mark.parametrize("kind", RENDERS)
+def test_a_submodule_the_change_moved_is_said_not_to_be_scanned(kind: str) -> None:
+    """A bump of a submodule changes no file: "0 changed files scanned" must not read as checked."""
+    commits = CommitRange(BASE, HEAD, 1)
+    changes = ChangeSet(Path("/r"), Mode.CHANGED, (), commit_range=commits, submodules=("vendor/lib",))
+    outcomes = (ScanOutcome("bandit", Status.SKIPPED, reason="no files of kind python in scope"),)
+    result = ScanResult(changes, outcomes, decide([], outcomes, changes, Config()), Config())
+    text = RENDERS[kind](result)
+    assert "**Not scanned: 1 submodule** (vendor/lib): another repository's code" in text
 
 
 def test_the_comment_starts_with_the_marker_and_no_tool_can_add_another() -> None:

@@ -9,7 +9,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mergeguard.core import basekinds, composerefs, gitdiff, gitrepo, globs, links, units, worktree
+from mergeguard.core import (
+    basekinds,
+    composerefs,
+    gitdiff,
+    gitrepo,
+    globs,
+    links,
+    submodules,
+    units,
+    worktree,
+)
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, by_first_line, classify
 from mergeguard.core.linecount import all_lines
@@ -63,6 +73,8 @@ class ChangeSet:
     commit_range: CommitRange | None = None
     exclude: tuple[str, ...] = ()
     charts: tuple[str, ...] = ()  # the Helm charts in scope (`core.charts`): in PR mode, whole
+    # submodules: another repository's code, never scanned (`core.submodules`); listed in the reports
+    submodules: tuple[str, ...] = ()
     _by_path: dict[str, ChangedFile] = field(init=False, repr=False, compare=False)
     _excluded: _Matcher = field(init=False, repr=False, compare=False)
 
@@ -105,14 +117,22 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
             linked={item.name: item.target for item in linked}, composed=composerefs.referenced(root, paths)
         )
         changes = _build(root, paths, exclude, repo, known)
-        return _nonempty(changes, tracked=repo is not None)
+        return _nonempty(_with_submodules(changes, None), tracked=repo is not None)
     if repo is None:
         raise UsageError(f"{root}: --base needs a git repository (use --all-files elsewhere)")
     diff = _diff(root, repo, gitrepo.merge_base(repo, base_ref), compile_globs(exclude))
     paths = [p for p in diff.changed if p not in diff.linked]
     paths += [p for p in units.read_with(root, paths, diff.manifests) if p not in diff.changed]  # whole units
     paths += sorted(diff.composed & diff.added - {*paths})  # newly included compose files, unchanged
-    return _build(root, paths, exclude, repo, diff)
+    return _with_submodules(_build(root, paths, exclude, repo, diff), diff.commits)
+
+
+def _with_submodules(changes: ChangeSet, commits: CommitRange | None) -> ChangeSet:
+    """`changes` listing the submodules no scanner reads (`core.submodules`), but excluded ones."""
+    if changes.repo is None:
+        return changes
+    found = submodules.unchecked(changes.repo, commits.base if commits else None)
+    return replace(changes, submodules=tuple(p for p in found if not changes.is_excluded(p)))
 
 
 @dataclass(frozen=True, slots=True)

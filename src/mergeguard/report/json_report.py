@@ -82,6 +82,7 @@ def _build(result: ScanResult) -> dict[str, Any]:
         "fail_on": result.config.fail_on.label,
         "files_scanned": len(changes.files),
         "files_excluded": len(changes.excluded),
+        "submodules_not_scanned": list(changes.submodules),
         "findings_out_of_scope": decision.out_of_scope,
         "findings_misclassified": sum(o.misclassified.count for o in result.outcomes if o.misclassified),
         "duplicates_merged": result.merged,

@@ -91,6 +91,8 @@ def base(result: ScanResult) -> dict[str, Any]:
         "commits": commits.count if commits else 0,
         "files": len(changes.files),
         "excluded": len(changes.excluded),
+        "submodules": escape(", ".join(changes.submodules), 1000),
+        "submodule_count": len(changes.submodules),
         "out_of_scope": decision.out_of_scope,
         "fail_on": config.fail_on.label,
         "thresholds": escape(thresholds(config)),  # "high (vulnerability: critical)" with fail-on-kind

@@ -41,6 +41,8 @@ def render(result: ScanResult) -> str:
         for o in result.outcomes
         if o.oversized
     )
+    if modules := result.changes.submodules:
+        lines.append(f"Not scanned: {_submodules(modules)}.")
     for entry in result.decision.stale:
         lines.append(
             f"Stale baseline entry (nothing matches it any more): {plain(entry.path)} {plain(entry.rule)}"
@@ -56,6 +58,13 @@ def _misclassified(result: ScanResult) -> list[str]:
             paths = plain(", ".join(dropped.paths), 200)
             lines.append(f"Misclassified: {outcome.scanner}: {dropped.describe()} ({paths}).")
     return lines
+
+
+def _submodules(paths: tuple[str, ...]) -> str:
+    """One line: "1 submodule (another repository's code, at the commit recorded here): vendor/lib"."""
+    noun = "submodule" if len(paths) == 1 else "submodules"
+    listed = plain(", ".join(paths), 500)
+    return f"{len(paths)} {noun} (another repository's code, at the commit recorded here): {listed}"
 
 
 def _heading(result: ScanResult) -> str:
