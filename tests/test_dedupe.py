@@ -222,16 +222,22 @@ spec:
 """
 
 
-@pytest.mark.scanner
-def test_real_checkov_and_trivy_on_a_pod_give_one_finding_per_problem(tmp_path: Path) -> None:
+def _real_config_scan(tmp_path: Path, path: str, text: str) -> pipeline.ScanResult:
+    """A repository of one manifest scanned by the real Checkov and trivy-config, both completing."""
     missing = [tool for tool in ("checkov", "trivy") if find_executable(tool) is None]
     if missing:
         pytest.skip(f"{', '.join(missing)} not installed (make install)")
     tree = GitTree(tmp_path / "repo")
-    tree.write("deploy/exporter.yaml", POD)
+    tree.write(path, text)
     tree.commit()
     result = pipeline.scan(pipeline.ScanRequest(tree.root, scanners=("checkov", "trivy-config")), Config())
     assert [o.status for o in result.outcomes if o.scanner in ("checkov", "trivy-config")] == [Status.OK] * 2
+    return result
+
+
+@pytest.mark.scanner
+def test_real_checkov_and_trivy_on_a_pod_give_one_finding_per_problem(tmp_path: Path) -> None:
+    result = _real_config_scan(tmp_path, "deploy/exporter.yaml", POD)
     host = [
         a.finding
         for a in result.decision.assessed
@@ -365,13 +371,7 @@ spec:
 def test_the_docker_socket_and_sys_admin_are_one_finding_each(tmp_path: Path) -> None:
     """Checkov's CKV_K8S_27 and Trivy's KSV-0006 (the socket), CKV_K8S_39 and KSV-0005 (SYS_ADMIN):
     both high, each pair one blocking finding, not two."""
-    missing = [tool for tool in ("checkov", "trivy") if find_executable(tool) is None]
-    if missing:
-        pytest.skip(f"{', '.join(missing)} not installed (make install)")
-    tree = GitTree(tmp_path / "repo")
-    tree.write("pod.yaml", SOCKET_AND_SYS_ADMIN)
-    tree.commit()
-    result = pipeline.scan(pipeline.ScanRequest(tree.root, scanners=("checkov", "trivy-config")), Config())
+    result = _real_config_scan(tmp_path, "pod.yaml", SOCKET_AND_SYS_ADMIN)
     rules = {"CKV_K8S_27", "KSV-0006", "CKV_K8S_39", "KSV-0005"}
     found = [
         a.finding
