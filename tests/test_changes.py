@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mergeguard.cli import main as cli
-from mergeguard.core import changes, links
+from mergeguard.core import basekinds, changes, links
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import FileKind, classify
 from mergeguard.core.gitdiff import unquote_c_style
@@ -128,9 +128,14 @@ SCRIPT = '#!/usr/bin/env python3\nimport os, sys\nos.system("rotate " + sys.argv
 MANIFEST = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"
 
 
-def test_a_file_renamed_or_made_executable_into_a_kind_gains_it(tree: GitTree) -> None:
+@pytest.mark.parametrize("batch", [1_000, 2])
+def test_a_file_renamed_or_made_executable_into_a_kind_gains_it(
+    tree: GitTree, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A kind its old name, mode and content did not give it: no scanner of it judged the base's copy.
-    A file renamed within its kind, or a manifest edited, gains nothing."""
+    A file renamed within its kind, or a manifest edited, gains nothing. The base is asked in batches
+    (more renamed names than one command line holds)."""
+    monkeypatch.setattr(basekinds, "_BATCH", batch)
     tree.write("notes/build.txt", "FROM ubuntu\nRUN sudo apt-get install -y curl\n")
     tree.write("tools/run_py.txt", "import subprocess\n")
     tree.write("scripts/rotate.run", SCRIPT)

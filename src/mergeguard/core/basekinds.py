@@ -16,6 +16,7 @@ from mergeguard.core.gitrepo import Repo, run_git_bytes
 
 _REGULAR = ("100644", "100755")
 _BATCH_HEADER = re.compile(rb"[0-9a-f]{40,64} blob (\d+)")
+_BATCH = 1_000  # names per `git ls-tree`
 
 
 def at_base(repo: Repo, base: str, names: Mapping[str, str]) -> dict[str, frozenset[FileKind]]:
@@ -33,10 +34,12 @@ def at_base(repo: Repo, base: str, names: Mapping[str, str]) -> dict[str, frozen
 
 def _entries(repo: Repo, base: str, names: set[str]) -> dict[str, tuple[str, str]]:
     """Each of `names` the base holds as a regular file: its mode and blob."""
-    if not names:
-        return {}
-    listing = repo.git(
-        "--literal-pathspecs", "ls-tree", "-z", "--full-name", base, "--", *(repo.prefix + n for n in names)
+    ordered = sorted(names)
+    listing = "".join(  # in batches: a pull request may rename more names than one command line holds
+        repo.git("--literal-pathspecs", "ls-tree", "-z", "--full-name", base, "--", *batch)
+        for batch in (
+            [repo.prefix + n for n in ordered[i : i + _BATCH]] for i in range(0, len(ordered), _BATCH)
+        )
     )
     found = {}
     for record in filter(None, listing.split("\0")):
