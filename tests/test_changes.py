@@ -193,6 +193,17 @@ def test_a_submodule_is_listed_as_not_scanned_when_bumped_and_in_a_full_scan(
     ]
 
 
+def test_a_directory_of_submodules_alone_says_so(tree: GitTree, tmp_path: Path) -> None:
+    """Nothing to scan, and why: what is there is other repositories' code."""
+    lib = GitTree(tmp_path / "lib")
+    lib.write("lib.py", "print('hi')\n")
+    lib.commit("v1")
+    tree.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.root), "vendor/lib")
+    tree.commit("vendor it")
+    with pytest.raises(UsageError, match=r"nothing to scan: only submodules \(lib\), which no scanner reads"):
+        changes.collect(tree.root / "vendor", None, [])
+
+
 def test_merge_base_is_used_not_the_base_tip(tree: GitTree) -> None:
     tree.git("checkout", "-q", "-b", "feature")
     tree.write("feature.py", "a = 1\n")

@@ -23,6 +23,7 @@ from mergeguard.core import (
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, by_first_line, classify
 from mergeguard.core.linecount import all_lines
+from mergeguard.core.text import plain
 
 _SNIFF_BLOCK = 1 << 20
 _MARKER_REACH = 256  # longer than any IAC_MARKERS match
@@ -248,6 +249,9 @@ def _nonempty(changes: ChangeSet, tracked: bool) -> ChangeSet:
     if changes.excluded:
         raise UsageError(f"{changes.root}: all {len(changes.excluded)} files are excluded by the config")
     what = "no files tracked by git (new files must be `git add`ed)" if tracked else "no files"
+    if found := changes.submodules:  # another repository's code: scanned in its own repository
+        names = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        what = f"only submodules ({plain(names)}), which no scanner reads: scan each in its own repository"
     raise UsageError(f"{changes.root}: nothing to scan: {what}")
 
 
