@@ -162,6 +162,25 @@ def test_a_file_renamed_or_made_executable_into_a_kind_gains_it(
     }
 
 
+def test_a_link_reaching_content_the_base_held_under_another_name_gains_its_kinds(tree: GitTree) -> None:
+    """`Dockerfile.web -> build/spec`, dangling at the base, `notes/build.txt` moved to `build/spec`:
+    no Dockerfile scanner read that content (a red team's findings read as pre-existing). A link that
+    led to its target already, the target edited in place, gains nothing."""
+    tree.write("notes/build.txt", "FROM ubuntu\nRUN sudo apt-get install -y curl\n")
+    tree.write("docker/api.Dockerfile", "FROM ubuntu\n")
+    (tree.root / "Dockerfile.web").symlink_to("build/spec")
+    (tree.root / "api.Dockerfile").symlink_to("docker/api.Dockerfile")
+    tree.commit("a dangling link, and one to a Dockerfile")
+    tree.git("branch", "-f", "base")
+    (tree.root / "build").mkdir()
+    tree.git("mv", "notes/build.txt", "build/spec")
+    tree.write("docker/api.Dockerfile", "FROM ubuntu\nUSER app\n")
+    tree.commit("fill the link's target")
+    gained = {f.path: f.gained for f in changes.collect(tree.root, "base", []).files}
+    assert gained["Dockerfile.web"] == {FileKind.DOCKERFILE}
+    assert gained["api.Dockerfile"] == frozenset()
+
+
 def test_a_submodule_is_listed_as_not_scanned_when_bumped_and_in_a_full_scan(
     tree: GitTree, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -216,19 +216,36 @@ def _gained(
 ) -> list[ChangedFile]:
     """`files` with the kinds each changed one has now and had not at the base, under its old name,
     mode and content there (`core.basekinds`): a file new in the change is every scanner's already."""
-    before = {f.path: diff.changed[f.path] or f.path for f in files if _may_gain(f, diff)}
+    before = {f.path: old for f in files if (old := _base_name(f, diff)) is not None}
     now = {path: classify(path, _head(root / path)) for path in before}
     named = {path: old for path, old in before.items() if now[path] - classify(old)}
     then = basekinds.at_base(repo, base, named)
     return [replace(f, gained=now[f.path] - then[f.path]) if f.path in then else f for f in files]
 
 
-def _may_gain(changed: ChangedFile, diff: _Diff) -> bool:
-    """Whether a file the change touched, not added, may have kinds its name at the base has not."""
+def _base_name(changed: ChangedFile, diff: _Diff) -> str | None:
+    """The name the base held a touched file's content under, when the kinds of that name lack some of
+    the file's (it may have gained them); None for a file the change added, or one that gains nothing.
+
+    A link's content is its target's: the base checked it under the link's name only when the link
+    led there already and the target was there already. A link re-pointed, or one whose target the
+    change moved into place (`Dockerfile -> build/spec`, `notes/build.txt` renamed to `build/spec`),
+    reaches content the base held under the target's old name (found by a red team: its problems
+    read as pre-existing, though no scanner of a Dockerfile had read that file).
+    """
     path = changed.path
-    if path not in diff.changed or changed.added or path in diff.linked:
-        return False
-    return bool(changed.kinds - classify(diff.changed[path] or path))
+    if changed.added:
+        return None
+    if (target := diff.linked.get(path)) is not None:
+        moved = diff.changed.get(target)
+        if path not in diff.changed and moved is None:
+            return None
+        old = moved or target
+    elif path in diff.changed:
+        old = diff.changed[path] or path
+    else:
+        return None
+    return old if changed.kinds - classify(old) else None
 
 
 def _regular(full: Path, path: str) -> bool:
