@@ -114,6 +114,11 @@ def _env(name: str, value: str, indent: str = "        ") -> str:
         ),
         (f"        - name: DB_PASSWORD\n        - value: {RANDOM}\n", None),  # two items
         (f"        - name: DB_PASSWORD\n      value: {RANDOM}\n", None),  # the parent's key
+        # A value over two lines: a comment after the first would end the document's parse for
+        # Checkov and Trivy (a red team hid `privileged: true` that way).
+        (_env("DB_PASSWORD", f'"{RANDOM}\n            and more"'), None),
+        (_env("DB_PASSWORD", f"{RANDOM}\n            and more"), None),
+        (_env("DB_PASSWORD", f'"{RANDOM}"') + "            # deeper\n", None),
     ],
 )
 def test_a_credential_env_value_gets_its_name_on_its_line(entry: str, comment: str | None) -> None:

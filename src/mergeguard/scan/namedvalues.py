@@ -28,7 +28,7 @@ _KEY = re.compile(r"^(\s*)([\w.-]+):(?:\s+(.*))?$")
 # A scalar as written after its key: quoted (escapes and `''` kept inside), or plain up to a comment
 # (` #`: a `#` inside a word is the value's).
 _SCALAR = re.compile(
-    r"^(\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'|[^\s#&*!|>{\[](?:\S|\s+(?=[^\s#]))*)\s*(?:#.*)?$"
+    r"^(\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'|[^\s#&*!|>{\[\"'](?:\S|\s+(?=[^\s#]))*)\s*(?:#.*)?$"
 )
 # Terraform: `variable "password" {` (or `variable password {`), and a `default = "…"` in its block.
 _VARIABLE = re.compile(r"^\s*variable\s+\"?([\w-]+)\"?\s*\{(.*)$")
@@ -73,8 +73,21 @@ def _env_values(lines: list[str]) -> Iterator[tuple[int, tuple[str, str]]]:
             continue  # a container's `- name: api`: not read any further
         keys = dict([first, *_item_keys(lines, start + 1, len(item.group(1)))])
         name, value = _unquoted(_scalar(keys.get("name", (0, ""))[1])), keys.get("value")
-        if value is not None and agreement.credential_name(name) and (scalar := _literal(value[1])):
+        if value is None or _continued(lines, value[0]):
+            continue
+        if agreement.credential_name(name) and (scalar := _literal(value[1])):
             yield value[0], (name, scalar)
+
+
+def _continued(lines: list[str], number: int) -> bool:
+    """Whether the value on line `number` goes on below (a plain scalar over several lines, its next
+    lines indented past its key): a comment after its first line would end the document's parse
+    (a red team's `privileged: true` went unseen by Checkov and Trivy that way)."""
+    line = lines[number]
+    item = _ITEM.match(line)
+    column = len(item.group(1)) if item else len(line) - len(line.lstrip())
+    following = next((text for text in lines[number + 1 : number + 1 + _ITEM_LINES] if text.strip()), "")
+    return len(following) - len(following.lstrip()) > column
 
 
 def _item_keys(lines: list[str], start: int, column: int) -> Iterator[tuple[str, tuple[int, str]]]:
