@@ -131,8 +131,8 @@ def test_git_command_scans_the_range_of_the_repository_with_it_trusted() -> None
     command = SCANNER.command("/bin/gitleaks", GIT_TARGET)
     argv = command.argv
     assert argv[:2] == ("/bin/gitleaks", "git")
-    # --text: the change's .gitattributes cannot hide its lines (-diff, binary)
-    assert argv[argv.index("--log-opts") + 1] == f"--text --no-textconv {'a' * 40}..{'b' * 40}"
+    # --text: the change's .gitattributes cannot hide its lines (-diff, binary); a merge's own lines
+    assert argv[argv.index("--log-opts") + 1] == f"--text --no-textconv --remerge-diff {'a' * 40}..{'b' * 40}"
     assert argv[argv.index("--platform") + 1] == "none"  # no `git ls-remote`
     assert "--ignore-gitleaks-allow" in argv  # the range's `gitleaks:allow` is the change's own
     assert (
@@ -432,6 +432,28 @@ def test_a_merge_commit_in_the_range_is_not_a_count_mismatch(gitleaks: str, tmp_
     head = tree.git("rev-parse", "HEAD").strip()
     assert commit_count(tree, base, head) == 2  # the merge and the empty commit add no text
     assert secrets_found(scan_range(gitleaks, tree, base, head)) == [("a.py", added)]
+
+
+@pytest.mark.scanner
+def test_a_secret_a_merge_commit_itself_adds_is_found(gitleaks: str, tmp_path: Path) -> None:
+    """An "evil merge": the key is written in the merge's own resolution and removed in the next
+    commit. `git log -p` shows a merge no patch; its remerge diff (what the merge changed beyond merging
+    its parents) is read, and a clean merge's is empty (found by a red team)."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("settings.py", 'NAME = "app"\n')
+    base = tree.commit("start")
+    tree.git("checkout", "-q", "-b", "side")
+    tree.write("side.py", "X = 1\n")
+    tree.commit("side work")
+    tree.git("checkout", "-q", "-b", "feature", "main")
+    tree.write("feature.py", "Y = 2\n")
+    tree.commit("feature work")
+    tree.git("merge", "-q", "--no-ff", "--no-commit", "side")
+    tree.write("settings.py", 'NAME = "app"\n' + KEY_ID)
+    merge = tree.commit("Merge side")
+    tree.write("settings.py", 'NAME = "app"\n')
+    head = tree.commit("clean up")
+    assert secrets_found(scan_range(gitleaks, tree, base, head)) == [("settings.py", merge)]
 
 
 @pytest.mark.scanner

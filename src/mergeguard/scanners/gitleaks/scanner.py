@@ -141,8 +141,10 @@ def _log_range(commits: CommitRange) -> str:
         if not _REVISION.fullmatch(revision):
             raise ScannerError(f"{TOOL}: {revision!r} is not a revision git log can be given")
     # --text: the change's .gitattributes (`-diff`, `binary`) must not turn its lines into
-    # "Binary files differ" (git log reads them from the tree); --no-textconv: no filter's output.
-    return f"--text --no-textconv {commits.base}..{commits.head}"
+    # "Binary files differ" (git log reads them from the tree); --no-textconv: no filter's output;
+    # --remerge-diff: a merge's patch is what it changed beyond merging its parents (`git log -p`
+    # shows a merge none, and a key written in its resolution went unread), empty for a clean merge.
+    return f"--text --no-textconv --remerge-diff {commits.base}..{commits.head}"
 
 
 def check_log(stderr: str, commits: CommitRange | None) -> None:
