@@ -134,6 +134,23 @@ def test_a_credential_env_value_gets_its_name_on_its_line(entry: str, comment: s
     assert rewritten[changed[0]] == lines[changed[0]] + comment
 
 
+def test_an_entry_inside_a_block_scalar_is_its_text_and_a_crlf_file_keeps_its_line_ends() -> None:
+    """A Pod template kept in a ConfigMap's `|` text is not the manifest's: a comment there would change
+    the ConfigMap's data (and Trivy's findings). In a CRLF file the comment goes before the CR."""
+    held = (
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  agent.yaml: |\n    env:\n"
+        + _env("DB_PASSWORD", f'"{RANDOM}"', "    ")
+        + "  other: plain\n"
+    )
+    assert namedvalues.written_out(held, "k8s/agents.yaml") is None
+    pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: api\n    env:\n" + _env(
+        "DB_PASSWORD", RANDOM
+    )
+    crlf = pod.replace("\n", "\r\n")
+    written = namedvalues.written_out(crlf, "k8s/pod.yaml")
+    assert written == namedvalues.written_out(pod, "k8s/pod.yaml").replace("\n", "\r\n")  # type: ignore[union-attr]
+
+
 def test_env_values_in_every_document_and_init_container_are_written() -> None:
     text = (
         "apiVersion: apps/v1\nkind: StatefulSet\nspec:\n  template:\n    spec:\n"

@@ -34,6 +34,8 @@ _SCALAR = re.compile(
 _VARIABLE = re.compile(r"^\s*variable\s+\"?([\w-]+)\"?\s*\{(.*)$")
 _DEFAULT = re.compile(r"^\s*default\s*=\s*(\"(?:[^\"\\]|\\.)*\")\s*(\})?\s*(?:(?:#|//).*)?$")
 _STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"")
+# A line whose value is a block scalar: `key: |`, `- >-`, `key: |2  # comment`.
+_BLOCK_SCALAR = re.compile(r"^\s*(?:-\s+)*(?:[^\s#][^#]*?:\s+)?[|>][-+0-9]*\s*(?:#.*)?$")
 _ENTRY_KEYS = ("name", "value")
 _REFERENCE = ("$(", "${", "%{", "{{")  # Kubernetes' `$(VAR)`, a shell's or Terraform's, Helm's
 _BLOCK_LINES = 40  # how far into a variable's block its `default` is looked for
@@ -53,12 +55,36 @@ def written_out(text: str, path: str) -> str | None:
     lines = text.split("\n")
     terraform = path.lower().endswith(".tf")
     found = dict(_variable_defaults(lines) if terraform else _env_values(lines))
+    if found and not terraform:  # what looks like an entry inside a block scalar is the scalar's text
+        text_of_scalars = _in_block_scalars(lines)
+        found = {number: named for number, named in found.items() if number not in text_of_scalars}
     if not found:
         return None
     separator = " = " if terraform else ": "
     for number, (name, scalar) in found.items():
-        lines[number] += f"  # {name}{separator}{scalar}"
+        line = lines[number]
+        end = "\r" if line.endswith("\r") else ""  # a CRLF file: the comment before its CR
+        lines[number] = f"{line.removesuffix(end)}  # {name}{separator}{scalar}{end}"
     return "\n".join(lines)
+
+
+def _in_block_scalars(lines: list[str]) -> frozenset[int]:
+    """The indexes of lines inside a block scalar (`script: |`, `- >-`): its text, however much it
+    looks like YAML (a Pod template kept in a ConfigMap), which a comment would change."""
+    inside: set[int] = set()
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        number += 1
+        if not _BLOCK_SCALAR.match(line):
+            continue
+        column = len(line) - len(line.lstrip())
+        while number < len(lines) and (
+            not lines[number].strip() or len(lines[number]) - len(lines[number].lstrip()) > column
+        ):
+            inside.add(number)
+            number += 1
+    return frozenset(inside)
 
 
 def _env_values(lines: list[str]) -> Iterator[tuple[int, tuple[str, str]]]:
