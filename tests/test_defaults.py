@@ -97,6 +97,10 @@ def _env(name: str, value: str, indent: str = "        ") -> str:
         (_env("SECRET_KEY", "ab#cd ef"), "  # SECRET_KEY: ab#cd ef"),  # `#` inside a word is the value's
         (f"        - value: {RANDOM}\n          name: AUTH_KEY\n", f"  # AUTH_KEY: {RANDOM}"),  # either order
         (_env("LOG_LEVEL", RANDOM), None),  # no credential's name
+        (_env("SECRET_NAME", RANDOM), None),  # the name of something about a credential
+        (_env("KEYCLOAK_URL", "https://sso.example.com/realms/main"), None),
+        (_env("AUTH_ENABLED", '"true"'), None),
+        (_env("ssh-private-key-path", RANDOM), None),
         (_env("DB_PASSWORD", '""'), None),
         (_env("DB_PASSWORD", "changeme"), None),  # placeholders as `scan.placeholders` reads them
         (_env("DB_PASSWORD", "your_password"), None),

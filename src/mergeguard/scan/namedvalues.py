@@ -9,7 +9,9 @@ comment after the value (`value: "…"  # DB_PASSWORD: "…"`): Checkov and Triv
 must read the same document, and the line stays, so a finding points at the real file's value line.
 Only a literal is written: not a reference (`valueFrom`, `$(VAR)`, `${var.x}`, `{{ .Values.x }}`, a
 block scalar) nor an empty value or a placeholder (`changeme`, `your_password`, `xxxxxxxx`), judged as
-`scan.placeholders` judges them; the name is a credential's by `agreement.credential_name`.
+`scan.placeholders` judges them; the name is a credential's by `agreement.credential_name`, but for
+one that names something about a credential (`SECRET_NAME`, `key_name`, `KEYCLOAK_URL`, `AUTH_ENABLED`:
+a trial found only medium noise under such names).
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ _STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"")
 # A line whose value is a block scalar: `key: |`, `- >-`, `key: |2  # comment`.
 _BLOCK_SCALAR = re.compile(r"^\s*(?:-\s+)*(?:[^\s#][^#]*?:\s+)?[|>][-+0-9]*\s*(?:#.*)?$")
 _ENTRY_KEYS = ("name", "value")
+_PARTS = re.compile(r"[_.\-]+")
+# A name's last part saying the value is about a credential, not one: `SECRET_NAME`, `key_id`, `KEY_PATH`.
+_ABOUT = frozenset(
+    {"name", "names", "id", "ids", "arn", "path", "file", "dir", "url", "uri", "endpoint", "host", "port",
+     "enabled", "disabled", "type", "mode", "length", "size", "version", "ttl", "timeout", "region", "issuer",
+     "iss", "aud", "audience", "algorithm", "alg", "header", "ref", "secretref"}
+)  # fmt: skip
 _REFERENCE = ("$(", "${", "%{", "{{")  # Kubernetes' `$(VAR)`, a shell's or Terraform's, Helm's
 _BLOCK_LINES = 40  # how far into a variable's block its `default` is looked for
 # How far below an item's first key its other key is looked for: an `env` entry's keys are adjacent,
@@ -95,13 +104,13 @@ def _env_values(lines: list[str]) -> Iterator[tuple[int, tuple[str, str]]]:
         if item is None or item.group(2) not in _ENTRY_KEYS:
             continue
         first = item.group(2), (start, item.group(3) or "")
-        if first[0] == "name" and not agreement.credential_name(_unquoted(_scalar(first[1][1]))):
+        if first[0] == "name" and not _credential(_unquoted(_scalar(first[1][1]))):
             continue  # a container's `- name: api`: not read any further
         keys = dict([first, *_item_keys(lines, start + 1, len(item.group(1)))])
         name, value = _unquoted(_scalar(keys.get("name", (0, ""))[1])), keys.get("value")
         if value is None or _continued(lines, value[0]):
             continue
-        if agreement.credential_name(name) and (scalar := _literal(value[1])):
+        if _credential(name) and (scalar := _literal(value[1])):
             yield value[0], (name, scalar)
 
 
@@ -134,7 +143,7 @@ def _variable_defaults(lines: list[str]) -> Iterator[tuple[int, tuple[str, str]]
     literal string default, on the `variable` line itself or in its block."""
     for start, line in enumerate(lines):
         variable = _VARIABLE.match(line)
-        if variable is None or not agreement.credential_name(variable.group(1)):
+        if variable is None or not _credential(variable.group(1)):
             continue
         if (inline := _DEFAULT.match(variable.group(2))) and inline.group(2):
             candidates: Iterator[tuple[int, re.Match[str]]] = iter([(start, inline)])
@@ -157,6 +166,12 @@ def _block_defaults(lines: list[str], start: int) -> Iterator[tuple[int, re.Matc
         depth += bare.count("{") - bare.count("}")
         if depth <= 0 or "<<" in bare:  # the block ended, or a heredoc: not read further
             return
+
+
+def _credential(name: str) -> bool:
+    """A credential's name, not the name of something about one (its name, id, path, address, switch)."""
+    last = _PARTS.split(name.strip().lower())[-1]
+    return agreement.credential_name(name) and last not in _ABOUT
 
 
 def _scalar(text: str) -> str:
