@@ -123,6 +123,7 @@ def _env(name: str, value: str, indent: str = "        ") -> str:
         (_env("DB_PASSWORD", f'"{RANDOM}\n            and more"'), None),
         (_env("DB_PASSWORD", f"{RANDOM}\n            and more"), None),
         (_env("DB_PASSWORD", f'"{RANDOM}"') + "            # deeper\n", None),
+        (_env("DB_PASSWORD", f"{RANDOM}\rprivileged: false"), None),  # a lone CR: a line to YAML
     ],
 )
 def test_a_credential_env_value_gets_its_name_on_its_line(entry: str, comment: str | None) -> None:

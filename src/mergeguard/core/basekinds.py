@@ -8,14 +8,12 @@ not pre-existing problems of that kind, as a file moved out of an excluded place
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, by_first_line, classify
-from mergeguard.core.gitrepo import Repo, run_git_bytes
+from mergeguard.core.gitrepo import Repo, read_blobs
 
 _REGULAR = ("100644", "100755")
-_BATCH_HEADER = re.compile(rb"[0-9a-f]{40,64} blob (\d+)")
 _BATCH = 1_000  # names per `git ls-tree`
 
 
@@ -24,7 +22,7 @@ def at_base(repo: Repo, base: str, names: Mapping[str, str]) -> dict[str, frozen
     the prefix); a file the base does not hold as a regular file is left out."""
     entries = _entries(repo, base, set(names.values()))
     sniffed = [old for old, (mode, _) in entries.items() if _reads_content(old, mode)]
-    content = dict(zip(sniffed, _contents(repo, [entries[old][1] for old in sniffed]), strict=True))
+    content = dict(zip(sniffed, read_blobs(repo, [entries[old][1] for old in sniffed]), strict=True))
     return {
         path: classify(old, _head(old, content.get(old, b"")))
         for path, old in names.items()
@@ -64,18 +62,3 @@ def _head(name: str, data: bytes) -> bytes:
     if not name.lower().endswith(SNIFFED_SUFFIXES):
         return data[:256]
     return data if IAC_MARKERS.search(data) else b""
-
-
-def _contents(repo: Repo, blobs: list[str]) -> list[bytes]:
-    """The bytes of each blob, read by one `git cat-file --batch`."""
-    if not blobs:
-        return []
-    out = run_git_bytes(repo.top, ("cat-file", "--batch"), "".join(f"{b}\n" for b in blobs).encode())
-    found, at = [], 0
-    for _ in blobs:
-        end = out.index(b"\n", at)
-        header = _BATCH_HEADER.fullmatch(out, at, end)
-        size = int(header.group(1)) if header else 0
-        found.append(out[end + 1 : end + 1 + size] if header else b"")
-        at = end + 1 + (size + 1 if header else 0)
-    return found

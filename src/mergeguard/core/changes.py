@@ -118,22 +118,20 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
             linked={item.name: item.target for item in linked}, composed=composerefs.referenced(root, paths)
         )
         changes = _build(root, paths, exclude, repo, known)
-        return _nonempty(_with_submodules(changes, None), tracked=repo is not None)
+        return _nonempty(_with_submodules(changes, listed.submodules), tracked=repo is not None)
     if repo is None:
         raise UsageError(f"{root}: --base needs a git repository (use --all-files elsewhere)")
     diff = _diff(root, repo, gitrepo.merge_base(repo, base_ref), compile_globs(exclude))
     paths = [p for p in diff.changed if p not in diff.linked]
     paths += [p for p in units.read_with(root, paths, diff.manifests) if p not in diff.changed]  # whole units
     paths += sorted(diff.composed & diff.added - {*paths})  # newly included compose files, unchanged
-    return _with_submodules(_build(root, paths, exclude, repo, diff), diff.commits)
+    changes = _build(root, paths, exclude, repo, diff)
+    return _with_submodules(changes, submodules.changed(repo, diff.commits.base) if diff.commits else ())
 
 
-def _with_submodules(changes: ChangeSet, commits: CommitRange | None) -> ChangeSet:
+def _with_submodules(changes: ChangeSet, found: Sequence[str]) -> ChangeSet:
     """`changes` listing the submodules no scanner reads (`core.submodules`), but excluded ones."""
-    if changes.repo is None:
-        return changes
-    found = submodules.unchecked(changes.repo, commits.base if commits else None)
-    return replace(changes, submodules=tuple(p for p in found if not changes.is_excluded(p)))
+    return replace(changes, submodules=tuple(sorted(p for p in found if not changes.is_excluded(p))))
 
 
 @dataclass(frozen=True, slots=True)

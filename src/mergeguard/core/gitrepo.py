@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mergeguard.core.errors import UsageError
@@ -125,13 +125,17 @@ def tracked_files(repo: Repo) -> list[str]:
     return tracked(repo).files
 
 
+GITLINK = "160000"  # a submodule's mode: a commit of another repository, not a file
+
+
 @dataclass(frozen=True, slots=True)
 class Tracked:
     """What git tracks under the scanned directory, relative to it, from one `git ls-files`: regular
-    files and symlinks (submodules are neither)."""
+    files, symlinks, and submodules (another repository's commit, mode 160000: no scanner reads it)."""
 
     files: list[str]
     links: list[str]
+    submodules: list[str] = field(default_factory=list)
 
 
 def tracked(repo: Repo) -> Tracked:
@@ -144,6 +148,8 @@ def tracked(repo: Repo) -> Tracked:
             found.files.append(path[len(repo.prefix) :])
         elif mode == "120000":
             found.links.append(path[len(repo.prefix) :])
+        elif mode == GITLINK:
+            found.submodules.append(path[len(repo.prefix) :])
     return found
 
 
@@ -285,18 +291,24 @@ def head_blobs(repo: Repo, base: str) -> dict[str, bytes]:
     `git cat-file --batch` reads them all (asked by path, it would walk the tree for each).
     """
     blobs = _changed_blobs(repo, base)
+    return dict(zip(blobs, read_blobs(repo, list(blobs.values())), strict=True))
+
+
+def read_blobs(repo: Repo, blobs: Sequence[str]) -> list[bytes]:
+    """The bytes of each blob, in order, read by one `git cat-file --batch` (UsageError for one git
+    cannot give)."""
     if not blobs:
-        return {}
-    out = run_git_bytes(repo.top, ("cat-file", "--batch"), "".join(f"{b}\n" for b in blobs.values()).encode())
-    content: dict[str, bytes] = {}
+        return []
+    out = run_git_bytes(repo.top, ("cat-file", "--batch"), "".join(f"{b}\n" for b in blobs).encode())
+    content: list[bytes] = []
     at = 0
-    for path in blobs:
+    for _ in blobs:
         end = out.index(b"\n", at)
         header = _BATCH_HEADER.fullmatch(out, at, end)
         if header is None:
             raise UsageError(f"git cat-file --batch: {out[at:end].decode('ascii', 'replace')}")
         size = int(header.group(1))
-        content[path] = out[end + 1 : end + 1 + size]
+        content.append(out[end + 1 : end + 1 + size])
         at = end + 2 + size  # the content, then a newline
     return content
 

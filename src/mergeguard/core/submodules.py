@@ -8,28 +8,19 @@ one: the reports list such submodules as not scanned, so "0 files" is never read
 
 from __future__ import annotations
 
-from mergeguard.core.gitrepo import Repo
-
-_GITLINK = "160000"
+from mergeguard.core.gitrepo import GITLINK, Repo
 
 
-def unchecked(repo: Repo, base: str | None) -> tuple[str, ...]:
-    """The submodules under the scanned directory, relative to it: every one in a full scan (`base`
-    None); in PR mode those that base..HEAD added or moved to another commit."""
-    scope = repo.prefix or "."
-    if base is None:
-        listing = repo.git("ls-files", "-z", "--stage", "--", scope)
-        found = [r.split("\t", 1)[1] for r in listing.split("\0") if r.startswith(f"{_GITLINK} ")]
-    else:
-        # `--ignore-submodules=none`: neither the user's config nor the change's own `.gitmodules`
-        # (`ignore = all`) may hide a submodule's new commit.
-        raw = repo.git("diff", *_RAW, base, "HEAD", "--", scope)
-        fields = raw.split("\0")  # ":old-mode new-mode old new status", path, ...
-        found = [
-            path
-            for meta, path in zip(fields[::2], fields[1::2], strict=False)
-            if meta.split()[1:2] == [_GITLINK]
-        ]
+def changed(repo: Repo, base: str) -> tuple[str, ...]:
+    """The submodules under the scanned directory, relative to it, that base..HEAD added or moved to
+    another commit (a full scan lists every one `gitrepo.tracked` found)."""
+    # `--ignore-submodules=none`: neither the user's config nor the change's own `.gitmodules`
+    # (`ignore = all`) may hide a submodule's new commit.
+    raw = repo.git("diff", *_RAW, base, "HEAD", "--", repo.prefix or ".")
+    fields = raw.split("\0")  # ":old-mode new-mode old new status", path, ...
+    found = [
+        path for meta, path in zip(fields[::2], fields[1::2], strict=False) if meta.split()[1:2] == [GITLINK]
+    ]
     return tuple(sorted(p[len(repo.prefix) :] for p in found if p.startswith(repo.prefix)))
 
 

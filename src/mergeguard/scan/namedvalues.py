@@ -46,6 +46,7 @@ _ABOUT = frozenset(
      "enabled", "disabled", "type", "mode", "length", "size", "version", "ttl", "timeout", "region", "issuer",
      "iss", "aud", "audience", "algorithm", "alg", "header", "ref", "secretref"}
 )  # fmt: skip
+_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # line breaks to YAML 1.1 (PyYAML, Checkov) besides \n
 _REFERENCE = ("$(", "${", "%{", "{{")  # Kubernetes' `$(VAR)`, a shell's or Terraform's, Helm's
 _BLOCK_LINES = 40  # how far into a variable's block its `default` is looked for
 # How far below an item's first key its other key is looked for: an `env` entry's keys are adjacent,
@@ -187,9 +188,10 @@ def _unquoted(scalar: str) -> str:
 
 
 def _literal(text: str) -> str | None:
-    """The value as written when it is a literal that is no placeholder; None otherwise."""
+    """The value as written when it is a literal that is no placeholder; None otherwise (and for one
+    holding a character YAML breaks lines at: written again in the comment, it would add a line)."""
     scalar = _scalar(text)
     value = _unquoted(scalar)
-    if not value.strip() or any(mark in value for mark in _REFERENCE):
+    if not value.strip() or any(mark in value for mark in _REFERENCE) or any(c in scalar for c in _BREAKS):
         return None
     return None if placeholders.sample_value(scalar) else scalar  # its judgement, not a second list
