@@ -24,6 +24,14 @@ LOOP = "  Fn::ForEach::Groups:\n" + BODY
         ("sg.json", json.dumps({"Resources": {"Fn::ForEach::Groups": ["Name", ["A"], {}]}}), True),
         ("sg.json", json.dumps({"Outputs": {"Fn::ForEach::Groups": ["Name", ["A"], {}]}}), False),
         ("notes.md", f"Resources:\n{LOOP}", False),
+        # Flow style is the same template (a red team's: it passed as clean).
+        ("sg.yaml", 'Resources: {"Fn::ForEach::Groups": [Name, [A], {"SG${Name}": {Type: X}}]}', True),
+        ("sg.yaml", "Resources:\n  {Fn::ForEach::Groups: [Name, [A], {}]}\n", True),
+        # Short-form tags are read (composed, not constructed); a loop under Outputs is still none.
+        ("sg.yaml", f"Resources:\n  A:\n    Type: !Sub '${{X}}'\nOutputs:\n{LOOP}", False),
+        ("sg.yaml", f"Conditions:\n  C: !Equals [!Ref E, prod]\nResources:\n{LOOP}", True),
+        # Not YAML at all, with a loop in it: nothing says where, so it is one (fail closed).
+        ("sg.yaml", f"Resources: [\n{LOOP}", True),
     ],
 )
 def test_a_template_whose_resources_loop_is_not_checked(

@@ -11,10 +11,13 @@ high `skipped-file` finding of each of them, on the whole file, like a file a to
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
+import yaml
+
+from mergeguard.core import yamlsafe
 from mergeguard.core.basepolicy import read_regular
+from mergeguard.core.errors import FileError
 from mergeguard.core.linecount import line_count
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners.base import Target
@@ -22,8 +25,6 @@ from mergeguard.scanners.base import Target
 RULE = "skipped-file"
 _ENDINGS = (".yml", ".yaml", ".json", ".template")  # what the tools read as CloudFormation
 _MAX_BYTES = 1 << 20
-_TOP_KEY = re.compile(rb"^[\"']?([A-Za-z]+)[\"']?[ \t]*:", re.MULTILINE)  # a top-level YAML key
-_FOREACH = re.compile(rb"^[ \t]+[\"']?Fn::ForEach::[A-Za-z0-9]+[\"']?[ \t]*:", re.MULTILINE)
 
 
 def findings(tool: str, name: str, target: Target) -> list[Finding]:
@@ -34,7 +35,7 @@ def findings(tool: str, name: str, target: Target) -> list[Finding]:
 
 def _loops(path: Path) -> bool:
     """Whether the template at `path` writes resources with `Fn::ForEach` (read as JSON, else as YAML
-    text: its `Resources` section's lines, up to the next top-level key)."""
+    in any style: a flow mapping `Resources: {"Fn::ForEach::X": …}` is the same template)."""
     if not path.name.endswith(_ENDINGS) or b"Fn::ForEach::" not in (data := read_regular(path) or b""):
         return False
     if len(data) > _MAX_BYTES:
@@ -48,12 +49,22 @@ def _loops(path: Path) -> bool:
 
 
 def _loops_in_yaml(data: bytes) -> bool:
-    tops = list(_TOP_KEY.finditer(data))
-    for top, after in zip(tops, [*tops[1:], None], strict=True):
-        if top.group(1) == b"Resources":
-            section = data[top.end() : after.start() if after else len(data)]
-            return _FOREACH.search(section) is not None
-    return False
+    """Whether the `Resources` mapping of the YAML template `data` has a `Fn::ForEach::` key; True when
+    it cannot be read as YAML (fail closed: `Fn::ForEach::` is in it, and nothing says where)."""
+    try:
+        root = yamlsafe.compose_text(data.decode("utf-8"), "template", FileError, aliases=True)
+    except (UnicodeDecodeError, FileError):
+        return True
+    resources = _items(root).get("Resources")
+    return any(key.startswith("Fn::ForEach::") for key in _items(resources))
+
+
+def _items(node: yaml.Node | None) -> dict[str, yaml.Node]:
+    """The mapping `node`'s values by their plain keys (composed, so `!Ref`-style tags need no
+    constructor); nothing for any other node."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
 
 
 def _finding(path: str, tool: str, name: str, root: Path) -> Finding:
