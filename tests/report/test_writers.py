@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import jsonschema  # type: ignore[import-untyped]
@@ -92,3 +93,45 @@ def test_convert_writes_every_requested_format(tmp_path: Path, capsys: pytest.Ca
     assert cli.main(["convert", "--tool", "bandit", str(BANDIT), "--root", str(REPO), *flags]) == 0
     assert all(path.stat().st_size > 0 for path in paths.values())
     assert capsys.readouterr().out == ""  # no SARIF on stdout once a file is asked for
+
+
+def test_a_format_is_written_while_the_next_one_renders(
+    result: pipeline.ScanResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JSON file is on disk before the Markdown (rendered after it) is done: the write ran beside it."""
+    render = writers.render_bytes
+    seen: list[bool] = []
+
+    def markdown_waits_for_the_json(fmt: str, res: pipeline.ScanResult, context: object = None) -> bytes:
+        if fmt == "markdown":
+            deadline = time.monotonic() + 10
+            while not (tmp_path / "r.json").exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            seen.append((tmp_path / "r.json").exists())
+        return render(fmt, res, None)
+
+    monkeypatch.setattr(writers, "render_bytes", markdown_waits_for_the_json)
+    outputs = [
+        writers.Output("json", str(tmp_path / "r.json"), "--json"),
+        writers.Output("markdown", str(tmp_path / "r.md"), "--markdown"),
+    ]
+    texts = writers.write(result, writers.targets(outputs))
+    assert seen == [True]
+    assert (tmp_path / "r.json").read_bytes() == texts["json"]
+    assert (tmp_path / "r.md").read_bytes() == texts["markdown"]
+
+
+def test_a_failed_write_is_raised_after_the_others_and_one_file_twice_is_the_later_format(
+    result: pipeline.ScanResult, tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("not a directory")
+    outputs = [
+        writers.Output("json", str(tmp_path / "file" / "r.json"), "--json"),
+        writers.Output("markdown", str(tmp_path / "r.md"), "--markdown"),
+    ]
+    with pytest.raises(UsageError, match=r"cannot write .*file/r\.json"):
+        writers.write(result, writers.targets(outputs))
+    assert (tmp_path / "r.md").read_text().startswith("#")  # still written
+    both = [writers.Output(fmt, str(tmp_path / "same"), f"--{fmt}") for fmt in ("json", "markdown")]
+    texts = writers.write(result, writers.targets(both))
+    assert (tmp_path / "same").read_bytes() == texts["markdown"]

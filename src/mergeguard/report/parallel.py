@@ -29,14 +29,25 @@ _RENDER: list[
 
 
 def render_all(
-    formats: Sequence[str], apart: Sequence[str], render: Callable[[str], T], findings: int
+    formats: Sequence[str],
+    apart: Sequence[str],
+    render: Callable[[str], T],
+    findings: int,
+    ready: Callable[[str, T], object] = lambda _fmt, _text: None,
 ) -> dict[str, T]:
-    """Each format's text by `render`, those in `apart` in worker processes when that is worth it."""
+    """Each format's text by `render`, those in `apart` in worker processes when that is worth it;
+    `ready` is called here with each text as soon as it is here (the caller may start writing it)."""
+
+    def rendered(fmt: str) -> T:
+        text = render(fmt)
+        ready(fmt, text)
+        return text
+
     separate = [fmt for fmt in formats if fmt in apart]
     here = [fmt for fmt in formats if fmt not in apart]
     workers = min(len(separate), _spare_cores()) if here and findings >= MIN_FINDINGS else 0
     if workers == 0 or not _fork_is_safe():
-        return {fmt: render(fmt) for fmt in formats}
+        return {fmt: rendered(fmt) for fmt in formats}
     _RENDER[:] = [render]
     fork = multiprocessing.get_context("fork")
     try:
@@ -51,10 +62,10 @@ def render_all(
                     pending[fmt] = pool.submit(_render_forked, fmt)
             except OSError:  # the fork failed (out of processes or memory): the rest is rendered here
                 pass
-            texts = {fmt: render(fmt) for fmt in here}
-            texts.update(
-                {fmt: _text(pending[fmt], render, fmt) if fmt in pending else render(fmt) for fmt in separate}
-            )
+            texts = {fmt: rendered(fmt) for fmt in here}
+            for fmt in separate:
+                texts[fmt] = _text(pending[fmt], render, fmt) if fmt in pending else render(fmt)
+                ready(fmt, texts[fmt])
     finally:
         _RENDER.clear()
     return {fmt: texts[fmt] for fmt in formats}

@@ -10,7 +10,7 @@ from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Finding, Kind, Package, Severity
 from mergeguard.scanners.base import Target
 from mergeguard.scanners.reading import field, objects, repo_path, required, strings
-from mergeguard.vulns.records import Advisory, image_path, vulnerability_finding
+from mergeguard.vulns.records import finding_of, image_path
 
 # Trivy's vulnerability statuses (pkg/types). Every one but `not_affected` (a VEX statement that the
 # package is not affected) is a finding; the status shows in the message. A status Trivy adds later
@@ -109,24 +109,20 @@ def _finding(
         required(record, "PkgName", tool, at)  # raises, naming the field
     if not advisory_id.strip():
         required(record, "VulnerabilityID", tool, at)
-    package = Package(
-        name=name,
-        installed=installed,
-        fixed=fixed or None,
-        ecosystem=ecosystem,
+    package = Package(name, installed, fixed or None, ecosystem)
+    return finding_of(
+        tool,
+        advisory_id,
+        package,
+        severities.get(severity.upper(), Severity.UNKNOWN),
+        title,
+        description,
+        _strings(record, "VendorIDs", tool, at),
+        _strings(record, "CweIDs", tool, at),
+        url or None,
+        "" if status == "fixed" else status,
+        *placement,
     )
-    advisory = Advisory(
-        id=advisory_id,
-        package=package,
-        severity=severities.get(severity.upper(), Severity.UNKNOWN),
-        title=title,
-        description=description,
-        aliases=_strings(record, "VendorIDs", tool, at),
-        cwe_ids=_strings(record, "CweIDs", tool, at),
-        help_uri=url or None,
-        status="" if status == "fixed" else status,
-    )
-    return vulnerability_finding(tool, advisory, *placement)
 
 
 def _strings(record: dict[str, Any], key: str, tool: str, at: str) -> tuple[str, ...]:
