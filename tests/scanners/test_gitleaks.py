@@ -657,3 +657,46 @@ def test_a_secret_the_range_brought_stays_new(
     tree = pr_base(tmp_path)
     expected = change(tree)
     assert gate(tree, capsys) == (1, expected)
+
+
+# Gitleaks names `config\settings.py` as `config/settings.py` (read as a Windows separator) and a
+# Latin-1 byte as U+FFFD: each pair below is one name in the report, two files to git.
+LOOK_ALIKES = [
+    ("config\\settings.py", "config/settings.py"),
+    (os.fsdecode(b"config/caf\xe9.py"), "config/caf\ufffd.py"),
+]
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize(("evil", "look_alike"), LOOK_ALIKES)
+def test_a_secret_in_a_file_named_like_one_whose_line_the_commit_put_back_stays_new(
+    gitleaks: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], evil: str, look_alike: str
+) -> None:
+    """The commit that puts back the look-alike's first line adds a token at line 1 of the other
+    file, removed again: the report's name fits both, so nothing says it was the line put back."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write(look_alike, SETTINGS)
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write(look_alike, SETTINGS.removeprefix("import os\n"))
+    tree.commit("drop an import")
+    tree.write(look_alike, SETTINGS)
+    tree.write(evil, OTHER_KEY)
+    tree.commit("put it back")
+    tree.git("rm", "-q", "--", evil)
+    tree.commit("remove the token")
+    assert gate(tree, capsys) == (1, [(look_alike, 1, "new")])
+
+
+@pytest.mark.scanner
+def test_a_secret_put_back_beside_files_of_odd_names_that_read_otherwise_stays_pre_existing(
+    gitleaks: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = pr_base(tmp_path)
+    tree.write("config/settings.py", SETTINGS.replace(KEY_ID, ""))
+    tree.commit("drop the key")
+    tree.write("config/settings.py", SETTINGS)
+    tree.write("config\\settings.py.bak", "docs\n")
+    tree.write(os.fsdecode(b"config/settings\xe9.py"), "docs\n")
+    tree.commit("put it back")
+    assert gate(tree, capsys) == (0, [("config/settings.py", 3, "pre-existing")])

@@ -7,10 +7,13 @@ The change as a whole touched none of those lines, and the other scanners call t
 pre-existing. A history finding is such a re-add when its lines, lines its commit added (as the
 commit's own patch has them: what Gitleaks read), are lines of the base's copy of the file (of the
 name it had at the base, when renamed), and the change as a whole adds none of them to the file.
-As the line rule does for every tool, this trusts the line Gitleaks names. Lines are compared as
-the change's diff compares them: white space runs as one, CR and spaces at the end and a byte order
-mark left out. A secret committed and removed again is new (the base's copy never had its line),
-as is one the base had in another file only.
+As the line rule does for every tool, this trusts the line Gitleaks names, but not its file name
+when that could be another's: Gitleaks writes a byte that is not UTF-8 as U+FFFD, the adapter reads
+`\\` as `/`, so `cfg\\app.env` reads as `cfg/app.env`. A finding whose commit did not change the
+file it names, or changed another that reads the same, is new. Lines are compared as the change's
+diff compares them: white space runs as one, CR and spaces at the end and a byte order mark left
+out. A secret committed and removed again is new (the base's copy never had its line), as is one
+the base had in another file only.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")  # old count, n
 _SPACE = re.compile(r"[ \t\v\f\r]+")  # git's white space (`--ignore-space-change`), not Unicode's
 # The patch as Gitleaks reads it (`git log -p -U0 --text --no-textconv`), whatever the user's config.
 _PATCH = (*DIFF_AS_TEXT, "--no-color", "--no-renames", "-U0")
+# Every file a commit changed, by either name when moved; against each parent of a merge, whose
+# remerge diff (what Gitleaks reads of it) names only files that differ from one of them.
+_CHANGED = ("diff-tree", "-r", "-m", "--no-commit-id", "--no-renames", "-z", "--name-only")
+_REPLACED = re.compile("\ufffd+")
 
 Spot = tuple[str, int]  # (path, first line): where `dedupe` gathers the reports of one secret
 
@@ -69,6 +76,7 @@ class _History:
         self.changes, self.repo, self.base = changes, repo, base
         self.patches: dict[tuple[str, str], list[_Hunk]] = {}
         self.bases: dict[str, frozenset[str] | None] = {}
+        self.changed: dict[str, dict[str, set[str]]] = {}
         self.renamed: dict[str, list[str]] = {}
         for changed in changes.files:
             if changed.origin is not None:
@@ -80,6 +88,8 @@ class _History:
         at_base = self._base(changed.origin if changed and changed.origin else loc.path)
         if at_base is None:
             return False  # a file the base did not have: the usual new secret, no patch read
+        if not self._named(commit, loc.path):
+            return False  # which file's patch holds the secret is not known
         hunk = next((h for h in self._patch(commit, loc.path) if h.holds(loc.start_line, loc.end_line)), None)
         if hunk is None:
             return False  # not a line its commit added: nothing to say what it is
@@ -93,6 +103,16 @@ class _History:
             patch = self._git("diff", *_PATCH, f"{commit}^", commit, "--", self.repo.prefix + path)
             self.patches[commit, path] = _hunks(patch)
         return self.patches[commit, path]
+
+    def _named(self, commit: str, path: str) -> bool:
+        """Whether `path` is the one file `commit` changed that a finding names as it names `path`."""
+        if commit not in self.changed:
+            names = (self._git(*_CHANGED, commit) or "").split("\0")
+            self.changed[commit] = {}
+            for name in filter(None, names):
+                self.changed[commit].setdefault(_as_shown(name), set()).add(name)
+        full = self.repo.prefix + path
+        return self.changed[commit].get(_as_shown(full)) == {full}
 
     def _base(self, path: str) -> frozenset[str] | None:
         """The plain lines of the base's copy of `path`; None when the base has no such file."""
@@ -143,3 +163,15 @@ def _hunks(patch: str | None) -> list[_Hunk]:
 def _plain(line: str) -> str:
     """`line` as `git diff --ignore-space-change --ignore-cr-at-eol` compares it, without a BOM."""
     return _SPACE.sub(" ", line.removeprefix("\ufeff")).rstrip(" ")
+
+
+def _as_shown(path: str) -> str:
+    """`path` as a finding may name it, or another file Gitleaks shows the same.
+
+    Gitleaks writes each byte that is not UTF-8 as U+FFFD (Go's JSON) and the adapter reads `\\` as a
+    Windows separator, `.` parts and doubled separators dropped (`cfg\\.\\app.env` is `cfg/app.env`). A
+    run of U+FFFD counts as one: Go replaces a broken sequence byte by byte, Python as a whole.
+    """
+    shown = path.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\\", "/")
+    parts = (part for part in shown.split("/") if part not in ("", "."))
+    return _REPLACED.sub("\ufffd", "/".join(parts))
