@@ -16,6 +16,7 @@ from mergeguard.core import (
     gitrepo,
     globs,
     links,
+    restated,
     submodules,
     units,
     worktree,
@@ -57,6 +58,9 @@ class ChangedFile:
     lines: frozenset[int] | None = None
     origin: str | None = None  # PR mode: where its base copy is, when elsewhere (renamed; a link's target)
     added: bool = False  # PR mode: new in the change, every finding in it the change's whatever line
+    # PR mode: lines of `lines` that only restate the base's code (a Python statement the base's copy
+    # has token for token, quotes changed or re-wrapped: `core.restated`); not touched for the line rule
+    restated: frozenset[int] = frozenset()
     # PR mode: kinds it has now and had not at the base (`core.basekinds`): renamed `notes/build.txt`
     # to `Dockerfile`, made executable with a Python `#!` line; those scanners never checked it there
     gained: frozenset[FileKind] = frozenset()
@@ -98,7 +102,7 @@ class ChangeSet:
         changed = self._by_path.get(path)
         if changed is None or changed.lines is None or changed.added:
             return changed is not None  # a tool may place a finding past a one-line file's end
-        return any(line in changed.lines for line in range(start, end + 1))
+        return any(n in changed.lines and n not in changed.restated for n in range(start, end + 1))
 
     def is_excluded(self, path: str) -> bool:
         """Whether the config's exclude globs cover `path`."""
@@ -146,23 +150,33 @@ class _Diff:
     added: frozenset[str] = frozenset()
     manifests: tuple[str, ...] = ()  # the repository's Helm chart manifests (charts using others)
     composed: frozenset[str] = frozenset()  # compose files by what includes them (`core.composerefs`)
+    restated: Mapping[str, frozenset[int]] = field(default_factory=dict)  # (`core.restated`)
 
 
 def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff:
     commits = CommitRange(base, gitrepo.head_commit(repo), gitrepo.commit_count(repo, base))
     lines = gitdiff.added_lines(repo, base)
     changed = gitrepo.changed_files(repo, base)
-    for path, old in changed.items():  # moved out of an excluded place: every line is the change's
-        if old is not None and matcher(old) and not matcher(path):
-            lines[path] = all_lines(root / path)
-    for path in worktree.not_as_committed(root, repo, base):  # LFS, a filter: the diff is not of it
+    # moved out of an excluded place; LFS, a filter (the diff is not of it): every line is the change's
+    whole = {path for path, old in changed.items() if old is not None and matcher(old) and not matcher(path)}
+    whole.update(worktree.not_as_committed(root, repo, base))
+    for path in whole:
         lines[path] = all_lines(root / path)
     listed = gitrepo.tracked(repo)
     linked = links.changed_through(root, listed.links, changed, lines, len(listed.files))
     manifests = tuple(f for f in listed.files if f.rsplit("/", 1)[-1] in units.MANIFESTS)
     composed = composerefs.referenced(root, listed.files)
     added = gitrepo.added_files(repo, base) | _newly_composed(repo, base, changed, composed)
-    return _Diff(commits, changed, lines, linked, added, manifests, composed)
+    rewritten = _restated(root, repo, base, {p: n for p, n in lines.items() if p not in whole})
+    return _Diff(commits, changed, lines, linked, added, manifests, composed, rewritten)
+
+
+def _restated(
+    root: Path, repo: gitrepo.Repo, base: str, lines: Mapping[str, frozenset[int]]
+) -> dict[str, frozenset[int]]:
+    """Of the Python files among `lines`, the touched lines that only restate the base's code."""
+    python = {path: n for path, n in lines.items() if FileKind.PYTHON in classify(path, _head(root / path))}
+    return restated.in_change(repo, base, python)
 
 
 def _newly_composed(
@@ -206,7 +220,8 @@ def _file(path: str, head: bytes, mode: Mode, diff: _Diff, chart: bool) -> Chang
         | (_COMPOSE if path in diff.composed else frozenset())
     )
     renamed = diff.changed.get(path)
-    return ChangedFile(path, kinds, touched, diff.linked.get(path) or renamed, path in diff.added)
+    origin, added = diff.linked.get(path) or renamed, path in diff.added
+    return ChangedFile(path, kinds, touched, origin, added, diff.restated.get(path, frozenset()))
 
 
 def _gained(

@@ -315,16 +315,39 @@ def read_blobs(repo: Repo, blobs: Sequence[str]) -> list[bytes]:
 
 def _changed_blobs(repo: Repo, base: str) -> dict[str, str]:
     """The HEAD blob of each regular file `changed_files` lists, by its path relative to the prefix."""
-    raw = repo.git("diff", "--raw", "-z", "--no-abbrev", "-M", "--diff-filter=ACMRT", base, "HEAD", "--")
-    blobs: dict[str, str] = {}
+    return {
+        path: blob
+        for path, (_, _, mode, blob) in _raw_diff(repo, base, "ACMRT").items()
+        if mode in ("100644", "100755")
+    }
+
+
+def rewritten_blobs(repo: Repo, base: str) -> dict[str, tuple[str, str]]:
+    """The base's blob and HEAD's of each regular file base..HEAD modified or renamed (a regular file
+    at both ends), by its path now relative to the prefix."""
+    regular = ("100644", "100755")
+    return {
+        path: (old_blob, blob)
+        for path, (old_mode, old_blob, mode, blob) in _raw_diff(repo, base, "MR").items()
+        if old_mode in regular and mode in regular
+    }
+
+
+def _raw_diff(repo: Repo, base: str, statuses: str) -> dict[str, tuple[str, str, str, str]]:
+    """`git diff --raw` of base..HEAD's files of `statuses` under the prefix: each one's old mode, old
+    blob, mode and blob by its path now relative to the prefix."""
+    raw = repo.git(
+        "diff", "--raw", "-z", "--no-abbrev", "-M", f"--diff-filter={statuses}", base, "HEAD", "--"
+    )
+    found: dict[str, tuple[str, str, str, str]] = {}
     fields = iter(raw.split("\0"))
     for meta in fields:
         if not meta:
             continue
-        _, mode, _, blob, status = meta.split(" ", 4)  # ":old-mode new-mode old-blob new-blob status"
+        old_mode, mode, old_blob, blob, status = meta.split(" ", 4)  # ":old-mode new-mode old new status"
         path = next(fields)
         if status[0] in "RC":  # renamed or copied: the old name, then the new one
             path = next(fields)
-        if mode in ("100644", "100755") and path.startswith(repo.prefix):
-            blobs[path[len(repo.prefix) :]] = blob
-    return blobs
+        if path.startswith(repo.prefix):
+            found[path[len(repo.prefix) :]] = (old_mode.lstrip(":"), old_blob, mode, blob)
+    return found
