@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from mergeguard.core.model import Finding
@@ -68,3 +68,13 @@ def scanner_rows(outcomes: Sequence[ScanOutcome]) -> dict[str, str]:
         for tool in {finding.tool for finding in outcome.findings}:
             rows.setdefault(tool, outcome.scanner)
     return rows
+
+
+def by_scanner(outcomes: Sequence[ScanOutcome], findings: Iterable[Finding]) -> Iterator[tuple[str, Finding]]:
+    """Each finding under every scanner row that saw it (`scanner_rows`), once per row: a problem
+    merged from several tools' reports counts for each of them, as every report's scanner table
+    shows it (Gitleaks' key merged under detect-secrets is not "found nothing" for Gitleaks)."""
+    row_of = scanner_rows(outcomes)
+    for finding in findings:
+        for row in dict.fromkeys(row_of.get(tool, tool) for tool in finding.tools):
+            yield row, finding

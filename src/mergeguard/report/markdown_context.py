@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mergeguard.core.blocks import thresholds
 from mergeguard.core.model import Severity
-from mergeguard.core.outcome import Status, scanner_rows
+from mergeguard.core.outcome import Status, by_scanner
 from mergeguard.core.policy import Assessed, FindingStatus
 from mergeguard.report.json_report import plan
 from mergeguard.report.markdown_text import escape
@@ -79,8 +79,7 @@ def base(result: ScanResult) -> dict[str, Any]:
     """What a template shows besides the lists: verdict, scope, scanners, counts."""
     changes, decision, config = result.changes, result.decision, result.config
     commits = changes.commit_range
-    row_of = scanner_rows(result.outcomes)  # once per scanner that saw it (merged: each of them)
-    found = Counter(row for a in decision.assessed for row in {row_of.get(t, t) for t in a.finding.tools})
+    found = Counter(row for row, _ in by_scanner(result.outcomes, (a.finding for a in decision.assessed)))
     scanners = [scanner_view(o, found[o.scanner]) for o in result.outcomes]
     return {
         "verdict": decision.verdict.value,

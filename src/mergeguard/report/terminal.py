@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from mergeguard.core.model import Severity
-from mergeguard.core.outcome import Status, scanner_rows
+from mergeguard.core.outcome import Status, by_scanner
 from mergeguard.core.policy import Assessed, FindingStatus
 from mergeguard.core.text import inert_lines, plain
 from mergeguard.scan.pipeline import ScanResult
@@ -79,10 +79,8 @@ def _scanner_table(result: ScanResult) -> list[str]:
         f"{s.label[:4]:>4}" for s in _LEVELS
     )
     rows = [header]
-    row_of = scanner_rows(result.outcomes)
-    by_tool = Counter(
-        (row_of.get(a.finding.tool, a.finding.tool), a.finding.severity) for a in result.decision.assessed
-    )
+    found = by_scanner(result.outcomes, (a.finding for a in result.decision.assessed))
+    by_tool = Counter((row, finding.severity) for row, finding in found)  # as the Markdown table counts
     for outcome in result.outcomes:
         time = f"{outcome.duration_s:.1f}s" if outcome.status is Status.OK else ""
         counts = " ".join(f"{by_tool[(outcome.scanner, s)]:>4}" for s in _LEVELS)
