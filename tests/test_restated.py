@@ -8,16 +8,27 @@ from pathlib import Path
 import pytest
 
 from mergeguard.cli.main import main
-from mergeguard.core import changes
-from mergeguard.core.restated import restated
+from mergeguard.core import changes, gitdiff, gitrepo
+from mergeguard.core import restated as restated_module
 from tests.gitutil import GitTree
 
 RUN = "app.run(host='0.0.0.0', port=80, debug=True, threaded=True)\n"
 RUN_BLACK_WRAPPED = 'app.run(\n    host="0.0.0.0",\n    port=80,\n    debug=True,\n    threaded=True,\n)\n'
 
 
-def lines_of(base: str, head: str, touched: set[int]) -> set[int]:
-    return set(restated(base.encode(), head.encode(), frozenset(touched)))
+def lines_of(tmp_path: Path, base: str, head: str) -> tuple[set[int], set[int]]:
+    """The lines of `a.py` a change from `base` to `head` touched, and those it only restated."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("a.py", base)
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write("a.py", head)
+    tree.commit("change")
+    repo = gitrepo.open_repo(tree.root)
+    assert repo is not None
+    touched, hunks = gitdiff.patch(repo, "base")
+    found = restated_module.in_change(repo, "base", touched, hunks)
+    return set(touched.get("a.py", ())), set(found.get("a.py", ()))
 
 
 @pytest.mark.parametrize(
@@ -38,20 +49,49 @@ def lines_of(base: str, head: str, touched: set[int]) -> set[int]:
         ("if a:\n    run()\n", "if a:\n    pass\nrun()\n", {2, 3}, {2, 3}),  # out of its block
         ("print 'a'\n", 'print "a"\n', {1}, {1}),  # Python 2: the line rule
         ("x = 'a'\r", 'x = "a"\r', {1}, {1}),  # a lone CR: Python's lines are not git's
+        # the base's statement moved, quotes changed: deleted in one hunk, added in another
+        ("a = 1\n" + RUN + "b = 2\n", RUN.replace("'", '"') + "a = 1\nb = 2\n", {1}, {1}),
     ],
 )
-def test_only_statements_the_base_has_token_for_token_are_restated(
-    base: str, head: str, touched: set[int], kept: set[int]
+def test_only_statements_a_hunk_rewrote_token_for_token_are_restated(
+    tmp_path: Path, base: str, head: str, touched: set[int], kept: set[int]
 ) -> None:
-    assert lines_of(base, head, touched) == touched - kept
+    assert lines_of(tmp_path, base, head) == (touched, touched - kept)
 
 
-def test_a_statement_written_twice_where_the_base_had_it_once_is_new_once() -> None:
+def test_a_statement_written_twice_where_the_base_had_it_once_is_new_once(tmp_path: Path) -> None:
     base = "a = 1\n" + RUN
-    assert lines_of(base, "a = 1\n" + RUN_BLACK_WRAPPED + RUN, {2, 3, 4, 5, 6, 7, 8}) == {2, 3, 4, 5, 6, 7}
-    # the copy the change left claims the base's first, whatever comes first in the file
-    assert lines_of(base, RUN.replace("'", '"') + "a = 1\n" + RUN, {1}) == set()
-    assert lines_of(base, RUN.replace("'", '"') + "a = 1\n" + RUN, {1, 3}) == {1}
+    head = "a = 1\n" + RUN_BLACK_WRAPPED + RUN
+    # the diff keeps the base's line as line 8: the wrapped copy above it is added, and new
+    assert lines_of(tmp_path, base, head) == ({2, 3, 4, 5, 6, 7}, set())
+
+
+def test_a_statement_moved_elsewhere_is_not_restated(tmp_path: Path) -> None:
+    """`run(cmd)` moved from a helper into a request handler, at the same depth: the same tokens, in
+    another place, where what reaches it may differ."""
+    base = "def helper():\n    run(cmd)\n\ndef handler():\n    pass\n"
+    head = "def helper():\n    pass\n\ndef handler():\n    run(cmd)\n"
+    assert lines_of(tmp_path, base, head) == ({2, 5}, set())
+
+
+def test_big_files_keep_every_touched_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tokenizing costs about a second per 500 KB: past the limits, the line rule as it was."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("a.py", RUN)
+    tree.write("b.py", RUN)
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write("a.py", RUN.replace("'", '"'))
+    tree.write("b.py", RUN.replace("'", '"'))
+    tree.commit("quotes")
+    repo = gitrepo.open_repo(tree.root)
+    assert repo is not None
+    touched, hunks = gitdiff.patch(repo, "base")
+    assert restated_module.in_change(repo, "base", touched, hunks) == touched
+    monkeypatch.setattr(restated_module, "MAX_TOTAL", 2 * len(RUN))  # room for one file
+    assert restated_module.in_change(repo, "base", touched, hunks) == {"a.py": frozenset({1})}
+    monkeypatch.setattr(restated_module, "MAX_BYTES", 2 * len(RUN) - 1)
+    assert restated_module.in_change(repo, "base", touched, hunks) == {}
 
 
 BASE_APP = "from flask import Flask\n\napp = Flask(__name__)\n\nif __name__ == '__main__':\n    " + RUN

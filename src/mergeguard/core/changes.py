@@ -155,7 +155,7 @@ class _Diff:
 
 def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff:
     commits = CommitRange(base, gitrepo.head_commit(repo), gitrepo.commit_count(repo, base))
-    lines = gitdiff.added_lines(repo, base)
+    lines, hunks = gitdiff.patch(repo, base)
     changed = gitrepo.changed_files(repo, base)
     # moved out of an excluded place; LFS, a filter (the diff is not of it): every line is the change's
     whole = {path for path, old in changed.items() if old is not None and matcher(old) and not matcher(path)}
@@ -167,16 +167,20 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     manifests = tuple(f for f in listed.files if f.rsplit("/", 1)[-1] in units.MANIFESTS)
     composed = composerefs.referenced(root, listed.files)
     added = gitrepo.added_files(repo, base) | _newly_composed(repo, base, changed, composed)
-    rewritten = _restated(root, repo, base, {p: n for p, n in lines.items() if p not in whole})
+    rewritten = _restated(root, repo, base, {p: n for p, n in lines.items() if p not in whole}, hunks)
     return _Diff(commits, changed, lines, linked, added, manifests, composed, rewritten)
 
 
 def _restated(
-    root: Path, repo: gitrepo.Repo, base: str, lines: Mapping[str, frozenset[int]]
+    root: Path,
+    repo: gitrepo.Repo,
+    base: str,
+    lines: Mapping[str, frozenset[int]],
+    hunks: Mapping[str, tuple[gitdiff.Hunk, ...]],
 ) -> dict[str, frozenset[int]]:
     """Of the Python files among `lines`, the touched lines that only restate the base's code."""
     python = {path: n for path, n in lines.items() if FileKind.PYTHON in classify(path, _head(root / path))}
-    return restated.in_change(repo, base, python)
+    return restated.in_change(repo, base, python, hunks)
 
 
 def _newly_composed(

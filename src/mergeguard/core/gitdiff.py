@@ -6,11 +6,19 @@ import re
 
 from mergeguard.core.gitrepo import DIFF_AS_TEXT, Repo
 
-_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")  # old count, new start, new count
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")  # old start and count, new ones
+
+Hunk = tuple[int, int, int, int]  # a hunk's old start, old count, new start, new count (`@@ -a,b +c,d @@`)
 
 
 def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
-    """Per changed file (relative to the prefix), the HEAD line numbers base..HEAD added or changed.
+    """Per changed file (relative to the prefix), the HEAD line numbers base..HEAD added or changed."""
+    return patch(repo, base)[0]
+
+
+def patch(repo: Repo, base: str) -> tuple[dict[str, frozenset[int]], dict[str, tuple[Hunk, ...]]]:
+    """Per changed file (relative to the prefix), the HEAD line numbers base..HEAD added or changed,
+    and the hunks that changed them.
 
     Read as git writes the patch: lines end at `\n` only (a name or a line may hold U+2028, a form
     feed, or any other character Python would split at), and a hunk's lines are counted off its
@@ -27,7 +35,9 @@ def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
     whitespace = ("--ignore-space-change", "--ignore-cr-at-eol")
     diff = repo.git("diff", *DIFF_AS_TEXT, *whitespace, "-U0", "-M", "--no-color", base, "HEAD", "--", scope)
     lines: dict[str, set[int]] = {}
+    hunks: dict[str, list[Hunk]] = {}
     current: set[int] | None = None
+    current_hunks: list[Hunk] = []
     left = 0  # lines of the current hunk still to come
     first: dict[str, str] = {}  # a hunk at line 1: its first removed ("-") and added ("+") line
     for text in diff.split("\n"):
@@ -42,17 +52,22 @@ def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
             current = None
         elif text.startswith("+++ "):
             path = _diff_path(text[4:])
-            current = None
+            current, current_hunks = None, []
             if path is not None and path.startswith(repo.prefix):
                 current = lines.setdefault(path[len(repo.prefix) :], set())
+                current_hunks = hunks.setdefault(path[len(repo.prefix) :], [])
         elif match := _HUNK.match(text):
-            removed, start, count = (int(n) if n else 1 for n in match.group(1, 2, 3))
+            old_start = int(match.group(1))
+            removed, start, count = (int(n) if n else 1 for n in match.group(2, 3, 4))
             left = removed + count
             if start == 1 and removed and count:
                 first["start"] = ""
             if current is not None:
                 current.update(range(start, start + count))
-    return {path: frozenset(numbers) for path, numbers in lines.items()}
+                current_hunks.append((old_start, removed, start, count))
+    return {path: frozenset(numbers) for path, numbers in lines.items()}, {
+        path: tuple(found) for path, found in hunks.items()
+    }
 
 
 def _keep_first(first: dict[str, str], text: str) -> None:

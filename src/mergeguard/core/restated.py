@@ -4,21 +4,24 @@ A formatter (black, ruff format) changes quotes, re-wraps a call over several li
 trailing comma: the diff shows those lines changed, though each statement is one the base's copy has
 token for token. Statements are compared by their tokens without white space, line breaks inside
 brackets, comments or trailing commas, strings by value (`'a'` is `"a"`; an f-string as written),
-at their block depth, and counted: a statement written twice where the base had it once is new once.
-A file that either side cannot parse as Python 3 (a syntax error, Python 2) keeps every line.
+at their block depth, and only within the hunk that replaced them, in order: a statement moved (deleted
+in one place, added in another), or written twice where the base had it once, is new. A file that
+either side cannot parse as Python 3 (a syntax error, Python 2) keeps every line.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import keyword
 import tokenize
 import warnings
-from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
+from mergeguard.core.gitdiff import Hunk
 from mergeguard.core.gitrepo import Repo, read_blobs, rewritten_blobs
 
 _SKIPPED = frozenset({tokenize.NL, tokenize.COMMENT, tokenize.ENCODING, tokenize.ENDMARKER})
@@ -26,6 +29,11 @@ _CLOSING = frozenset({")", "]", "}"})
 _UNREADABLE = (SyntaxError, ValueError, tokenize.TokenError, MemoryError, RecursionError)
 
 _Token = tuple[int, str]
+
+MAX_BYTES = 1_000_000
+"""The largest file (its base and head copies together) compared statement by statement."""
+MAX_TOTAL = 4_000_000
+"""The most bytes compared in one scan: a change of thousands of Python files stays seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,32 +53,59 @@ class _Bracket:
     commas: int = 0
 
 
-def in_change(repo: Repo, base: str, touched: Mapping[str, frozenset[int]]) -> dict[str, frozenset[int]]:
+def in_change(
+    repo: Repo, base: str, touched: Mapping[str, frozenset[int]], hunks: Mapping[str, Sequence[Hunk]]
+) -> dict[str, frozenset[int]]:
     """Of each Python file of `touched` (its path -> the lines the change touched) that base..HEAD
-    modified or renamed, the touched lines it only restated; one `git cat-file` for all of them."""
+    modified or renamed, the touched lines it only restated in its `hunks`; one `git cat-file` for all.
+
+    Tokenizing is slow (about a second for a 500 KB file and its base copy): files over `MAX_BYTES`,
+    and any past `MAX_TOTAL` bytes in all, keep every touched line (the line rule as it was)."""
     pairs = rewritten_blobs(repo, base)
-    paths = [path for path in touched if path in pairs and touched[path]]
-    content = iter(read_blobs(repo, [blob for path in paths for blob in pairs[path]]))
-    found = {path: restated(next(content), next(content), touched[path]) for path in paths}
-    return {path: lines for path, lines in found.items() if lines}
+    paths = [path for path in touched if path in pairs and touched[path] and hunks.get(path)]
+    content = read_blobs(repo, [blob for path in paths for blob in pairs[path]])
+    found: dict[str, frozenset[int]] = {}
+    budget = MAX_TOTAL
+    for path, before, now in zip(paths, content[::2], content[1::2], strict=True):
+        size = len(before) + len(now)
+        if size > MAX_BYTES or size > budget:
+            continue
+        budget -= size
+        if lines := restated(before, now, touched[path], hunks[path]):
+            found[path] = lines
+    return found
 
 
-def restated(base: bytes, head: bytes, touched: frozenset[int]) -> frozenset[int]:
-    """The lines of `touched` in `head` whose statements `base` holds token for token (counted)."""
+def restated(base: bytes, head: bytes, touched: frozenset[int], hunks: Sequence[Hunk]) -> frozenset[int]:
+    """The lines of `touched` in `head` whose statements each hunk only rewrote in place: aligned, as
+    a diff aligns lines (`difflib`), with a statement of the base's lines that hunk replaced, token for
+    token. A statement moved from one place to another (deleted in one hunk, added in another) or
+    written once more is not one of them."""
     before, now = _statements(base), _statements(head)
     if before is None or now is None:
         return frozenset()
-    left = Counter(statement.key for statement in before)
-    spans = [touched.intersection(range(s.first, s.last + 1)) for s in now]
-    for statement, span in zip(now, spans, strict=True):  # what the change left claims its copy first
-        if not span and left[statement.key]:
-            left[statement.key] -= 1
+    ids: dict[tuple[int, tuple[_Token, ...]], int] = {}
     found: set[int] = set()
-    for statement, span in zip(now, spans, strict=True):
-        if span and left[statement.key]:
-            left[statement.key] -= 1
-            found |= span
+    for old_start, old_count, new_start, new_count in hunks:
+        if not old_count or not new_count:  # only added, or only removed: nothing rewritten
+            continue
+        old = [ids.setdefault(s.key, len(ids)) for s in _within(before, old_start, old_count)]
+        new = _within(now, new_start, new_count)
+        matcher = SequenceMatcher(None, old, [ids.setdefault(s.key, len(ids)) for s in new], autojunk=False)
+        for block in matcher.get_matching_blocks():
+            for statement in new[block.b : block.b + block.size]:
+                span = range(
+                    max(statement.first, new_start), min(statement.last, new_start + new_count - 1) + 1
+                )
+                found.update(touched.intersection(span))
     return frozenset(found)
+
+
+def _within(statements: list[_Statement], start: int, count: int) -> list[_Statement]:
+    """The statements (in line order) with a line in `start` .. `start + count - 1`."""
+    low = bisect.bisect_left(statements, start, key=lambda s: s.last)
+    high = bisect.bisect_right(statements, start + count - 1, key=lambda s: s.first)
+    return statements[low:high]
 
 
 def _statements(data: bytes) -> list[_Statement] | None:
