@@ -4,6 +4,7 @@ a deleted fix is new wherever its finding lands, an old problem inside a changed
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,9 +55,10 @@ def pr(tmp_path: Path, files: dict[str, str], changed: dict[str, str | None]) ->
     return tree
 
 
-def scan(tree: GitTree, *extra: str) -> tuple[int, list[dict[str, Any]]]:
+def scan(
+    tree: GitTree, *extra: str, scanners: str = "hadolint,trivy-config,checkov"
+) -> tuple[int, list[dict[str, Any]]]:
     out = tree.root.parent / "r.json"
-    scanners = "hadolint,trivy-config,checkov"
     code = cli.main(
         ["scan", str(tree.root), "--base", "base", "--scanners", scanners, "--json", str(out), *extra]
     )
@@ -512,3 +514,55 @@ def test_a_file_renamed_into_a_dockerfile_is_not_compared_with_its_base_copy(tmp
     assert statuses(findings, "DL3020") == ["new"]
     assert {f["status"] for f in findings} == {"new"}
     assert code == 1
+
+
+COMPOSE = """services:
+  snekbox:
+    image: ghcr.io/python-discord/snekbox:latest
+    ports:
+      - "127.0.0.1:8060:8060"
+    privileged: true
+  bot:
+    build: .
+    environment:
+      API_KEYS_SITE_API: "badbot13m0n8f570f942013fc818f234916ca531"
+      REDIS_HOST: "redis"
+"""
+RUN_DOCKERFILE = """FROM ubuntu:22.04
+RUN apt-get update && \\
+  apt-get install -y --no-install-recommends sudo curl ca-certificates && \\
+  curl -fsSL https://example.com/install.sh -o /tmp/install.sh && \\
+  sudo sh /tmp/install.sh --prefix /usr/local && \\
+  rm -rf /var/lib/apt/lists/* /tmp/install.sh
+CMD ["bash"]
+"""
+
+
+def reindented(text: str) -> str:
+    """2-space indentation made 4, a YAML list item's `- ` counted in it (its keys stay aligned)."""
+    return re.sub(r"(?m)^( *)((?:- )*)", lambda m: " " * (2 * len(m[1]) + len(m[2])) + m[2], text)
+
+
+def test_a_file_moved_and_re_indented_is_compared_with_its_old_copy(tmp_path: Path) -> None:
+    """`docker-compose.yml` -> `compose.yaml` re-indented 2 -> 4 (python-discord/bot), which git does
+    not pair: its privileged service and key were the base's, while a privileged service the change
+    adds is new. A Dockerfile's continued `RUN` and a manifest moved and re-indented make nothing new."""
+    tree = pr(
+        tmp_path,
+        {"docker-compose.yml": COMPOSE},
+        {"docker-compose.yml": None, "compose.yaml": reindented(COMPOSE)},
+    )
+    code, findings = scan(tree, scanners="compose-check,detect-secrets")
+    assert {f["status"] for f in findings} == {"pre-existing"} and len(findings) == 2 and code == 0
+    added = reindented(COMPOSE + "  debug:\n    image: busybox\n    privileged: true\n")
+    tree = pr(
+        tmp_path / "2", {"docker-compose.yml": COMPOSE}, {"docker-compose.yml": None, "compose.yaml": added}
+    )
+    code, findings = scan(tree, scanners="compose-check,detect-secrets")
+    assert sorted(statuses(findings, "COMPOSE-001")) == ["new", "pre-existing"] and code == 1
+    moved: dict[str, str | None] = {"Dockerfile": None, "deploy.yaml": None}
+    moved |= {"docker/Dockerfile": reindented(RUN_DOCKERFILE), "k8s/web.yaml": reindented(DEPLOYMENT)}
+    tree = pr(tmp_path / "3", {"Dockerfile": RUN_DOCKERFILE, "deploy.yaml": DEPLOYMENT}, moved)
+    code, findings = scan(tree)
+    assert {f["rule_id"] for f in findings} >= {"KSV-0017", "DL3008"}, findings
+    assert {f["status"] for f in findings} == {"pre-existing"} and code == 0

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from mergeguard.cli import main as cli
-from mergeguard.core import basekinds, changes, links
+from mergeguard.core import basekinds, changes, gitrepo, links
 from mergeguard.core.errors import ScannerError, UsageError
 from mergeguard.core.filekinds import FileKind, classify
 from mergeguard.core.gitdiff import unquote_c_style
@@ -541,3 +542,97 @@ def test_a_re_pointed_link_on_the_way_makes_every_line_the_changes(tree: GitTree
     tree.commit("re-point the middle link")
     found = {f.path: f.lines for f in changes.collect(tree.root, "base", ["vendor/**", "tests/**"]).files}
     assert found == {"app/helpers.py": frozenset({1, 2})}
+
+
+COMPOSE = """services:
+  snekbox:
+    image: ghcr.io/python-discord/snekbox:latest
+    privileged: true
+  bot:
+    build: .
+    environment:
+      REDIS_HOST: "redis"
+"""
+RUN_DOCKERFILE = """FROM ubuntu:22.04
+RUN apt-get update && \\
+  apt-get install -y --no-install-recommends sudo curl ca-certificates && \\
+  curl -fsSL https://example.com/install.sh -o /tmp/install.sh && \\
+  sudo sh /tmp/install.sh --prefix /usr/local && \\
+  rm -rf /var/lib/apt/lists/* /tmp/install.sh
+CMD ["bash"]
+"""
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25.3
+          securityContext:
+            privileged: true
+"""
+
+
+def reindented(text: str) -> str:
+    """2-space indentation made 4, a YAML list item's `- ` counted in it (its keys stay aligned)."""
+    return re.sub(r"(?m)^( *)((?:- )*)", lambda m: " " * (2 * len(m[1]) + len(m[2])) + m[2], text)
+
+
+def test_a_file_moved_and_re_indented_is_a_rename_white_space_aside(tree: GitTree) -> None:
+    """`docker-compose.yml` -> `compose.yaml` re-indented 2 -> 4 (python-discord/bot), a Dockerfile's
+    continued `RUN` and a manifest the same: git, comparing bytes, pairs none of them, and every old
+    finding read as new. Each is its old file moved: only a line the change wrote is touched."""
+    moves = {
+        "docker-compose.yml": "compose.yaml",
+        "Dockerfile.ci": "docker/Dockerfile",
+        "deploy.yaml": "k8s/web.yaml",
+    }
+    texts = {"docker-compose.yml": COMPOSE, "Dockerfile.ci": RUN_DOCKERFILE, "deploy.yaml": DEPLOYMENT}
+    for name, text in texts.items():
+        tree.write(name, text)
+    tree.commit("kept")
+    tree.git("branch", "-f", "base")
+    for old, new in moves.items():
+        tree.git("rm", "-q", old)
+        tree.write(new, reindented(texts[old]))
+    tree.write("compose.yaml", reindented(COMPOSE + "  debug:\n    image: busybox\n    privileged: true\n"))
+    tree.commit("rename and re-indent, add a privileged service")
+    assert set(gitrepo.added_files(gitrepo.Repo(tree.root, ""), "base")) == set(moves.values())  # git's view
+    found = {f.path: (f.origin, f.added, f.lines) for f in changes.collect(tree.root, "base", []).files}
+    assert found == {
+        "compose.yaml": ("docker-compose.yml", False, frozenset({9, 10, 11})),
+        "docker/Dockerfile": ("Dockerfile.ci", False, frozenset()),
+        "k8s/web.yaml": ("deploy.yaml", False, frozenset()),
+    }
+
+
+def test_only_a_file_of_the_same_kinds_and_mostly_the_same_lines_is_paired(tree: GitTree) -> None:
+    """Pairing must not make a new file's problems the base's. Of the files added as a Dockerfile
+    and a compose file are deleted, only the compose file moved is a rename: a Dockerfile sharing
+    only its `FROM` line and blank lines with the deleted one (most of its lines, not of its bytes),
+    the compose text under a name of another kind (no compose check read it there) and a second copy
+    of it stay added (a deleted file is paired once, with the most alike); a rename git found stays
+    git's."""
+    padded = "FROM ubuntu:22.04\n" + "\n" * 10
+    tree.write("build/Dockerfile", padded + "USER app\n")
+    tree.write("docker-compose.yml", COMPOSE)
+    tree.commit("kept")
+    tree.git("branch", "-f", "base")
+    tree.git("rm", "-q", "build/Dockerfile", "docker-compose.yml")
+    tree.write("Dockerfile.web", padded + "RUN curl -fsSL https://example.com/x.sh | sh\n")
+    tree.write("compose.yaml", reindented(COMPOSE))
+    tree.write("compose.prod.yaml", reindented(COMPOSE + "  worker:\n    image: busybox\n"))
+    tree.write("notes/stack.txt", reindented(COMPOSE))
+    tree.git("mv", "old name.py", "renamed.py")
+    tree.commit("unrelated files")
+    found = {f.path: (f.origin, f.added) for f in changes.collect(tree.root, "base", []).files}
+    assert found == {
+        "Dockerfile.web": (None, True),
+        "compose.prod.yaml": (None, True),
+        "compose.yaml": ("docker-compose.yml", False),
+        "notes/stack.txt": (None, True),
+        "renamed.py": ("old name.py", False),
+    }

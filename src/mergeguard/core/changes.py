@@ -16,6 +16,7 @@ from mergeguard.core import (
     gitrepo,
     globs,
     links,
+    renames,
     restated,
     submodules,
     units,
@@ -157,6 +158,9 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     commits = CommitRange(base, gitrepo.head_commit(repo), gitrepo.commit_count(repo, base))
     lines, hunks = gitdiff.patch(repo, base)
     changed = gitrepo.changed_files(repo, base)
+    moved = renames.missed(repo, base)  # moved and re-indented: a rename, white space aside
+    changed |= {path: move.old for path, move in moved.items()}
+    lines |= {path: move.lines for path, move in moved.items()}
     # moved out of an excluded place; LFS, a filter (the diff is not of it): every line is the change's
     whole = {path for path, old in changed.items() if old is not None and matcher(old) and not matcher(path)}
     whole.update(worktree.not_as_committed(root, repo, base))
@@ -166,7 +170,7 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     linked = links.changed_through(root, listed.links, changed, lines, len(listed.files))
     manifests = tuple(f for f in listed.files if f.rsplit("/", 1)[-1] in units.MANIFESTS)
     composed = composerefs.referenced(root, listed.files)
-    added = gitrepo.added_files(repo, base) | _newly_composed(repo, base, changed, composed)
+    added = gitrepo.added_files(repo, base).difference(moved) | _newly_composed(repo, base, changed, composed)
     rewritten = _restated(root, repo, base, {p: n for p, n in lines.items() if p not in whole}, hunks)
     return _Diff(commits, changed, lines, linked, added, manifests, composed, rewritten)
 

@@ -6,6 +6,7 @@ import re
 
 from mergeguard.core.gitrepo import DIFF_AS_TEXT, Repo
 
+_WHITESPACE = ("--ignore-space-change", "--ignore-cr-at-eol")
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")  # old start and count, new ones
 
 Hunk = tuple[int, int, int, int]  # a hunk's old start, old count, new start, new count (`@@ -a,b +c,d @@`)
@@ -32,8 +33,21 @@ def patch(repo: Repo, base: str) -> tuple[dict[str, frozenset[int]], dict[str, t
     a Dockerfile's or manifest's meaning, the base comparison sees (`scan.basescan`).
     """
     scope = repo.prefix or "."
-    whitespace = ("--ignore-space-change", "--ignore-cr-at-eol")
-    diff = repo.git("diff", *DIFF_AS_TEXT, *whitespace, "-U0", "-M", "--no-color", base, "HEAD", "--", scope)
+    diff = repo.git("diff", *DIFF_AS_TEXT, *_WHITESPACE, "-U0", "-M", "--no-color", base, "HEAD", "--", scope)
+    return _read_patch(diff, repo.prefix)
+
+
+def lines_between(repo: Repo, old_blob: str, new_blob: str) -> frozenset[int]:
+    """The lines of `new_blob` a diff from `old_blob` adds or changes, read as `added_lines` reads the
+    range's: for a file moved and re-indented, which git could not pair with its old name
+    (`core.renames`)."""
+    diff = repo.git("diff", *DIFF_AS_TEXT, *_WHITESPACE, "-U0", "--no-color", old_blob, new_blob)
+    return frozenset().union(*_read_patch(diff, "")[0].values())
+
+
+def _read_patch(diff: str, prefix: str) -> tuple[dict[str, frozenset[int]], dict[str, tuple[Hunk, ...]]]:
+    """Per file under `prefix` (relative to it), the new side's line numbers the patch adds or
+    changes, and its hunks."""
     lines: dict[str, set[int]] = {}
     hunks: dict[str, list[Hunk]] = {}
     current: set[int] | None = None
@@ -53,9 +67,9 @@ def patch(repo: Repo, base: str) -> tuple[dict[str, frozenset[int]], dict[str, t
         elif text.startswith("+++ "):
             path = _diff_path(text[4:])
             current, current_hunks = None, []
-            if path is not None and path.startswith(repo.prefix):
-                current = lines.setdefault(path[len(repo.prefix) :], set())
-                current_hunks = hunks.setdefault(path[len(repo.prefix) :], [])
+            if path is not None and path.startswith(prefix):
+                current = lines.setdefault(path[len(prefix) :], set())
+                current_hunks = hunks.setdefault(path[len(prefix) :], [])
         elif match := _HUNK.match(text):
             old_start = int(match.group(1))
             removed, start, count = (int(n) if n else 1 for n in match.group(2, 3, 4))

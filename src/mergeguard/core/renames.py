@@ -1,0 +1,168 @@
+"""Renames git misses: a file moved and re-indented in one change, paired with its old name.
+
+git pairs a deleted file with an added one by comparing bytes, so a file renamed and re-indented
+(`docker-compose.yml` to `compose.yaml`, 2 spaces to 4) falls below its 50 % threshold and reads as
+deleted plus added, every old finding in it new. The line rule already reads white space changes as
+no change (`core.gitdiff`); this pairs what git left unpaired by the same measure: two files of the
+same kinds whose lines, white space aside, are at least half alike (git's default threshold, weighed
+by bytes as git weighs them). Such a file is then a renamed one: compared with its old copy, its
+touched lines those `git diff --ignore-space-change` shows, so a problem it adds is still new.
+
+A change may add and delete thousands of files: files over `_MAX_BYTES` are left as git left them
+(added), only files of the same kinds and sizes within `_SIZE_RATIO` of each other are compared, and
+at most `_MAX_TRIED` such pairs, reading at most `_MAX_READ` bytes, are compared at all.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mergeguard.core import gitdiff, gitrepo
+from mergeguard.core.filekinds import FileKind, classify
+
+_MAX_BYTES = 1 << 20  # a bigger file stays added: every finding in it new, as git left it
+_MAX_TRIED = 1_000  # pairs compared, after the cheap filter (same kinds, similar size)
+_MAX_READ = 64 << 20  # bytes of the files in those pairs read from git
+_SIZE_RATIO = 3  # re-indenting changes a file's size less; past it, no half of it can be alike
+_THRESHOLD = 0.5  # git's default (`-M50%`)
+_REGULAR = ("100644", "100755")
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A file the change added that is a deleted one moved: its old name, and the lines the change
+    touched in it as `git diff --ignore-space-change` reads them."""
+
+    old: str
+    lines: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Blob:
+    """An added or deleted regular file: its path (relative to the prefix), blob, size, kinds by name."""
+
+    path: str
+    blob: str
+    size: int
+    kinds: frozenset[FileKind]
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """A file's kinds by name and content, and its lines without white space, each with its weight."""
+
+    kinds: frozenset[FileKind]
+    lines: Counter[bytes]
+    weight: int
+
+
+def missed(repo: gitrepo.Repo, base: str) -> dict[str, Move]:
+    """The files base..HEAD added that git left unpaired and that are a file it deleted, moved
+    (white space aside), by their new name."""
+    added, deleted = _unpaired(repo, base)
+    if not added or not deleted:
+        return {}
+    tried = _candidates(added, deleted)
+    texts = _texts(repo, {blob for pair in tried for blob in pair})
+    return {
+        new.path: Move(old.path, gitdiff.lines_between(repo, old.blob, new.blob))
+        for new, old in _best(tried, texts)
+    }
+
+
+def _unpaired(repo: gitrepo.Repo, base: str) -> tuple[list[_Blob], list[_Blob]]:
+    """The regular files under the prefix that the change added and deleted and git paired with
+    nothing, none empty or over `_MAX_BYTES`. The whole repository is diffed, as
+    `gitrepo.changed_files` diffs it: a file moved in from outside the prefix is git's rename."""
+    raw = repo.git("diff", "--raw", "-z", "--no-abbrev", "-M", "--diff-filter=AD", base, "HEAD", "--")
+    found: list[tuple[bool, str, str]] = []
+    fields = iter(raw.split("\0"))
+    for meta in fields:
+        if not meta:
+            continue
+        old_mode, new_mode, old_blob, new_blob, status = meta.lstrip(":").split(" ", 4)
+        path, added = next(fields), status == "A"
+        mode, blob = (new_mode, new_blob) if added else (old_mode, old_blob)
+        if mode in _REGULAR and path.startswith(repo.prefix):
+            found.append((added, path[len(repo.prefix) :], blob))
+    sizes = _sizes(repo, [blob for _, _, blob in found])
+    files = [(added, _Blob(path, blob, sizes[blob], classify(path))) for added, path, blob in found]
+    kept = [(added, f) for added, f in files if 0 < f.size <= _MAX_BYTES]
+    return [f for added, f in kept if added], [f for added, f in kept if not added]
+
+
+def _sizes(repo: gitrepo.Repo, blobs: Sequence[str]) -> dict[str, int]:
+    """The size of each blob, from one `git cat-file --batch-check`."""
+    listed = "".join(f"{blob}\n" for blob in blobs).encode()
+    out = gitrepo.run_git_bytes(repo.top, ("cat-file", "--batch-check"), listed).decode()
+    return {blob: int(size) for blob, _, size in (line.split(" ") for line in out.splitlines())}
+
+
+def _candidates(added: list[_Blob], deleted: list[_Blob]) -> list[tuple[_Blob, _Blob]]:
+    """The (added, deleted) pairs worth comparing: same kinds by name, sizes within `_SIZE_RATIO`;
+    at most `_MAX_TRIED` of them, whose files come to at most `_MAX_READ` bytes (in path order)."""
+    by_kinds: dict[frozenset[FileKind], list[_Blob]] = {}
+    for old in sorted(deleted, key=lambda f: (f.size, f.path)):
+        by_kinds.setdefault(old.kinds, []).append(old)
+    sizes = {kinds: [f.size for f in olds] for kinds, olds in by_kinds.items()}
+    tried: list[tuple[_Blob, _Blob]] = []
+    read: set[_Blob] = set()
+    total = 0
+    for new in sorted(added, key=lambda f: f.path):
+        olds, near = by_kinds.get(new.kinds, []), sizes.get(new.kinds, [])
+        start = bisect.bisect_left(near, new.size / _SIZE_RATIO)
+        for old in olds[start : bisect.bisect_right(near, new.size * _SIZE_RATIO)]:
+            more = sum(f.size for f in {new, old} - read)
+            if len(tried) == _MAX_TRIED or total + more > _MAX_READ:
+                return tried
+            tried.append((new, old))
+            read |= {new, old}
+            total += more
+    return tried
+
+
+def _texts(repo: gitrepo.Repo, files: set[_Blob]) -> dict[_Blob, _Text]:
+    """Each file's kinds (by name and content, as `core.changes` gives them) and plain lines."""
+    ordered = sorted(files, key=lambda f: (f.path, f.blob))
+    contents = gitrepo.read_blobs(repo, [f.blob for f in ordered])
+    return {f: _text(f.path, data) for f, data in zip(ordered, contents, strict=True)}
+
+
+def _text(path: str, data: bytes) -> _Text:
+    """Lines split at `\\n` with git's white space (space, tab, CR, VT, FF) left out at either end and
+    each run inside made one space: re-indented or re-aligned, a line is the same line. A line weighs
+    its bytes and newline, as in git's measure, so blank lines cannot make two files alike."""
+    lines = Counter(b" ".join(line.split()) for line in data.removeprefix(_BOM).split(b"\n"))
+    return _Text(classify(path, data), lines, _weight(lines))
+
+
+def _weight(lines: Counter[bytes]) -> int:
+    return sum((len(line) + 1) * count for line, count in lines.items())
+
+
+def _best(tried: list[tuple[_Blob, _Blob]], texts: dict[_Blob, _Text]) -> list[tuple[_Blob, _Blob]]:
+    """The pairs at or above the threshold, each file in one: the most alike first, as git pairs."""
+    scored = []
+    for new, old in tried:
+        if (score := _similarity(texts[new], texts[old])) is not None:
+            scored.append((-score, new.path, old.path, new, old))
+    taken: set[_Blob] = set()
+    pairs = []
+    for _, _, _, new, old in sorted(scored, key=lambda s: s[:3]):
+        if new not in taken and old not in taken:
+            taken |= {new, old}
+            pairs.append((new, old))
+    return pairs
+
+
+def _similarity(new: _Text, old: _Text) -> float | None:
+    """How alike two files' plain lines are, by weight (None below the threshold, or when their kinds
+    differ: a YAML file that is a manifest is not a note that is not)."""
+    if new.kinds != old.kinds:
+        return None
+    score = _weight(new.lines & old.lines) / max(new.weight, old.weight)
+    return score if score >= _THRESHOLD else None
