@@ -335,6 +335,73 @@ def test_a_problem_added_to_a_run_with_the_same_first_line_is_new(tmp_path: Path
     assert "new" in statuses(findings, "CKV2_DOCKER_2") and code == 1
 
 
+APT_RUNS = (
+    "FROM debian:12.6-slim\nRUN useradd --system app\n"
+    "RUN \\\n    apt-get update && \\\n    apt-get install -y libpq5 curl && \\\n"
+    "    rm -rf /var/lib/apt/lists/*\n"
+    "RUN \\\n    apt-get update && \\\n    apt-get install -y --no-install-recommends git && \\\n"
+    "    rm -rf /var/lib/apt/lists/*\n"
+    "RUN \\\n    apt-get update && \\\n    apt-get install -y make && \\\n    rm -rf /var/lib/apt/lists/*\n"
+    "RUN \\\n    mkdir -p /app && \\\n    chown app /app\n"
+    'USER app\nHEALTHCHECK CMD ["true"]\n'
+)  # DS-0029 on the RUNs of lines 3 and 11; the one of line 7 has the flag
+
+
+def by_line(findings: list[dict[str, Any]], rule: str) -> dict[int, str]:
+    return {
+        f["start_line"]: f["status"]
+        for f in findings
+        if rule in (f["rule_id"], *(s["rule_id"] for s in f["also"]))
+    }
+
+
+def test_a_package_added_to_a_continued_apt_get_install_leaves_its_missing_flag_pre_existing(
+    tmp_path: Path,
+) -> None:
+    """healthchecks' docker/Dockerfile: `tini` added to an `apt-get install -y` that always lacked
+    `--no-install-recommends`. Trivy quotes the command in DS-0029's message, and the edit made it new
+    and blocking while hadolint's DL3015 on the same RUN stayed pre-existing."""
+    now = APT_RUNS.replace("libpq5 curl", "libpq5 curl tini")
+    tree = pr(tmp_path, {"Dockerfile": APT_RUNS}, {"Dockerfile": now})
+    code, findings = scan(tree)
+    assert by_line(findings, "DS-0029") == {3: "pre-existing", 11: "pre-existing"} and code == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (  # a new RUN
+            ("USER app", "RUN apt-get update && \\\n    apt-get install -y wget\nUSER app"),
+            {3: "pre-existing", 11: "pre-existing", 18: "new"},
+        ),
+        (  # an apt-get install written into a RUN that had none
+            ("    mkdir -p", "    apt-get install -y wget && \\\n    mkdir -p"),
+            {3: "pre-existing", 11: "pre-existing", 15: "new"},
+        ),
+        (  # the flag moved from line 11's RUN to line 7's: the count stays, line 7's problem is new
+            (
+                "--no-install-recommends git",
+                "git",
+                "install -y make",
+                "install -y --no-install-recommends make",
+            ),
+            {3: "pre-existing", 7: "new"},
+        ),
+    ],
+)
+def test_an_apt_get_install_without_the_flag_beside_an_edited_one_is_new(
+    tmp_path: Path, change: tuple[str, ...], expected: dict[int, str]
+) -> None:
+    """The RUN that only gained a package keeps its old DS-0029 pre-existing; a RUN the base did not
+    report it on is new, whichever instruction the base's other report moves from."""
+    now = APT_RUNS.replace("libpq5 curl", "libpq5 curl tini")
+    for old, new in zip(change[::2], change[1::2], strict=True):
+        now = now.replace(old, new)
+    tree = pr(tmp_path, {"Dockerfile": APT_RUNS}, {"Dockerfile": now})
+    code, findings = scan(tree)
+    assert by_line(findings, "DS-0029") == expected and code == 1
+
+
 def test_the_same_name_in_two_namespaces_is_two_resources(tmp_path: Path) -> None:
     """`privileged` moved from the staging Deployment `web` to the prod one: Checkov names the namespace."""
     staging = DEPLOYMENT.replace("namespace: prod", "namespace: staging")

@@ -13,7 +13,6 @@ from mergeguard.core import baseline, config, gitrepo
 from mergeguard.core.errors import FileError, UsageError
 
 T = TypeVar("T")
-_REGULAR = ("100644", "100755")  # git modes of regular files: a symlink (120000) is never followed
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +64,7 @@ class PolicyFiles:
 
     def blob(self, commit: str, rel: str) -> bytes | None:
         """The bytes of repo-relative `rel` at `commit`; None when absent or not a regular file."""
-        if self.repo is None:
-            return None
-        listing = self.repo.git("ls-tree", "-z", commit, "--", rel).split("\0")[0]
-        meta, _, name = listing.partition("\t")
-        fields = meta.split()
-        if name != rel or len(fields) != 3 or fields[0] not in _REGULAR or fields[1] != "blob":
-            return None
-        return self.repo.git("cat-file", "blob", fields[2]).encode("utf-8", "surrogateescape")
+        return gitrepo.regular_blob(self.repo, commit, rel) if self.repo is not None else None
 
     def load(self, path: Path, loader: Callable[[Path], T]) -> T | None:
         """`loader` applied to the policy's copy of `path` (None if absent), errors naming that copy."""

@@ -165,6 +165,17 @@ def files_at(repo: Repo, commit: str) -> dict[str, str]:
     return found
 
 
+def regular_blob(repo: Repo, commit: str, rel: str) -> bytes | None:
+    """The bytes of repo-relative `rel` at `commit`; None when absent or not a regular file (a
+    symlink is never followed)."""
+    listing = repo.git("ls-tree", "-z", commit, "--", rel).split("\0")[0]
+    meta, _, name = listing.partition("\t")
+    fields = meta.split()
+    if name != rel or len(fields) != 3 or fields[0] not in ("100644", "100755") or fields[1] != "blob":
+        return None
+    return repo.git("cat-file", "blob", fields[2]).encode("utf-8", "surrogateescape")
+
+
 def blob_bytes(repo: Repo, blob: str) -> bytes:
     return run_git_bytes(repo.top, ("cat-file", "blob", blob))
 

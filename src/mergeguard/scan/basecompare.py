@@ -4,7 +4,9 @@ Counted per (tool, rule, file, message): more now than at the base, those on cha
 and every one when too few are; as many, pre-existing wherever they land. A one-line finding on a
 touched line keeps the line rule, unless it is about the whole file (runs as root); a finding over
 several lines the change wrote whole is new. Positions a tool names a resource by, and resources
-renamed with a Terraform `moved` block, are taken out of the messages compared.
+renamed with a Terraform `moved` block, are taken out of the messages compared; a report quoting the
+command of a Dockerfile instruction the change edited counts as the base's report on it
+(`scan.instructions`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from mergeguard.core.changes import ChangeSet
 from mergeguard.core.model import Finding, Kind
 from mergeguard.core.outcome import ScanOutcome
 from mergeguard.core.sources import SourceLines
+from mergeguard.scan import instructions
 from mergeguard.scan.basescan import Rescan, anchor
 from mergeguard.scan.equivalence import concept
 from mergeguard.scan.registry import TOOLS
@@ -128,7 +131,8 @@ def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> C
     scanned = rescan.scanned - _unparsed(rescan.outcomes)
     base = _misconfigurations(rescan.outcomes, scanned)  # anchored as they were scanned
     sources = SourceLines(changes.root)
-    found = [anchor(f, sources) for f in _misconfigurations(now, scanned)]
+    reports = _misconfigurations(now, scanned)
+    found = [anchor(f, sources) for f in reports]
     moves = tuple(units.moved(changes.root, [f.path for f in changes.files if f.lines or f.added]).items())
     before = Counter(_key(f, ()) for f in base)
     after = Counter(_key(f, moves) for f in found)
@@ -136,6 +140,10 @@ def compare(rescan: Rescan, now: Sequence[ScanOutcome], changes: ChangeSet) -> C
     keys = {*after, *before}
     surplus = {k: after[k] - before[k] for k in keys}
     _namespace_added(surplus)
+    at_base = [(_key(f, ()), f) for f in base]
+    instructions.carry(
+        surplus, at_base, [(_key(f, moves), r) for f, r in zip(found, reports, strict=True)], changes, sources
+    )
     return Comparison(
         surplus,
         {k: touched[k] for k in keys},

@@ -157,7 +157,8 @@ def anchor(finding: Finding, sources: SourceLines) -> Finding:
     instruction's text without its comment lines and white space: Trivy quotes the command in its
     message as written, so re-indenting the RUN or adding a comment line in it made the problem it
     already had look new. An edit of the command itself, or the problem moved to another
-    instruction, is still not the old one.
+    instruction, is still not the old one (a report quoting the command the base had on the same
+    instruction excepted: `scan.instructions`).
     """
     loc = finding.location
     if loc.end_line > loc.start_line > 1 and is_dockerfile(PurePosixPath(loc.path).name):
