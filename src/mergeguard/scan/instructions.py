@@ -23,6 +23,7 @@ from mergeguard.core.model import Finding
 from mergeguard.core.sources import SourceLines
 
 Key = tuple[str, ...]
+_MAX_LINES = 5_000  # a longer Dockerfile keeps the instruction's text as identity (real ones are short)
 
 
 def carry(
@@ -88,6 +89,8 @@ class _BaseLines:
             return {}
         before = _normalised(data.decode("utf-8", "replace").split("\n"))
         after = _normalised(self._sources.lines(path))
+        if max(len(before), len(after)) > _MAX_LINES:  # the alignment grows as their product
+            return {}
         blocks = difflib.SequenceMatcher(None, before, after, autojunk=False).get_matching_blocks()
         return {b.b + i + 1: b.a + i + 1 for b in blocks for i in range(b.size)}
 
