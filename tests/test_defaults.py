@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from mergeguard.cli import main as cli
 from mergeguard.scan import defaults, namedvalues
@@ -118,11 +119,18 @@ def _env(name: str, value: str, indent: str = "        ") -> str:
         ),
         (f"        - name: DB_PASSWORD\n        - value: {RANDOM}\n", None),  # two items
         (f"        - name: DB_PASSWORD\n      value: {RANDOM}\n", None),  # the parent's key
+        # A deeper comment below goes on nothing: the value ends on its line.
+        (_env("DB_PASSWORD", f'"{RANDOM}"') + "            # deeper\n", f'  # DB_PASSWORD: "{RANDOM}"'),
+        # A quote or a backslash in the name or the value: inside a quoted scalar it would end it or
+        # make an escape (a red team's `DB_PASSWORD\` did: no tool parsed the copy).
+        (_env("DB_PASSWORD", f'"{RANDOM}\\\\x"'), None),
+        (_env("DB_PASSWORD", f"'{RANDOM}''s'"), None),
+        (_env("DB_PASSWORD", f'{RANDOM}"x'), None),
+        (_env('"DB_PASSWORD\\\\"', RANDOM), None),
         # A value over two lines: a comment after the first would end the document's parse for
         # Checkov and Trivy (a red team hid `privileged: true` that way).
         (_env("DB_PASSWORD", f'"{RANDOM}\n            and more"'), None),
         (_env("DB_PASSWORD", f"{RANDOM}\n            and more"), None),
-        (_env("DB_PASSWORD", f'"{RANDOM}"') + "            # deeper\n", None),
         (_env("DB_PASSWORD", f"{RANDOM}\rprivileged: false"), None),  # a lone CR: a line to YAML
     ],
 )
@@ -154,6 +162,87 @@ def test_an_entry_inside_a_block_scalar_is_its_text_and_a_crlf_file_keeps_its_li
     crlf = pod.replace("\n", "\r\n")
     written = namedvalues.written_out(crlf, "k8s/pod.yaml")
     assert written == namedvalues.written_out(pod, "k8s/pod.yaml").replace("\n", "\r\n")  # type: ignore[union-attr]
+
+
+# A red team's annotation: an `env` entry's look-alike inside a double-quoted scalar over several lines.
+_NOTES = f"""apiVersion: v1
+kind: Pod
+metadata:
+  name: tools
+  annotations:
+    notes: "runbook
+      - name: DB_PASSWORD\\ #x
+        value: {RANDOM}
+      end"
+spec:
+  containers:
+  - name: tools
+    image: busybox:1.36
+    securityContext:
+      privileged: true
+"""
+
+
+@pytest.mark.parametrize(
+    "held",
+    [
+        _NOTES,
+        _NOTES.replace("DB_PASSWORD\\ #x", "DB_PASSWORD"),  # no escape: the comment would be its text
+        _NOTES.replace('"runbook', "'runbook").replace('end"', "end'"),
+        _NOTES.replace('notes: "runbook', "notes: runbook").replace('end"', "end").replace("\\ #x", ""),
+        # Block scalars after an anchor or a tag: their text too.
+        f"data:\n  agent.yaml: &agent |\n    env:\n{_env('DB_PASSWORD', RANDOM, '    ')}",
+        f"data:\n  agent.yaml: !!str >-\n    env:\n{_env('DB_PASSWORD', RANDOM, '    ')}",
+        f"data:\n  - &a !!str |2\n    env:\n{_env('DB_PASSWORD', RANDOM, '    ')}",
+    ],
+)
+def test_an_entry_inside_a_scalar_over_several_lines_is_its_text(held: str) -> None:
+    """Written there, the comment would be the scalar's text, or end its parse for Checkov and Trivy
+    (a red team's privileged Pod passed the gate so)."""
+    assert namedvalues.written_out(held, "k8s/pod.yaml") is None
+
+
+def test_an_entry_beside_a_look_alike_in_a_scalar_is_written_and_the_documents_stay() -> None:
+    entry = "    env:\n" + _env("API_TOKEN", RANDOM, "    ")
+    text = _NOTES.replace("    image: busybox:1.36\n", "    image: busybox:1.36\n" + entry)
+    written = namedvalues.written_out(text, "k8s/pod.yaml")
+    assert written is not None
+    assert [line for line in written.split("\n") if "  # " in line] == [
+        f"      value: {RANDOM}  # API_TOKEN: {RANDOM}"
+    ]
+    assert list(yaml.safe_load_all(written)) == list(yaml.safe_load_all(text))
+
+
+@pytest.mark.scanner
+def test_a_privileged_pod_beside_a_look_alike_in_an_annotation_blocks(tmp_path: Path) -> None:
+    """Checkov and Trivy read the view's copy: it still parses, and both report the privileged Pod."""
+    tree = GitTree(tmp_path / "repo")
+    tree.write("README.md", "# app\n")
+    tree.commit("base")
+    tree.git("checkout", "-q", "-b", "add-pod")
+    tree.write("pod.yaml", _NOTES)
+    tree.commit("a pod")
+    out = tmp_path / "r.json"
+    args = ["scan", str(tree.root), "--base", "main", "--scanners", "checkov,trivy-config,detect-secrets"]
+    assert cli.main([*args, "--json", str(out)]) == 1
+    report = json.loads(out.read_text(encoding="utf-8"))
+    blocking = [f for f in report["findings"] if f["blocking"]]
+    rules = {(found["tool"], found["rule_id"]) for f in blocking for found in [f, *f["also"]]}
+    assert {("checkov", "CKV_K8S_16"), ("trivy-config", "KSV-0017")} <= rules, blocking
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    {{- include "app.labels" . | nindent 4 }}\n'
+        f"spec:\n  containers:\n  - name: api\n    env:\n{_env('DB_PASSWORD', RANDOM, '    ')}",  # Helm's
+        f"env:\n{_env('DB_PASSWORD', RANDOM, '')}\tbroken: [\n",
+    ],
+)
+def test_a_file_yaml_does_not_read_is_not_rewritten(text: str) -> None:
+    """No rewrite of it can be shown to keep what it means to the tools (Trivy renders a chart's
+    templates, where a comment could land inside a scalar)."""
+    assert namedvalues.written_out(text, "chart/templates/deployment.yaml") is None
 
 
 def test_env_values_in_every_document_and_init_container_are_written() -> None:

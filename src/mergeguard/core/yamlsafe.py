@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -75,6 +75,18 @@ def compose_documents(
         return nodes
 
     return _composed(text, source, error, aliases, every)
+
+
+def events(text: str) -> Iterator[yaml.Event]:
+    """Every parse event of `text`'s documents, by the parser `compose_text` uses: nothing composed
+    or constructed, so a tag the safe schema does not know (CloudFormation's `!Ref`) is as written,
+    and an alias or a deep nesting costs what its text does. Raises yaml.YAMLError."""
+    loader = _Loader(text.removeprefix("\ufeff"))
+    try:
+        while loader.check_event():
+            yield loader.get_event()  # type: ignore[no-untyped-call]
+    finally:
+        loader.dispose()
 
 
 def _composed(text: str, source: str, error: type[FileError], aliases: bool, read: Callable[[Any], _T]) -> _T:

@@ -12,6 +12,11 @@ block scalar) nor an empty value or a placeholder (`changeme`, `your_password`, 
 `scan.placeholders` judges them; the name is a credential's by `agreement.credential_name`, but for
 one that names something about a credential (`SECRET_NAME`, `key_name`, `KEYCLOAK_URL`, `AUTH_ENABLED`:
 a trial found only medium noise under such names).
+
+A YAML file is rewritten only when PyYAML reads it, never on a line whose end lies inside a scalar
+(an entry's look-alike in a multi-line annotation or a block scalar), and only when the rewritten
+text composes to the same documents: a red team's name ending in a backslash, written again inside
+a quoted annotation, made an invalid escape, no tool parsed the copy, and a privileged Pod passed.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from mergeguard.core import yamlcompare
 from mergeguard.scan import agreement, placeholders
 
 _SUFFIXES = (".yaml", ".yml", ".tf")
@@ -36,8 +42,6 @@ _SCALAR = re.compile(
 _VARIABLE = re.compile(r"^\s*variable\s+\"?([\w-]+)\"?\s*\{(.*)$")
 _DEFAULT = re.compile(r"^\s*default\s*=\s*(\"(?:[^\"\\]|\\.)*\")\s*(\})?\s*(?:(?:#|//).*)?$")
 _STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"")
-# A line whose value is a block scalar: `key: |`, `- >-`, `key: |2  # comment`.
-_BLOCK_SCALAR = re.compile(r"^\s*(?:-\s+)*(?:[^\s#][^#]*?:\s+)?[|>][-+0-9]*\s*(?:#.*)?$")
 _ENTRY_KEYS = ("name", "value")
 _PARTS = re.compile(r"[_.\-]+")
 # A name's last part saying the value is about a credential, not one: `SECRET_NAME`, `key_id`, `KEY_PATH`.
@@ -47,6 +51,9 @@ _ABOUT = frozenset(
      "iss", "aud", "audience", "algorithm", "alg", "header", "ref", "secretref"}
 )  # fmt: skip
 _BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # line breaks to YAML 1.1 (PyYAML, Checkov) besides \n
+# What would end or escape a quoted scalar the comment landed in: the check of the rewritten text
+# stands behind it, but a file failing that check keeps none of its comments.
+_QUOTING = ("\\", '"', "'")
 _REFERENCE = ("$(", "${", "%{", "{{")  # Kubernetes' `$(VAR)`, a shell's or Terraform's, Helm's
 _BLOCK_LINES = 40  # how far into a variable's block its `default` is looked for
 # How far below an item's first key its other key is looked for: an `env` entry's keys are adjacent,
@@ -61,40 +68,29 @@ def applies(path: str) -> bool:
 
 def written_out(text: str, path: str) -> str | None:
     """`text` with `NAME: value` (Terraform: `NAME = "value"`) in a comment after each credential's
-    literal value named on another line; None when it has none."""
+    literal value named on another line; None when it has none, or when YAML would read it otherwise."""
     lines = text.split("\n")
-    terraform = path.lower().endswith(".tf")
-    found = dict(_variable_defaults(lines) if terraform else _env_values(lines))
-    if found and not terraform:  # what looks like an entry inside a block scalar is the scalar's text
-        text_of_scalars = _in_block_scalars(lines)
-        found = {number: named for number, named in found.items() if number not in text_of_scalars}
+    if path.lower().endswith(".tf"):
+        return _commented(lines, dict(_variable_defaults(lines)), " = ")
+    found = dict(_env_values(lines))
+    before = yamlcompare.read(text) if found else None
+    if before is None:  # nothing to write, or no YAML to PyYAML: no rewrite shown to keep its meaning
+        return None
+    written = _commented(lines, {n: named for n, named in found.items() if n not in before.inside}, ": ")
+    after = yamlcompare.read(written) if written is not None else None
+    return written if after is not None and after.digest == before.digest else None
+
+
+def _commented(lines: list[str], found: dict[int, tuple[str, str]], separator: str) -> str | None:
+    """The lines joined again, with `# NAME<separator>value` after each value found; None for none."""
     if not found:
         return None
-    separator = " = " if terraform else ": "
+    lines = list(lines)
     for number, (name, scalar) in found.items():
         line = lines[number]
         end = "\r" if line.endswith("\r") else ""  # a CRLF file: the comment before its CR
         lines[number] = f"{line.removesuffix(end)}  # {name}{separator}{scalar}{end}"
     return "\n".join(lines)
-
-
-def _in_block_scalars(lines: list[str]) -> frozenset[int]:
-    """The indexes of lines inside a block scalar (`script: |`, `- >-`): its text, however much it
-    looks like YAML (a Pod template kept in a ConfigMap), which a comment would change."""
-    inside: set[int] = set()
-    number = 0
-    while number < len(lines):
-        line = lines[number]
-        number += 1
-        if not _BLOCK_SCALAR.match(line):
-            continue
-        column = len(line) - len(line.lstrip())
-        while number < len(lines) and (
-            not lines[number].strip() or len(lines[number]) - len(lines[number].lstrip()) > column
-        ):
-            inside.add(number)
-            number += 1
-    return frozenset(inside)
 
 
 def _env_values(lines: list[str]) -> Iterator[tuple[int, tuple[str, str]]]:
@@ -109,21 +105,10 @@ def _env_values(lines: list[str]) -> Iterator[tuple[int, tuple[str, str]]]:
             continue  # a container's `- name: api`: not read any further
         keys = dict([first, *_item_keys(lines, start + 1, len(item.group(1)))])
         name, value = _unquoted(_scalar(keys.get("name", (0, ""))[1])), keys.get("value")
-        if value is None or _continued(lines, value[0]):
+        if value is None or not _credential(name) or any(mark in name for mark in _QUOTING):
             continue
-        if _credential(name) and (scalar := _literal(value[1])):
+        if (scalar := _literal(value[1])) and not any(mark in _unquoted(scalar) for mark in _QUOTING):
             yield value[0], (name, scalar)
-
-
-def _continued(lines: list[str], number: int) -> bool:
-    """Whether the value on line `number` goes on below (a plain scalar over several lines, its next
-    lines indented past its key): a comment after its first line would end the document's parse
-    (a red team's `privileged: true` went unseen by Checkov and Trivy that way)."""
-    line = lines[number]
-    item = _ITEM.match(line)
-    column = len(item.group(1)) if item else len(line) - len(line.lstrip())
-    following = next((text for text in lines[number + 1 : number + 1 + _ITEM_LINES] if text.strip()), "")
-    return len(following) - len(following.lstrip()) > column
 
 
 def _item_keys(lines: list[str], start: int, column: int) -> Iterator[tuple[str, tuple[int, str]]]:
