@@ -121,6 +121,24 @@ def _env(name: str, value: str, indent: str = "        ") -> str:
         (f"        - name: DB_PASSWORD\n      value: {RANDOM}\n", None),  # the parent's key
         # A deeper comment below goes on nothing: the value ends on its line.
         (_env("DB_PASSWORD", f'"{RANDOM}"') + "            # deeper\n", f'  # DB_PASSWORD: "{RANDOM}"'),
+        # An item written otherwise, as YAML reads it the same: its dash alone (or with an anchor or a
+        # tag), an anchor before its first key, quoted keys, a space before a colon.
+        (
+            f"        -\n          name: DB_PASSWORD\n          value: {RANDOM}\n",
+            f"  # DB_PASSWORD: {RANDOM}",
+        ),
+        (
+            f"        - &pw\n          name: DB_PASSWORD\n          value: {RANDOM}\n",
+            f"  # DB_PASSWORD: {RANDOM}",
+        ),
+        (
+            f"        - !!map  # env\n\n          name: API_TOKEN\n          value: {RANDOM}\n",
+            f"  # API_TOKEN: {RANDOM}",
+        ),
+        (f"        - &pw name: DB_PASSWORD\n          value: {RANDOM}\n", f"  # DB_PASSWORD: {RANDOM}"),
+        (f'        - "name": DB_PASSWORD\n          "value": {RANDOM}\n', f"  # DB_PASSWORD: {RANDOM}"),
+        (f"        - 'name' : DB_PASSWORD\n          value : {RANDOM}\n", f"  # DB_PASSWORD: {RANDOM}"),
+        (f"        -\n        name: DB_PASSWORD\n        value: {RANDOM}\n", None),  # not the dash's keys
         # A quote or a backslash in the name or the value: inside a quoted scalar it would end it or
         # make an escape (a red team's `DB_PASSWORD\` did: no tool parsed the copy).
         (_env("DB_PASSWORD", f'"{RANDOM}\\\\x"'), None),
@@ -143,7 +161,7 @@ def test_a_credential_env_value_gets_its_name_on_its_line(entry: str, comment: s
     assert written is not None
     lines, rewritten = text.split("\n"), written.split("\n")
     changed = [i for i, (a, b) in enumerate(zip(lines, rewritten, strict=True)) if a != b]
-    assert len(changed) == 1 and "value:" in lines[changed[0]]  # the value's own line, no other
+    assert len(changed) == 1 and "value" in lines[changed[0]]  # the value's own line, no other
     assert rewritten[changed[0]] == lines[changed[0]] + comment
 
 

@@ -29,10 +29,14 @@ from mergeguard.core import yamlcompare
 from mergeguard.scan import agreement, placeholders
 
 _SUFFIXES = (".yaml", ".yml", ".tf")
-# A YAML key: `- name: DB_PASSWORD` opens a list item (the dash and the spaces after it give its
-# keys' column), `value: "…"` is a later key of the same item.
-_ITEM = re.compile(r"^(\s*-\s+)([\w.-]+):(?:\s+(.*))?$")
-_KEY = re.compile(r"^(\s*)([\w.-]+):(?:\s+(.*))?$")
+# A YAML key, plain or quoted (`name:`, `"name" :`), after any anchor or tag (`&pw name:`):
+# `- name: DB_PASSWORD` opens a list item (the dash and the spaces after it give its keys' column),
+# `value: "…"` is a later key of the same item. A dash alone (or with an anchor or a tag: `- &pw`)
+# opens an item whose keys start on the next line.
+_KEY_TEXT = r"(?:[&!]\S*\s+)*([\"']?)([\w.-]+)\2[ \t]*:(?:\s+(.*))?$"
+_ITEM = re.compile(r"^(\s*-\s+)" + _KEY_TEXT)
+_KEY = re.compile(r"^(\s*)" + _KEY_TEXT)
+_DASH = re.compile(r"^(\s*)-(?:\s+[&!]\S*)*(?:\s+#.*)?\s*$")
 # A scalar as written after its key: quoted (escapes and `''` kept inside), or plain up to a comment
 # (` #`: a `#` inside a word is the value's).
 _SCALAR = re.compile(
@@ -96,19 +100,36 @@ def _commented(lines: list[str], found: dict[int, tuple[str, str]], separator: s
 def _env_values(lines: list[str]) -> Iterator[tuple[int, tuple[str, str]]]:
     """(line index of the value, (name, value as written)) of each list item with a credential's
     `name` and a literal `value`, in either order."""
-    for start, line in enumerate(lines):
-        item = _ITEM.match(line)
-        if item is None or item.group(2) not in _ENTRY_KEYS:
+    for start in range(len(lines)):
+        opened = _item_start(lines, start)
+        if opened is None or opened[2] not in _ENTRY_KEYS:
             continue
-        first = item.group(2), (start, item.group(3) or "")
-        if first[0] == "name" and not _credential(_unquoted(_scalar(first[1][1]))):
+        number, column, key, written = opened
+        if key == "name" and not _credential(_unquoted(_scalar(written))):
             continue  # a container's `- name: api`: not read any further
-        keys = dict([first, *_item_keys(lines, start + 1, len(item.group(1)))])
+        keys = dict([(key, (number, written)), *_item_keys(lines, number + 1, column)])
         name, value = _unquoted(_scalar(keys.get("name", (0, ""))[1])), keys.get("value")
         if value is None or not _credential(name) or any(mark in name for mark in _QUOTING):
             continue
         if (scalar := _literal(value[1])) and not any(mark in _unquoted(scalar) for mark in _QUOTING):
             yield value[0], (name, scalar)
+
+
+def _item_start(lines: list[str], number: int) -> tuple[int, int, str, str] | None:
+    """Where the list item opened on line `number` has its first key: (that line's index, the keys'
+    column, the key, what follows it); None when the line opens no item of keys."""
+    line = lines[number]
+    if item := _ITEM.match(line):
+        return number, len(item.group(1)), item.group(3), item.group(4) or ""
+    dash = _DASH.match(line)
+    if dash is None:
+        return None
+    below = range(number + 1, min(number + 1 + _ITEM_LINES, len(lines)))
+    first = next((n for n in below if lines[n].strip() and not lines[n].lstrip().startswith("#")), None)
+    key = _KEY.match(lines[first]) if first is not None else None
+    if first is None or key is None or len(key.group(1)) <= len(dash.group(1)):
+        return None  # the item's keys go deeper than its dash
+    return first, len(key.group(1)), key.group(3), key.group(4) or ""
 
 
 def _item_keys(lines: list[str], start: int, column: int) -> Iterator[tuple[str, tuple[int, str]]]:
@@ -120,8 +141,8 @@ def _item_keys(lines: list[str], start: int, column: int) -> Iterator[tuple[str,
         key, indent = _KEY.match(line), len(line) - len(line.lstrip())
         if indent < column or (indent == column and key is None):
             return  # the item ended: a new item, a key of its parent, or another document
-        if indent == column and key is not None and key.group(2) in _ENTRY_KEYS:
-            yield key.group(2), (number, key.group(3) or "")
+        if indent == column and key is not None and key.group(3) in _ENTRY_KEYS:
+            yield key.group(3), (number, key.group(4) or "")
 
 
 def _variable_defaults(lines: list[str]) -> Iterator[tuple[int, tuple[str, str]]]:
