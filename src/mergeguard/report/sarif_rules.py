@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -51,7 +52,7 @@ def _rule(rule_id: str, findings: Sequence[Finding], homepage: str | None) -> di
     # A message every result shares describes the rule; messages that differ describe results.
     about = messages.pop() if len(messages) == 1 and "" not in messages else title
     uri = top.help_uri if top.help_uri and _SAFE_URL.fullmatch(top.help_uri) else homepage
-    cwes = sorted({int(m.group(1)) for f in findings for c in f.cwe_ids if (m := _CWE.fullmatch(c.strip()))})
+    cwes = sorted({n for f in findings for n in _cwe_numbers(f.cwe_ids)})
     tags = ["security", top.kind.value, *(f"external/cwe/cwe-{n}" for n in cwes)]
     properties: dict[str, Any] = {"tags": tags[:MAX_TAGS]}
     if top.severity in SECURITY_SEVERITY:
@@ -109,7 +110,7 @@ def _location(finding: Finding, prefix: str) -> dict[str, Any]:
     if column is not None:
         region["startColumn"] = column
     region["startLine"] = start
-    artifact = {"uri": quote(path_bytes(prefix + loc.path), safe="/"), "uriBaseId": SRCROOT}
+    artifact = {"uri": _uri(prefix + loc.path), "uriBaseId": SRCROOT}
     return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
 
 
@@ -158,3 +159,13 @@ def _md(text: str) -> str:
         if char in text:
             text = text.replace(char, "\\" + char)
     return text
+
+
+@functools.lru_cache(maxsize=4096)  # a report repeats a few lists ("CWE-79") over thousands of rules
+def _cwe_numbers(cwe_ids: tuple[str, ...]) -> frozenset[int]:
+    return frozenset(int(m.group(1)) for c in cwe_ids if (m := _CWE.fullmatch(c.strip())))
+
+
+@functools.lru_cache(maxsize=4096)  # results are at a few paths (an image's placeholder: all of them)
+def _uri(path: str) -> str:
+    return quote(path_bytes(path), safe="/")
