@@ -402,6 +402,19 @@ def test_an_apt_get_install_without_the_flag_beside_an_edited_one_is_new(
     assert by_line(findings, "DS-0029") == expected and code == 1
 
 
+def test_a_new_run_reusing_an_old_ones_line_is_not_that_instruction(tmp_path: Path) -> None:
+    """A red team's: the base's RUN fixed, and a new RUN written with its second line as it was, word
+    for word; that line alone mapped the new RUN to the old one, whose DS-0029 it took over."""
+    base = "FROM debian:12.5\nRUN apt-get update && \\\n    apt-get install -y curl\nUSER app\n"
+    now = (
+        "FROM debian:12.5\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+        "RUN set -eux; \\\n    apt-get install -y curl\nUSER app\n"
+    )
+    tree = pr(tmp_path, {"Dockerfile": base}, {"Dockerfile": now})
+    code, findings = scan(tree)
+    assert by_line(findings, "DS-0029") == {3: "new"} and code == 1
+
+
 def test_the_same_name_in_two_namespaces_is_two_resources(tmp_path: Path) -> None:
     """`privileged` moved from the staging Deployment `web` to the prod one: Checkov names the namespace."""
     staging = DEPLOYMENT.replace("namespace: prod", "namespace: staging")

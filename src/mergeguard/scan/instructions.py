@@ -5,7 +5,8 @@ Trivy quotes the command in its message (DS-0029 "'--no-install-recommends' flag
 DS-0013, DS-0015, DS-0025), so a package added to an `apt-get install` made the flag that RUN always
 lacked new, while hadolint's DL3015 on it stayed pre-existing. Such a report, one whose message
 quotes its instruction's command, is counted as the base's when the base's copy of that instruction
-(the lines the change left where the base had them) had the same rule. A report that does not quote
+(its first line, the keyword's, left where the base had it) had the same rule: a new instruction
+reusing an old one's other lines is not it. A report that does not quote
 the command (sudo, a secret in ENV, Checkov's curl -k) keeps the instruction's text as its identity:
 what an edit writes into an instruction is new there unless the base reported that rule on it.
 """
@@ -39,10 +40,10 @@ def carry(
     for key, finding in now:
         if surplus[key] <= 0 or not quotes_command(finding, sources):
             continue
-        at_base = lines.of(finding)
+        first = lines.first(finding)  # the instruction's own line (its keyword) left where the base had it
         for old_key, old in base:
             same = old_key[:3] == key[:3] and surplus[old_key] < 0  # tool, rule, file
-            if same and any(old.location.start_line <= n <= old.location.end_line for n in at_base):
+            if same and first is not None and old.location.start_line == first:
                 surplus[key] -= 1
                 surplus[old_key] += 1
                 break
@@ -71,13 +72,14 @@ class _BaseLines:
         self._changes, self._sources = changes, sources
         self._maps: dict[str, dict[int, int]] = {}
 
-    def of(self, finding: Finding) -> set[int]:
-        """The base lines of the unchanged lines `finding` spans."""
+    def first(self, finding: Finding) -> int | None:
+        """The base line the first line of `finding`'s instruction was, when the change left it there;
+        None when that line is the change's (a new instruction reusing an old one's other lines is
+        not that instruction: the problem moved to it is new)."""
         loc = finding.location
         if loc.path not in self._maps:
             self._maps[loc.path] = self._map(loc.path)
-        found = self._maps[loc.path]
-        return {found[n] for n in range(loc.start_line, loc.end_line + 1) if n in found}
+        return self._maps[loc.path].get(loc.start_line)
 
     def _map(self, path: str) -> dict[int, int]:
         changes, changed = self._changes, self._changes.lookup(path)
