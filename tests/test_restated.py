@@ -38,7 +38,11 @@ def lines_of(tmp_path: Path, base: str, head: str) -> tuple[set[int], set[int]]:
         (RUN, RUN_BLACK_WRAPPED, {1, 2, 3, 4, 5, 6}, set()),  # re-wrapped, a trailing comma added
         (RUN, RUN_BLACK_WRAPPED.replace("port=80", "port=8080"), {1, 2, 3, 4, 5, 6}, {1, 2, 3, 4, 5, 6}),
         (RUN, RUN_BLACK_WRAPPED.replace("    port=80,\n", ""), {1, 2, 3, 4, 5}, {1, 2, 3, 4, 5}),
-        ("x = f(a)\n", "x = f(\n    a,  # why\n)\n", {1, 2, 3}, set()),  # a call's comma, a comment
+        ("x = f(a)\n", "x = f(\n    a,\n)\n", {1, 2, 3}, set()),  # a call's trailing comma
+        ("x = f(a)  #why\n", "x = f(\n    a,\n)  # why\n", {1, 2, 3}, set()),  # black's `# ` comment
+        # a comment written in or after a statement is the change's (a red team's password in one)
+        ("x = f(a)\n", "x = f(\n    a,  # why\n)\n", {1, 2, 3}, {1, 2, 3}),
+        ("return get(url)\n", "return get(url)  # prod: postgres://admin:pw@db/app\n", {1}, {1}),
         ("x = [a]\n", "x = [\n    a,\n]\n", {1, 2, 3}, set()),  # a list display's
         ("x = (a)\n", "x = (a,)\n", {1}, {1}),  # a tuple now
         ("x = t[a]\n", "x = t[a,]\n", {1}, {1}),  # a tuple index now
@@ -151,12 +155,41 @@ def test_a_reformatted_statement_written_twice_is_new_once(flask_app: GitTree, t
 def test_a_nosec_written_into_a_reformatted_statement_is_not_honoured(
     flask_app: GitTree, tmp_path: Path
 ) -> None:
-    """The statement's tokens leave comments out, the change's own suppressions are still its lines'."""
+    """A comment written into the statement makes it the change's; its suppression is not honoured."""
     flask_app.write(
         "vote/app.py", BLACKENED.replace("debug=True,", "debug=True,  # nosec") + "    app.run(debug=False)\n"
     )
     flask_app.commit("format with black, and silence bandit")
-    assert statuses(flask_app, tmp_path / "pr.json") == [
-        (7, "B104", "pre-existing"),
-        (9, "B201", "pre-existing"),
-    ]
+    assert statuses(flask_app, tmp_path / "pr.json") == [(7, "B104", "new"), (9, "B201", "new")]
+
+
+@pytest.mark.parametrize(
+    ("head", "touched"),
+    [
+        # a red team's: `os.system` re-indented out of the admin check, a change in white space only
+        ("def f(user, arg):\n    if user.is_admin:\n        log(arg)\n    os.system(arg)\n", True),
+        # the whole function re-indented, every block as it was: nothing the change wrote
+        ("def f(user, arg):\n  if user.is_admin:\n    log(arg)\n    os.system(arg)\n", False),
+    ],
+)
+def test_in_python_a_line_re_indented_into_another_block_is_touched(
+    tmp_path: Path, head: str, touched: bool
+) -> None:
+    tree = GitTree(tmp_path / "repo")
+    tree.write("a.py", "def f(user, arg):\n    if user.is_admin:\n        log(arg)\n        os.system(arg)\n")
+    tree.commit("base")
+    tree.git("branch", "base")
+    tree.write("a.py", head)
+    tree.commit("change")
+    changed = changes.collect(tree.root, "base", [])
+    assert changed.touched("a.py", 4, 4) is touched
+
+
+def test_a_hunk_past_the_alignment_budget_keeps_its_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Aligning costs the product of a hunk's old and new statements: 16,000 identical ones took 30 s."""
+    base, head = "x = 'a'\n" * 3, 'x = "a"\n' * 3
+    assert lines_of(tmp_path / "within", base, head) == ({1, 2, 3}, {1, 2, 3})
+    monkeypatch.setattr(restated_module, "MAX_PAIRS", 3 * 3 - 1)
+    assert lines_of(tmp_path / "past", base, head) == ({1, 2, 3}, set())

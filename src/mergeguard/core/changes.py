@@ -158,6 +158,13 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     commits = CommitRange(base, gitrepo.head_commit(repo), gitrepo.commit_count(repo, base))
     lines, hunks = gitdiff.patch(repo, base)
     changed = gitrepo.changed_files(repo, base)
+    # Python's blocks are its indentation: its files' lines as re-indented too (`core.restated` then
+    # leaves out what only changed white space inside a block)
+    python = [path for path in changed if FileKind.PYTHON in classify(path, _head(root / path))]
+    if python:
+        indented, indented_hunks = gitdiff.patch(repo, base, indentation=True)
+        lines |= {path: indented[path] for path in python if path in indented}
+        hunks |= {path: indented_hunks[path] for path in python if path in indented_hunks}
     moved = renames.missed(repo, base)  # moved and re-indented: a rename, white space aside
     changed |= {path: move.old for path, move in moved.items()}
     lines |= {path: move.lines for path, move in moved.items()}

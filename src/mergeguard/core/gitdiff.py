@@ -7,6 +7,9 @@ import re
 from mergeguard.core.gitrepo import DIFF_AS_TEXT, Repo
 
 _WHITESPACE = ("--ignore-space-change", "--ignore-cr-at-eol")
+# Python's indentation is its blocks: a line re-indented out of an `if` is a changed line
+# (`core.restated` then leaves out the ones re-indented without changing their block).
+_INDENTATION = ("--ignore-cr-at-eol",)
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")  # old start and count, new ones
 
 Hunk = tuple[int, int, int, int]  # a hunk's old start, old count, new start, new count (`@@ -a,b +c,d @@`)
@@ -17,7 +20,9 @@ def added_lines(repo: Repo, base: str) -> dict[str, frozenset[int]]:
     return patch(repo, base)[0]
 
 
-def patch(repo: Repo, base: str) -> tuple[dict[str, frozenset[int]], dict[str, tuple[Hunk, ...]]]:
+def patch(
+    repo: Repo, base: str, *, indentation: bool = False
+) -> tuple[dict[str, frozenset[int]], dict[str, tuple[Hunk, ...]]]:
     """Per changed file (relative to the prefix), the HEAD line numbers base..HEAD added or changed,
     and the hunks that changed them.
 
@@ -30,18 +35,21 @@ def patch(repo: Repo, base: str) -> tuple[dict[str, frozenset[int]], dict[str, t
     made LF), or a first line whose only change is a byte order mark, is not one the change
     touched: the problem on it is the base's (a pull request that normalised line endings made
     every old finding of a manifest new). What such a change does to
-    a Dockerfile's or manifest's meaning, the base comparison sees (`scan.basescan`).
+    a Dockerfile's or manifest's meaning, the base comparison sees (`scan.basescan`). With
+    `indentation`, a change in the amount of white space counts (what Python's lines are read by).
     """
     scope = repo.prefix or "."
-    diff = repo.git("diff", *DIFF_AS_TEXT, *_WHITESPACE, "-U0", "-M", "--no-color", base, "HEAD", "--", scope)
+    spaces = _INDENTATION if indentation else _WHITESPACE
+    diff = repo.git("diff", *DIFF_AS_TEXT, *spaces, "-U0", "-M", "--no-color", base, "HEAD", "--", scope)
     return _read_patch(diff, repo.prefix)
 
 
-def lines_between(repo: Repo, old_blob: str, new_blob: str) -> frozenset[int]:
+def lines_between(repo: Repo, old_blob: str, new_blob: str, *, indentation: bool = False) -> frozenset[int]:
     """The lines of `new_blob` a diff from `old_blob` adds or changes, read as `added_lines` reads the
-    range's: for a file moved and re-indented, which git could not pair with its old name
-    (`core.renames`)."""
-    diff = repo.git("diff", *DIFF_AS_TEXT, *_WHITESPACE, "-U0", "--no-color", old_blob, new_blob)
+    range's (`indentation` as there): for a file moved and re-indented, which git could not pair with
+    its old name (`core.renames`)."""
+    spaces = _INDENTATION if indentation else _WHITESPACE
+    diff = repo.git("diff", *DIFF_AS_TEXT, *spaces, "-U0", "--no-color", old_blob, new_blob)
     return frozenset().union(*_read_patch(diff, "")[0].values())
 
 

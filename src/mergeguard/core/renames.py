@@ -69,7 +69,10 @@ def missed(repo: gitrepo.Repo, base: str) -> dict[str, Move]:
     tried = _candidates(added, deleted)
     texts = _texts(repo, {blob for pair in tried for blob in pair})
     return {
-        new.path: Move(old.path, gitdiff.lines_between(repo, old.blob, new.blob))
+        new.path: Move(
+            old.path,
+            gitdiff.lines_between(repo, old.blob, new.blob, indentation=FileKind.PYTHON in texts[new].kinds),
+        )
         for new, old in _best(tried, texts)
     }
 
