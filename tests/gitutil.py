@@ -44,6 +44,23 @@ class GitTree:
         return self.git("rev-parse", "HEAD").strip()
 
 
+def pr(tmp_path: Path, files: dict[str, str], changed: dict[str, str | None]) -> GitTree:
+    """A repository at `tmp_path/repo` whose branch `base` holds `files` and whose HEAD is one commit
+    on it writing `changed` (None: the file removed)."""
+    tree = GitTree(tmp_path / "repo")
+    for name, text in files.items():
+        tree.write(name, text)
+    tree.commit("base")
+    tree.git("branch", "base")
+    for name, new in changed.items():
+        if new is None:
+            tree.git("rm", "-q", name)
+        else:
+            tree.write(name, new)
+    tree.commit("the change")
+    return tree
+
+
 def moved_and_edited(tree: GitTree, extra: str = "") -> str:
     """Three modules (ending with `extra`) moved from pkg/ to src/ and re-headed, the repository's
     `diff.renameLimit` at 1: the base commit."""

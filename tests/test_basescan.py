@@ -13,7 +13,8 @@ import pytest
 
 from mergeguard.cli import main as cli
 from mergeguard.scanners.commands import find_executable
-from tests.gitutil import GitTree
+from tests.gitutil import GitTree, pr
+from tests.test_changes import RUN_DOCKERFILE  # the moved-and-re-indented sample, one copy
 
 pytestmark = pytest.mark.scanner
 
@@ -38,21 +39,6 @@ def _tools() -> None:
     missing = [tool for tool in ("trivy", "hadolint", "checkov") if find_executable(tool) is None]
     if missing:
         pytest.skip(f"{', '.join(missing)} not installed (make install)")
-
-
-def pr(tmp_path: Path, files: dict[str, str], changed: dict[str, str | None]) -> GitTree:
-    tree = GitTree(tmp_path / "repo")
-    for name, text in files.items():
-        tree.write(name, text)
-    tree.commit("base")
-    tree.git("branch", "base")
-    for name, new in changed.items():
-        if new is None:
-            tree.git("rm", "-q", name)
-        else:
-            tree.write(name, new)
-    tree.commit("the change")
-    return tree
 
 
 def scan(
@@ -607,14 +593,6 @@ COMPOSE = """services:
     environment:
       API_KEYS_SITE_API: "badbot13m0n8f570f942013fc818f234916ca531"
       REDIS_HOST: "redis"
-"""
-RUN_DOCKERFILE = """FROM ubuntu:22.04
-RUN apt-get update && \\
-  apt-get install -y --no-install-recommends sudo curl ca-certificates && \\
-  curl -fsSL https://example.com/install.sh -o /tmp/install.sh && \\
-  sudo sh /tmp/install.sh --prefix /usr/local && \\
-  rm -rf /var/lib/apt/lists/* /tmp/install.sh
-CMD ["bash"]
 """
 
 

@@ -10,7 +10,7 @@ import pytest
 from mergeguard.cli.main import main
 from mergeguard.core import changes, gitdiff, gitrepo
 from mergeguard.core import restated as restated_module
-from tests.gitutil import GitTree
+from tests.gitutil import GitTree, pr
 
 RUN = "app.run(host='0.0.0.0', port=80, debug=True, threaded=True)\n"
 RUN_BLACK_WRAPPED = 'app.run(\n    host="0.0.0.0",\n    port=80,\n    debug=True,\n    threaded=True,\n)\n'
@@ -18,13 +18,7 @@ RUN_BLACK_WRAPPED = 'app.run(\n    host="0.0.0.0",\n    port=80,\n    debug=True
 
 def lines_of(tmp_path: Path, base: str, head: str) -> tuple[set[int], set[int]]:
     """The lines of `a.py` a change from `base` to `head` touched, and those it only restated."""
-    tree = GitTree(tmp_path / "repo")
-    tree.write("a.py", base)
-    tree.commit("base")
-    tree.git("branch", "base")
-    tree.write("a.py", head)
-    tree.commit("change")
-    repo = gitrepo.open_repo(tree.root)
+    repo = gitrepo.open_repo(pr(tmp_path, {"a.py": base}, {"a.py": head}).root)
     assert repo is not None
     touched, hunks = gitdiff.patch(repo, "base")
     found = restated_module.in_change(repo, "base", touched, hunks)
@@ -80,15 +74,8 @@ def test_a_statement_moved_elsewhere_is_not_restated(tmp_path: Path) -> None:
 
 def test_big_files_keep_every_touched_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tokenizing costs about a second per 500 KB: past the limits, the line rule as it was."""
-    tree = GitTree(tmp_path / "repo")
-    tree.write("a.py", RUN)
-    tree.write("b.py", RUN)
-    tree.commit("base")
-    tree.git("branch", "base")
-    tree.write("a.py", RUN.replace("'", '"'))
-    tree.write("b.py", RUN.replace("'", '"'))
-    tree.commit("quotes")
-    repo = gitrepo.open_repo(tree.root)
+    quoted = RUN.replace("'", '"')
+    repo = gitrepo.open_repo(pr(tmp_path, {"a.py": RUN, "b.py": RUN}, {"a.py": quoted, "b.py": quoted}).root)
     assert repo is not None
     touched, hunks = gitdiff.patch(repo, "base")
     assert restated_module.in_change(repo, "base", touched, hunks) == touched
@@ -175,13 +162,8 @@ def test_a_nosec_written_into_a_reformatted_statement_is_not_honoured(
 def test_in_python_a_line_re_indented_into_another_block_is_touched(
     tmp_path: Path, head: str, touched: bool
 ) -> None:
-    tree = GitTree(tmp_path / "repo")
-    tree.write("a.py", "def f(user, arg):\n    if user.is_admin:\n        log(arg)\n        os.system(arg)\n")
-    tree.commit("base")
-    tree.git("branch", "base")
-    tree.write("a.py", head)
-    tree.commit("change")
-    changed = changes.collect(tree.root, "base", [])
+    base = "def f(user, arg):\n    if user.is_admin:\n        log(arg)\n        os.system(arg)\n"
+    changed = changes.collect(pr(tmp_path, {"a.py": base}, {"a.py": head}).root, "base", [])
     assert changed.touched("a.py", 4, 4) is touched
 
 
