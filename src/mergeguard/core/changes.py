@@ -160,7 +160,7 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     changed = gitrepo.changed_files(repo, base)
     # Python's blocks are its indentation: its files' lines as re-indented too (`core.restated` then
     # leaves out what only changed white space inside a block)
-    python = [path for path in changed if FileKind.PYTHON in classify(path, _head(root / path))]
+    python = {path for path in changed if FileKind.PYTHON in classify(path, _head(root / path))}
     if python:
         indented, indented_hunks = gitdiff.patch(repo, base, indentation=True)
         lines |= {path: indented[path] for path in python if path in indented}
@@ -178,20 +178,9 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     manifests = tuple(f for f in listed.files if f.rsplit("/", 1)[-1] in units.MANIFESTS)
     composed = composerefs.referenced(root, listed.files)
     added = gitrepo.added_files(repo, base).difference(moved) | _newly_composed(repo, base, changed, composed)
-    rewritten = _restated(root, repo, base, {p: n for p, n in lines.items() if p not in whole}, hunks)
+    # of the Python files' touched lines, those that only restate the base's code
+    rewritten = restated.in_change(repo, base, {p: lines[p] for p in python - whole if p in lines}, hunks)
     return _Diff(commits, changed, lines, linked, added, manifests, composed, rewritten)
-
-
-def _restated(
-    root: Path,
-    repo: gitrepo.Repo,
-    base: str,
-    lines: Mapping[str, frozenset[int]],
-    hunks: Mapping[str, tuple[gitdiff.Hunk, ...]],
-) -> dict[str, frozenset[int]]:
-    """Of the Python files among `lines`, the touched lines that only restate the base's code."""
-    python = {path: n for path, n in lines.items() if FileKind.PYTHON in classify(path, _head(root / path))}
-    return restated.in_change(repo, base, python, hunks)
 
 
 def _newly_composed(
