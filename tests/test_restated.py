@@ -21,7 +21,7 @@ def lines_of(tmp_path: Path, base: str, head: str) -> tuple[set[int], set[int]]:
     repo = gitrepo.open_repo(pr(tmp_path, {"a.py": base}, {"a.py": head}).root)
     assert repo is not None
     touched, hunks = gitdiff.patch(repo, "base")
-    found = restated_module.in_change(repo, "base", touched, hunks)
+    found = restated_module.in_change(repo, gitrepo.raw_diff(repo, "base"), touched, hunks)
     return set(touched.get("a.py", ())), set(found.get("a.py", ()))
 
 
@@ -78,11 +78,13 @@ def test_big_files_keep_every_touched_line(tmp_path: Path, monkeypatch: pytest.M
     repo = gitrepo.open_repo(pr(tmp_path, {"a.py": RUN, "b.py": RUN}, {"a.py": quoted, "b.py": quoted}).root)
     assert repo is not None
     touched, hunks = gitdiff.patch(repo, "base")
-    assert restated_module.in_change(repo, "base", touched, hunks) == touched
+    assert restated_module.in_change(repo, gitrepo.raw_diff(repo, "base"), touched, hunks) == touched
     monkeypatch.setattr(restated_module, "MAX_TOTAL", 2 * len(RUN))  # room for one file
-    assert restated_module.in_change(repo, "base", touched, hunks) == {"a.py": frozenset({1})}
+    assert restated_module.in_change(repo, gitrepo.raw_diff(repo, "base"), touched, hunks) == {
+        "a.py": frozenset({1})
+    }
     monkeypatch.setattr(restated_module, "MAX_BYTES", 2 * len(RUN) - 1)
-    assert restated_module.in_change(repo, "base", touched, hunks) == {}
+    assert restated_module.in_change(repo, gitrepo.raw_diff(repo, "base"), touched, hunks) == {}
 
 
 BASE_APP = "from flask import Flask\n\napp = Flask(__name__)\n\nif __name__ == '__main__':\n    " + RUN

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mergeguard.core.filekinds import IAC_MARKERS, SNIFFED_SUFFIXES, FileKind, by_first_line, classify
-from mergeguard.core.gitrepo import Repo, read_blobs
+from mergeguard.core.gitrepo import REGULAR, Repo, read_blobs
 
-_REGULAR = ("100644", "100755")
 _BATCH = 1_000  # names per `git ls-tree`
 
 
@@ -44,7 +43,7 @@ def _entries(repo: Repo, base: str, names: set[str]) -> dict[str, tuple[str, str
         meta, path = record.split("\t", 1)
         mode, kind, blob = meta.split()
         name = path[len(repo.prefix) :]
-        if kind == "blob" and mode in _REGULAR and path.startswith(repo.prefix) and name in names:
+        if kind == "blob" and mode in REGULAR and path.startswith(repo.prefix) and name in names:
             found[name] = (mode, blob)
     return found
 

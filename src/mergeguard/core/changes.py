@@ -131,7 +131,7 @@ def collect(root: Path, base_ref: str | None, exclude: Sequence[str]) -> ChangeS
     paths += [p for p in units.read_with(root, paths, diff.manifests) if p not in diff.changed]  # whole units
     paths += sorted(diff.composed & diff.added - {*paths})  # newly included compose files, unchanged
     changes = _build(root, paths, exclude, repo, diff)
-    return _with_submodules(changes, submodules.changed(repo, diff.commits.base) if diff.commits else ())
+    return _with_submodules(changes, diff.submodules)
 
 
 def _with_submodules(changes: ChangeSet, found: Sequence[str]) -> ChangeSet:
@@ -152,6 +152,7 @@ class _Diff:
     manifests: tuple[str, ...] = ()  # the repository's Helm chart manifests (charts using others)
     composed: frozenset[str] = frozenset()  # compose files by what includes them (`core.composerefs`)
     restated: Mapping[str, frozenset[int]] = field(default_factory=dict)  # (`core.restated`)
+    submodules: tuple[str, ...] = ()  # added or moved to another commit (`core.submodules`)
 
 
 def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff:
@@ -160,17 +161,18 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     changed = gitrepo.changed_files(repo, base)
     # Python's blocks are its indentation: its files' lines as re-indented too (`core.restated` then
     # leaves out what only changed white space inside a block)
-    python = {path for path in changed if FileKind.PYTHON in classify(path, _head(root / path))}
+    python = {path for path in changed if FileKind.PYTHON in classify(path, _script_head(root / path))}
     if python:
         indented, indented_hunks = gitdiff.patch(repo, base, indentation=True)
         lines |= {path: indented[path] for path in python if path in indented}
         hunks |= {path: indented_hunks[path] for path in python if path in indented_hunks}
-    moved = renames.missed(repo, base)  # moved and re-indented: a rename, white space aside
+    raw = gitrepo.raw_diff(repo, base)  # blobs and modes, for the three readers below
+    moved = renames.missed(repo, raw)  # moved and re-indented: a rename, white space aside
     changed |= {path: move.old for path, move in moved.items()}
     lines |= {path: move.lines for path, move in moved.items()}
     # moved out of an excluded place; LFS, a filter (the diff is not of it): every line is the change's
     whole = {path for path, old in changed.items() if old is not None and matcher(old) and not matcher(path)}
-    whole.update(worktree.not_as_committed(root, repo, base))
+    whole.update(worktree.not_as_committed(root, repo, raw))
     for path in whole:
         lines[path] = all_lines(root / path)
     listed = gitrepo.tracked(repo)
@@ -179,8 +181,9 @@ def _diff(root: Path, repo: gitrepo.Repo, base: str, matcher: _Matcher) -> _Diff
     composed = composerefs.referenced(root, listed.files)
     added = gitrepo.added_files(repo, base).difference(moved) | _newly_composed(repo, base, changed, composed)
     # of the Python files' touched lines, those that only restate the base's code
-    rewritten = restated.in_change(repo, base, {p: lines[p] for p in python - whole if p in lines}, hunks)
-    return _Diff(commits, changed, lines, linked, added, manifests, composed, rewritten)
+    rewritten = restated.in_change(repo, raw, {p: lines[p] for p in python - whole if p in lines}, hunks)
+    moved_submodules = submodules.changed(raw)
+    return _Diff(commits, changed, lines, linked, added, manifests, composed, rewritten, moved_submodules)
 
 
 def _newly_composed(
@@ -309,6 +312,13 @@ def _head(path: Path) -> bytes:
     except OSError:
         pass
     return b""
+
+
+def _script_head(path: Path) -> bytes:
+    """A script's `#!` line, where `classify` reads one (what it needs to tell Python); b"" elsewhere:
+    a YAML file's head, read to its first IaC marker, says nothing of Python."""
+    name = path.name.lower()
+    return _first_bytes(path, 256) if by_first_line(name, lambda: _executable(path)) else b""
 
 
 def _executable(path: Path) -> bool:

@@ -126,6 +126,7 @@ def tracked_files(repo: Repo) -> list[str]:
 
 
 GITLINK = "160000"  # a submodule's mode: a commit of another repository, not a file
+REGULAR = ("100644", "100755")  # a regular file's modes (a symlink, 120000, is never followed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,7 @@ def tracked(repo: Repo) -> Tracked:
     for record in filter(None, out.split("\0")):
         meta, path = record.split("\t", 1)
         mode = meta.split()[0]
-        if mode in ("100644", "100755"):
+        if mode in REGULAR:
             found.files.append(path[len(repo.prefix) :])
         elif mode == "120000":
             found.links.append(path[len(repo.prefix) :])
@@ -160,7 +161,7 @@ def files_at(repo: Repo, commit: str) -> dict[str, str]:
     for record in filter(None, out.split("\0")):
         meta, path = record.split("\t", 1)
         mode, kind, blob = meta.split()
-        if mode in ("100644", "100755") and kind == "blob" and path.startswith(repo.prefix):
+        if mode in REGULAR and kind == "blob" and path.startswith(repo.prefix):
             found[path[len(repo.prefix) :]] = blob
     return found
 
@@ -171,7 +172,7 @@ def regular_blob(repo: Repo, commit: str, rel: str) -> bytes | None:
     listing = repo.git("ls-tree", "-z", commit, "--", rel).split("\0")[0]
     meta, _, name = listing.partition("\t")
     fields = meta.split()
-    if name != rel or len(fields) != 3 or fields[0] not in ("100644", "100755") or fields[1] != "blob":
+    if name != rel or len(fields) != 3 or fields[0] not in REGULAR or fields[1] != "blob":
         return None
     return repo.git("cat-file", "blob", fields[2]).encode("utf-8", "surrogateescape")
 
@@ -294,14 +295,47 @@ def head_commit(repo: Repo) -> str:
 _BATCH_HEADER = re.compile(rb"[0-9a-f]{40,64} blob (\d+)")
 
 
-def head_blobs(repo: Repo, base: str) -> dict[str, bytes]:
-    """The bytes HEAD commits (no filter, no end-of-line conversion) for each regular file that
-    base..HEAD added, copied, modified or renamed under the prefix, relative to it.
+@dataclass(frozen=True, slots=True)
+class RawChange:
+    """One file of `git diff --raw`: its status letter (A, C, D, M, R, T), old mode and blob, mode and
+    blob (zeros for the side it lacks)."""
 
-    Two processes whatever the number of files: `git diff --raw` names each file's blob, one
-    `git cat-file --batch` reads them all (asked by path, it would walk the tree for each).
+    status: str
+    old_mode: str
+    old_blob: str
+    mode: str
+    blob: str
+
+
+RawDiff = dict[str, RawChange]  # by path relative to the prefix: a deleted file's old one, else its new
+
+
+def raw_diff(repo: Repo, base: str) -> RawDiff:
+    """`git diff --raw` of base..HEAD (renames found, with no limit) for the files under the prefix,
+    read once for every caller that needs blobs or modes (`core.changes` passes it on)."""
+    # `--ignore-submodules=none`: a submodule's new commit is listed whatever config says (`core.submodules`)
+    raw = repo.git("diff", "--raw", "-z", "--no-abbrev", "-M", "--ignore-submodules=none", base, "HEAD", "--")
+    found: RawDiff = {}
+    fields = iter(raw.split("\0"))
+    for meta in fields:
+        if not meta:
+            continue
+        old_mode, mode, old_blob, blob, status = meta.lstrip(":").split(" ", 4)
+        path = next(fields)
+        if status[0] in "RC":  # renamed or copied: the old name, then the new one
+            path = next(fields)
+        if path.startswith(repo.prefix):
+            found[path[len(repo.prefix) :]] = RawChange(status[0], old_mode, old_blob, mode, blob)
+    return found
+
+
+def head_blobs(repo: Repo, raw: RawDiff) -> dict[str, bytes]:
+    """The bytes HEAD commits (no filter, no end-of-line conversion) for each regular file the range
+    of `raw` added, copied, modified or renamed under the prefix, relative to it.
+
+    One `git cat-file --batch` reads them all (asked by path, it would walk the tree for each).
     """
-    blobs = _changed_blobs(repo, base)
+    blobs = {path: c.blob for path, c in raw.items() if c.status in "ACMRT" and c.mode in REGULAR}
     return dict(zip(blobs, read_blobs(repo, list(blobs.values())), strict=True))
 
 
@@ -324,41 +358,11 @@ def read_blobs(repo: Repo, blobs: Sequence[str]) -> list[bytes]:
     return content
 
 
-def _changed_blobs(repo: Repo, base: str) -> dict[str, str]:
-    """The HEAD blob of each regular file `changed_files` lists, by its path relative to the prefix."""
+def rewritten_blobs(raw: RawDiff) -> dict[str, tuple[str, str]]:
+    """The base's blob and HEAD's of each regular file the range of `raw` modified or renamed (a
+    regular file at both ends), by its path now relative to the prefix."""
     return {
-        path: blob
-        for path, (_, _, mode, blob) in _raw_diff(repo, base, "ACMRT").items()
-        if mode in ("100644", "100755")
+        path: (c.old_blob, c.blob)
+        for path, c in raw.items()
+        if c.status in "MR" and c.old_mode in REGULAR and c.mode in REGULAR
     }
-
-
-def rewritten_blobs(repo: Repo, base: str) -> dict[str, tuple[str, str]]:
-    """The base's blob and HEAD's of each regular file base..HEAD modified or renamed (a regular file
-    at both ends), by its path now relative to the prefix."""
-    regular = ("100644", "100755")
-    return {
-        path: (old_blob, blob)
-        for path, (old_mode, old_blob, mode, blob) in _raw_diff(repo, base, "MR").items()
-        if old_mode in regular and mode in regular
-    }
-
-
-def _raw_diff(repo: Repo, base: str, statuses: str) -> dict[str, tuple[str, str, str, str]]:
-    """`git diff --raw` of base..HEAD's files of `statuses` under the prefix: each one's old mode, old
-    blob, mode and blob by its path now relative to the prefix."""
-    raw = repo.git(
-        "diff", "--raw", "-z", "--no-abbrev", "-M", f"--diff-filter={statuses}", base, "HEAD", "--"
-    )
-    found: dict[str, tuple[str, str, str, str]] = {}
-    fields = iter(raw.split("\0"))
-    for meta in fields:
-        if not meta:
-            continue
-        old_mode, mode, old_blob, blob, status = meta.split(" ", 4)  # ":old-mode new-mode old new status"
-        path = next(fields)
-        if status[0] in "RC":  # renamed or copied: the old name, then the new one
-            path = next(fields)
-        if path.startswith(repo.prefix):
-            found[path[len(repo.prefix) :]] = (old_mode.lstrip(":"), old_blob, mode, blob)
-    return found

@@ -28,7 +28,6 @@ _MAX_TRIED = 1_000  # pairs compared, after the cheap filter (same kinds, simila
 _MAX_READ = 64 << 20  # bytes of the files in those pairs read from git
 _SIZE_RATIO = 3  # re-indenting changes a file's size less; past it, no half of it can be alike
 _THRESHOLD = 0.5  # git's default (`-M50%`)
-_REGULAR = ("100644", "100755")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -60,10 +59,10 @@ class _Text:
     weight: int
 
 
-def missed(repo: gitrepo.Repo, base: str) -> dict[str, Move]:
-    """The files base..HEAD added that git left unpaired and that are a file it deleted, moved
-    (white space aside), by their new name."""
-    added, deleted = _unpaired(repo, base)
+def missed(repo: gitrepo.Repo, raw: gitrepo.RawDiff) -> dict[str, Move]:
+    """The files the range of `raw` added that git left unpaired and that are a file it deleted,
+    moved (white space aside), by their new name."""
+    added, deleted = _unpaired(repo, raw)
     if not added or not deleted:
         return {}
     tried = _candidates(added, deleted)
@@ -77,21 +76,16 @@ def missed(repo: gitrepo.Repo, base: str) -> dict[str, Move]:
     }
 
 
-def _unpaired(repo: gitrepo.Repo, base: str) -> tuple[list[_Blob], list[_Blob]]:
+def _unpaired(repo: gitrepo.Repo, raw: gitrepo.RawDiff) -> tuple[list[_Blob], list[_Blob]]:
     """The regular files under the prefix that the change added and deleted and git paired with
     nothing, none empty or over `_MAX_BYTES`. The whole repository is diffed, as
     `gitrepo.changed_files` diffs it: a file moved in from outside the prefix is git's rename."""
-    raw = repo.git("diff", "--raw", "-z", "--no-abbrev", "-M", "--diff-filter=AD", base, "HEAD", "--")
-    found: list[tuple[bool, str, str]] = []
-    fields = iter(raw.split("\0"))
-    for meta in fields:
-        if not meta:
-            continue
-        old_mode, new_mode, old_blob, new_blob, status = meta.lstrip(":").split(" ", 4)
-        path, added = next(fields), status == "A"
-        mode, blob = (new_mode, new_blob) if added else (old_mode, old_blob)
-        if mode in _REGULAR and path.startswith(repo.prefix):
-            found.append((added, path[len(repo.prefix) :], blob))
+    found = [
+        (c.status == "A", path, c.blob if c.status == "A" else c.old_blob)
+        for path, c in raw.items()
+        if (c.status == "A" and c.mode in gitrepo.REGULAR)
+        or (c.status == "D" and c.old_mode in gitrepo.REGULAR)
+    ]
     sizes = _sizes(repo, [blob for _, _, blob in found])
     files = [(added, _Blob(path, blob, sizes[blob], classify(path))) for added, path, blob in found]
     kept = [(added, f) for added, f in files if 0 < f.size <= _MAX_BYTES]

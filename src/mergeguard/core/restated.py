@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from mergeguard.core.gitdiff import Hunk
-from mergeguard.core.gitrepo import Repo, read_blobs, rewritten_blobs
+from mergeguard.core.gitrepo import RawDiff, Repo, read_blobs, rewritten_blobs
 
 _SKIPPED = frozenset({tokenize.NL, tokenize.COMMENT, tokenize.ENCODING, tokenize.ENDMARKER})
 _CLOSING = frozenset({")", "]", "}"})
@@ -58,14 +58,14 @@ class _Bracket:
 
 
 def in_change(
-    repo: Repo, base: str, touched: Mapping[str, frozenset[int]], hunks: Mapping[str, Sequence[Hunk]]
+    repo: Repo, raw: RawDiff, touched: Mapping[str, frozenset[int]], hunks: Mapping[str, Sequence[Hunk]]
 ) -> dict[str, frozenset[int]]:
-    """Of each Python file of `touched` (its path -> the lines the change touched) that base..HEAD
-    modified or renamed, the touched lines it only restated in its `hunks`; one `git cat-file` for all.
+    """Of each Python file of `touched` (its path -> the lines the change touched) that the range of
+    `raw` modified or renamed, the touched lines it only restated in its `hunks`; one `git cat-file` for all.
 
     Tokenizing is slow (about a second for a 500 KB file and its base copy): files over `MAX_BYTES`,
     and any past `MAX_TOTAL` bytes in all, keep every touched line (the line rule as it was)."""
-    pairs = rewritten_blobs(repo, base)
+    pairs = rewritten_blobs(raw)
     paths = [path for path in touched if path in pairs and touched[path] and hunks.get(path)]
     content = read_blobs(repo, [blob for path in paths for blob in pairs[path]])
     found: dict[str, frozenset[int]] = {}

@@ -17,9 +17,9 @@ from pathlib import Path
 from mergeguard.core import gitrepo
 
 
-def not_as_committed(root: Path, repo: gitrepo.Repo, base: str) -> list[str]:
-    """The regular files base..HEAD changed whose work-tree copy under `root` is not HEAD's."""
-    return [path for path, blob in gitrepo.head_blobs(repo, base).items() if not _holds(root / path, blob)]
+def not_as_committed(root: Path, repo: gitrepo.Repo, raw: gitrepo.RawDiff) -> list[str]:
+    """The regular files the range of `raw` changed whose work-tree copy under `root` is not HEAD's."""
+    return [path for path, blob in gitrepo.head_blobs(repo, raw).items() if not _holds(root / path, blob)]
 
 
 def _holds(path: Path, blob: bytes) -> bool:
