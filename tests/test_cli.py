@@ -551,3 +551,23 @@ def test_the_command_leaves_what_remains_to_the_exit_not_to_the_collector() -> N
     )
     done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=False)
     assert done.stdout.splitlines()[-1] == "False True"
+
+
+def test_a_commands_result_is_left_to_the_process_end_only_in_the_command() -> None:
+    """`leave_to_exit` keeps a result alive past its last use (the OS frees it with the process) only
+    once `run` has said the process ends with the command; in-process callers keep nothing."""
+    check = (
+        "import gc, sys, weakref\n"
+        "from mergeguard.core import gcpause\n"
+        "class Result: pass\n"
+        "gc.disable()\n"
+        "first = Result(); seen = weakref.ref(first)\n"
+        "gcpause.leave_to_exit(first); del first\n"
+        "print(seen() is None)\n"
+        "gcpause.leaving_to_exit()\n"
+        "second = Result(); kept = weakref.ref(second)\n"
+        "gcpause.leave_to_exit(second); del second\n"
+        "print(kept() is not None)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=False)
+    assert done.stdout.split() == ["True", "True"], done.stderr

@@ -193,3 +193,14 @@ def test_a_label_called_name_does_not_name_the_resource(tmp_path: Path) -> None:
     for text in renamed:
         (tmp_path / "k.yaml").write_text(text)
         assert assign(_privileged(text), tmp_path)[0].fingerprint != old
+
+
+def test_a_fingerprint_does_not_depend_on_the_other_findings_keys(tmp_path: Path) -> None:
+    """Only findings of one key number each other: a unique key's fingerprint is the same alone or
+    among others, repeated keys or not, in any order."""
+    (tmp_path / "a.py").write_text("run(x, shell=True)\nrun(x, shell=True)\nos.system(y)\n")
+    alone = assign([finding("a.py", 3, "B605")], tmp_path)[0].fingerprint
+    mixed = assign([finding("a.py", 2), finding("a.py", 3, "B605"), finding("a.py", 1)], tmp_path)
+    assert mixed[1].fingerprint == alone
+    assert mixed[0].fingerprint != mixed[2].fingerprint
+    assert mixed[2].fingerprint == assign([finding("a.py", 1)], tmp_path)[0].fingerprint  # first by line

@@ -10,7 +10,7 @@ from pathlib import Path
 from mergeguard.cli import baseline as baseline_cli
 from mergeguard.cli.gate import report_outputs
 from mergeguard.cli.options import NAMES, root_dir, settings
-from mergeguard.core import baseline
+from mergeguard.core import baseline, gcpause
 from mergeguard.core.config import Config
 from mergeguard.core.errors import MergeguardError, ScannerError
 from mergeguard.report import parallel, writers
@@ -43,6 +43,7 @@ def run_convert(args: argparse.Namespace) -> int:
             writers.write(result, apart)
     if not outputs:
         _write_stdout(writers.render_bytes("sarif", result))
+    gcpause.leave_to_exit(result)
     count = len(result.decision.assessed)
     print(
         f"mergeguard: converted {count} finding{'s' if count != 1 else ''} from {args.input}", file=sys.stderr

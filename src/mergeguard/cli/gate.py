@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mergeguard.cli.options import NAMES, options, root_dir, settings
 from mergeguard.cli.parser import dest
-from mergeguard.core import baseline
+from mergeguard.core import baseline, gcpause
 from mergeguard.core.errors import UsageError
 from mergeguard.core.text import plain
 from mergeguard.report import terminal, writers
@@ -24,6 +24,7 @@ def run_scan(args: argparse.Namespace) -> int:
     files = policy_files(flags)  # PR mode: the base's
     request = build_request(flags, files)
     result = pipeline.scan(request, build_config(flags, files))
+    gcpause.leave_to_exit(result)
     if request.shard is None:
         return conclude(args, result)
     conclude(args, result, merged.shard_section(result, request.shard, flags, args.path))
@@ -44,6 +45,7 @@ def run_merge(args: argparse.Namespace) -> int:
     """Shard reports folded into one result: the same dedupe, fingerprints, baseline and policy."""
     reports = [merge.read(source) for source in args.reports]
     folded = merged.fold(reports, NAMES, None if args.root is None else Path(args.root))
+    gcpause.leave_to_exit(folded)
     for line in merge.failures(reports):
         print(f"mergeguard: {line}", file=sys.stderr)
     return conclude(args, folded.result)

@@ -37,6 +37,7 @@ def run() -> NoReturn:
     millions of objects, all of them about to be freed with the process, took half a second.
     """
     gc.disable()
+    gcpause.leaving_to_exit()
     try:
         code = main()
     except BrokenPipeError:  # the reader of standard output went away (`| head`)

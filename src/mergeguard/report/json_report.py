@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mergeguard.core import gcpause
 from mergeguard.core.model import Finding
 from mergeguard.core.outcome import Misclassified, Oversized, ScanOutcome
 from mergeguard.core.policy import FindingStatus
@@ -65,8 +66,11 @@ def dumps(result: ScanResult, sections: Mapping[str, object]) -> str:
 
 
 def encode(result: ScanResult, sections: Mapping[str, object]) -> bytes:
-    """`dumps` as the bytes of the file (ASCII)."""
-    return encode_shown({**_build(result), **sections}, indent=True, newline=True)[1]
+    """`dumps` as the bytes of the file (ASCII). The document, a dict per finding, is garbage once
+    written out: it is left to the process's end to free (`gcpause.leave_to_exit`)."""
+    document = {**_build(result), **sections}
+    gcpause.leave_to_exit(document)
+    return encode_shown(document, indent=True, newline=True)[1]
 
 
 def _build(result: ScanResult) -> dict[str, Any]:

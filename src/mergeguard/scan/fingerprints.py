@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import fields
 from operator import attrgetter
@@ -36,15 +37,28 @@ def assign(
     sources = sources or SourceLines(root)
     resources = Resources(sources)
     keys = [_key(f, sources, resources, charts) for f in findings]
-    lines = [f.location.start_line for f in findings]
+    occurrences = _occurrences(keys, findings)
+    return [
+        _with_fingerprint(
+            f, hashlib.sha256(f"{key}\x1f{index}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        )
+        for f, key, index in zip(findings, keys, occurrences, strict=True)
+    ]
+
+
+def _occurrences(keys: list[str], findings: Sequence[Finding]) -> list[int]:
+    """Each finding's index among those of the same key, in line order (ties in list order). Only
+    keys that repeat are sorted: most are unique (every advisory of a 100,000-vulnerability report)."""
+    counts = Counter(keys)
+    index = [0] * len(keys)
+    if len(counts) == len(keys):
+        return index
+    repeated = [(key, findings[i].location.start_line, i) for i, key in enumerate(keys) if counts[key] > 1]
     seen: dict[str, int] = {}
-    digests = [""] * len(findings)
-    # In (key, line) order, ties in list order: tuples compare at C speed, no key function per item.
-    for key, _, i in sorted(zip(keys, lines, range(len(findings)), strict=True)):
-        index = seen.get(key, 0)
-        seen[key] = index + 1
-        digests[i] = hashlib.sha256(f"{key}\x1f{index}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return [_with_fingerprint(f, d) for f, d in zip(findings, digests, strict=True)]
+    for key, _, i in sorted(repeated):  # tuples compare at C speed, no key function per item
+        index[i] = seen.get(key, 0)
+        seen[key] = index[i] + 1
+    return index
 
 
 _FIELDS = tuple(f.name for f in fields(Finding))

@@ -66,16 +66,21 @@ def vulnerabilities(
     ecosystem = (field(result, "Type", str, tool, where) or None) if records else None
     scale = (tool, severities, ecosystem)
     for j, record in enumerate(records):
-        at = f"{where}.Vulnerabilities[{j}]"
-        texts = _texts(record, tool, at)
+        texts = _texts(record, tool, where, j)
         if texts[_STATUS] in NOT_A_FINDING:
             continue
         if image:
             path = image_at = image_at or _image_path(result, report, tool, where)
         else:
-            path = _file_path(result, record, target, tool, at)
-        findings.append(_finding(record, at, texts, scale=scale, placement=(path, kind)))
+            path = _file_path(result, record, target, tool, _at(where, j))
+        findings.append(_finding(record, (where, j), texts, scale, path, kind))
     return findings
+
+
+def _at(where: str, index: int) -> str:
+    """Where a record is in the report, for an error line ("Results[0].Vulnerabilities[3]"): written
+    only when needed, as a report of 100,000 records (nearly always) needs none."""
+    return f"{where}.Vulnerabilities[{index}]"
 
 
 # The string fields of a vulnerability, read in one pass (a report can hold 100,000 of them).
@@ -84,31 +89,32 @@ _TEXT_KEYS = (
     "Description", "PrimaryURL",
 )  # fmt: skip
 _STATUS = _TEXT_KEYS.index("Status")
-_STR_OR_NONE = frozenset({str, type(None)})
+_ABSENT = ("",) * len(_TEXT_KEYS)
+_STR = frozenset({str})
 
 
-def _texts(record: dict[str, Any], tool: str, at: str) -> list[str]:
+def _texts(record: dict[str, Any], tool: str, where: str, index: int) -> list[str]:
     """The record's `_TEXT_KEYS` as `field` reads them (null or absent: ""), with its errors."""
-    values = list(map(record.get, _TEXT_KEYS))
-    if {*map(type, values)} <= _STR_OR_NONE:  # the usual case, checked at C speed
-        return [value or "" for value in values]
-    return [field(record, key, str, tool, at) for key in _TEXT_KEYS]
+    values = list(map(record.get, _TEXT_KEYS, _ABSENT))
+    if {*map(type, values)} <= _STR:  # the usual case (strings, or absent), checked at C speed
+        return values
+    return [field(record, key, str, tool, _at(where, index)) for key in _TEXT_KEYS]
 
 
-def _finding(
+def _finding(  # noqa: PLR0917 - positional: called once per record of a report of 100,000
     record: dict[str, Any],
-    at: str,
+    position: tuple[str, int],  # `_at`'s arguments
     texts: list[str],
-    *,
     scale: tuple[str, Mapping[str, Severity], str | None],  # tool, its severities, the result's Type
-    placement: tuple[str, Kind],
+    path: str,
+    kind: Kind,
 ) -> Finding:
     tool, severities, ecosystem = scale
     status, name, installed, fixed, advisory_id, severity, title, description, url = texts
     if not name.strip():
-        required(record, "PkgName", tool, at)  # raises, naming the field
+        required(record, "PkgName", tool, _at(*position))  # raises, naming the field
     if not advisory_id.strip():
-        required(record, "VulnerabilityID", tool, at)
+        required(record, "VulnerabilityID", tool, _at(*position))
     package = Package(name, installed, fixed or None, ecosystem)
     return finding_of(
         tool,
@@ -117,22 +123,23 @@ def _finding(
         severities.get(severity.upper(), Severity.UNKNOWN),
         title,
         description,
-        _strings(record, "VendorIDs", tool, at),
-        _strings(record, "CweIDs", tool, at),
+        _strings(record, "VendorIDs", tool, position),
+        _strings(record, "CweIDs", tool, position),
         url or None,
         "" if status == "fixed" else status,
-        *placement,
+        path,
+        kind,
     )
 
 
-def _strings(record: dict[str, Any], key: str, tool: str, at: str) -> tuple[str, ...]:
+def _strings(record: dict[str, Any], key: str, tool: str, position: tuple[str, int]) -> tuple[str, ...]:
     """`strings` of `record[key]`, absent and one-string lists (most `CweIDs`) read without it."""
     value = record.get(key)
     if value is None:
         return ()
     if type(value) is list and len(value) == 1 and type(value[0]) is str:
         return (value[0],)
-    return strings(value, tool, f"{at}.{key}")
+    return strings(value, tool, f"{_at(*position)}.{key}")
 
 
 def _in_image(result: dict[str, Any], report: dict[str, Any]) -> bool:
