@@ -55,3 +55,15 @@ def test_the_base_image_needs_pr_mode(repo: GitTree, capsys: pytest.CaptureFixtu
     args = ["scan", str(repo.root), "--scanners", "none", "--report", f"trivy={HEAD_IMAGE}"]
     assert main([*args, "--base-report", f"trivy={HEAD_IMAGE}"]) == 2
     assert "need --base REF" in capsys.readouterr().err
+
+
+def test_an_untyped_image_result_of_the_oldest_reports_is_in_scope(repo: GitTree, tmp_path: Path) -> None:
+    """A list report with no `Type` or `Class` (Trivy before 0.20): placed at the target as a file, its
+    findings fell out of scope and the gate passed."""
+    report = TRIVY / "list-form-no-type-image-debian.json"  # two HIGH advisories, no fix
+    out = tmp_path / "r.json"
+    args = ["scan", str(repo.root), "--base", "base", "--scanners", "none", "--report", f"trivy={report}"]
+    assert main([*args, "--json", str(out)]) == 1
+    found = json.loads(out.read_text())
+    assert {f["path"] for f in found["findings"]} == {"container-image/benno001/problematic-project"}
+    assert len(found["findings"]) == 4

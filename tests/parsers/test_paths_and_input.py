@@ -229,6 +229,35 @@ def test_image_findings_sit_at_the_image_placeholder_without_tag_or_digest() -> 
     assert image_path("localhost:5000/team/app") == "container-image/localhost_5000/team/app"
 
 
+def test_an_image_result_without_type_or_class_is_placed_by_the_os_its_target_names() -> None:
+    """Trivy's oldest list reports have no `Type`: "benno001/problematic-project (debian 10.2)" is
+    still an image's OS packages, not a file of that name."""
+    path = REPORTS / "trivy" / "list-form-no-type-image-debian.json"
+    findings = parse_file("trivy", path.read_text(encoding="utf-8"), path.parent, path.name)
+    assert {(f.location.path, f.kind.value) for f in findings} == {
+        ("container-image/benno001/problematic-project", "vulnerability")
+    }
+    assert {f.package.ecosystem for f in findings if f.package} == {"debian"}
+
+
+@pytest.mark.parametrize(
+    ("target", "placed"),
+    [
+        ("app (suse linux enterprise server 15.1)", "container-image/app"),
+        ("app (Alpine 3.10.2)", "container-image/app"),
+        ("requirements.txt", "requirements.txt"),
+        ("app (myos 1.0)", "app (myos 1.0)"),  # not an OS Trivy knows: its Target, as before
+        ("amazon (amazon 2 (Karoo))", "amazon (amazon 2 (Karoo))"),  # nested: not read
+    ],
+)
+def test_only_a_known_os_in_an_untyped_target_makes_it_an_image(target: str, placed: str) -> None:
+    report = json.dumps(
+        [{"Target": target, "Vulnerabilities": [{"VulnerabilityID": "CVE-2020-1", "PkgName": "p",
+                                                 "InstalledVersion": "1", "Severity": "HIGH"}]}]
+    )  # fmt: skip
+    assert [f.location.path for f in parse_file("trivy", report, Path("/r"), "t.json")] == [placed]
+
+
 def test_image_evidence_holds_no_tag_or_digest() -> None:
     path = REPORTS / "grype" / "v0.34.7-image-rhel7.json"
     for finding in parse_file("grype", path.read_text(), path.parent, path.name):

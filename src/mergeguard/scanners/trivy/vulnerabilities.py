@@ -46,6 +46,7 @@ _OS_TYPES = frozenset(
 # The report's ArtifactType when it is of an image (a tuple: a list or object there is no error).
 IMAGE_TYPES = ("container_image", "vm")
 _TARGET_SUFFIX = re.compile(r"\s+\([^()]*\)$")  # "python:3.11-slim (debian 12.5)"
+_TARGET_OS = re.compile(r"\(([^()]+)\s[^()\s]+\)$")  # "(debian 10.2)": debian; "(amazon 2 (Karoo))": none
 
 
 def vulnerabilities(
@@ -63,7 +64,7 @@ def vulnerabilities(
     findings = []
     image_at = ""  # the image's placeholder, found once (on the first finding: none, no error)
     records = objects(result.get("Vulnerabilities"), tool, f"{where}.Vulnerabilities")
-    ecosystem = (field(result, "Type", str, tool, where) or None) if records else None
+    ecosystem = (field(result, "Type", str, tool, where) or _target_os(result) or None) if records else None
     scale = (tool, severities, ecosystem)
     for j, record in enumerate(records):
         texts = _texts(record, tool, where, j)
@@ -148,7 +149,20 @@ def _in_image(result: dict[str, Any], report: dict[str, Any]) -> bool:
         return True
     if result.get("Class") == "os-pkgs":
         return True
-    return "Class" not in result and str(result.get("Type", "")).lower() in _OS_TYPES
+    return "Class" not in result and (
+        str(result.get("Type", "")).lower() in _OS_TYPES or bool(_target_os(result))
+    )
+
+
+def _target_os(result: dict[str, Any]) -> str:
+    """The OS a result of the oldest reports (no `Class`, no `Type`) is of, as its Target ends:
+    "benno001/problematic-project (debian 10.2)"; "" when it names none of `_OS_TYPES`."""
+    target = result.get("Target")
+    if "Class" in result or "Type" in result or not isinstance(target, str):
+        return ""
+    found = _TARGET_OS.search(target)
+    name = found[1].strip().lower() if found else ""
+    return name if name in _OS_TYPES else ""
 
 
 def _image_path(result: dict[str, Any], report: dict[str, Any], tool: str, where: str) -> str:
