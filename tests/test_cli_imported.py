@@ -101,6 +101,22 @@ def test_a_sarif_imports_findings_count_under_sarif_in_every_report(
     assert next(line for line in markdown.splitlines() if line.startswith("| sarif |")).endswith("| 3 |")
 
 
+def test_trivy_image_sarif_gates_a_pull_request(repo: GitTree, tmp_path: Path) -> None:
+    """Trivy's SARIF of an image names its repository (`rockylinux/rockylinux`) where a file belongs:
+    read as a file, every finding fell out of the pull request's scope and the gate passed."""
+    repo.git("branch", "base")
+    repo.write("app.js", "console.log(2)\n")
+    repo.commit("the pull request")
+    report, out = REPORTS / "sarif" / "trivy-0.38.1-image-rocky.sarif", tmp_path / "r.json"
+    argv = ["scan", str(repo.root), "--base", "base", "--fail-on", "medium", "--scanners", "none"]
+    assert main([*argv, "--report", f"sarif={report}", "--json", str(out)]) == 1
+    findings = json.loads(out.read_text())["findings"]
+    assert len(findings) == 10
+    assert {(f["path"], f["kind"]) for f in findings} == {
+        ("container-image/rockylinux/rockylinux", "vulnerability")
+    }
+
+
 @pytest.mark.scanner
 def test_a_sarif_finding_on_a_file_named_with_a_hash_stays_on_that_file(
     repo: GitTree, capsys: pytest.CaptureFixture[str]

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from mergeguard.core.errors import UsageError
-from mergeguard.core.model import Kind, Severity
+from mergeguard.core.model import Finding, Kind, Severity
+from mergeguard.scan.fingerprints import assign
 from mergeguard.scan.imported import parse_file
 from mergeguard.scan.registry import READERS, TOOLS
 from mergeguard.scanners.base import IncompleteReport
@@ -176,6 +177,56 @@ def test_sarif_written_loosely_by_other_producers_reads_as_meant() -> None:
     assert findings[0].location.path == uri and findings[0].location.start_line == int(
         located["region"]["startLine"]
     )
+
+
+def test_trivy_image_sarif_is_placed_at_the_image_and_identified_by_package() -> None:
+    """Trivy's SARIF of an image names the image's repository where a file's URI belongs; read as a
+    file, its findings fell out of a pull request's scope and the gate passed."""
+    log = fixture("sarif", "trivy-0.38.1-image-rocky.sarif")
+    findings = parse_file("sarif", json.dumps(log), ROOT, "t.sarif")
+    assert {(f.location.path, f.kind) for f in findings} == {
+        ("container-image/rockylinux/rockylinux", Kind.VULNERABILITY)
+    }
+    assert findings[0].evidence == "rockylinux/rockylinux: platform-python@3.6.8-48.el8_7.rocky.0"
+    assert findings[0].cve_ids == ("CVE-2020-10735",)
+    log["runs"][0]["results"].reverse()  # the same advisories in another order: the same fingerprints
+    backwards = parse_file("sarif", json.dumps(log), ROOT, "t.sarif")
+    assert fingerprints(findings) == fingerprints(backwards)
+
+
+def fingerprints(findings: list[Finding]) -> dict[tuple[str, str], str]:
+    """Each finding's fingerprint by its rule and message (which name the package)."""
+    return {(f.rule_id, f.message): f.fingerprint for f in assign(findings, ROOT)}
+
+
+def test_a_trivy_run_naming_its_image_places_every_advisory_there() -> None:
+    """Newer Trivy names the image (`properties.imageName`, pkg/report/sarif.go): a language package's
+    advisory in it (its URI a path inside the image) is the image's too; a secret is not moved."""
+    log = fixture("sarif", "trivy-0.38.1-image-rocky.sarif")
+    run = log["runs"][0]
+    run["properties"] = {"imageName": "rockylinux/rockylinux:8.7", "repoTags": ["rockylinux/rockylinux:8.7"]}
+    for rule in run["tool"]["driver"]["rules"]:
+        rule["name"] = "LanguageSpecificPackageVulnerability"
+    run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] = "usr/lib/app/go.sum"
+    del run["results"][1]["locations"][0]["message"]  # older Trivy: the package is read from the message
+    secret = fixture("sarif", "trivy-0.76.0-secret.sarif")["runs"][0]
+    run["tool"]["driver"]["rules"] += secret["tool"]["driver"]["rules"]
+    run["results"] += secret["results"]
+    findings = parse_file("sarif", json.dumps(log), ROOT, "t.sarif")
+    advisories = [f for f in findings if f.kind is not Kind.SECRET]
+    assert {f.location.path for f in advisories} == {"container-image/rockylinux/rockylinux"}
+    assert advisories[1].evidence == "platform-python@3.6.8-48.el8_7.rocky.0"
+    assert {f.location.path for f in findings if f.kind is Kind.SECRET} == {
+        f.location.path for f in parse_file("sarif", json.dumps({**log, "runs": [secret]}), ROOT, "s.sarif")
+    }
+
+
+def test_only_trivy_results_are_read_as_an_image() -> None:
+    log = fixture("sarif", "trivy-0.38.1-image-rocky.sarif")
+    log["runs"][0]["tool"]["driver"]["name"] = "Other Scanner"
+    log["runs"][0]["properties"] = {"imageName": "rockylinux/rockylinux:8.7"}
+    findings = parse_file("sarif", json.dumps(log), ROOT, "t.sarif")
+    assert {(f.location.path, f.evidence) for f in findings} == {("rockylinux/rockylinux", "")}
 
 
 def failed_codeql(*notifications: dict[str, Any], successful: object = False) -> str:

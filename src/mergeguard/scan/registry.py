@@ -21,9 +21,12 @@ REGISTRY: Mapping[str, Scanner] = MappingProxyType(
 )
 # The SARIF reader reads every tool's SARIF: it is told each declared tool's kind of result.
 _SARIF_KINDS = {name: tool.sarif_kind for name, tool in TOOLS.items() if tool.sarif_kind is not None}
+_SARIF_IMAGES = {name: tool.sarif_image_rules for name, tool in TOOLS.items() if tool.sarif_image_rules}
 READERS: Mapping[str, ReportReader] = MappingProxyType(
     {
-        name: SarifReport(_SARIF_KINDS) if isinstance(tool.reader, SarifReport) else tool.reader
+        name: SarifReport(_SARIF_KINDS, _SARIF_IMAGES)
+        if isinstance(tool.reader, SarifReport)
+        else tool.reader
         for name, tool in TOOLS.items()
         if tool.reader is not None
     }

@@ -135,6 +135,10 @@ class Tool:
     engine_note: str = ""
     # scanners.sarif: the kind of this tool's SARIF results that no tag classifies (None: tags decide).
     sarif_kind: Kind | None = None
+    # scanners.sarif: the rule names (`rule.name`) of its SARIF's vulnerabilities of an image's OS
+    # packages, whose artifact URI names the image, not a file; a run of this tool that names its image
+    # (`properties.imageName`) has every advisory placed there.
+    sarif_image_rules: frozenset[str] = frozenset()
     # core.policy: scans a built image whole, so its findings stay in scope in PR mode.
     scans_images: bool = False
     # scan.pipeline: in PR mode reads the range's commits, not the files, so it runs even when no

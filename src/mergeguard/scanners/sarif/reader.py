@@ -14,6 +14,7 @@ from mergeguard.core.errors import ParseError
 from mergeguard.core.model import Finding, Kind, Location, Severity
 from mergeguard.scanners.base import IncompleteReport, Target, ToolOutput
 from mergeguard.scanners.reading import field, load_report, objects, repo_path
+from mergeguard.scanners.sarif.images import image_of, image_place, package_evidence
 from mergeguard.scanners.sarif.places import (
     REGION_KEYS,
     plain_location,
@@ -49,9 +50,15 @@ class SarifReport:
 
     name: ClassVar[str] = NAME
 
-    def __init__(self, kinds: Mapping[str, Kind] = MappingProxyType({})) -> None:
-        """`kinds`: the kind of an untagged result of each tool (by driver name, lower-cased)."""
+    def __init__(
+        self,
+        kinds: Mapping[str, Kind] = MappingProxyType({}),
+        image_rules: Mapping[str, frozenset[str]] = MappingProxyType({}),
+    ) -> None:
+        """`kinds`: the kind of an untagged result of each tool (by driver name, lower-cased);
+        `image_rules`: each tool's rule names of an image's vulnerabilities (`Tool.sarif_image_rules`)."""
         self.kinds: Mapping[str, Kind] = {**_OTHER_TOOLS, **kinds}
+        self.image_rules = image_rules
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         log = load_report(output.report, NAME)
@@ -62,7 +69,7 @@ class SarifReport:
         findings: list[Finding] = []
         failures: list[str] = []
         for i, run in enumerate(objects(log["runs"], NAME, "runs")):
-            read = _Run(run, target, f"runs[{i}]", self.kinds)
+            read = _Run(run, target, f"runs[{i}]", self.kinds, self.image_rules)
             findings += read.findings()
             failures += [read.failure] if read.failure else []
         if failures:  # what the failed runs did report is kept, the scanner fails all the same
@@ -73,12 +80,21 @@ class SarifReport:
 class _Run:
     """One run: its tool, its rules by id, its base URIs, and its results."""
 
-    def __init__(self, run: dict[str, Any], target: Target, where: str, kinds: Mapping[str, Kind]) -> None:
+    def __init__(
+        self,
+        run: dict[str, Any],
+        target: Target,
+        where: str,
+        kinds: Mapping[str, Kind],
+        image_rules: Mapping[str, frozenset[str]],
+    ) -> None:
         tool = field(run, "tool", dict, NAME, where)
         driver = field(tool, "driver", dict, NAME, f"{where}.tool")
         words = field(driver, "name", str, NAME, f"{where}.tool.driver").lower().split()
         self.tool = words[0] if words else NAME  # "Semgrep OSS" → semgrep, "CodeQL" → codeql
         self.declared = kinds.get(self.tool)
+        self.image_rules = image_rules.get(self.tool)  # a tool whose SARIF may be of an image (Trivy)
+        self.image = image_of(run) if self.image_rules else ""
         extensions = objects(tool.get("extensions"), NAME, f"{where}.tool.extensions")
         rules = [r for c in (driver, *extensions) for r in objects(c.get("rules"), NAME, f"{where} rules")]
         self.rules = {r["id"]: r for r in rules if isinstance(r.get("id"), str)}
@@ -121,18 +137,28 @@ class _Run:
         tags = rule_tags + _tags(result) if "properties" in result else rule_tags
         kind = _kind(self.declared, rule_id, tags)
         title = named or rule_id
+        evidence = _secret_evidence(result) if kind is Kind.SECRET else ""
+        image = (
+            image_place(self.image, self.image_rules, rule, result, advisory=kind in _ADVISORY_KINDS)
+            if self.image_rules
+            else ""
+        )
+        if image:  # a package of an image, not a file: placed and identified as Trivy's JSON is
+            kind, location, evidence = Kind.VULNERABILITY, Location(image), package_evidence(result)
+        else:
+            location = self._location(result, where)
         return Finding(
             tool=self.tool,
             rule_id=rule_id,
             severity=_severity(result, rule, kind, rule_scored),
             title=title,
             message=_text(result.get("message")) or title,
-            location=self._location(result, where),
+            location=location,
             kind=kind,
             cwe_ids=_cwe_ids(tags) or (("CWE-798",) if kind is Kind.SECRET else ()),
             cve_ids=advisory_of(rule_id) if kind in _ADVISORY_KINDS else (),
             help_uri=help_uri,
-            evidence=_secret_evidence(result) if kind is Kind.SECRET else "",
+            evidence=evidence,
         )
 
     def _rule(self, result: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:

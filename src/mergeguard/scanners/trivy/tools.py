@@ -116,8 +116,16 @@ TOOLS = (
         scans_images=True,
         image_jobs=tool_jobs,
     ),
-    # A converted report names its tool after the program; its checks are the config scan's.
-    Tool(TrivyReport.name, reader=TrivyReport(), start_order=5, checks_as=_CONFIG.name),
+    # A converted report names its tool after the program; its checks are the config scan's. Its
+    # SARIF names an OS package vulnerability's rule so, and the image where a file belongs
+    # (pkg/report/sarif.go: `OsPackageVulnerability`, the image's repository as the URI).
+    Tool(
+        TrivyReport.name,
+        reader=TrivyReport(),
+        start_order=5,
+        checks_as=_CONFIG.name,
+        sarif_image_rules=frozenset({"OsPackageVulnerability"}),
+    ),
     _CONFIG,
     # Reads a local database (pip-audit asks PyPI): after it, before the quick scans.
     Tool(
