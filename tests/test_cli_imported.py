@@ -117,6 +117,14 @@ def test_trivy_image_sarif_gates_a_pull_request(repo: GitTree, tmp_path: Path) -
     }
 
 
+def test_a_dependency_threshold_applies_to_snyk_open_source_sarif(repo: GitTree) -> None:
+    """Snyk Open Source's results were `code`: a threshold for dependencies let its high one pass."""
+    report = REPORTS / "sarif" / "snyk-oss-npm-two-vuln-deps.sarif"
+    repo.write(".mergeguard.yml", "fail-on: critical\nfail-on-kind:\n  dependency: high\n")
+    argv = ["scan", str(repo.root), "--all-files", "--scanners", "none", "--report", f"sarif={report}"]
+    assert main(argv) == 1
+
+
 @pytest.mark.scanner
 def test_a_sarif_finding_on_a_file_named_with_a_hash_stays_on_that_file(
     repo: GitTree, capsys: pytest.CaptureFixture[str]

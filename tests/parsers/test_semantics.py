@@ -387,6 +387,9 @@ def test_a_safety_scan_that_found_no_dependency_file_is_not_clean() -> None:
         ("snyk", "cve-2020-1234", Kind.VULNERABILITY, ("CVE-2020-1234",)),  # untagged, unknown tool
         ("defsec", "aws-s3-enable-versioning", Kind.MISCONFIGURATION, ()),  # tfsec's driver name
         ("snyk", "SNYK-PYTHON-FLASK-42", Kind.CODE, ()),
+        ("Snyk Open Source", "SNYK-PYTHON-FLASK-42", Kind.DEPENDENCY, ()),  # by its whole driver name
+        ("Snyk Open Source", "npm:hoek:20180212", Kind.DEPENDENCY, ()),
+        ("SnykCode", "javascript/Sqli", Kind.CODE, ()),
     ],
 )
 def test_an_untagged_sarif_rule_is_a_vulnerability_when_its_tool_or_id_says_so(
@@ -397,3 +400,17 @@ def test_an_untagged_sarif_rule_is_a_vulnerability_when_its_tool_or_id_says_so(
     log = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": driver}}, "results": [result]}]}
     [finding] = parse_file("sarif", json.dumps(log), ROOT, "r.sarif")
     assert (finding.kind, finding.cve_ids) == (kind, cves)
+
+
+def test_snyk_open_source_results_are_dependencies_with_the_cves_their_rules_name() -> None:
+    """Snyk's rule ids are its own advisories' (`SNYK-JS-BL-608877`, `npm:hoek:20180212`): read as
+    code, a `fail-on-kind` threshold for dependencies did not apply and their CVEs were not listed."""
+    text = (REPORTS / "sarif" / "snyk-oss-npm-two-vuln-deps.sarif").read_text(encoding="utf-8")
+    findings = parse_file("sarif", text, ROOT, "snyk.sarif")
+    assert {(f.tool, f.kind) for f in findings} == {("snyk", Kind.DEPENDENCY)}
+    assert {f.rule_id: f.cve_ids for f in findings} == {
+        "SNYK-JS-BL-608877": ("CVE-2020-8244",),  # fullDescription "(CVE-2020-8244) bl@1.1.2"
+        "npm:hoek:20180212": ("CVE-2018-3728",),
+        "npm:ms:20170412": (),  # "ms@0.7.3": no CVE named
+        "npm:tunnel-agent:20170305": (),
+    }

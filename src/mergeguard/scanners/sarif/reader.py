@@ -33,6 +33,7 @@ from mergeguard.scanners.sarif.results import (
     _tags,
     _text,
     advisory_of,
+    described_advisories,
 )
 from mergeguard.vulns.records import cwe_ids
 
@@ -43,6 +44,7 @@ _PROBLEM_KEYS = frozenset({"kind", "baselineState", "suppressions"})  # what `_i
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 _ADVISORY_KINDS = (Kind.VULNERABILITY, Kind.DEPENDENCY)  # whose rule id may be the advisory's (CVE-…)
+_About = tuple[dict[str, Any], tuple[str, ...], str, str | None, Severity | None, tuple[str, ...]]
 
 
 class SarifReport:
@@ -92,7 +94,7 @@ class _Run:
         driver = field(tool, "driver", dict, NAME, f"{where}.tool")
         words = field(driver, "name", str, NAME, f"{where}.tool.driver").lower().split()
         self.tool = words[0] if words else NAME  # "Semgrep OSS" → semgrep, "CodeQL" → codeql
-        self.declared = kinds.get(self.tool)
+        self.declared = kinds.get(" ".join(words), kinds.get(self.tool))  # "snyk open source"
         self.image_rules = image_rules.get(self.tool)  # a tool whose SARIF may be of an image (Trivy)
         self.image = image_of(run) if self.image_rules else ""
         extensions = objects(tool.get("extensions"), NAME, f"{where}.tool.extensions")
@@ -111,8 +113,9 @@ class _Run:
         )
         self.artifacts = objects(run.get("artifacts"), NAME, f"{where}.artifacts")
         self.run, self.target, self.where = run, target, where
-        # What each rule says, read once: (the rule, kept so its id is not reused; tags, title, help URI).
-        self._about: dict[int, tuple[dict[str, Any], tuple[str, ...], str, str | None, Severity | None]] = {}
+        # What each rule says, read once: (the rule, kept so its id is not reused; tags, title, help URI,
+        # severity, the CVE ids its description names).
+        self._about: dict[int, _About] = {}
         self._paths: dict[tuple[str, str], str] = {}  # (uri, base id): path; a log names few files
 
     def findings(self) -> list[Finding]:
@@ -131,9 +134,10 @@ class _Run:
         about = self._about.get(id(rule))
         if about is None:
             named = _text(rule.get("shortDescription")) or field(rule, "name", str, NAME, where)
-            about = (rule, _tags(rule), named, _https(rule.get("helpUri")), _scored(rule))
+            described = described_advisories(rule)
+            about = (rule, _tags(rule), named, _https(rule.get("helpUri")), _scored(rule), described)
             self._about[id(rule)] = about
-        _, rule_tags, named, help_uri, rule_scored = about
+        _, rule_tags, named, help_uri, rule_scored, described = about
         tags = rule_tags + _tags(result) if "properties" in result else rule_tags
         kind = _kind(self.declared, rule_id, tags)
         title = named or rule_id
@@ -156,7 +160,7 @@ class _Run:
             location=location,
             kind=kind,
             cwe_ids=_cwe_ids(tags) or (("CWE-798",) if kind is Kind.SECRET else ()),
-            cve_ids=advisory_of(rule_id) if kind in _ADVISORY_KINDS else (),
+            cve_ids=(advisory_of(rule_id) or described) if kind in _ADVISORY_KINDS else (),
             help_uri=help_uri,
             evidence=evidence,
         )

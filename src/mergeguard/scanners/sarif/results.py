@@ -25,17 +25,32 @@ LEVELS: dict[str, Severity] = {
 UNRATED_SECRET_SEVERITY = Severity.HIGH
 # `properties.security-severity` (a CVSS-like score as a string), banded as GitHub code scanning does.
 SCORE_BANDS = ((9.0, Severity.CRITICAL), (7.0, Severity.HIGH), (4.0, Severity.MEDIUM), (0.1, Severity.LOW))
-# The kind of an untagged result, by driver: tools mergeguard does not run; its own tools declare
-# theirs (`Tool.sarif_kind`), given to `SarifReport` by the registry.
+# The kind of an untagged result, by driver name lower-cased (whole, else its first word): tools
+# mergeguard does not run; its own tools declare theirs (`Tool.sarif_kind`), given to `SarifReport`
+# by the registry.
 _OTHER_TOOLS: Mapping[str, Kind] = MappingProxyType(
     {
         **dict.fromkeys(("trufflehog", "ggshield", "talisman"), Kind.SECRET),
         **dict.fromkeys(("tfsec", "defsec", "kics", "terrascan", "kube-linter"), Kind.MISCONFIGURATION),
         "osv-scanner": Kind.DEPENDENCY,  # a project's lock files
+        # Its rule ids are Snyk's advisories (`SNYK-JS-BL-608877`, `npm:hoek:20180212`); by the whole
+        # name: "Snyk Container" and "Snyk IaC" share the first word, and Snyk Code is "SnykCode".
+        "snyk open source": Kind.DEPENDENCY,
     }
 )
 # An advisory's id starting the rule id (Grype writes "CVE-2021-3711-openssl"): the rule is a vulnerability.
 _ADVISORY = re.compile(r"CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|PYSEC-\d{4}-\d+", re.IGNORECASE)
+
+
+# CVE ids in parentheses starting a rule's fullDescription, where Snyk names those of its own
+# advisory: "(CVE-2020-8244) bl@1.1.2".
+_DESCRIBED = re.compile(r"\A\((CVE-\d{4}-\d{4,}(?:\s*,\s*CVE-\d{4}-\d{4,})*)\)\s", re.IGNORECASE)
+
+
+def described_advisories(rule: dict[str, Any]) -> tuple[str, ...]:
+    """The CVE ids a rule's fullDescription starts with, in parentheses (Snyk's advisories)."""
+    found = _DESCRIBED.match(_text(rule.get("fullDescription")))
+    return tuple(dict.fromkeys(i.strip().upper() for i in found[1].split(","))) if found else ()
 
 
 def advisory_of(rule_id: str) -> tuple[str, ...]:
