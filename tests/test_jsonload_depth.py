@@ -1,4 +1,5 @@
-"""The depth pre-scan of `jsonload`: brackets inside strings never count, however the text is written."""
+"""The depth pre-scan of `jsonload`: brackets inside strings never count, however the text is written;
+and how its errors read."""
 
 from __future__ import annotations
 
@@ -64,3 +65,19 @@ def test_a_report_starting_later_in_the_text_is_checked_from_its_start() -> None
     assert value == {"runs": [[{"a": "[[[["}]]}
     with pytest.raises(jsonload.JsonProblem, match="nested deeper than 3 levels at line 2 column 12"):
         jsonload.parse(text, start, max_depth=3)
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        ('[{"message": "', "Unterminated string starting at line 1 column 14"),  # not "at at line"
+        ('["a\tb"]', "Invalid control character at line 1 column 4"),
+        ("[1,", "Expecting value at line 1 column 4"),
+    ],
+)
+def test_the_error_detail_names_the_place_once(text: str, detail: str) -> None:
+    """A truncated hadolint report read "Unterminated string starting at at line 16": Python's message
+    already ends in "at"."""
+    with pytest.raises(jsonload.JsonProblem) as problem:
+        jsonload.parse(text)
+    assert problem.value.detail == detail

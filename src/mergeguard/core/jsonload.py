@@ -42,7 +42,8 @@ class JsonProblem(ValueError):
         if not self.where:
             return self.problem
         line, column = self.where.split(":")
-        return f"{self.problem} at line {line} column {column}"
+        # Some of Python's messages end in "at" already ("Unterminated string starting at").
+        return f"{self.problem.removesuffix(' at')} at line {line} column {column}"
 
     def line(self, source: str) -> str:
         """The one-line error: "SOURCE:LINE:COL: not readable JSON: PROBLEM"."""
