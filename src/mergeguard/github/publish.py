@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 from mergeguard.core.policy import Assessed, FindingStatus, Verdict
@@ -15,6 +16,11 @@ from mergeguard.scan.pipeline import ScanResult
 
 ClientFactory = Callable[[ActionContext], GitHubClient]
 _ANNOTATED = (FindingStatus.NEW, FindingStatus.EXPIRED)
+# Code scanning refuses a log without runs (422, "1 item required"): every scanner failed or was skipped.
+NO_RUN = (
+    "upload-sarif skipped: the SARIF has no run to upload (every scanner failed or was skipped); "
+    "code scanning keeps its previous analysis"
+)
 
 
 def make_client(ctx: ActionContext) -> GitHubClient:
@@ -29,7 +35,7 @@ def publish(
     Each part (comment, SARIF upload, check run) is attempted on its own: one that fails leaves a notice
     and the next is still tried.
     """
-    tasks, notes = _plan(ctx, result)
+    tasks, notes = _plan(ctx, result, sarif_text)
     if not tasks:
         return notes
     if not ctx.inputs.github_token:
@@ -50,7 +56,7 @@ def publish(
 Task = Callable[[GitHubClient, ActionContext, ScanResult, str, str], list[str]]
 
 
-def _plan(ctx: ActionContext, result: ScanResult) -> tuple[list[Task], list[str]]:
+def _plan(ctx: ActionContext, result: ScanResult, sarif_text: str) -> tuple[list[Task], list[str]]:
     """What to send to GitHub for these inputs and this event, and notes on what is left out and why."""
     tasks: list[Task] = []
     notes: list[str] = []
@@ -61,6 +67,8 @@ def _plan(ctx: ActionContext, result: ScanResult) -> tuple[list[Task], list[str]
             "upload-sarif skipped: this scan covered only the changed files, and code scanning would mark "
             "every alert in the other files fixed; upload from a full scan (push, schedule)"
         )
+    elif ctx.inputs.upload_sarif and not json.loads(sarif_text).get("runs"):  # mergeguard's own SARIF
+        notes.append(NO_RUN)
     elif ctx.inputs.upload_sarif:
         tasks.append(_upload)
     if ctx.inputs.check_name:
