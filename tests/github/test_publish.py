@@ -13,7 +13,7 @@ from mergeguard.core.outcome import ScanOutcome, Status
 from mergeguard.github import GitHubClient
 from mergeguard.github.context import ActionContext, from_env
 from mergeguard.github.publish import publish
-from mergeguard.report.sarif import build_sarif
+from mergeguard.report.sarif import build_sarif, dumps_sarif
 from tests.github.conftest import REPOSITORY, SHA, TOKEN
 from tests.report.test_sarif import ok, scan_result
 
@@ -51,7 +51,7 @@ def sent(
     ctx: ActionContext, outcomes: list[ScanOutcome], make_client: Callable[[str], GitHubClient]
 ) -> list[str]:
     result = scan_result([], outcomes)
-    return publish(ctx, result, json.dumps(build_sarif(result)), "", lambda c: make_client(c.api_url))
+    return publish(ctx, result, dumps_sarif(build_sarif(result)), "", lambda c: make_client(c.api_url))
 
 
 def test_a_sarif_log_without_runs_is_not_uploaded(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 
 from mergeguard.core.policy import Assessed, FindingStatus, Verdict
@@ -10,7 +9,7 @@ from mergeguard.github import GitHubClient, GitHubError, WriteDenied
 from mergeguard.github.context import ActionContext
 from mergeguard.github.modes import Scope
 from mergeguard.github.outcomes import Annotation, Conclusion, UploadStatus
-from mergeguard.report import markdown
+from mergeguard.report import markdown, sarif_json
 from mergeguard.report.levels import level_of
 from mergeguard.scan.pipeline import ScanResult
 
@@ -67,7 +66,7 @@ def _plan(ctx: ActionContext, result: ScanResult, sarif_text: str) -> tuple[list
             "upload-sarif skipped: this scan covered only the changed files, and code scanning would mark "
             "every alert in the other files fixed; upload from a full scan (push, schedule)"
         )
-    elif ctx.inputs.upload_sarif and not json.loads(sarif_text).get("runs"):  # mergeguard's own SARIF
+    elif ctx.inputs.upload_sarif and not sarif_json.has_runs(sarif_text):
         notes.append(NO_RUN)
     elif ctx.inputs.upload_sarif:
         tasks.append(_upload)

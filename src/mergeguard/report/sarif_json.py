@@ -25,6 +25,12 @@ def sarif_bytes(doc: dict[str, Any]) -> bytes:
     return encode_shown(doc, indent=False, newline=True)[1]
 
 
+def has_runs(text: str) -> bool:
+    """Whether mergeguard's SARIF text (`dumps_sarif`: compact, every string escaped) has a run; read
+    without parsing tens of MB. Its only `"runs"` key is the log's: a quote inside a string is `\\"`."""
+    return '"runs":[]' not in text
+
+
 def gzipped_size(doc: dict[str, Any]) -> int:
     """Bytes of the written document gzipped as an uploader would (zlib's default level)."""
     return len(gzip.compress(dumps_compact(doc).encode("ascii") + b"\n", compresslevel=6, mtime=0))
