@@ -9,7 +9,9 @@ from mergeguard.core.errors import ParseError
 from mergeguard.core.filekinds import FileKind
 from mergeguard.core.jsonfields import Fail, maybe, need
 from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.sources import SourceLines
 from mergeguard.scanners.base import Command, Target, ToolOutput, load_json, relative_path
+from mergeguard.scanners.detect_secrets import blocks
 
 _T = TypeVar("_T")
 TOOL = "detect-secrets"
@@ -86,7 +88,8 @@ class DetectSecretsScanner:
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         accepted = read_baseline(target)
-        return [f for f in parse_report(output.report, target) if identity(f) not in accepted]
+        found = [f for f in parse_report(output.report, target) if identity(f) not in accepted]
+        return blocks.placed(found, SourceLines(target.root))  # the view's files, as the tool read them
 
 
 def parse_report(text: str, target: Target, *, drop_audited: bool = False) -> list[Finding]:
@@ -154,7 +157,7 @@ def identity(finding: Finding) -> Identity:
 
 
 def read_baseline(target: Target) -> frozenset[Identity]:
-    """The secrets `.secrets.baseline` in the scanned directory accepts: parse's one, isolated read.
+    """The secrets `.secrets.baseline` in the scanned directory accepts: read in parse, isolated.
 
     The runner hands parse only the tool's output, and `scan --baseline` would rewrite the user's
     file, so the baseline is read here; everything past the read is `accepted_in_baseline`.
