@@ -14,7 +14,7 @@ import pytest
 from mergeguard.cli import main as cli
 from mergeguard.scanners.commands import find_executable
 from tests.gitutil import GitTree, pr
-from tests.test_changes import RUN_DOCKERFILE  # the moved-and-re-indented sample, one copy
+from tests.test_changes import CONFIGMAP, FLOW_DEPLOYMENT, RUN_DOCKERFILE, redumped  # one copy each
 
 pytestmark = pytest.mark.scanner
 
@@ -232,6 +232,25 @@ def test_a_renamed_file_is_compared_with_its_old_copy(tmp_path: Path) -> None:
     )
     code, findings = scan(tree)
     assert statuses(findings, "DS-0002") == ["new"] and code == 1
+
+
+def test_a_manifest_moved_and_re_dumped_is_compared_with_its_old_copy(tmp_path: Path) -> None:
+    """`git mv` and `yq` in one change (quotes dropped, 2 -> 4 spaces): the ConfigMap's password was
+    there before, pre-existing. The same to a Deployment made privileged: that is new, and every
+    finding is what the same change made in place gives (the trial's reproduction, r3)."""
+    moved = {"k8s/app-cm.yml": None, "deploy/app-cm.yml": redumped(CONFIGMAP)}
+    code, findings = scan(pr(tmp_path, {"k8s/app-cm.yml": CONFIGMAP}, moved), scanners="trivy-config,checkov")
+    assert statuses(findings, "KSV-0109") == ["pre-existing"] and code == 0
+    privileged = redumped(FLOW_DEPLOYMENT.replace("image:", "securityContext: {privileged: true}, image:"))
+    judged = {}
+    moved_or_not = {"k8s/web.yaml": {"deploy.yaml": None, "k8s/web.yaml": privileged}, "deploy.yaml": {}}
+    for name, change in moved_or_not.items():
+        tree = pr(tmp_path / name, {"deploy.yaml": FLOW_DEPLOYMENT}, change or {"deploy.yaml": privileged})
+        code, findings = scan(tree, scanners="trivy-config,checkov")
+        judged[name] = (code, sorted((f["rule_id"], f["status"]) for f in findings))
+    assert judged["k8s/web.yaml"] == judged["deploy.yaml"]  # moved, as in place
+    assert ("KSV-0017", "new") in judged["deploy.yaml"][1] and judged["deploy.yaml"][0] == 1
+    assert ("KSV-0118", "pre-existing") in judged["deploy.yaml"][1]
 
 
 def test_a_link_is_compared_with_its_targets_base_copy(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mergeguard.cli import main as cli
 from mergeguard.core import basekinds, changes, gitrepo, links
@@ -635,4 +636,72 @@ def test_only_a_file_of_the_same_kinds_and_mostly_the_same_lines_is_paired(tree:
         "compose.yaml": ("docker-compose.yml", False),
         "notes/stack.txt": (None, True),
         "renamed.py": ("old name.py", False),
+    }
+
+
+CONFIGMAP = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-cm
+  namespace: django-app
+data:
+  DB_HOST: "postgres-service"
+  DB_PASSWORD: "sampleuser123"
+  DB_PORT: "5432"
+  STATIC_ROOT: "/data/static"
+"""
+FLOW_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: prod}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: "nginx:1.25.3"}
+"""
+
+
+class _Indented(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def redumped(text: str) -> str:
+    """`text` loaded and dumped again as `yq` or a formatter writes it: block style, 4 spaces, quotes
+    only where a string needs them (`'5432'`)."""
+    return yaml.dump(yaml.safe_load(text), Dumper=_Indented, indent=4, sort_keys=False)
+
+
+def test_a_file_moved_and_re_dumped_is_a_rename_by_what_yaml_reads(tree: GitTree) -> None:
+    """A ConfigMap moved and re-dumped (quotes dropped, 2 -> 4 spaces), a flow-style Deployment moved,
+    re-dumped in block style and made privileged, a JSON manifest moved and written on one line:
+    few lines alike, git and the line measure pair none. Each is its old file moved, by what PyYAML
+    reads in both; a YAML file and a JSON one of the same documents are not paired."""
+    other = CONFIGMAP.replace("app-cm", "worker-cm")
+    texts = {"k8s/app-cm.yml": CONFIGMAP, "deploy.yaml": FLOW_DEPLOYMENT, "cm.json": "", "other.yaml": other}
+    texts["cm.json"] = json.dumps(yaml.safe_load(CONFIGMAP), indent=2) + "\n"
+    for name, text in texts.items():
+        tree.write(name, text)
+    tree.commit("kept")
+    tree.git("branch", "-f", "base")
+    tree.git("rm", "-q", *texts)
+    privileged = FLOW_DEPLOYMENT.replace("image:", "securityContext: {privileged: true}, image:")
+    moved = {
+        "deploy/app-cm.yml": redumped(CONFIGMAP),
+        "k8s/web.yaml": redumped(privileged),
+        "deploy/cm.json": json.dumps(yaml.safe_load(CONFIGMAP)) + "\n",
+        "other.json": json.dumps(yaml.safe_load(other)) + "\n",
+    }
+    for name, text in moved.items():
+        tree.write(name, text)
+    tree.commit("move and re-dump")
+    assert set(gitrepo.added_files(gitrepo.Repo(tree.root, ""), "base")) == set(moved)  # git's view
+    found = {f.path: (f.origin, f.added) for f in changes.collect(tree.root, "base", []).files}
+    assert found == {
+        "deploy/app-cm.yml": ("k8s/app-cm.yml", False),
+        "k8s/web.yaml": ("deploy.yaml", False),
+        "deploy/cm.json": ("cm.json", False),
+        "other.json": (None, True),
     }

@@ -49,3 +49,31 @@ def test_text_yaml_does_not_read_has_no_reading(text: str) -> None:
 def test_lines_whose_end_lies_inside_a_scalar(text: str, inside: set[int]) -> None:
     reading = yamlcompare.read(text)
     assert reading is not None and reading.inside == inside
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ('a: "x"\nb: [1, {c: d}]\n', "a: x\nb:\n    - 1\n    - c: d  # e\n", True),  # style aside
+        ("a: &x {b: 1}\nc: *x\n", "a: &id001 {b: 1}\nc: *id001\n", True),  # anchors by order, not name
+        ('a: "5432"\n', "a: 5432\n", False),  # a string and an integer
+        ("a: 1\n", "a: 1.0\n", False),  # values as written, nothing constructed
+        ("a: &x {b: 1}\nc: *x\n", "a: {b: 1}\nc: {b: 1}\n", False),  # an alias stays one
+        ("a: [b, c]\n", "a: [c, b]\n", False),  # items in their order
+        ("a: 1\n---\nb: 2\n", "a: 1\nb: 2\n", False),  # every document
+        (
+            '{"a": {"b": [1, "x"]}}',
+            '{\n    "a": {\n        "b": [\n            1,\n            "x"\n        ]\n    }\n}\n',
+            True,
+        ),
+    ],
+)
+def test_entries_are_what_yaml_reads_however_written(first: str, second: str, same: bool) -> None:
+    one, other = yamlcompare.entries(first), yamlcompare.entries(second)
+    assert one is not None and other is not None
+    assert (one == other) is same
+
+
+def test_entries_of_a_file_yaml_does_not_read_are_none() -> None:
+    assert yamlcompare.entries("a: {{ if }}\n  b: 1\n") is None
+    assert yamlcompare.entries("a: !Ref b\nc: !!python/object:os.system x\n") is not None  # no tag run

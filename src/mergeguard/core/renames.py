@@ -7,10 +7,14 @@ no change (`core.gitdiff`); this pairs what git left unpaired by the same measur
 same kinds whose lines, white space aside, are at least half alike (git's default threshold, weighed
 by bytes as git weighs them). Such a file is then a renamed one: compared with its old copy, its
 touched lines those `git diff --ignore-space-change` shows, so a problem it adds is still new.
+A YAML (or JSON) file moved and re-dumped (`yq`, prettier: quotes dropped, flow made block) shares
+few lines with its old copy; two such files left unpaired are paired by the same measure over what
+PyYAML reads in them instead, each node a line (`core.yamlcompare.entries`: events, nothing built).
 
 A change may add and delete thousands of files: files over `_MAX_BYTES` are left as git left them
 (added), only files of the same kinds and sizes within `_SIZE_RATIO` of each other are compared, and
-at most `_MAX_TRIED` such pairs, reading at most `_MAX_READ` bytes, are compared at all.
+at most `_MAX_TRIED` such pairs, reading at most `_MAX_READ` bytes, are compared at all; of those,
+files of at most `_MAX_PARSED` bytes in all are parsed as YAML.
 """
 
 from __future__ import annotations
@@ -19,15 +23,18 @@ import bisect
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
-from mergeguard.core import gitdiff, gitrepo
+from mergeguard.core import gitdiff, gitrepo, yamlcompare
 from mergeguard.core.filekinds import FileKind, classify
 
 _MAX_BYTES = 1 << 20  # a bigger file stays added: every finding in it new, as git left it
 _MAX_TRIED = 1_000  # pairs compared, after the cheap filter (same kinds, similar size)
 _MAX_READ = 64 << 20  # bytes of the files in those pairs read from git
 _SIZE_RATIO = 3  # re-indenting changes a file's size less; past it, no half of it can be alike
+_MAX_PARSED = 16 << 20  # bytes of the files left unpaired parsed as YAML (about 5 s of PyYAML's events)
 _THRESHOLD = 0.5  # git's default (`-M50%`)
+_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}  # files paired by what they read as
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -67,12 +74,17 @@ def missed(repo: gitrepo.Repo, raw: gitrepo.RawDiff) -> dict[str, Move]:
         return {}
     tried = _candidates(added, deleted)
     texts = _texts(repo, {blob for pair in tried for blob in pair})
+    pairs = _best(tried, texts)
+    paired = {f for pair in pairs for f in pair}
+    left = [(new, old) for new, old in tried if not {new, old} & paired and _same_format(new, old)]
+    if left:
+        pairs += _best(left, _documents(repo, left, texts))
     return {
         new.path: Move(
             old.path,
             gitdiff.lines_between(repo, old.blob, new.blob, indentation=FileKind.PYTHON in texts[new].kinds),
         )
-        for new, old in _best(tried, texts)
+        for new, old in pairs
     }
 
 
@@ -137,6 +149,34 @@ def _text(path: str, data: bytes) -> _Text:
     return _Text(classify(path, data), lines, _weight(lines))
 
 
+def _same_format(new: _Blob, old: _Blob) -> bool:
+    """Both YAML or both JSON, by their names."""
+    formats = {_FORMATS.get(PurePosixPath(f.path).suffix.lower()) for f in (new, old)}
+    return len(formats) == 1 and None not in formats
+
+
+def _documents(
+    repo: gitrepo.Repo, tried: list[tuple[_Blob, _Blob]], texts: dict[_Blob, _Text]
+) -> dict[_Blob, _Text]:
+    """The files of `tried` (in path order, at most `_MAX_PARSED` bytes of them) with what PyYAML
+    reads in them as their lines (`yamlcompare.entries`); a file it cannot read is left out."""
+    files, total = [], 0
+    for file in sorted({f for pair in tried for f in pair}, key=lambda f: (f.path, f.blob)):
+        if total + file.size > _MAX_PARSED:
+            continue
+        files.append(file)
+        total += file.size
+    read = {}
+    for file, data in zip(files, gitrepo.read_blobs(repo, [f.blob for f in files]), strict=True):
+        try:
+            found = yamlcompare.entries(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+        if found is not None:
+            read[file] = _Text(texts[file].kinds, found, _weight(found))
+    return read
+
+
 def _weight(lines: Counter[bytes]) -> int:
     return sum((len(line) + 1) * count for line, count in lines.items())
 
@@ -145,6 +185,8 @@ def _best(tried: list[tuple[_Blob, _Blob]], texts: dict[_Blob, _Text]) -> list[t
     """The pairs at or above the threshold, each file in one: the most alike first, as git pairs."""
     scored = []
     for new, old in tried:
+        if new not in texts or old not in texts:
+            continue  # not read as YAML
         if (score := _similarity(texts[new], texts[old])) is not None:
             scored.append((-score, new.path, old.path, new, old))
     taken: set[_Blob] = set()
