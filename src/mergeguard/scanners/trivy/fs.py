@@ -12,7 +12,7 @@ from mergeguard.core.model import Finding
 from mergeguard.scanners import foreach
 from mergeguard.scanners.base import Command, Target, ToolOutput
 from mergeguard.scanners.tool import InlineIgnore
-from mergeguard.scanners.trivy import charts
+from mergeguard.scanners.trivy import charts, unreadable
 from mergeguard.scanners.trivy.report import parse_report
 
 # Trivy's own Dockerfile patterns miss a lower-case `dockerfile`, which mergeguard classifies as one.
@@ -80,10 +80,12 @@ class TrivyConfigScanner:
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
         """The report's findings (a subchart's under its real directory), one for each Helm chart
-        Trivy could not render (its log), and one for each template it does not expand (`foreach`)."""
+        Trivy could not render (its log), one for each template it does not expand (`foreach`), and
+        one for each Kubernetes manifest that is not YAML (`unreadable`)."""
         found = charts.placed(parse_report(output.report, self.name, target), target)
         unexpanded = foreach.findings(self.name, "Trivy", target)
-        return [*found, *charts.unrendered(output.stderr, self.name, target), *unexpanded]
+        unread = unreadable.findings(self.name, "Trivy", target)
+        return [*found, *charts.unrendered(output.stderr, self.name, target), *unexpanded, *unread]
 
 
 class TrivySecretScanner:
