@@ -29,6 +29,7 @@ TEMPLATE = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels: {{- toYa
             "apiVersion: v1\nkind: A\nx: &a {b: 1}\ny: *a\n---\napiVersion: v1\nz: !Ref q\n",
             None,
         ),
+        ("k8s/web.yaml", "apiVersion: v1\nkind: A\n".encode("utf-16"), None),  # UTF-16 with its BOM: YAML
         ("k8s/web.json", BROKEN, None),  # not YAML by name
         ("chart/templates/web.yaml", TEMPLATE, None),  # YAML once rendered (its chart has Chart.yaml)
         ("template.yaml", BROKEN + "Type: AWS::S3::Bucket\n", None),  # CloudFormation: Checkov lists it
