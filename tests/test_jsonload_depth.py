@@ -81,3 +81,16 @@ def test_the_error_detail_names_the_place_once(text: str, detail: str) -> None:
     with pytest.raises(jsonload.JsonProblem) as problem:
         jsonload.parse(text)
     assert problem.value.detail == detail
+
+
+@pytest.mark.parametrize("depth", [3, jsonload.MAX_DEPTH, jsonload.MAX_DEPTH + 1])
+def test_a_text_too_long_to_count_its_brackets_first_is_still_checked(depth: int) -> None:
+    """Past `_COUNTED` characters the pre-scan goes straight to the brackets: a few levels read, one
+    level too many is refused all the same."""
+    padding = json.dumps("x" * jsonload._COUNTED)  # one string longer than the quick count
+    text = "[" * depth + padding + "]" * depth
+    if depth <= jsonload.MAX_DEPTH:
+        assert _depth(jsonload.parse_whole(text)) == depth
+        return
+    with pytest.raises(jsonload.JsonProblem, match="nested deeper than"):
+        jsonload.parse_whole(text)

@@ -21,6 +21,7 @@ MAX_DEPTH = 128
 _NOT_BRACKET_OR_QUOTE = bytes(byte for byte in range(256) if byte not in b'[]{}"')
 _INNERMOST = re.compile(r"\[\]|\{\}")
 _ROUNDS = 16
+_COUNTED = 1 << 20  # a text this long may have its brackets counted first (a few: no depth to check)
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]', re.DOTALL)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # searched alone: its literal start is fast
 _RAW_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -138,8 +139,8 @@ def check_bounds(
     size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise JsonProblem(f"{size:,} bytes, more than the {max_bytes:,} read")
-    if text.count("[", start) + text.count("{", start) <= max_depth:
-        return
+    if len(text) - start <= _COUNTED and text.count("[", start) + text.count("{", start) <= max_depth:
+        return  # too few brackets to nest that deep (a big text has more: counting them costs a pass)
     if _depth_exceeds(_brackets(text[start:] if start else text), max_depth):
         raise JsonProblem(f"nested deeper than {max_depth} levels", _too_deep_at(text, start, max_depth))
 

@@ -30,6 +30,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from mergeguard.core.model import Finding, Kind, Package, Severity
@@ -41,6 +42,7 @@ from mergeguard.vulns.records import SKIPPED_RULE
 _RELEASE = re.compile(r"^(?:\d+:)?v?(\d+(?:\.\d+)*)")  # "1:2.3.4-1" -> "2.3.4"; "v1.2.3" -> "1.2.3"
 _LEVELS = sorted(Severity, reverse=True)
 _KINDS = (Kind.VULNERABILITY, Kind.DEPENDENCY)
+_SEVERITY = attrgetter("severity")
 
 
 class Origin(enum.StrEnum):
@@ -78,7 +80,7 @@ class FixEntry:
     @property
     def severity(self) -> Severity:
         """The most severe of the package's advisories."""
-        return max((a.severity for a in (*self.fixes, *self.unfixed)), default=Severity.UNKNOWN)
+        return max(map(_SEVERITY, self.fixes + self.unfixed), default=Severity.UNKNOWN)  # C: sort keys
 
 
 def summary(advisories: Iterable[PlannedAdvisory]) -> str:
