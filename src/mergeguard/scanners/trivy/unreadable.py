@@ -78,7 +78,7 @@ def _finding(path: str, tool: str, name: str, problem: str, root: Path) -> Findi
         severity=Severity.HIGH,
         title=f"File not checked by {name}",
         message=f"This Kubernetes manifest is not valid YAML: {problem}. {name} could not read it, so it"
-        " checked nothing in it (nor did Checkov): any misconfiguration in it went unseen",
+        " checked nothing in it (nor did the other IaC scanners): any misconfiguration in it went unseen",
         location=Location(path, 1, line_count(root / path) or 1),
         kind=Kind.MISCONFIGURATION,
         evidence="YAML",  # whole-file finding: identified by the parser that failed, not line 1
