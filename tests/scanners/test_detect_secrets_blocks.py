@@ -210,11 +210,64 @@ def test_a_block_past_the_bound_spans_from_the_value_to_the_block_end(
 @pytest.mark.parametrize(
     ("path", "text"),
     [
-        ("ci.yml", "run: echo ghp |\n  ghp\n"),  # a plain scalar ending in `|`
-        ("ci.yml", "run:\n  - ghp\n"),
-        ("ci.yml", "run: >x\n  ghp\n"),  # no block indicator
+        ("ci.yml", "run: echo ghp\nname: x\n"),  # no line below continues it
+        ("ci.yml", "- run: ghp\n  name: x\n"),  # the next key of the same item, not deeper
         ("ci.sh", "run: |\n  ghp\n"),  # not read as YAML: lines as they are
     ],
 )
-def test_a_finding_on_no_block_header_stays(tmp_path: Path, path: str, text: str) -> None:
+def test_a_finding_no_line_continues_stays(tmp_path: Path, path: str, text: str) -> None:
     assert spans(tmp_path, text, finding(1, "ghp", path)) == [(1, 1)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "env:\n  NOTE: upload notes\n    curl ghp to the host\nname: x\n",  # a plain scalar continued
+        'env:\n  NOTE: "upload notes\n    curl ghp to the host"\nname: x\n',  # a quoted one
+        "env:\n  NOTE: upload ghp |\n    curl ghp to the host\nname: x\n",  # ending in `|`: plain too
+    ],
+)
+def test_a_value_continued_on_the_lines_below_its_key_is_placed_there(tmp_path: Path, text: str) -> None:
+    """detect-secrets numbers a value by its key's line however many lines it runs on."""
+    (where,) = spans(tmp_path, text, finding(2, "curl"))
+    assert where == (3, 3)
+    assert spans(tmp_path, text, finding(2, "ghp")) == [(2, 3) if "upload ghp" in text else (3, 3)]
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "reported", "git"),
+    [
+        # PyYAML ends lines at U+2028, NEL and a lone CR too: the secret's line 5 for it is git's 4;
+        # 5 as newlines alone count (the transformer not used) is git's 5: both lines.
+        ("ci.yml", "name: ci # x\u2028y\nrun: |\n  true\n  curl ghp\nname: z\n", 5, (4, 5)),
+        ("ci.yml", "name: ci # x\x85y\nrun: |\n  true\n  curl ghp\nname: z\n", 5, (4, 5)),
+        ("ci.yml", "name: ci # x\ry\nrun: |\n  true\n  curl ghp\nname: z\n", 5, (4, 4)),  # the same
+        # Reported on the key (PyYAML's 3: git's 2), placed in its block; and git's 3.
+        ("ci.yml", "name: ci # x\u2028y\nrun: |\n  true\n  curl ghp\nname: z\n", 3, (3, 4)),
+        # Universal newlines: a lone CR ends a line of any other file; U+2028 does not.
+        ("deploy.sh", "echo one\r\necho x\ry\ncurl ghp\n", 4, (3, 3)),
+        ("deploy.sh", "echo x\u2028y\ncurl ghp\n", 2, (2, 2)),
+    ],
+)
+def test_a_line_detect_secrets_numbers_is_git_s_line(
+    tmp_path: Path, path: str, text: str, reported: int, git: tuple[int, int]
+) -> None:
+    """One line break only detect-secrets sees, written above a secret, put its finding on an
+    untouched line (pre-existing) in PR mode."""
+    assert spans(tmp_path, text, finding(reported, "ghp", path)) == [git]
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize("mark", ["\u2028", "\x85", "\r"])
+def test_a_line_break_only_detect_secrets_sees_does_not_make_a_new_secret_pre_existing(
+    tmp_path: Path, mark: str
+) -> None:
+    """The red team's bypass: `# x<U+2028>` written above a block made detect-secrets number the new
+    URL's line one lower, onto an unchanged line of the block."""
+    base = workflow("pytest", "echo done")
+    head = base.replace("name: ci\n", f"name: ci # x{mark}\n").replace("echo done", f"psql {PROD_URL}")
+    tree = pr(tmp_path, {WORKFLOW: base}, {WORKFLOW: head})
+    code, findings = scan(tree, "--base", "base")
+    assert [f[2:] for f in placed(findings)] == [("new", "high", True)], placed(findings)
+    assert 12 in range(findings[0]["start_line"], findings[0]["end_line"] + 1)
+    assert code == 1

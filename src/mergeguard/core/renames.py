@@ -32,7 +32,7 @@ _MAX_BYTES = 1 << 20  # a bigger file stays added: every finding in it new, as g
 _MAX_TRIED = 1_000  # pairs compared, after the cheap filter (same kinds, similar size)
 _MAX_READ = 64 << 20  # bytes of the files in those pairs read from git
 _SIZE_RATIO = 3  # re-indenting changes a file's size less; past it, no half of it can be alike
-_MAX_PARSED = 16 << 20  # bytes of the files left unpaired parsed as YAML (about 5 s of PyYAML's events)
+_MAX_PARSED = 1 << 20  # bytes of the files left unpaired parsed as YAML (dense flow YAML: 3 s per MiB)
 _THRESHOLD = 0.5  # git's default (`-M50%`)
 _FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}  # files paired by what they read as
 _BOM = b"\xef\xbb\xbf"
@@ -201,7 +201,7 @@ def _best(tried: list[tuple[_Blob, _Blob]], texts: dict[_Blob, _Text]) -> list[t
 def _similarity(new: _Text, old: _Text) -> float | None:
     """How alike two files' plain lines are, by weight (None below the threshold, or when their kinds
     differ: a YAML file that is a manifest is not a note that is not)."""
-    if new.kinds != old.kinds:
-        return None
+    if new.kinds != old.kinds or min(new.weight, old.weight) < _THRESHOLD * max(new.weight, old.weight):
+        return None  # what they share weighs at most the lighter: below the threshold without counting
     score = _weight(new.lines & old.lines) / max(new.weight, old.weight)
     return score if score >= _THRESHOLD else None

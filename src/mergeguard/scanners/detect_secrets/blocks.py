@@ -10,6 +10,13 @@ from the first such line to the last when several have one (detect-secrets repor
 however often the block holds it, and `ghp` is the value of every GitHub token: an old line naming
 it must not take a new token's place). When no line has one (a keyword's value runs on to the
 block's end), the finding spans the key and the whole block, so a change anywhere in it is new.
+The same holds for a plain or quoted value continued on the lines below its key, indented deeper.
+
+Before that, a line number is made git's: detect-secrets reads a file with Python's universal
+newlines (a lone `\r` ends a line) and numbers a YAML file's values as PyYAML does (`\x85`, U+2028
+and U+2029 end lines too), while git, the diff and mergeguard count `\n` only. One such character
+written above a secret moved its finding onto an untouched line: pre-existing. A YAML file is
+numbered both ways (the transformer is not used on a file it cannot read), the finding spanning both.
 """
 
 from __future__ import annotations
@@ -24,9 +31,11 @@ from mergeguard.core.model import Finding
 from mergeguard.core.sources import SourceLines
 
 YAML_SUFFIXES = (".yaml", ".yml", ".eyaml")  # its `util/filetype.py`, case as written
-# `key: |`, `- run: >-`, `"k": &a !!str |2+  # note`: a block scalar's header ending its line.
-_BLOCK_KEY = re.compile(r":[ \t]+(?:[&!]\S*[ \t]+)*[|>](?:[1-9][+-]?|[+-][1-9]?)?(?:[ \t]+#.*)?[ \t]*$")
 _KEY_COLUMN = re.compile(r" *(?:- +)*")  # where the key starts: past indentation and sequence dashes
+# What ends a line inside one of git's, for detect-secrets: a lone CR (a CR before `\n` is dropped
+# with it by `SourceLines`); in a YAML file's values (PyYAML's reader), NEL, U+2028 and U+2029 too.
+_TEXT_BREAKS = re.compile("\r")
+_YAML_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 # Bounds for a hostile file, on one run: the lines looked at for where blocks end (a file's lines
 # nested ever deeper, each a block's key, would each be looked at again under every key), and the
 # characters of block lines read for hashes, of each line only the first MAX_LINE_CHARS (a million
@@ -66,7 +75,8 @@ class _Block:
 
 
 def placed(findings: Sequence[Finding], sources: SourceLines) -> list[Finding]:
-    """The findings, each one reported on a YAML block scalar's key moved into its block."""
+    """The findings at git's line numbers, each one reported on the key of a YAML value that lines
+    below continue moved into them."""
     return list(map(_Placer(sources).placed, findings))
 
 
@@ -77,30 +87,52 @@ class _Placer:
         self._sources = sources
         self._blocks: dict[tuple[str, int], _Block | None] = {}
         self._indents: dict[str, list[int | None]] = {}
+        self._numbers: dict[str, tuple[list[int] | None, list[int] | None]] = {}  # `_numbering`s
         self._lines_left = MAX_LINES_SEEN
         self._chars_left = MAX_CHARS_HASHED
 
     def placed(self, finding: Finding) -> Finding:
         loc = finding.location
-        if not loc.path.endswith(YAML_SUFFIXES) or finding.evidence is None:
+        yaml = loc.path.endswith(YAML_SUFFIXES)
+        number, other = self._git_line(loc.path, loc.start_line, yaml)
+        start, end = number, max(number, loc.end_line - loc.start_line + number)
+        if yaml:
+            key = (loc.path, number)
+            if key not in self._blocks:
+                self._blocks[key] = self._block(loc.path, number)
+            if (block := self._blocks[key]) is not None:
+                start, end = block.holding.get(finding.evidence, (number, block.end))
+        if other != number:  # numbered as PyYAML does, or by newlines alone: both lines
+            start, end = min(start, other), max(end, other)
+        if (start, end) == (loc.start_line, loc.end_line):
             return finding
-        key = (loc.path, loc.start_line)
-        if key not in self._blocks:
-            self._blocks[key] = self._block(loc.path, loc.start_line)
-        if (block := self._blocks[key]) is None:
-            return finding
-        start, end = block.holding.get(finding.evidence, (loc.start_line, block.end))
         return replace(finding, location=replace(loc, start_line=start, end_line=end))
 
+    def _git_line(self, path: str, number: int, yaml: bool) -> tuple[int, int]:
+        """Line `number` as detect-secrets counts it in `path`, as git counts it; and as it would be
+        counted by universal newlines alone (a YAML file the transformer did not read), else the same."""
+        if path not in self._numbers:
+            lines = self._sources.lines(path)
+            self._numbers[path] = (_numbering(lines, _TEXT_BREAKS), _numbering(lines, _YAML_BREAKS))
+        text, values = self._numbers[path]
+        plain = text[number - 1] if text is not None and 0 < number <= len(text) else number
+        if not yaml:
+            return plain, plain
+        return (values[number - 1] if values is not None and 0 < number <= len(values) else number), plain
+
     def _block(self, path: str, number: int) -> _Block | None:
-        """The block scalar whose header ends line `number` (1-based); None when that line opens none."""
+        """The value that line `number` (1-based) starts and the lines below it indented deeper than
+        its key continue (a block scalar, a plain or quoted one over several lines); None when no
+        line continues it."""
         lines = self._sources.lines(path)
-        header = lines[number - 1] if 0 < number <= len(lines) else ""
-        if not _BLOCK_KEY.search(header):
+        if not 0 < number <= len(lines):
             return None
+        header = lines[number - 1]
         end = self._last_line(path, number, indent.end() if (indent := _KEY_COLUMN.match(header)) else 0)
         if end is None:  # not looked at to its end: taken to run to the file's
             return _Block(len(lines), {})
+        if end == number:
+            return None
         holding: dict[str, tuple[int, int]] = {}
         for at in range(number, end + 1):
             text = lines[at - 1][:MAX_LINE_CHARS]
@@ -126,6 +158,15 @@ class _Placer:
                     break
                 end = below + 1
         return end
+
+
+def _numbering(lines: list[str], breaks: re.Pattern[str]) -> list[int] | None:
+    """For each line as a reader ending lines at `breaks` too counts it, the line it is in (1-based)
+    as git counts them; None when no line holds one (the same numbers)."""
+    inner = [len(breaks.findall(line)) for line in lines]
+    if not any(inner):
+        return None
+    return [number for number, extra in enumerate(inner, 1) for _ in range(extra + 1)]
 
 
 def _indent(line: str) -> int | None:

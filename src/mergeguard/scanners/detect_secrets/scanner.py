@@ -133,7 +133,8 @@ class DetectSecretsReport:
     name: ClassVar[str] = TOOL
 
     def parse(self, output: ToolOutput, target: Target) -> list[Finding]:
-        return parse_report(output.report, target, drop_audited=True)
+        found = parse_report(output.report, target, drop_audited=True)
+        return blocks.placed(found, SourceLines(target.root))  # where the files are at hand (--root)
 
 
 def _finding(entry: dict[str, Any], path: str, where: str) -> Finding:
