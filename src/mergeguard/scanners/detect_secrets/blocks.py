@@ -178,7 +178,10 @@ def _digests(line: str) -> set[str]:
     """sha1 of each value on `line` a plugin could have reported, as detect-secrets hashes it; the
     line is read as written and as the transformer writes it (a `"` in a value escaped)."""
     texts = (line, line.replace('"', '\\"')) if '"' in line else (line,)
-    return {hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest() for value in _values(texts)}  # noqa: S324
+    return {
+        hashlib.sha1(value.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+        for value in _values(texts)
+    }
 
 
 def _values(texts: Iterable[str]) -> set[str]:
