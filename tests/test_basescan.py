@@ -19,19 +19,11 @@ from tests.test_changes import CONFIGMAP, FLOW_DEPLOYMENT, RUN_DOCKERFILE, redum
 pytestmark = pytest.mark.scanner
 
 DOCKERFILE = 'FROM ubuntu:22.04\nRUN useradd -m app\nUSER app\nCMD ["bash"]\n'
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: prod}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.25.3
-        securityContext: {privileged: true}
-"""
+# FLOW_DEPLOYMENT's container written in block style, privileged.
+DEPLOYMENT = FLOW_DEPLOYMENT.replace(
+    '- {name: web, image: "nginx:1.25.3"}\n',
+    "- name: web\n        image: nginx:1.25.3\n        securityContext: {privileged: true}\n",
+)
 
 
 @pytest.fixture(autouse=True)

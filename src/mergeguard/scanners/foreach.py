@@ -18,11 +18,10 @@ import yaml
 from mergeguard.core import yamlsafe
 from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.errors import FileError
-from mergeguard.core.linecount import line_count
-from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.model import Finding
 from mergeguard.scanners.base import Target
+from mergeguard.scanners.skipped import skipped_file
 
-RULE = "skipped-file"
 _ENDINGS = (".yml", ".yaml", ".json", ".template")  # what the tools read as CloudFormation
 _MAX_BYTES = 1 << 20
 
@@ -68,15 +67,9 @@ def _items(node: yaml.Node | None) -> dict[str, yaml.Node]:
 
 
 def _finding(path: str, tool: str, name: str, root: Path) -> Finding:
-    return Finding(
-        tool=tool,
-        rule_id=RULE,
-        severity=Severity.HIGH,
-        title=f"File not checked by {name}",
-        message=f"{name} does not expand Fn::ForEach (AWS::LanguageExtensions), so none of the resources"
+    message = (
+        f"{name} does not expand Fn::ForEach (AWS::LanguageExtensions), so none of the resources"
         " this template writes with it was checked: any misconfiguration in them went unseen (write"
-        " them out, or accept this finding in the baseline with a reason)",
-        location=Location(path, 1, line_count(root / path) or 1),
-        kind=Kind.MISCONFIGURATION,
-        evidence="Fn::ForEach",  # whole-file finding: one per file and tool, whatever its lines
+        " them out, or accept this finding in the baseline with a reason)"
     )
+    return skipped_file(tool, name, path, root, message=message, evidence="Fn::ForEach")  # one per file, tool

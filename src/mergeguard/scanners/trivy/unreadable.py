@@ -20,12 +20,11 @@ import yaml
 from mergeguard.core import yamlsafe
 from mergeguard.core.basepolicy import read_regular
 from mergeguard.core.filekinds import FileKind, classify
-from mergeguard.core.linecount import line_count
-from mergeguard.core.model import Finding, Kind, Location, Severity
+from mergeguard.core.model import Finding
 from mergeguard.core.units import chart_dirs
 from mergeguard.scanners.base import Target
+from mergeguard.scanners.skipped import skipped_file
 
-RULE = "skipped-file"
 _ENDINGS = (".yaml", ".yml")
 _KUBERNETES = re.compile(rb"apiVersion['\"]?\s*:")
 _CLOUDFORMATION = re.compile(rb"AWSTemplateFormatVersion|AWS::")  # left to `checkov.unparsed`
@@ -72,14 +71,8 @@ def _reason(exc: yaml.YAMLError) -> str:
 
 
 def _finding(path: str, tool: str, name: str, problem: str, root: Path) -> Finding:
-    return Finding(
-        tool=tool,
-        rule_id=RULE,
-        severity=Severity.HIGH,
-        title=f"File not checked by {name}",
-        message=f"This Kubernetes manifest is not valid YAML: {problem}. {name} could not read it, so it"
-        " checked nothing in it (nor did the other IaC scanners): any misconfiguration in it went unseen",
-        location=Location(path, 1, line_count(root / path) or 1),
-        kind=Kind.MISCONFIGURATION,
-        evidence="YAML",  # whole-file finding: identified by the parser that failed, not line 1
+    message = (
+        f"This Kubernetes manifest is not valid YAML: {problem}. {name} could not read it, so it"
+        " checked nothing in it (nor did the other IaC scanners): any misconfiguration in it went unseen"
     )
+    return skipped_file(tool, name, path, root, message=message, evidence="YAML")  # the parser that failed
