@@ -705,3 +705,20 @@ def test_a_file_moved_and_re_dumped_is_a_rename_by_what_yaml_reads(tree: GitTree
         "deploy/cm.json": ("cm.json", False),
         "other.json": (None, True),
     }
+
+
+def test_a_file_written_back_where_it_was_is_paired_with_its_own_old_copy(tree: GitTree) -> None:
+    """The red team's swap: a privileged `dev/web.yaml` and a plain `prod/web.yaml` deleted and written
+    back as `.yml`, re-dumped, their contents swapped. By likeness alone prod's new privileged file
+    paired with dev's old one, its problems pre-existing; each is its own old copy, changed."""
+    privileged = FLOW_DEPLOYMENT.replace("image:", "securityContext: {privileged: true}, image:")
+    tree.write("dev/web.yaml", privileged)
+    tree.write("prod/web.yaml", FLOW_DEPLOYMENT)
+    tree.commit("kept")
+    tree.git("branch", "-f", "base")
+    tree.git("rm", "-q", "dev/web.yaml", "prod/web.yaml")
+    tree.write("dev/web.yml", redumped(FLOW_DEPLOYMENT))
+    tree.write("prod/web.yml", redumped(privileged))
+    tree.commit("swap")
+    found = {f.path: (f.origin, f.added) for f in changes.collect(tree.root, "base", []).files}
+    assert found == {"dev/web.yml": ("dev/web.yaml", False), "prod/web.yml": ("prod/web.yaml", False)}

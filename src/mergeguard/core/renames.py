@@ -182,20 +182,28 @@ def _weight(lines: Counter[bytes]) -> int:
 
 
 def _best(tried: list[tuple[_Blob, _Blob]], texts: dict[_Blob, _Text]) -> list[tuple[_Blob, _Blob]]:
-    """The pairs at or above the threshold, each file in one: the most alike first, as git pairs."""
+    """The pairs at or above the threshold, each file in one: a file's own old copy first (the same
+    directory and name but for its ending: `web.yaml` written back as `web.yml`), then the most alike,
+    as git pairs. Else a privileged `dev/web.yaml` and a plain `prod/web.yaml` deleted and written
+    back swapped paired across: prod's new privileged manifest read as dev's moved, pre-existing."""
     scored = []
     for new, old in tried:
         if new not in texts or old not in texts:
             continue  # not read as YAML
         if (score := _similarity(texts[new], texts[old])) is not None:
-            scored.append((-score, new.path, old.path, new, old))
+            scored.append((_place(new.path) != _place(old.path), -score, new.path, old.path, new, old))
     taken: set[_Blob] = set()
     pairs = []
-    for _, _, _, new, old in sorted(scored, key=lambda s: s[:3]):
+    for *_, new, old in sorted(scored, key=lambda s: s[:4]):
         if new not in taken and old not in taken:
             taken |= {new, old}
             pairs.append((new, old))
     return pairs
+
+
+def _place(path: str) -> PurePosixPath:
+    """A file's directory and name without its ending."""
+    return PurePosixPath(path).with_suffix("")
 
 
 def _similarity(new: _Text, old: _Text) -> float | None:
