@@ -73,12 +73,13 @@ def missed(repo: gitrepo.Repo, raw: gitrepo.RawDiff) -> dict[str, Move]:
     if not added or not deleted:
         return {}
     tried = _candidates(added, deleted)
-    texts = _texts(repo, {blob for pair in tried for blob in pair})
+    contents = _read(repo, {blob for pair in tried for blob in pair})
+    texts = {f: _text(f.path, data) for f, data in contents.items()}
     pairs = _best(tried, texts)
     paired = {f for pair in pairs for f in pair}
     left = [(new, old) for new, old in tried if not {new, old} & paired and _same_format(new, old)]
     if left:
-        pairs += _best(left, _documents(repo, left, texts))
+        pairs += _best(left, _documents(left, contents, texts))
     return {
         new.path: Move(
             old.path,
@@ -134,17 +135,17 @@ def _candidates(added: list[_Blob], deleted: list[_Blob]) -> list[tuple[_Blob, _
     return tried
 
 
-def _texts(repo: gitrepo.Repo, files: set[_Blob]) -> dict[_Blob, _Text]:
-    """Each file's kinds (by name and content, as `core.changes` gives them) and plain lines."""
+def _read(repo: gitrepo.Repo, files: set[_Blob]) -> dict[_Blob, bytes]:
+    """Each file's bytes, in path order, from one `git cat-file --batch`."""
     ordered = sorted(files, key=lambda f: (f.path, f.blob))
-    contents = gitrepo.read_blobs(repo, [f.blob for f in ordered])
-    return {f: _text(f.path, data) for f, data in zip(ordered, contents, strict=True)}
+    return dict(zip(ordered, gitrepo.read_blobs(repo, [f.blob for f in ordered]), strict=True))
 
 
 def _text(path: str, data: bytes) -> _Text:
-    """Lines split at `\\n` with git's white space (space, tab, CR, VT, FF) left out at either end and
-    each run inside made one space: re-indented or re-aligned, a line is the same line. A line weighs
-    its bytes and newline, as in git's measure, so blank lines cannot make two files alike."""
+    """A file's kinds (by name and content, as `core.changes` gives them) and plain lines: split at
+    `\\n`, git's white space (space, tab, CR, VT, FF) left out at either end and each run inside made
+    one space: re-indented or re-aligned, a line is the same line. A line weighs its bytes and
+    newline, as in git's measure, so blank lines cannot make two files alike."""
     lines = Counter(b" ".join(line.split()) for line in data.removeprefix(_BOM).split(b"\n"))
     return _Text(classify(path, data), lines, _weight(lines))
 
@@ -156,18 +157,16 @@ def _same_format(new: _Blob, old: _Blob) -> bool:
 
 
 def _documents(
-    repo: gitrepo.Repo, tried: list[tuple[_Blob, _Blob]], texts: dict[_Blob, _Text]
+    tried: list[tuple[_Blob, _Blob]], contents: dict[_Blob, bytes], texts: dict[_Blob, _Text]
 ) -> dict[_Blob, _Text]:
     """The files of `tried` (in path order, at most `_MAX_PARSED` bytes of them) with what PyYAML
     reads in them as their lines (`yamlcompare.entries`); a file it cannot read is left out."""
-    files, total = [], 0
+    read, total = {}, 0
     for file in sorted({f for pair in tried for f in pair}, key=lambda f: (f.path, f.blob)):
         if total + file.size > _MAX_PARSED:
             continue
-        files.append(file)
         total += file.size
-    read = {}
-    for file, data in zip(files, gitrepo.read_blobs(repo, [f.blob for f in files]), strict=True):
+        data = contents[file]
         try:
             found = yamlcompare.entries(data.decode("utf-8"))
         except UnicodeDecodeError:
